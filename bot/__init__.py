@@ -1,0 +1,1 @@
+"""Slack adapter (Bolt): the /fbsync command, Block Kit views and the Slack progress reporter."""

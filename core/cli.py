@@ -1,0 +1,186 @@
+"""`fbsync` command line: migrate, connect and list pages, run a sync inline."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from core import db, jobs, logfmt, pages
+from core.config import ConfigError, Settings
+from core.extract import display_name
+from core.jobs import JobStatus, SyncJob
+from core.sync import SyncEngine, SyncProgress
+
+
+class CliError(Exception):
+    """Shown to the user as one line, exit status 2."""
+
+
+class PrintingReporter:
+    def __init__(self, out=sys.stdout, every: int = 50) -> None:
+        self._out = out
+        self._every = every
+        self._last_printed = 0
+
+    def _print(self, line: str) -> None:
+        print(line, file=self._out, flush=True)
+
+    def started(self, progress: SyncProgress) -> None:
+        self._print(f"Syncing {progress.page_name} ({progress.page_id}) as job {progress.job_id}")
+
+    def progress(self, progress: SyncProgress) -> None:
+        done = progress.synced + progress.failed
+        if done - self._last_printed >= self._every:
+            self._last_printed = done
+            self._print(
+                f"  {progress.platform}: {progress.synced} synced, {progress.failed} failed, "
+                f"{progress.conversations_seen} conversations"
+            )
+
+    def platform_finished(self, progress: SyncProgress) -> None:
+        count = progress.contacts_by_platform.get(progress.platform or "", 0)
+        self._print(f"  {progress.platform} done: {count} contacts")
+
+    def finished(self, job: SyncJob, progress: SyncProgress) -> None:
+        pass  # the command prints the job summary itself
+
+
+def _settings() -> Settings:
+    settings = Settings.from_env()
+    if not settings.database_url:
+        raise CliError("DATABASE_URL is not set (`make demo` runs everything on an embedded PostgreSQL)")
+    return settings
+
+
+@contextmanager
+def _pool(settings: Settings) -> Iterator[ConnectionPool]:
+    assert settings.database_url
+    pool = db.open_pool(settings.database_url)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    with _pool(_settings()) as pool:
+        applied = db.migrate(pool)
+    print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "database is up to date")
+    return 0
+
+
+def _read_token() -> str:
+    token = getpass.getpass("Page access token: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    if not token:
+        raise CliError("no page access token given on standard input")
+    return token
+
+
+def cmd_pages_add(args: argparse.Namespace) -> int:
+    token = _read_token()
+    with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
+        org_id = pages.ensure_organization(conn, args.team)
+        page = pages.add_page(
+            conn,
+            organization_id=org_id,
+            page_id=args.page_id,
+            name=args.name,
+            token=token,
+            instagram_account_id=args.instagram_account_id,
+            instagram_username=args.instagram_username,
+        )
+    instagram = f", Instagram {page.instagram_account_id}" if page.instagram_account_id else ""
+    print(f"connected {page.name} ({page.page_id}{instagram})")
+    return 0
+
+
+def cmd_pages_list(args: argparse.Namespace) -> int:
+    with _pool(_settings()) as pool, pool.connection() as conn:
+        summaries = pages.list_pages(conn)
+    if not summaries:
+        print("no pages connected (fbsync pages add PAGE_ID NAME)")
+        return 0
+    for s in summaries:
+        flags = [f for f, on in (("needs reconnect", s.page.needs_reauth), (f"job {s.running_job_id} running", s.running_job_id)) if on]
+        last = s.page.last_synced_at.strftime("%Y-%m-%d %H:%M UTC") if s.page.last_synced_at else "never"
+        print(
+            f"{s.page.page_id}  {s.page.name}  messenger={s.messenger_contacts} instagram={s.instagram_contacts}"
+            f"  last synced {last}" + (f"  [{'; '.join(flags)}]" if flags else "")
+        )
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    settings = _settings()
+    with _pool(settings) as pool:
+        with pool.connection() as conn:
+            page = pages.find_page(conn, args.page)
+            job = jobs.create_job(conn, page.id, full=args.full, requested_by="cli",
+                                  stale_after_seconds=settings.job_stale_after)
+        job = SyncEngine(pool, settings, reporter=PrintingReporter()).run(job.id)
+    print(summarize(job))
+    return 0 if job.status is JobStatus.COMPLETED else 1
+
+
+def summarize(job: SyncJob) -> str:
+    duration = (job.completed_at - job.started_at).total_seconds() if job.completed_at and job.started_at else 0
+    lines = [
+        f"Job {job.id}: {job.status.value} - {job.synced_contacts} contacts synced, "
+        f"{job.failed_contacts} failed, {job.conversations_seen} conversations in {duration:.1f}s"
+    ]
+    if job.failure_reason:
+        lines.append(f"  reason: {job.failure_reason}")
+    if job.token_expired:
+        lines.append("  the page token is no longer valid: reconnect the page, then sync again")
+    for error in job.errors[:5]:
+        code = f" (code {error['code']})" if error.get("code") is not None else ""
+        lines.append(f"  failed {error['platform']} {error['id']}: {error['error']}{code}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fbsync", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    pages_parser = commands.add_parser("pages", help="connected Facebook pages")
+    pages_commands = pages_parser.add_subparsers(dest="pages_command", required=True)
+    add = pages_commands.add_parser("add", help="connect a page; the page token is read from standard input")
+    add.add_argument("page_id")
+    add.add_argument("name")
+    add.add_argument("--instagram-account-id")
+    add.add_argument("--instagram-username")
+    add.add_argument("--team", default=pages.LOCAL_TEAM_ID, help="Slack team id that owns the page")
+    add.set_defaults(func=cmd_pages_add)
+    pages_commands.add_parser("list", help="list connected pages").set_defaults(func=cmd_pages_list)
+
+    sync = commands.add_parser("sync", help="sync a page now and print the result")
+    sync.add_argument("page", help="page id, name or unique name prefix")
+    sync.add_argument("--full", action="store_true", help="re-read every conversation, not only new activity")
+    sync.set_defaults(func=cmd_sync)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "WARNING"))
+    try:
+        return args.func(args)
+    except (CliError, ConfigError, db.DatabaseUnavailable, pages.PageNotFound, pages.AmbiguousPage,
+            jobs.SyncAlreadyRunning) as exc:
+        print(f"fbsync: error: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:
+        print(f"fbsync: error: database error: {exc.diag.message_primary or type(exc).__name__}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

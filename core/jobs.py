@@ -1,0 +1,206 @@
+"""Sync job records: one row per sync, the lifecycle PENDING -> IN_PROGRESS -> COMPLETED/FAILED/CANCELLED."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from psycopg import Connection, errors
+from psycopg.types.json import Jsonb
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.IN_PROGRESS)
+# The errors column keeps the first failures; the counts keep the totals.
+MAX_STORED_ERRORS = 100
+
+
+class SyncAlreadyRunning(RuntimeError):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"a sync is already running for this page (job {job_id})")
+        self.job_id = job_id
+
+
+@dataclass(frozen=True)
+class SyncJob:
+    id: int
+    facebook_page_id: int
+    status: JobStatus
+    full_sync: bool
+    total_contacts: int
+    synced_contacts: int
+    failed_contacts: int
+    conversations_seen: int
+    errors: list[dict[str, Any]]
+    failure_reason: str | None
+    token_expired: bool
+    cancel_requested: bool
+    requested_by: str | None
+    slack_channel: str | None
+    slack_thread_ts: str | None
+    heartbeat_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+_JOB_COLUMNS = (
+    "id, facebook_page_id, status, full_sync, total_contacts, synced_contacts, failed_contacts,"
+    " conversations_seen, errors, failure_reason, token_expired, cancel_requested, requested_by,"
+    " slack_channel, slack_thread_ts, heartbeat_at, started_at, completed_at, created_at"
+)
+
+
+def _job(row: dict[str, Any]) -> SyncJob:
+    return SyncJob(**{**row, "status": JobStatus(row["status"])})
+
+
+def create_job(
+    conn: Connection,
+    page_pk: int,
+    *,
+    full: bool = False,
+    requested_by: str | None = None,
+    stale_after_seconds: float,
+) -> SyncJob:
+    """A new PENDING job; the partial unique index refuses a second active job for the page."""
+    reap_stale_jobs(conn, page_pk, stale_after_seconds)
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                "INSERT INTO sync_jobs (facebook_page_id, full_sync, requested_by, heartbeat_at)"
+                f" VALUES (%s, %s, %s, now()) RETURNING {_JOB_COLUMNS}",
+                (page_pk, full, requested_by),
+            ).fetchone()
+    except errors.UniqueViolation:
+        active = active_job(conn, page_pk)
+        raise SyncAlreadyRunning(active.id if active else 0) from None
+    assert row is not None
+    return _job(row)
+
+
+def reap_stale_jobs(conn: Connection, page_pk: int, stale_after_seconds: float) -> list[int]:
+    """Fail active jobs whose worker stopped beating (killed, OOM, lost machine), freeing the page."""
+    with conn.transaction():
+        rows = conn.execute(
+            "UPDATE sync_jobs SET status = 'FAILED', completed_at = now(), updated_at = now(),"
+            " failure_reason = 'worker lost: no heartbeat for ' || %(secs)s::int || ' s'"
+            " WHERE facebook_page_id = %(page)s AND status IN ('PENDING', 'IN_PROGRESS')"
+            " AND COALESCE(heartbeat_at, created_at) < now() - make_interval(secs => %(secs)s)"
+            " RETURNING id",
+            {"page": page_pk, "secs": stale_after_seconds},
+        ).fetchall()
+    return [row["id"] for row in rows]
+
+
+def get_job(conn: Connection, job_id: int) -> SyncJob:
+    row = conn.execute(f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE id = %s", (job_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no sync job {job_id}")
+    return _job(row)
+
+
+def active_job(conn: Connection, page_pk: int) -> SyncJob | None:
+    row = conn.execute(
+        f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE facebook_page_id = %s AND status IN ('PENDING', 'IN_PROGRESS')",
+        (page_pk,),
+    ).fetchone()
+    return _job(row) if row else None
+
+
+def claim_job(conn: Connection, job_id: int) -> SyncJob | None:
+    """PENDING -> IN_PROGRESS; None when the job was cancelled or reaped before a worker got to it."""
+    with conn.transaction():
+        row = conn.execute(
+            "UPDATE sync_jobs SET status = 'IN_PROGRESS', started_at = now(), heartbeat_at = now(),"
+            f" updated_at = now() WHERE id = %s AND status = 'PENDING' RETURNING {_JOB_COLUMNS}",
+            (job_id,),
+        ).fetchone()
+    return _job(row) if row else None
+
+
+def record_progress(
+    conn: Connection,
+    job_id: int,
+    *,
+    synced: int,
+    failed: int,
+    conversations_seen: int,
+    new_errors: list[dict[str, Any]],
+) -> bool:
+    """Write counts and beat the heart (inside the caller's transaction); True if a cancel was asked."""
+    row = conn.execute(
+        "UPDATE sync_jobs SET synced_contacts = %(synced)s, failed_contacts = %(failed)s,"
+        " total_contacts = %(synced)s + %(failed)s, conversations_seen = %(seen)s,"
+        " errors = CASE WHEN jsonb_array_length(errors) >= %(cap)s THEN errors"
+        "   ELSE errors || %(new)s END,"
+        " heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING cancel_requested",
+        {
+            "id": job_id,
+            "synced": synced,
+            "failed": failed,
+            "seen": conversations_seen,
+            "cap": MAX_STORED_ERRORS,
+            "new": Jsonb(new_errors[:MAX_STORED_ERRORS]),
+        },
+    ).fetchone()
+    return bool(row and row["cancel_requested"])
+
+
+def beat(conn: Connection, job_id: int) -> bool:
+    """Heartbeat during long waits; True if a cancel was asked."""
+    with conn.transaction():
+        row = conn.execute(
+            "UPDATE sync_jobs SET heartbeat_at = now() WHERE id = %s RETURNING cancel_requested", (job_id,)
+        ).fetchone()
+    return bool(row and row["cancel_requested"])
+
+
+def finish_job(
+    conn: Connection,
+    job_id: int,
+    status: JobStatus,
+    *,
+    failure_reason: str | None = None,
+    token_expired: bool = False,
+) -> SyncJob:
+    row = conn.execute(
+        "UPDATE sync_jobs SET status = %s, failure_reason = %s, token_expired = %s,"
+        f" completed_at = now(), updated_at = now() WHERE id = %s RETURNING {_JOB_COLUMNS}",
+        (status.value, failure_reason, token_expired, job_id),
+    ).fetchone()
+    assert row is not None
+    return _job(row)
+
+
+def request_cancel(conn: Connection, page_pk: int) -> SyncJob | None:
+    """Ask the page's active job to stop. A job no worker has started yet is cancelled at once."""
+    with conn.transaction():
+        row = conn.execute(
+            "UPDATE sync_jobs SET cancel_requested = true, updated_at = now(),"
+            " status = CASE WHEN status = 'PENDING' THEN 'CANCELLED' ELSE status END,"
+            " completed_at = CASE WHEN status = 'PENDING' THEN now() ELSE completed_at END"
+            f" WHERE facebook_page_id = %s AND status IN ('PENDING', 'IN_PROGRESS') RETURNING {_JOB_COLUMNS}",
+            (page_pk,),
+        ).fetchone()
+    return _job(row) if row else None
+
+
+def latest_jobs(conn: Connection, page_pk: int, limit: int = 5) -> list[SyncJob]:
+    rows = conn.execute(
+        f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE facebook_page_id = %s ORDER BY created_at DESC, id DESC LIMIT %s",
+        (page_pk, limit),
+    ).fetchall()
+    return [_job(row) for row in rows]

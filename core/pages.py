@@ -1,0 +1,148 @@
+"""Connected Facebook pages and the organizations (Slack workspaces) that own them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from psycopg import Connection
+
+# A workspace-less install (CLI only) keeps its pages under this organization.
+LOCAL_TEAM_ID = "local"
+
+
+class PageNotFound(LookupError):
+    pass
+
+
+class AmbiguousPage(LookupError):
+    def __init__(self, ref: str, candidates: list[str]) -> None:
+        super().__init__(f"'{ref}' matches several pages: {', '.join(candidates)}")
+        self.candidates = candidates
+
+
+@dataclass(frozen=True)
+class Page:
+    id: int
+    organization_id: int
+    page_id: str
+    name: str
+    token: str = field(repr=False)
+    instagram_account_id: str | None
+    instagram_username: str | None
+    last_synced_at: datetime | None
+    needs_reauth: bool
+    is_active: bool
+
+    @property
+    def own_ids(self) -> frozenset[str]:
+        """Ids under which the business itself appears in conversations."""
+        return frozenset(i for i in (self.page_id, self.instagram_account_id) if i)
+
+
+_PAGE_COLUMNS = (
+    "id, organization_id, page_id, name, page_token AS token, instagram_account_id, instagram_username,"
+    " last_synced_at, needs_reauth, is_active"
+)
+
+
+def ensure_organization(conn: Connection, slack_team_id: str, name: str | None = None) -> int:
+    row = conn.execute(
+        "INSERT INTO organizations (slack_team_id, name) VALUES (%s, %s)"
+        " ON CONFLICT (slack_team_id) DO UPDATE SET name = COALESCE(%s, organizations.name)"
+        " RETURNING id",
+        (slack_team_id, name or slack_team_id, name),
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def add_page(
+    conn: Connection,
+    *,
+    organization_id: int,
+    page_id: str,
+    name: str,
+    token: str,
+    instagram_account_id: str | None = None,
+    instagram_username: str | None = None,
+) -> Page:
+    """Connect a page, or reconnect it: a new token replaces the old one and clears needs_reauth."""
+    row = conn.execute(
+        "INSERT INTO facebook_pages (organization_id, page_id, name, page_token, instagram_account_id,"
+        " instagram_username) VALUES (%s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (page_id) DO UPDATE SET name = EXCLUDED.name, page_token = EXCLUDED.page_token,"
+        " instagram_account_id = EXCLUDED.instagram_account_id,"
+        " instagram_username = EXCLUDED.instagram_username, needs_reauth = false, is_active = true,"
+        f" updated_at = now() RETURNING {_PAGE_COLUMNS}",
+        (organization_id, page_id, name, token, instagram_account_id, instagram_username),
+    ).fetchone()
+    assert row is not None
+    return Page(**row)
+
+
+def get_page(conn: Connection, page_pk: int) -> Page:
+    row = conn.execute(f"SELECT {_PAGE_COLUMNS} FROM facebook_pages WHERE id = %s", (page_pk,)).fetchone()
+    if row is None:
+        raise PageNotFound(f"no connected page with id {page_pk}")
+    return Page(**row)
+
+
+def find_page(conn: Connection, ref: str, organization_id: int | None = None) -> Page:
+    """A page by its page id, its name, or a unique prefix of its name (case-insensitive)."""
+    rows = conn.execute(
+        f"SELECT {_PAGE_COLUMNS} FROM facebook_pages"
+        " WHERE is_active AND (%(org)s::bigint IS NULL OR organization_id = %(org)s)"
+        " AND (page_id = %(ref)s OR lower(name) LIKE lower(%(prefix)s))"
+        " ORDER BY name",
+        {"org": organization_id, "ref": ref.strip(), "prefix": _like_prefix(ref.strip())},
+    ).fetchall()
+    pages = [Page(**row) for row in rows]
+    for match in (
+        [p for p in pages if p.page_id == ref.strip()],
+        [p for p in pages if p.name.lower() == ref.strip().lower()],
+        pages,
+    ):
+        if len(match) == 1:
+            return match[0]
+        if len(match) > 1:
+            raise AmbiguousPage(ref, [f"{p.name} ({p.page_id})" for p in match])
+    raise PageNotFound(f"no connected page matches '{ref}'")
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    page: Page
+    messenger_contacts: int
+    instagram_contacts: int
+    running_job_id: int | None
+
+
+def list_pages(conn: Connection, organization_id: int | None = None) -> list[PageSummary]:
+    rows = conn.execute(
+        f"SELECT {', '.join('p.' + c.strip() for c in _PAGE_COLUMNS.split(','))},"
+        " (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id AND c.has_messenger) AS messenger_contacts,"
+        " (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id AND c.has_instagram) AS instagram_contacts,"
+        " (SELECT j.id FROM sync_jobs j WHERE j.facebook_page_id = p.id"
+        "   AND j.status IN ('PENDING', 'IN_PROGRESS')) AS running_job_id"
+        " FROM facebook_pages p WHERE p.is_active AND (%(org)s::bigint IS NULL OR p.organization_id = %(org)s)"
+        " ORDER BY p.name",
+        {"org": organization_id},
+    ).fetchall()
+    summaries = []
+    for row in rows:
+        counts = {k: row.pop(k) for k in ("messenger_contacts", "instagram_contacts", "running_job_id")}
+        summaries.append(PageSummary(page=Page(**row), **counts))
+    return summaries
+
+
+def mark_synced(conn: Connection, page_pk: int, at: datetime) -> None:
+    conn.execute("UPDATE facebook_pages SET last_synced_at = %s, updated_at = now() WHERE id = %s", (at, page_pk))
+
+
+def mark_needs_reauth(conn: Connection, page_pk: int) -> None:
+    conn.execute("UPDATE facebook_pages SET needs_reauth = true, updated_at = now() WHERE id = %s", (page_pk,))

@@ -1,0 +1,125 @@
+"""Writes extracted conversations: contacts upserted by platform id, conversations, messages (once per mid)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from psycopg import Connection, sql
+
+from core.extract import ContactRecord, ConversationRecord
+from core.graph import Platform
+from core.pages import Page
+
+_KEY_COLUMN: dict[Platform, str] = {"messenger": "messenger_psid", "instagram": "instagram_sid"}
+_FLAG_COLUMN: dict[Platform, str] = {"messenger": "has_messenger", "instagram": "has_instagram"}
+
+
+def save_conversations(conn: Connection, page: Page, records: list[ConversationRecord]) -> dict[str, int]:
+    """Upsert one batch of one platform's conversations; call inside a transaction.
+
+    Returns the stored contact id for every contact external id in the batch.
+    """
+    if not records:
+        return {}
+    platforms = {record.platform for record in records}
+    if len(platforms) != 1:
+        raise ValueError("a batch holds conversations of one platform")
+    platform = platforms.pop()
+    contact_ids = _upsert_contacts(conn, page, platform, _merge_contacts(records))
+    conversation_ids = _upsert_conversations(conn, page, records, contact_ids)
+    _insert_messages(conn, records, conversation_ids)
+    return contact_ids
+
+
+def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
+    """One row per person: `ON CONFLICT DO UPDATE` cannot touch the same row twice in one statement."""
+    merged: dict[str, ContactRecord] = {}
+    for contact in (c for record in records for c in record.contacts):
+        seen = merged.get(contact.external_id)
+        if seen is None:
+            merged[contact.external_id] = contact
+            continue
+        newer, older = (contact, seen) if contact.last_interaction > seen.last_interaction else (seen, contact)
+        merged[contact.external_id] = replace(
+            newer,
+            name=newer.name if newer.name.first else older.name,
+            username=newer.username or older.username,
+        )
+    return list(merged.values())
+
+
+def _upsert_contacts(conn: Connection, page: Page, platform: Platform, contacts: list[ContactRecord]) -> dict[str, int]:
+    key = sql.Identifier(_KEY_COLUMN[platform])
+    flag = sql.Identifier(_FLAG_COLUMN[platform])
+    # A sync that sees no name keeps the name we already have; it never blanks it.
+    query = sql.SQL(
+        "INSERT INTO contacts (facebook_page_id, {key}, first_name, last_name, instagram_username, {flag},"
+        " last_interaction)"
+        " SELECT %(page)s, u.external_id, u.first_name, u.last_name, u.username, true, u.last_interaction"
+        " FROM unnest(%(ids)s::text[], %(first)s::text[], %(last)s::text[], %(usernames)s::text[],"
+        "  %(times)s::timestamptz[]) AS u(external_id, first_name, last_name, username, last_interaction)"
+        " ON CONFLICT (facebook_page_id, {key}) DO UPDATE SET"
+        "  first_name = COALESCE(EXCLUDED.first_name, contacts.first_name),"
+        "  last_name = CASE WHEN EXCLUDED.first_name IS NULL THEN contacts.last_name ELSE EXCLUDED.last_name END,"
+        "  instagram_username = COALESCE(EXCLUDED.instagram_username, contacts.instagram_username),"
+        "  {flag} = true,"
+        "  last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),"
+        "  updated_at = now()"
+        " RETURNING id, {key} AS external_id"
+    ).format(key=key, flag=flag)
+    rows = conn.execute(
+        query,
+        {
+            "page": page.id,
+            "ids": [c.external_id for c in contacts],
+            "first": [c.name.first for c in contacts],
+            "last": [c.name.last for c in contacts],
+            "usernames": [c.username for c in contacts],
+            "times": [c.last_interaction for c in contacts],
+        },
+    ).fetchall()
+    return {row["external_id"]: row["id"] for row in rows}
+
+
+def _upsert_conversations(
+    conn: Connection, page: Page, records: list[ConversationRecord], contact_ids: dict[str, int]
+) -> dict[str, int]:
+    rows = conn.execute(
+        "INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time)"
+        " SELECT %(page)s, u.graph_id, u.platform, u.contact_id, u.updated_time"
+        " FROM unnest(%(ids)s::text[], %(platforms)s::text[], %(contacts)s::bigint[], %(times)s::timestamptz[])"
+        "  AS u(graph_id, platform, contact_id, updated_time)"
+        " ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time,"
+        "  contact_id = EXCLUDED.contact_id"
+        " WHERE conversations.facebook_page_id = EXCLUDED.facebook_page_id"
+        " RETURNING id, graph_id",
+        {
+            "page": page.id,
+            "ids": [r.graph_id for r in records],
+            "platforms": [r.platform for r in records],
+            "contacts": [contact_ids[r.contacts[0].external_id] for r in records],
+            "times": [r.updated_time for r in records],
+        },
+    ).fetchall()
+    return {row["graph_id"]: row["id"] for row in rows}
+
+
+def _insert_messages(conn: Connection, records: list[ConversationRecord], conversation_ids: dict[str, int]) -> None:
+    messages = [(conversation_ids[r.graph_id], m) for r in records if r.graph_id in conversation_ids for m in r.messages]
+    if not messages:
+        return
+    # Meta delivers at least once, and syncs overlap webhooks: a mid is stored once.
+    conn.execute(
+        "INSERT INTO messages (conversation_id, mid, sender_id, sender_name, text, created_time, is_echo)"
+        " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
+        "  %s::timestamptz[], %s::boolean[])"
+        " ON CONFLICT (mid) DO NOTHING",
+        (
+            [cid for cid, _ in messages],
+            [m.mid for _, m in messages],
+            [m.sender_id for _, m in messages],
+            [m.sender_name for _, m in messages],
+            [m.text for _, m in messages],
+            [m.created_time for _, m in messages],
+            [m.is_echo for _, m in messages],
+        ),
+    )

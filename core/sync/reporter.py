@@ -1,0 +1,50 @@
+"""How a sync tells the outside world how it is going. The engine calls it; adapters implement it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from core.graph import Platform
+from core.jobs import SyncJob
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    job_id: int
+    page_id: str
+    page_name: str
+    started_at: datetime
+    platform: Platform | None = None
+    synced: int = 0
+    failed: int = 0
+    conversations_seen: int = 0
+    contacts_by_platform: dict[str, int] = field(default_factory=dict)
+
+
+class SyncReporter(Protocol):
+    def started(self, progress: SyncProgress) -> None: ...
+
+    def progress(self, progress: SyncProgress) -> None:
+        """Called after every committed chunk (10 contacts by default)."""
+
+    def platform_finished(self, progress: SyncProgress) -> None:
+        """`progress.platform` is the platform just finished."""
+
+    def finished(self, job: SyncJob, progress: SyncProgress) -> None: ...
+
+
+class SilentReporter:
+    """For callers that only want the job record (tests, scheduled runs)."""
+
+    def started(self, progress: SyncProgress) -> None:
+        pass
+
+    def progress(self, progress: SyncProgress) -> None:
+        pass
+
+    def platform_finished(self, progress: SyncProgress) -> None:
+        pass
+
+    def finished(self, job: SyncJob, progress: SyncProgress) -> None:
+        pass

@@ -1,0 +1,885 @@
+"""Meta Graph API simulator: a real HTTP server on 127.0.0.1 speaking the Graph API wire format.
+
+Serves `GET /{version}/{page_id}/conversations` for Messenger and Instagram from generated data
+(sandbox.graph_data), with fault injection and a `/_sim/` control surface so that a process that
+only has the URL (the demo, a worker) can drive it too.
+
+    python -m sandbox.graph_sim --port 8765 --demo
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import itertools
+import json
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sandbox.graph_data import (
+    DEMO_PAGE,
+    INSTAGRAM,
+    MESSENGER,
+    PLATFORMS,
+    Conversation,
+    Inbox,
+    Message,
+    Person,
+    SimPage,
+    format_time,
+)
+
+__all__ = ["DEMO_PAGE", "FAULT_KINDS", "GraphSimulator", "SimPage"]
+
+HOST = "127.0.0.1"
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+DEFAULT_MESSAGE_LIMIT = 10
+SNIPPET_LENGTH = 100
+
+# Fault kind -> the options it accepts; anything else is a typo worth failing loudly on.
+_FAULT_OPTIONS: dict[str, frozenset[str]] = {
+    "token_invalid": frozenset({"error_subcode", "permanent"}),
+    "rate_limit": frozenset({"code", "regain_minutes"}),
+    "server_error": frozenset(),
+    "reduce_data": frozenset({"max_limit"}),
+    "empty_page": frozenset(),
+    "malformed_json": frozenset(),
+}
+FAULT_KINDS = tuple(_FAULT_OPTIONS)
+
+# Fields Meta knows on these node types. Unknown names get Meta's #100 error; known names the
+# simulator does not generate are left out, as Meta leaves out empty fields.
+_CONVERSATION_FIELDS = frozenset({
+    "id", "updated_time", "participants", "senders", "messages", "message_count", "unread_count",
+    "snippet", "can_reply", "link", "name", "subject", "scoped_thread_key", "wallpaper",
+    "former_participants", "is_subscribed",
+})
+_MESSAGE_FIELDS = frozenset({
+    "id", "created_time", "from", "to", "message", "attachments", "sticker", "tags", "shares",
+    "story", "reactions", "is_unsupported", "reply_to",
+})
+
+_GRAPH_PATH = re.compile(r"^/(?:(v\d+\.\d+)/)?([^/]+)(?:/([^/]+))?/?$")
+_PST = timezone(timedelta(hours=-8))
+_JSON_TYPE = "application/json; charset=UTF-8"
+_MODEST_USAGE = {"call_count": 1, "total_cputime": 1, "total_time": 1}
+_THROTTLED_USAGE = {"call_count": 100, "total_cputime": 12, "total_time": 15}
+
+_TOKEN_SUBCODE_MESSAGES = {
+    460: "Error validating access token: The session has been invalidated because the user changed "
+         "their password or Facebook has changed the session for security reasons.",
+    458: "Error validating access token: The user has not authorized application 1234567890123456.",
+    467: "Error validating access token: The session is invalid because the user logged out.",
+}
+_RATE_LIMIT_MESSAGES = {
+    4: "(#4) Application request limit reached",
+    17: "(#17) User request limit reached",
+    32: "(#32) Page request limit reached",
+    613: "(#613) Calls to this api have exceeded the rate limit.",
+    80001: "There have been too many calls to this Page account. Wait a bit and try again. For more "
+           "info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+}
+
+
+class _GraphError(Exception):
+    """A Meta error response; fbtrace_id is added when it is sent."""
+
+    def __init__(
+        self, status: int, message: str, type_: str, code: int, *,
+        subcode: int | None = None, transient: bool = False, headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.error: dict[str, Any] = {"message": message, "type": type_, "code": code}
+        if subcode is not None:
+            self.error["error_subcode"] = subcode
+        if transient:
+            self.error["is_transient"] = True
+        self.headers = dict(headers or {})
+
+
+def _invalid_token() -> _GraphError:
+    return _GraphError(400, "Invalid OAuth access token - Cannot parse access token", "OAuthException", 190)
+
+
+def _expired_token(subcode: int, expired_at: datetime) -> _GraphError:
+    now = datetime.now(_PST).strftime("%A, %d-%b-%y %H:%M:%S PST")
+    expired = expired_at.astimezone(_PST).strftime("%A, %d-%b-%y %H:%M:%S PST")
+    message = _TOKEN_SUBCODE_MESSAGES.get(
+        subcode, f"Error validating access token: Session has expired on {expired}. The current time is {now}."
+    )
+    return _GraphError(400, message, "OAuthException", 190, subcode=subcode)
+
+
+def _unsupported(method: str, node: str) -> _GraphError:
+    return _GraphError(
+        400,
+        f"Unsupported {method.lower()} request. Object with ID '{node}' does not exist, cannot be loaded "
+        "due to missing permissions, or does not support this operation. Please read the Graph API "
+        "documentation at https://developers.facebook.com/docs/graph-api",
+        "GraphMethodException", 100, subcode=33,
+    )
+
+
+def _param_error(message: str) -> _GraphError:
+    return _GraphError(400, message, "OAuthException", 100)
+
+
+# --- fields=... expansion syntax -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _FieldSpec:
+    modifiers: dict[str, str]
+    children: dict[str, _FieldSpec] | None
+
+
+class _FieldParser:
+    """Parses Meta's field expansion: `a,b.limit(5){c,d{e}}`; modifiers may also follow the braces."""
+
+    _NAME = re.compile(r"\s*([A-Za-z0-9_]+)\s*")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pos = 0
+
+    def parse(self) -> dict[str, _FieldSpec]:
+        fields = self._list()
+        if self._pos != len(self._text):
+            raise self._syntax_error("Expected end of string")
+        return fields
+
+    def _list(self) -> dict[str, _FieldSpec]:
+        fields: dict[str, _FieldSpec] = {}
+        while True:
+            name = self._name()
+            modifiers: dict[str, str] = {}
+            children: dict[str, _FieldSpec] | None = None
+            while self._peek() in (".", "{"):
+                if self._take() == ".":
+                    modifier = self._name()
+                    self._expect("(")
+                    end = self._text.find(")", self._pos)
+                    if end < 0:
+                        raise self._syntax_error('Expected ")"')
+                    modifiers[modifier] = self._text[self._pos:end].strip()
+                    self._pos = end + 1
+                else:
+                    children = self._list()
+                    self._expect("}")
+            fields[name] = _FieldSpec(modifiers, children)
+            if self._peek() != ",":
+                return fields
+            self._take()
+
+    def _name(self) -> str:
+        match = self._NAME.match(self._text, self._pos)
+        if not match:
+            raise self._syntax_error("Expected a field name")
+        self._pos = match.end()
+        return match.group(1)
+
+    def _peek(self) -> str:
+        while self._pos < len(self._text) and self._text[self._pos].isspace():
+            self._pos += 1
+        return self._text[self._pos:self._pos + 1]
+
+    def _take(self) -> str:
+        char = self._peek()
+        self._pos += 1
+        return char
+
+    def _expect(self, char: str) -> None:
+        if self._peek() != char:
+            raise self._syntax_error(f'Expected "{char}"')
+        self._pos += 1
+
+    def _syntax_error(self, detail: str) -> _GraphError:
+        return _GraphError(
+            400, f'Syntax error "{detail}" at character {self._pos}: {self._text}', "OAuthException", 2500
+        )
+
+
+def _parse_fields(raw: str | None) -> dict[str, _FieldSpec] | None:
+    """None means "no fields parameter": Meta then returns each node's default fields."""
+    if raw is None or not raw.strip():
+        return None
+    return _FieldParser(raw).parse()
+
+
+def _check_fields(fields: Mapping[str, _FieldSpec] | None, known: frozenset[str], node_type: str) -> None:
+    for name, spec in (fields or {}).items():
+        if name not in known:
+            raise _param_error(f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})")
+        if name == "messages":
+            _check_fields(spec.children, _MESSAGE_FIELDS, "Message")
+            limit = spec.modifiers.get("limit")
+            if limit is not None and not limit.isdigit():
+                raise _param_error(f"(#100) Invalid limit for messages: {limit}")
+
+
+# --- Paging ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Position:
+    """Where a conversation sits in the inbox order: "s" before everything, "t" a touched
+    conversation (by touch sequence, newest first), "i" an untouched one (by generated index)."""
+
+    kind: str
+    value: int
+
+    def cursor(self) -> str:
+        return base64.urlsafe_b64encode(f"pos:{self.kind}:{self.value}".encode()).decode().rstrip("=")
+
+    @classmethod
+    def from_cursor(cls, cursor: str) -> _Position:
+        try:
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            tag, kind, value = text.split(":")
+            if tag != "pos" or kind not in ("s", "t", "i") or not value.isdigit():
+                raise ValueError(text)
+        except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+            raise _param_error("(#100) Invalid after cursor") from None
+        return cls(kind, int(value))
+
+
+_START = _Position("s", 0)
+
+
+# --- Simulator state ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Touch:
+    seq: int
+    time: datetime
+    messages: tuple[Message, ...]  # newest first
+
+
+@dataclass
+class _PageState:
+    page: SimPage
+    inboxes: dict[str, Inbox]
+    touched: dict[str, dict[int, _Touch]]
+    revoked: tuple[int, datetime] | None = None  # (error_subcode, expired_at) once a token is killed
+
+
+@dataclass
+class _Fault:
+    page_id: str
+    kind: str
+    on_call: int
+    times: int
+    options: dict[str, Any]
+    seen: int = 0
+
+    def applies(self, limit: int) -> bool:
+        # A small enough page is what Meta asks for, so it succeeds and leaves the fault armed.
+        return self.kind != "reduce_data" or limit > int(self.options.get("max_limit", DEFAULT_LIMIT))
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class GraphSimulator:
+    """A Graph API server for tests, the demo and benchmarks. See the module docstring."""
+
+    def __init__(self, pages: Iterable[SimPage] = (), port: int = 0, version: str = "v25.0") -> None:
+        self.version = version
+        self._requested_port = port
+        self._default_anchor = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0)
+        self._lock = threading.RLock()
+        self._pages: dict[str, _PageState] = {}
+        self._faults: list[_Fault] = []
+        self._touch_seq = itertools.count(1)
+        self._trace_seq = itertools.count(1)
+        self._requests: list[dict[str, Any]] = []
+        self._errors: list[str] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        for page in pages:
+            self.add_page(page)
+
+    # -- lifecycle
+
+    def start(self) -> GraphSimulator:
+        if self._server is not None:
+            raise RuntimeError("simulator already started")
+        self._server = _Server((HOST, self._requested_port), self)
+        # A short poll interval keeps stop() quick; tests start and stop many simulators.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-sim", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> GraphSimulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("simulator not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}/{self.version}"
+
+    # -- scenario control
+
+    def add_page(self, page: SimPage) -> None:
+        """Add a page; re-adding a page_id replaces it with fresh state (how a test re-authenticates
+        with a new token after a permanent token_invalid). Injected faults are kept."""
+        anchor = page.anchor or self._default_anchor
+        state = _PageState(
+            page=page,
+            inboxes={platform: Inbox(page, platform, anchor) for platform in PLATFORMS},
+            touched={platform: {} for platform in PLATFORMS},
+        )
+        with self._lock:
+            self._pages[page.page_id] = state
+
+    def inject(self, page_id: str, kind: str, on_call: int = 1, times: int = 1, **options: Any) -> None:
+        if kind not in _FAULT_OPTIONS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        unknown = set(options) - _FAULT_OPTIONS[kind]
+        if unknown:
+            raise ValueError(f"fault {kind!r} takes no option(s) {', '.join(sorted(unknown))}")
+        if not isinstance(on_call, int) or not isinstance(times, int) or on_call < 1 or times < 1:
+            raise ValueError("on_call and times must be integers >= 1")
+        with self._lock:
+            if page_id not in self._pages:
+                raise ValueError(f"unknown page {page_id!r}")
+            self._faults.append(_Fault(page_id, kind, on_call, times, dict(options)))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def touch(self, page_id: str, platform: str, index: int, text: str) -> str:
+        """The customer of conversation #index sends `text` now; returns the conversation id."""
+        with self._lock:
+            state = self._pages.get(page_id)
+            if state is None:
+                raise ValueError(f"unknown page {page_id!r}")
+            if platform not in PLATFORMS:
+                raise ValueError(f"platform must be one of {PLATFORMS}")
+            inbox = state.inboxes[platform]
+            if not isinstance(index, int) or not 0 <= index < inbox.count:
+                raise IndexError(f"{platform} conversation index {index} out of range 0..{inbox.count - 1}")
+            earlier = state.touched[platform].get(index)
+            earlier_messages = earlier.messages if earlier else ()
+            now = datetime.now(timezone.utc).replace(microsecond=0)
+            message = Message(
+                id=inbox.message_id(index, f"touch{len(earlier_messages)}"),
+                created_time=now,
+                sender=inbox.conversation(index).customer,
+                recipient=inbox.page_person,
+                text=text,
+            )
+            state.touched[platform][index] = _Touch(next(self._touch_seq), now, (message, *earlier_messages))
+            return inbox.conversation_id(index)
+
+    # -- inspection
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._requests]
+
+    def reset_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of simulator bugs, which are answered as Meta's code 1 instead of printed."""
+        with self._lock:
+            return list(self._errors)
+
+    # -- request handling (called from server threads)
+
+    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Response:
+        parts = urlsplit(target)
+        if parts.path == "/_sim" or parts.path.startswith("/_sim/"):
+            return self._control(method, parts.path.rstrip("/"), body)
+        return self._graph(method, parts.path, parse_qsl(parts.query, keep_blank_values=True), headers)
+
+    def _graph(self, method: str, path: str, query: list[tuple[str, str]], headers: Mapping[str, str]) -> _Response:
+        params = dict(query)
+        token = params.pop("access_token", None) or _header_token(headers.get("Authorization"))
+        match = _GRAPH_PATH.match(path)
+        version, node, edge = match.groups() if match else (None, None, None)
+        entry: dict[str, Any] = {
+            "method": method, "path": path, "params": dict(params), "page_id": node,
+            "platform": (params.get("platform") or MESSENGER).lower() if edge == "conversations" else None,
+            "status": 0, "authorized": False,
+        }
+        try:
+            if node is None:
+                raise _GraphError(400, f"Unknown path components: {path}", "OAuthException", 2500)
+            state = self._authorize(method, node, token)
+            entry["page_id"] = state.page.page_id
+            entry["authorized"] = True
+            if edge is None:
+                response = self._page_node(state, version, params)
+            elif edge == "conversations":
+                response = self._conversations(state, version, params, token or "")
+            else:
+                raise _param_error(f"(#100) Tried accessing nonexisting field ({edge}) on node type (Page)")
+        except _GraphError as exc:
+            entry["authorized"] = entry["authorized"] and exc.code != 190
+            response = self._error_response(exc, version)
+        except Exception:  # noqa: BLE001 - a simulator bug must not kill the connection or spam stderr
+            with self._lock:
+                self._errors.append(traceback.format_exc())
+            response = self._error_response(
+                _GraphError(500, "An unknown error has occurred.", "OAuthException", 1), version
+            )
+        entry["status"] = response.status
+        # Logged before the response is sent, so a caller sees its request as soon as it has the answer.
+        with self._lock:
+            self._requests.append(entry)
+        return response
+
+    def _authorize(self, method: str, node: str, token: str | None) -> _PageState:
+        with self._lock:
+            if node == "me":
+                state = next((s for s in self._pages.values() if token and s.page.token == token), None)
+            else:
+                state = self._pages.get(node)
+                if state is None:
+                    if token and any(s.page.token == token for s in self._pages.values()):
+                        raise _unsupported(method, node)
+                    raise _invalid_token()
+            if state is None or token != state.page.token:
+                raise _invalid_token()
+            if state.revoked is not None:
+                raise _expired_token(*state.revoked)
+        if method != "GET":
+            raise _unsupported(method, node)
+        return state
+
+    def _page_node(self, state: _PageState, version: str | None, params: Mapping[str, str]) -> _Response:
+        page = state.page
+        fields = _parse_fields(params.get("fields")) or {"name": _FieldSpec({}, None)}
+        payload: dict[str, Any] = {}
+        if "name" in fields:
+            payload["name"] = page.name
+        if "instagram_business_account" in fields and page.instagram_account_id:
+            payload["instagram_business_account"] = {"id": page.instagram_account_id}
+        payload["id"] = page.page_id
+        return self._graph_response(payload, page.page_id, version)
+
+    def _conversations(self, state: _PageState, version: str | None, params: Mapping[str, str], token: str) -> _Response:
+        page = state.page
+        platform = (params.get("platform") or MESSENGER).lower()
+        if platform not in PLATFORMS:
+            raise _param_error(f'(#100) param platform must be one of {{MESSENGER, INSTAGRAM}} - got "{platform}"')
+        if platform == INSTAGRAM and not page.instagram_account_id:
+            raise _param_error(
+                "(#100) The Page does not have an Instagram professional account connected, "
+                "so platform=instagram is not available"
+            )
+        limit = _parse_limit(params.get("limit"))
+        position = _Position.from_cursor(params["after"]) if params.get("after") else _START
+        fields = _parse_fields(params.get("fields"))
+        _check_fields(fields, _CONVERSATION_FIELDS, "Conversation")
+
+        fault = self._due_fault(state, limit)
+        if fault is not None:
+            return self._fault_response(fault, version, params, token, position)
+
+        with self._lock:
+            picked = _select(state, platform, position, limit + 1)
+        inbox = state.inboxes[platform]
+        shown = picked[:limit]
+        data = [_render_conversation(_materialize(inbox, index, touch), fields) for _, index, touch in shown]
+        payload: dict[str, Any] = {"data": data}
+        if shown:
+            after = shown[-1][0].cursor()
+            paging: dict[str, Any] = {"cursors": {"before": shown[0][0].cursor(), "after": after}}
+            if len(picked) > limit:
+                paging["next"] = self._next_url(version, page.page_id, params, token, limit, after)
+            payload["paging"] = paging
+        return self._graph_response(payload, page.page_id, version)
+
+    def _due_fault(self, state: _PageState, limit: int) -> _Fault | None:
+        """Count this call against every armed fault of the page; fire at most one, oldest first."""
+        with self._lock:
+            due: _Fault | None = None
+            for fault in self._faults:
+                if fault.page_id != state.page.page_id:
+                    continue
+                fault.seen += 1
+                if due is None and fault.seen >= fault.on_call and fault.applies(limit):
+                    due = fault
+            if due is None:
+                return None
+            due.times -= 1
+            if due.times == 0:
+                self._faults.remove(due)
+            if due.kind == "token_invalid" and due.options.get("permanent"):
+                state.revoked = (int(due.options.get("error_subcode", 463)), datetime.now(timezone.utc))
+            return due
+
+    def _fault_response(
+        self, fault: _Fault, version: str | None, params: Mapping[str, str], token: str, position: _Position
+    ) -> _Response:
+        page_id, options = fault.page_id, fault.options
+        if fault.kind == "token_invalid":
+            expired_at = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+            raise _expired_token(int(options.get("error_subcode", 463)), expired_at)
+        if fault.kind == "rate_limit":
+            code = int(options.get("code", 613))
+            usage = {page_id: [{
+                "type": "pages", **_THROTTLED_USAGE,
+                "estimated_time_to_regain_access": int(options.get("regain_minutes", 1)),
+            }]}
+            raise _GraphError(
+                400, _RATE_LIMIT_MESSAGES.get(code, f"(#{code}) Rate limit reached"), "OAuthException", code,
+                headers={"X-Business-Use-Case-Usage": _compact(usage), "X-App-Usage": _compact(_THROTTLED_USAGE)},
+            )
+        if fault.kind == "server_error":
+            raise _GraphError(
+                500, "An unexpected error has occurred. Please retry your request later.", "OAuthException", 2,
+                transient=True,
+            )
+        if fault.kind == "reduce_data":
+            raise _GraphError(
+                500, "Please reduce the amount of data you're asking for, then retry your request",
+                "OAuthException", 1,
+            )
+        if fault.kind == "empty_page":
+            cursor = position.cursor()
+            limit = _parse_limit(params.get("limit"))
+            return self._graph_response({"data": [], "paging": {
+                "cursors": {"before": cursor, "after": cursor},
+                "next": self._next_url(version, page_id, params, token, limit, cursor),
+            }}, page_id, version)
+        # malformed_json: a body cut off mid-stream, as a dropped proxy connection produces.
+        return _Response(200, b'{"data": [', self._base_headers(version))
+
+    def _next_url(
+        self, version: str | None, page_id: str, params: Mapping[str, str], token: str, limit: int, after: str
+    ) -> str:
+        # Like Meta: the token rides in the URL, the other parameters are echoed, limit is explicit.
+        query = [("access_token", token)]
+        query += [(key, value) for key, value in params.items() if key not in ("limit", "after", "before")]
+        query += [("limit", str(limit)), ("after", after)]
+        prefix = f"/{version}" if version else ""
+        return f"http://{HOST}:{self.port}{prefix}/{page_id}/conversations?{urlencode(query)}"
+
+    def _trace_id(self) -> str:
+        with self._lock:
+            seq = next(self._trace_seq)
+        digest = hashlib.sha256(f"{id(self)}:{seq}".encode()).digest()
+        return "A" + base64.urlsafe_b64encode(digest).decode()[:22]
+
+    def _base_headers(self, version: str | None) -> dict[str, str]:
+        return {
+            "Content-Type": _JSON_TYPE,
+            "facebook-api-version": version or self.version,
+            "x-fb-trace-id": self._trace_id()[:11],
+            "X-App-Usage": _compact(_MODEST_USAGE),
+        }
+
+    def _graph_response(self, payload: Any, page_id: str, version: str | None) -> _Response:
+        headers = self._base_headers(version)
+        headers["X-Business-Use-Case-Usage"] = _compact(
+            {page_id: [{"type": "pages", **_MODEST_USAGE, "estimated_time_to_regain_access": 0}]}
+        )
+        return _Response(200, _graph_json(payload), headers)
+
+    def _error_response(self, exc: _GraphError, version: str | None) -> _Response:
+        headers = self._base_headers(version)
+        headers.update(exc.headers)
+        if exc.code == 190:
+            headers["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{exc.error["message"]}"'
+        return _Response(exc.status, _graph_json({"error": {**exc.error, "fbtrace_id": self._trace_id()}}), headers)
+
+    # -- /_sim/ control endpoints
+
+    def _control(self, method: str, path: str, body: bytes) -> _Response:
+        try:
+            payload = json.loads(body) if body else {}
+            route = (method, path)
+            if route == ("GET", "/_sim/requests"):
+                return _control_json(200, self.requests)
+            if route == ("DELETE", "/_sim/requests"):
+                self.reset_requests()
+            elif route == ("POST", "/_sim/faults"):
+                self.inject(**_json_object(payload))
+            elif route == ("DELETE", "/_sim/faults"):
+                self.clear_faults()
+            elif route == ("POST", "/_sim/pages"):
+                self.add_page(_page_from_json(_json_object(payload)))
+            elif route == ("POST", "/_sim/touch"):
+                return _control_json(200, {"id": self.touch(**_json_object(payload))})
+            else:
+                return _control_json(404, {"error": f"no control endpoint {method} {path}"})
+        except (TypeError, ValueError, IndexError) as exc:
+            return _control_json(400, {"error": str(exc)})
+        return _control_json(200, {"ok": True})
+
+
+def _select(
+    state: _PageState, platform: str, after: _Position, count: int
+) -> list[tuple[_Position, int, _Touch | None]]:
+    """Up to `count` conversations following `after`: touched ones by touch recency, then the rest
+    by index. Keyset, not offset, paging: a touch during a walk moves a conversation to the front
+    (where this walk will not see it, as on Meta) but never shifts or skips the others."""
+    touched = state.touched[platform]
+    picked: list[tuple[_Position, int, _Touch | None]] = []
+    if after.kind in ("s", "t"):
+        for index, touch in sorted(touched.items(), key=lambda item: -item[1].seq):
+            if after.kind == "s" or touch.seq < after.value:
+                picked.append((_Position("t", touch.seq), index, touch))
+                if len(picked) == count:
+                    return picked
+        index = 0
+    else:
+        index = after.value + 1
+    total = state.inboxes[platform].count
+    while len(picked) < count and index < total:
+        if index not in touched:
+            picked.append((_Position("i", index), index, None))
+        index += 1
+    return picked
+
+
+def _materialize(inbox: Inbox, index: int, touch: _Touch | None) -> Conversation:
+    conversation = inbox.conversation(index)
+    if touch is None:
+        return conversation
+    return replace(conversation, updated_time=touch.time, messages=touch.messages + conversation.messages)
+
+
+def _render_person(person: Person) -> dict[str, str]:
+    rendered = {"name": person.name, "email": person.email, "username": person.username, "id": person.id}
+    return {key: value for key, value in rendered.items() if value is not None}
+
+
+def _render_message(message: Message, fields: Mapping[str, _FieldSpec] | None) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"id": message.id}
+    for name in fields or ("created_time",):
+        if name == "created_time":
+            rendered[name] = format_time(message.created_time)
+        elif name == "from":
+            rendered[name] = _render_person(message.sender)
+        elif name == "to":
+            rendered[name] = {"data": [_render_person(message.recipient)]}
+        elif name == "message":
+            rendered[name] = message.text
+    return rendered
+
+
+def _render_messages(conversation: Conversation, spec: _FieldSpec) -> dict[str, Any]:
+    limit = int(spec.modifiers.get("limit", DEFAULT_MESSAGE_LIMIT))
+    shown = conversation.messages[:limit]
+    rendered: dict[str, Any] = {"data": [_render_message(message, spec.children) for message in shown]}
+    if shown:
+        rendered["paging"] = {"cursors": {
+            "before": _Position("i", 0).cursor(), "after": _Position("i", len(shown) - 1).cursor(),
+        }}
+    return rendered
+
+
+def _render_conversation(conversation: Conversation, fields: Mapping[str, _FieldSpec] | None) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"id": conversation.id}
+    people = {"data": [_render_person(conversation.customer), _render_person(conversation.page)]}
+    for name, spec in (fields or {"updated_time": _FieldSpec({}, None)}).items():
+        if name == "updated_time":
+            rendered[name] = format_time(conversation.updated_time)
+        elif name in ("participants", "senders"):
+            rendered[name] = people
+        elif name == "messages":
+            rendered[name] = _render_messages(conversation, spec)
+        elif name == "message_count":
+            rendered[name] = len(conversation.messages)
+        elif name == "unread_count":
+            rendered[name] = conversation.unread_count
+        elif name == "snippet":
+            rendered[name] = conversation.messages[0].text[:SNIPPET_LENGTH]
+        elif name == "can_reply":
+            rendered[name] = True
+    return rendered
+
+
+def _parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _param_error(f"(#100) Param limit must be an integer, got {raw!r}") from None
+    return DEFAULT_LIMIT if value <= 0 else min(value, MAX_LIMIT)
+
+
+def _header_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() not in ("bearer", "oauth"):
+        return None
+    return value.strip() or None
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _graph_json(payload: Any) -> bytes:
+    # Meta escapes "/" (and non-ASCII); "/" only ever occurs inside JSON strings, so this is safe.
+    return _compact(payload).replace("/", "\\/").encode()
+
+
+def _control_json(status: int, payload: Any) -> _Response:
+    return _Response(status, json.dumps(payload).encode(), {"Content-Type": _JSON_TYPE})
+
+
+def _json_object(payload: Any) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise ValueError("expected a JSON object")
+    return payload
+
+
+def _page_from_json(payload: dict[str, Any]) -> SimPage:
+    anchor = payload.get("anchor")
+    if isinstance(anchor, str):
+        try:
+            payload = {**payload, "anchor": datetime.strptime(anchor, "%Y-%m-%dT%H:%M:%S%z")}
+        except ValueError:
+            payload = {**payload, "anchor": datetime.fromisoformat(anchor)}
+    return SimPage(**payload)
+
+
+# --- HTTP plumbing -----------------------------------------------------------------------------
+
+class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as requests.Session expects of Meta; every response carries Content-Length.
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; with Nagle on, each response would stall ~40 ms.
+    disable_nagle_algorithm = True
+    # Idle keep-alive connections of a long-running standalone server must not pin threads forever.
+    timeout = 60
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        response = self.server.simulator._respond(self.command, self.path, self.headers, body)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    do_GET = do_POST = do_DELETE = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by the base class
+        # One stderr line per request would drown the demo's and the tests' output.
+        return
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], simulator: GraphSimulator) -> None:
+        self.simulator = simulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), which can stall for seconds.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def track(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """Hang up keep-alive connections, or their threads would keep answering after stop()."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the client already hung up
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hanging up mid-response are routine; simulator bugs are caught in _graph already.
+        return
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.graph_sim", description="Meta Graph API simulator")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port (default 8765)")
+    parser.add_argument("--demo", action="store_true", help="serve the demo page (Bluebird Coffee Roasters)")
+    parser.add_argument("--api-version", default="v25.0", help="Graph API version in the base URL")
+    args = parser.parse_args(argv)
+    simulator = GraphSimulator(pages=[DEMO_PAGE] if args.demo else [], port=args.port, version=args.api_version)
+    # SIGTERM is how supervisors and tests stop us; as SystemExit it runs the cleanup below.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    simulator.start()
+    print(simulator.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The `fbsync` command as a user runs it: a subprocess, a real database, the simulator over HTTP."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox.graph_sim import SimPage
+
+FBSYNC = str(Path(sys.executable).with_name("fbsync"))
+SHOP = SimPage(page_id="300000000000001", name="Corner Florist", token="florist-token-9f8e7d6c5b4a",
+               messenger_count=42, instagram_count=8, instagram_account_id="17841400000000777",
+               instagram_username="cornerflorist", seed=11)
+
+
+@pytest.fixture
+def run(pool, sim, database_url):
+    sim.add_page(SHOP)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FB_GRAPH_URL": sim.base_url,
+        "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
+        "FBSYNC_LOG_LEVEL": "INFO",
+    }
+
+    def fbsync(*args: str, stdin: str = "", **overrides: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([FBSYNC, *args], env={**env, **overrides}, input=stdin, text=True,
+                              capture_output=True, timeout=60)
+
+    return fbsync
+
+
+def add_shop(run, token: str = SHOP.token) -> subprocess.CompletedProcess[str]:
+    return run("pages", "add", SHOP.page_id, SHOP.name, "--instagram-account-id", SHOP.instagram_account_id,
+               "--instagram-username", SHOP.instagram_username, stdin=token + "\n")
+
+
+def test_connect_list_and_sync_a_page(run):
+    assert run("migrate").stdout.strip() == "database is up to date"  # the test session migrated already
+    added = add_shop(run)
+    assert added.returncode == 0 and "connected Corner Florist" in added.stdout
+
+    synced = run("sync", "corner", "--full")
+
+    assert synced.returncode == 0, synced.stderr
+    assert "messenger done: 42 contacts" in synced.stdout
+    assert "instagram done: 8 contacts" in synced.stdout
+    assert "COMPLETED - 50 contacts synced, 0 failed, 50 conversations" in synced.stdout
+    listed = run("pages", "list")
+    assert "Corner Florist  messenger=42 instagram=8" in listed.stdout
+    for out in (added, synced, listed):
+        assert SHOP.token not in out.stdout + out.stderr
+    assert "job_id=" in synced.stderr and "page_id=300000000000001" in synced.stderr  # structured logs
+
+
+def test_unknown_page_is_a_clear_error(run):
+    add_shop(run)
+    result = run("sync", "Nonexistent Bakery")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "fbsync: error: no connected page matches 'Nonexistent Bakery'"
+
+
+def test_bad_token_fails_the_sync_and_asks_for_a_reconnect(run):
+    add_shop(run, token="EAAB-wrong-token-1234567890")
+    result = run("sync", SHOP.page_id)
+    assert result.returncode == 1
+    assert "FAILED" in result.stdout and "reconnect the page" in result.stdout
+    assert "EAAB-wrong-token-1234567890" not in result.stdout + result.stderr
+    assert "[needs reconnect]" in run("pages", "list").stdout
+
+
+def test_unreachable_graph_url_is_a_clear_error(run):
+    add_shop(run)
+    result = run("sync", SHOP.page_id, FB_GRAPH_URL="http://127.0.0.1:9/v25.0", FBSYNC_GRAPH_MAX_RETRIES="1")
+    assert result.returncode == 1
+    assert "reason: Graph API unreachable at http://127.0.0.1:9" in result.stdout
+
+
+def test_missing_token_on_stdin_is_refused(run):
+    result = run("pages", "add", SHOP.page_id, SHOP.name, stdin="")
+    assert result.returncode == 2
+    assert "no page access token" in result.stderr
+    assert "no pages connected" in run("pages", "list").stdout
+
+
+def test_no_database_configured(run):
+    result = run("pages", "list", DATABASE_URL="")
+    assert result.returncode == 2 and "DATABASE_URL is not set" in result.stderr
+
+
+def test_unreachable_database(run):
+    result = run("pages", "list", DATABASE_URL="postgresql://nobody:secret-pw@127.0.0.1:9/nothing?connect_timeout=1")
+    assert result.returncode == 2 and "cannot connect to PostgreSQL" in result.stderr
+    assert "secret-pw" not in result.stderr

@@ -1,0 +1,90 @@
+"""Conversation -> contact records, on real-shaped Graph payloads."""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+import pytest
+
+from core.extract import ExtractionError, Name, display_name, extract_conversation, split_name
+
+PAGE_IDS = frozenset({"104857600000001", "17841400000000001"})
+
+
+@pytest.mark.parametrize(
+    "full, expected",
+    [
+        ("John Smith", Name("John", "Smith")),
+        ("Mary Anne Smith", Name("Mary", "Anne Smith")),
+        ("José García", Name("José", "García")),
+        ("Cher", Name("Cher", None)),
+        ("李小龙", Name("李小龙", None)),
+        ("Алексей Иванов", Name("Алексей Иванов", None)),
+        ("محمد علي", Name("محمد علي", None)),
+        ("  John   Smith ", Name("John", "Smith")),
+        ("", Name(None, None)),
+        (None, Name(None, None)),
+    ],
+)
+def test_split_name(full, expected):
+    assert split_name(full) == expected
+
+
+def test_display_name_falls_back_to_the_id_without_inventing_a_name():
+    assert display_name(None, None, "24511230000789") == "User 000789"
+    assert display_name("Cher", None, "24511230000789") == "Cher"
+
+
+def test_messenger_conversation(fixture_json):
+    raw = fixture_json("graph/conversations_messenger_page1.json")["data"][0]
+    record = extract_conversation(raw, "messenger", PAGE_IDS)
+
+    assert record.graph_id == "t_10160795467356427"
+    assert record.updated_time == datetime(2026, 11, 24, 10, 15, 3, tzinfo=timezone.utc)
+    [contact] = record.contacts
+    assert (contact.external_id, contact.name) == ("24511230000123", Name("John", "Smith"))
+    assert contact.last_interaction == record.updated_time
+    # Oldest first, and the page's reply is an echo.
+    assert [(m.text, m.is_echo) for m in record.messages] == [
+        ("Hi, how much is a 1kg bag?", False),
+        ("Hi John! A 1kg bag of the house blend is $32.", True),
+    ]
+
+
+def test_name_missing_from_participants_is_taken_from_messages(fixture_json):
+    raw = fixture_json("graph/conversations_messenger_page2.json")["data"][0]
+    [contact] = extract_conversation(raw, "messenger", PAGE_IDS).contacts
+    assert contact.name == Name("Cher", None)
+
+
+def test_no_name_anywhere_stays_empty(fixture_json):
+    raw = copy.deepcopy(fixture_json("graph/conversations_messenger_page2.json")["data"][0])
+    del raw["messages"]["data"][0]["from"]["name"]
+    [contact] = extract_conversation(raw, "messenger", PAGE_IDS).contacts
+    assert contact.name == Name(None, None)
+
+
+def test_instagram_conversation_uses_the_username(fixture_json):
+    raw = fixture_json("graph/conversations_instagram.json")["data"][0]
+    record = extract_conversation(raw, "instagram", PAGE_IDS)
+    [contact] = record.contacts
+    assert (contact.external_id, contact.username, contact.name) == (
+        "6543210987654321", "jane.doe_88", Name("jane.doe_88", None)
+    )
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda c: c.pop("id"), "no id"),
+        (lambda c: c.update(updated_time="yesterday"), "unreadable Graph timestamp"),
+        (lambda c: c.pop("participants"), "participants"),
+        (lambda c: c["participants"]["data"].pop(0), "no participant other than the page"),
+        (lambda c: c["messages"]["data"][0].pop("id"), "message has no id"),
+    ],
+)
+def test_malformed_conversations_are_refused_with_a_reason(fixture_json, damage, message):
+    raw = copy.deepcopy(fixture_json("graph/conversations_messenger_page1.json")["data"][0])
+    damage(raw)
+    with pytest.raises(ExtractionError, match=message):
+        extract_conversation(raw, "messenger", PAGE_IDS)

@@ -1,0 +1,1 @@
+"""Flask adapter: Meta webhook receiver and the Facebook Login connect flow."""

@@ -1,0 +1,1 @@
+"""RQ adapter: job functions and enqueue helpers around core.sync."""
