@@ -53,8 +53,8 @@ class SimPage:
             raise ValueError("instagram_count > 0 needs an instagram_account_id")
         if self.nameless_every < 0:
             raise ValueError("nameless_every must be >= 0")
-        if self.anchor is not None and self.anchor.tzinfo is None:
-            raise ValueError("anchor must be timezone-aware")
+        if self.anchor is not None and (not isinstance(self.anchor, datetime) or self.anchor.tzinfo is None):
+            raise ValueError("anchor must be a timezone-aware datetime")
 
     def count(self, platform: str) -> int:
         return self.messenger_count if platform == MESSENGER else self.instagram_count

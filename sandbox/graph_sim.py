@@ -241,7 +241,7 @@ class _Position:
     value: int
 
     def cursor(self) -> str:
-        return base64.urlsafe_b64encode(f"pos:{self.kind}:{self.value}".encode()).decode().rstrip("=")
+        return _cursor(f"pos:{self.kind}:{self.value}")
 
     @classmethod
     def from_cursor(cls, cursor: str) -> _Position:
@@ -256,6 +256,10 @@ class _Position:
 
 
 _START = _Position("s", 0)
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 # --- Simulator state ---------------------------------------------------------------------------
@@ -286,7 +290,7 @@ class _Fault:
 
     def applies(self, limit: int) -> bool:
         # A small enough page is what Meta asks for, so it succeeds and leaves the fault armed.
-        return self.kind != "reduce_data" or limit > int(self.options.get("max_limit", DEFAULT_LIMIT))
+        return self.kind != "reduce_data" or limit > int(self.options.get("max_limit", 25))
 
 
 @dataclass
@@ -502,7 +506,9 @@ class GraphSimulator:
         payload["id"] = page.page_id
         return self._graph_response(payload, page.page_id, version)
 
-    def _conversations(self, state: _PageState, version: str | None, params: Mapping[str, str], token: str) -> _Response:
+    def _conversations(
+        self, state: _PageState, version: str | None, params: Mapping[str, str], token: str
+    ) -> _Response:
         page = state.page
         platform = (params.get("platform") or MESSENGER).lower()
         if platform not in PLATFORMS:
@@ -519,7 +525,7 @@ class GraphSimulator:
 
         fault = self._due_fault(state, limit)
         if fault is not None:
-            return self._fault_response(fault, version, params, token, position)
+            return self._fault_response(fault, version, params, token, limit, position)
 
         with self._lock:
             picked = _select(state, platform, position, limit + 1)
@@ -555,7 +561,8 @@ class GraphSimulator:
             return due
 
     def _fault_response(
-        self, fault: _Fault, version: str | None, params: Mapping[str, str], token: str, position: _Position
+        self, fault: _Fault, version: str | None, params: Mapping[str, str], token: str, limit: int,
+        position: _Position,
     ) -> _Response:
         page_id, options = fault.page_id, fault.options
         if fault.kind == "token_invalid":
@@ -583,7 +590,6 @@ class GraphSimulator:
             )
         if fault.kind == "empty_page":
             cursor = position.cursor()
-            limit = _parse_limit(params.get("limit"))
             return self._graph_response({"data": [], "paging": {
                 "cursors": {"before": cursor, "after": cursor},
                 "next": self._next_url(version, page_id, params, token, limit, cursor),
@@ -611,7 +617,7 @@ class GraphSimulator:
         return {
             "Content-Type": _JSON_TYPE,
             "facebook-api-version": version or self.version,
-            "x-fb-trace-id": self._trace_id()[:11],
+            "x-fb-trace-id": self._trace_id(),
             "X-App-Usage": _compact(_MODEST_USAGE),
         }
 
@@ -627,7 +633,8 @@ class GraphSimulator:
         headers.update(exc.headers)
         if exc.code == 190:
             headers["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{exc.error["message"]}"'
-        return _Response(exc.status, _graph_json({"error": {**exc.error, "fbtrace_id": self._trace_id()}}), headers)
+        error = {**exc.error, "fbtrace_id": headers["x-fb-trace-id"]}
+        return _Response(exc.status, _graph_json({"error": error}), headers)
 
     # -- /_sim/ control endpoints
 
@@ -651,6 +658,10 @@ class GraphSimulator:
                 return _control_json(404, {"error": f"no control endpoint {method} {path}"})
         except (TypeError, ValueError, IndexError) as exc:
             return _control_json(400, {"error": str(exc)})
+        except Exception:  # noqa: BLE001 - same policy as _graph: record, answer, keep serving
+            with self._lock:
+                self._errors.append(traceback.format_exc())
+            return _control_json(500, {"error": "simulator bug; see GraphSimulator.errors"})
         return _control_json(200, {"ok": True})
 
 
@@ -710,9 +721,8 @@ def _render_messages(conversation: Conversation, spec: _FieldSpec) -> dict[str, 
     shown = conversation.messages[:limit]
     rendered: dict[str, Any] = {"data": [_render_message(message, spec.children) for message in shown]}
     if shown:
-        rendered["paging"] = {"cursors": {
-            "before": _Position("i", 0).cursor(), "after": _Position("i", len(shown) - 1).cursor(),
-        }}
+        cursors = {"before": _cursor(f"msg:{shown[0].id}"), "after": _cursor(f"msg:{shown[-1].id}")}
+        rendered["paging"] = {"cursors": cursors}
     return rendered
 
 

@@ -1,0 +1,465 @@
+"""The Graph API simulator, exercised over real HTTP the way the sync client uses it."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from sandbox.graph_data import Inbox, SimPage
+from sandbox.graph_sim import DEMO_PAGE, GraphSimulator
+
+ANCHOR = datetime(2026, 11, 24, 10, 15, 3, tzinfo=timezone.utc)
+PAGE = dataclasses.replace(DEMO_PAGE, anchor=ANCHOR)
+PAGE_ID = PAGE.page_id
+TOKEN = PAGE.token
+FIELDS = "participants,updated_time,messages.limit(25){id,from,to,message,created_time}"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sim() -> Iterator[GraphSimulator]:
+    with GraphSimulator(pages=[PAGE]) as simulator:
+        yield simulator
+        assert simulator.errors == []
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+def conversations_url(sim: GraphSimulator, page_id: str = PAGE_ID) -> str:
+    return f"{sim.base_url}/{page_id}/conversations"
+
+
+def get(http: requests.Session, sim: GraphSimulator, **params: Any) -> requests.Response:
+    return http.get(conversations_url(sim), params={"access_token": TOKEN, **params}, timeout=5)
+
+
+def walk(http: requests.Session, sim: GraphSimulator, **params: Any) -> tuple[list[dict[str, Any]], int]:
+    """All conversations by following `next`, and how many Graph pages that took."""
+    body = get(http, sim, **params).json()
+    conversations, pages = list(body["data"]), 1
+    while "next" in body.get("paging", {}):
+        body = http.get(body["paging"]["next"], timeout=5).json()
+        conversations += body["data"]
+        pages += 1
+    return conversations, pages
+
+
+def error_of(response: requests.Response) -> dict[str, Any]:
+    return response.json()["error"]
+
+
+def has_key(value: Any, key: str) -> bool:
+    if isinstance(value, dict):
+        return key in value or any(has_key(child, key) for child in value.values())
+    if isinstance(value, list):
+        return any(has_key(child, key) for child in value)
+    return False
+
+
+# --- Paging and wire format ----------------------------------------------------------------------
+
+def test_pages_through_all_messenger_conversations_newest_first(sim: GraphSimulator, http: requests.Session) -> None:
+    conversations, pages = walk(http, sim, fields=FIELDS, limit=100)
+
+    assert pages == 4
+    ids = [c["id"] for c in conversations]
+    assert len(ids) == 347 == len(set(ids))
+    times = [c["updated_time"] for c in conversations]
+    assert times == sorted(times, reverse=True) and len(set(times)) == 347
+    assert times[0] == "2026-11-24T10:15:03+0000"
+    gaps = [
+        (datetime.strptime(a, "%Y-%m-%dT%H:%M:%S%z") - datetime.strptime(b, "%Y-%m-%dT%H:%M:%S%z")).total_seconds()
+        for a, b in zip(times, times[1:])
+    ]
+    assert all(180 <= gap <= 5400 for gap in gaps)
+
+    first = conversations[0]
+    customer, page = first["participants"]["data"]
+    assert page == {"name": PAGE.name, "email": f"{PAGE_ID}@facebook.com", "id": PAGE_ID}
+    assert customer["email"] == f"{customer['id']}@facebook.com" and len(customer["id"]) == 16
+    messages = first["messages"]["data"]
+    assert 1 <= len(messages) <= 8
+    assert messages[0]["created_time"] == first["updated_time"]
+    assert [m["created_time"] for m in messages] == sorted((m["created_time"] for m in messages), reverse=True)
+    assert set(messages[0]) == {"id", "from", "to", "message", "created_time"}
+    assert {messages[0]["from"]["id"], messages[0]["to"]["data"][0]["id"]} == {customer["id"], PAGE_ID}
+
+
+def test_next_link_is_absolute_carries_token_and_params_and_is_absent_on_last_page(
+    sim: GraphSimulator, http: requests.Session
+) -> None:
+    body = http.get(
+        conversations_url(sim), params={"fields": FIELDS, "limit": 100},
+        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5,
+    ).json()
+    next_url = body["paging"]["next"]
+    parts = urlsplit(next_url)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == conversations_url(sim)
+    after = body["paging"]["cursors"]["after"]
+    assert query == {"access_token": TOKEN, "fields": FIELDS, "limit": "100", "after": after}
+
+    second = http.get(next_url.replace("limit=100", "limit=300"), timeout=5).json()  # over 100 means 100
+    assert len(second["data"]) == 100 and "limit=100" in second["paging"]["next"]
+    third = http.get(second["paging"]["next"], timeout=5).json()
+    final = http.get(third["paging"]["next"], timeout=5).json()
+    assert len(final["data"]) == 47 and "next" not in final["paging"]
+
+
+def test_default_limit_and_default_fields(sim: GraphSimulator, http: requests.Session) -> None:
+    body = get(http, sim).json()
+    assert len(body["data"]) == 25
+    assert all(set(c) == {"id", "updated_time"} for c in body["data"])
+
+
+def test_fields_select_what_is_returned(sim: GraphSimulator, http: requests.Session) -> None:
+    body = get(http, sim, fields="messages.limit(2){message}", limit=50).json()
+    assert all(set(c) == {"id", "messages"} for c in body["data"])
+    all_messages = [m for c in body["data"] for m in c["messages"]["data"]]
+    assert all(len(c["messages"]["data"]) <= 2 for c in body["data"])
+    assert any(len(c["messages"]["data"]) == 2 for c in body["data"])
+    assert all(set(m) == {"id", "message"} for m in all_messages)
+
+    unlimited = get(http, sim, fields="messages{from}", limit=100).json()["data"]
+    assert max(len(c["messages"]["data"]) for c in unlimited) == 8  # the default of 10 is above the max
+
+    assert error_of(get(http, sim, fields="participants,bogus"))["code"] == 100
+    assert error_of(get(http, sim, fields="messages{from"))["code"] == 2500
+
+
+def test_instagram_conversations_use_usernames(sim: GraphSimulator, http: requests.Session) -> None:
+    conversations, _ = walk(http, sim, fields=FIELDS, limit=100, platform="instagram")
+
+    assert len(conversations) == 60 == len({c["id"] for c in conversations})
+    page_party = {"username": "bluebirdcoffee", "id": "17841400000000001"}
+    for conversation in conversations:
+        customer, page = conversation["participants"]["data"]
+        assert page == page_party
+        assert set(customer) <= {"username", "id"} and "id" in customer
+        for message in conversation["messages"]["data"]:
+            assert set(message["from"]) <= {"username", "id"}
+    named = [c["participants"]["data"][0] for c in conversations if "username" in c["participants"]["data"][0]]
+    assert len(named) == 59  # conversation #49 is nameless
+    assert not has_key(conversations, "name") and not has_key(conversations, "email")
+    messenger_ids = {c["id"] for c in walk(http, sim, limit=100)[0]}
+    assert messenger_ids.isdisjoint(c["id"] for c in conversations)
+
+
+def test_same_page_gives_identical_data_in_another_simulator(sim: GraphSimulator, http: requests.Session) -> None:
+    with GraphSimulator(pages=[PAGE]) as other:
+        mine = get(http, sim, fields=FIELDS, limit=50).json()
+        theirs = http.get(conversations_url(other), params={"access_token": TOKEN, "fields": FIELDS, "limit": 50})
+    assert mine["data"] == theirs.json()["data"]
+
+    reseeded = dataclasses.replace(PAGE, seed=2)
+    with GraphSimulator(pages=[reseeded]) as other:
+        different = http.get(conversations_url(other), params={"access_token": TOKEN, "fields": FIELDS}).json()
+    assert different["data"][0]["participants"] != mine["data"][0]["participants"]
+
+
+def test_default_anchor_is_a_day_before_construction() -> None:
+    before = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    with GraphSimulator(pages=[DEMO_PAGE]) as simulator:
+        body = requests.get(conversations_url(simulator), params={"access_token": TOKEN, "limit": 1}, timeout=5).json()
+    newest = datetime.strptime(body["data"][0]["updated_time"], "%Y-%m-%dT%H:%M:%S%z")
+    assert before <= newest <= before + timedelta(seconds=5)
+
+
+# --- Generated data ---------------------------------------------------------------------------
+
+def test_data_variety_and_unique_ids() -> None:
+    conversations = [Inbox(PAGE, platform, ANCHOR).conversation(i) for platform, count in
+                     (("messenger", 347), ("instagram", 60)) for i in range(count)]
+    names = [c.customer.name for c in conversations if c.customer.name]
+    assert any(len(name.split()) == 1 and name.isascii() for name in names)
+    assert any(len(name.split()) == 3 for name in names)
+    assert any(not any("a" <= ch.lower() <= "z" for ch in name) for name in names)  # non-Latin
+    assert any(not name.isascii() and any("a" <= ch <= "z" for ch in name) for name in names)  # accents
+    assert {len(c.messages) for c in conversations} == set(range(1, 9))
+    unanswered = [c for c in conversations if len(c.messages) > 2 and all(m.sender == c.customer for m in c.messages)]
+    assert unanswered
+    message_ids = [m.id for c in conversations for m in c.messages]
+    assert len(message_ids) == len(set(message_ids))
+    texts = " ".join(m.text.lower() for c in conversations for m in c.messages)
+    for phrase in ("how much", "order", "book", "refund", "quote", "paid, thanks!", "not interested"):
+        assert phrase in texts
+
+
+def test_large_inbox_is_generated_lazily() -> None:
+    big = SimPage(page_id="200", name="Big Page", token="big-token", messenger_count=100_000, seed=7)
+    inbox = Inbox(big, "messenger", ANCHOR)
+    assert inbox.conversation(99_999).id == Inbox(big, "messenger", ANCHOR).conversation(99_999).id
+    sample = {inbox.conversation(i).customer.id for i in range(0, 100_000, 97)}
+    assert len(sample) == len(range(0, 100_000, 97))
+    with pytest.raises(IndexError):
+        inbox.conversation(100_000)
+
+
+def test_nameless_conversations_have_no_name_anywhere(sim: GraphSimulator, http: requests.Session) -> None:
+    conversations, _ = walk(http, sim, fields=FIELDS, limit=100)
+    nameless = [c for c in conversations if "name" not in c["participants"]["data"][0]]
+    assert [conversations.index(c) for c in nameless] == [49, 99, 149, 199, 249, 299]
+    for conversation in nameless:
+        customer = conversation["participants"]["data"][0]
+        assert set(customer) == {"id", "email"}
+        for message in conversation["messages"]["data"]:
+            party = message["from"] if message["from"]["id"] == customer["id"] else message["to"]["data"][0]
+            assert set(party) == {"id", "email"}
+            assert "name" not in json.dumps(party)
+
+
+# --- Auth and errors ------------------------------------------------------------------------------
+
+def test_bad_or_missing_token_is_190(sim: GraphSimulator, http: requests.Session) -> None:
+    for response in (
+        http.get(conversations_url(sim), params={"access_token": "nope"}, timeout=5),
+        http.get(conversations_url(sim), timeout=5),
+        http.get(conversations_url(sim), headers={"Authorization": "Bearer nope"}, timeout=5),
+    ):
+        assert response.status_code == 400
+        error = error_of(response)
+        assert error["code"] == 190 and error["type"] == "OAuthException"
+        assert error["message"] == "Invalid OAuth access token - Cannot parse access token"
+        assert error["fbtrace_id"]
+    ok = http.get(conversations_url(sim), headers={"Authorization": f"OAuth {TOKEN}"}, timeout=5)
+    assert ok.status_code == 200
+    assert [r["authorized"] for r in sim.requests] == [False, False, False, True]
+
+
+def test_unknown_page_is_100_subcode_33(sim: GraphSimulator, http: requests.Session) -> None:
+    response = http.get(conversations_url(sim, "123456789"), params={"access_token": TOKEN}, timeout=5)
+    assert response.status_code == 400
+    error = error_of(response)
+    assert (error["code"], error["error_subcode"], error["type"]) == (100, 33, "GraphMethodException")
+    assert "Object with ID '123456789' does not exist" in error["message"]
+
+
+def test_instagram_on_a_page_without_instagram_is_100(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.add_page(SimPage(page_id="300", name="No IG", token="t300", messenger_count=3))
+    response = http.get(conversations_url(sim, "300"), params={"access_token": "t300", "platform": "instagram"})
+    assert response.status_code == 400 and error_of(response)["code"] == 100
+
+
+def test_requests_are_recorded_without_the_token(sim: GraphSimulator, http: requests.Session) -> None:
+    get(http, sim, fields=FIELDS, limit=100)
+    http.get(conversations_url(sim), params={"platform": "instagram"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    recorded = sim.requests
+    assert recorded == [
+        {"method": "GET", "path": f"/v25.0/{PAGE_ID}/conversations", "params": {"fields": FIELDS, "limit": "100"},
+         "page_id": PAGE_ID, "platform": "messenger", "status": 200, "authorized": True},
+        {"method": "GET", "path": f"/v25.0/{PAGE_ID}/conversations", "params": {"platform": "instagram"},
+         "page_id": PAGE_ID, "platform": "instagram", "status": 200, "authorized": True},
+    ]
+    assert TOKEN not in json.dumps(recorded)
+    sim.reset_requests()
+    assert sim.requests == []
+
+
+# --- Faults -------------------------------------------------------------------------------------
+
+def test_token_invalid_fires_on_the_chosen_calls_then_recovers(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "token_invalid", on_call=2, times=2)
+    statuses = [get(http, sim, limit=5).status_code for _ in range(4)]
+    assert statuses == [200, 400, 400, 200]
+    sim.inject(PAGE_ID, "token_invalid", error_subcode=460)
+    error = error_of(get(http, sim))
+    assert (error["code"], error["error_subcode"]) == (190, 460)
+    assert [r["status"] for r in sim.requests] == [200, 400, 400, 200, 400]
+
+
+def test_permanent_token_invalid_kills_the_token(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "token_invalid", permanent=True)
+    for _ in range(3):
+        error = error_of(get(http, sim))
+        assert (error["code"], error["error_subcode"]) == (190, 463)
+        assert error["message"].startswith("Error validating access token: Session has expired on ")
+    assert not any(r["authorized"] for r in sim.requests)
+    sim.add_page(dataclasses.replace(PAGE, token="fresh-token"))  # the user reconnects the page
+    fresh = http.get(conversations_url(sim), params={"access_token": "fresh-token"}, timeout=5)
+    assert fresh.status_code == 200
+
+
+def test_rate_limit_headers_and_codes(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "rate_limit")
+    response = get(http, sim)
+    assert response.status_code == 400 and error_of(response)["code"] == 613
+    usage = json.loads(response.headers["X-Business-Use-Case-Usage"])
+    assert usage[PAGE_ID][0]["estimated_time_to_regain_access"] == 1
+    assert json.loads(response.headers["X-App-Usage"])["call_count"] == 100
+
+    sim.inject(PAGE_ID, "rate_limit", code=80001, regain_minutes=7)
+    response = get(http, sim)
+    assert error_of(response)["code"] == 80001
+    assert error_of(response)["message"].startswith("There have been too many calls to this Page account.")
+    assert json.loads(response.headers["X-Business-Use-Case-Usage"])[PAGE_ID][0]["estimated_time_to_regain_access"] == 7
+
+    normal = get(http, sim)
+    assert normal.status_code == 200 and json.loads(normal.headers["X-App-Usage"])["call_count"] < 50
+
+
+def test_server_error(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "server_error")
+    response = get(http, sim)
+    assert response.status_code == 500
+    error = error_of(response)
+    assert (error["code"], error["is_transient"], error["type"]) == (2, True, "OAuthException")
+    assert get(http, sim).status_code == 200
+
+
+def test_reduce_data_only_hits_large_pages(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "reduce_data", times=2, max_limit=25)
+    assert get(http, sim, limit=25).status_code == 200  # small enough: succeeds, fault stays armed
+    response = get(http, sim, limit=100)
+    assert response.status_code == 500 and error_of(response)["code"] == 1
+    assert get(http, sim, limit=10).status_code == 200
+    assert get(http, sim, limit=26).status_code == 500
+    assert get(http, sim, limit=100).status_code == 200  # both firings used up
+
+
+def test_empty_page_keeps_the_cursor_so_nothing_is_skipped(sim: GraphSimulator, http: requests.Session) -> None:
+    first = get(http, sim, limit=100).json()
+    sim.inject(PAGE_ID, "empty_page")
+    empty = http.get(first["paging"]["next"], timeout=5).json()
+    assert empty["data"] == []
+    assert empty["paging"]["next"] == first["paging"]["next"]
+    resumed = http.get(empty["paging"]["next"], timeout=5).json()
+    assert len(resumed["data"]) == 100
+    assert resumed["data"][0]["updated_time"] < first["data"][-1]["updated_time"]
+
+
+def test_empty_page_on_the_first_call_has_a_next_link(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "empty_page")
+    conversations, pages = walk(http, sim, limit=100)
+    assert len({c["id"] for c in conversations}) == 347 and pages == 5
+
+
+def test_malformed_json(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "malformed_json")
+    response = get(http, sim)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
+    with pytest.raises(ValueError):
+        response.json()
+    assert sim.requests[-1]["status"] == 200
+
+
+def test_faults_over_http_and_unknown_kinds(sim: GraphSimulator, http: requests.Session) -> None:
+    control = sim.base_url.rsplit("/", 1)[0] + "/_sim"
+    assert http.post(f"{control}/faults", json={"page_id": PAGE_ID, "kind": "server_error", "times": 3}).ok
+    assert get(http, sim).status_code == 500
+    assert http.delete(f"{control}/faults").ok
+    assert get(http, sim).status_code == 200
+    assert http.post(f"{control}/faults", json={"page_id": PAGE_ID, "kind": "meteor"}).status_code == 400
+    with pytest.raises(ValueError):
+        sim.inject(PAGE_ID, "rate_limit", regain_minute=3)
+    with pytest.raises(ValueError):
+        sim.inject("nope", "server_error")
+    assert [r["path"] for r in sim.requests] == [f"/v25.0/{PAGE_ID}/conversations"] * 2  # control calls not logged
+
+
+# --- Touch ----------------------------------------------------------------------------------------
+
+def test_touch_moves_a_conversation_to_the_front(sim: GraphSimulator, http: requests.Session) -> None:
+    before, _ = walk(http, sim, fields=FIELDS, limit=100)
+    first_id = sim.touch(PAGE_ID, "messenger", 200, "Is the 1kg bag back in stock?")
+    second_id = sim.touch(PAGE_ID, "messenger", 5, "hello again")
+    now = datetime.now(timezone.utc)
+    assert first_id == before[200]["id"] and second_id == before[5]["id"]
+
+    after, _ = walk(http, sim, fields=FIELDS, limit=100)
+    assert [c["id"] for c in after[:2]] == [second_id, first_id]
+    assert len(after) == 347 == len({c["id"] for c in after})
+    touched = after[1]
+    assert abs((datetime.strptime(touched["updated_time"], "%Y-%m-%dT%H:%M:%S%z") - now).total_seconds()) < 5
+    newest = touched["messages"]["data"][0]
+    assert newest["message"] == "Is the 1kg bag back in stock?"
+    assert newest["created_time"] == touched["updated_time"]
+    assert newest["from"]["id"] == before[200]["participants"]["data"][0]["id"]
+    assert touched["messages"]["data"][1:] == before[200]["messages"]["data"][: len(touched["messages"]["data"]) - 1]
+    assert [c["id"] for c in after[2:]] == [c["id"] for c in before if c["id"] not in (first_id, second_id)]
+
+
+def test_touch_during_a_walk_skips_nothing_else(sim: GraphSimulator, http: requests.Session) -> None:
+    first = get(http, sim, limit=100).json()
+    sim.touch(PAGE_ID, "messenger", 150, "new message")
+    rest, _ = walk(http, sim, limit=100, after=first["paging"]["cursors"]["after"])
+    seen = [c["id"] for c in first["data"] + rest]
+    assert len(seen) == len(set(seen)) == 346  # #150 moved to the front, behind this walk
+
+
+def test_control_endpoints_over_http(sim: GraphSimulator, http: requests.Session) -> None:
+    control = sim.base_url.rsplit("/", 1)[0] + "/_sim"
+    page = {"page_id": "400", "name": "Ünïcode Café", "token": "t400", "messenger_count": 2,
+            "anchor": "2026-11-24T10:15:03+0000"}
+    assert http.post(f"{control}/pages", json=page).ok
+    touched = http.post(f"{control}/touch", json={"page_id": "400", "platform": "messenger", "index": 1, "text": "hi"})
+    listing = http.get(conversations_url(sim, "400"), params={"access_token": "t400"}).json()
+    assert [c["id"] for c in listing["data"]][0] == touched.json()["id"]
+    assert listing["data"][1]["updated_time"] == "2026-11-24T10:15:03+0000"
+    recorded = http.get(f"{control}/requests").json()
+    assert [r["page_id"] for r in recorded] == ["400"]
+    assert http.delete(f"{control}/requests").ok and sim.requests == []
+    out_of_range = {"page_id": "400", "platform": "messenger", "index": 9, "text": "x"}
+    assert http.post(f"{control}/touch", json=out_of_range).status_code == 400
+
+
+# --- Server behaviour ---------------------------------------------------------------------------
+
+def test_concurrent_requests(sim: GraphSimulator) -> None:
+    results: list[int] = []
+
+    def fetch() -> None:
+        with requests.Session() as session:
+            for _ in range(3):
+                results.append(get(session, sim, fields=FIELDS, limit=100).status_code)
+
+    threads = [threading.Thread(target=fetch) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 30 and len(sim.requests) == 30
+
+
+def test_stop_closes_the_socket_even_with_keep_alive_connections(http: requests.Session) -> None:
+    simulator = GraphSimulator(pages=[PAGE]).start()
+    assert get(http, simulator).status_code == 200  # leaves a pooled keep-alive connection open
+    port = simulator.port
+    simulator.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    with pytest.raises(requests.ConnectionError):
+        http.get(f"http://127.0.0.1:{port}/v25.0/{PAGE_ID}/conversations", params={"access_token": TOKEN}, timeout=2)
+
+
+def test_standalone_server_prints_its_url() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.graph_sim", "--port", "0", "--demo"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v25.0")
+        response = requests.get(f"{base_url}/{PAGE_ID}/conversations", params={"access_token": TOKEN}, timeout=5)
+        assert response.status_code == 200 and len(response.json()["data"]) == 25
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=5)
+    assert process.returncode == 0 and stderr == ""
