@@ -56,7 +56,10 @@ _FAULT_OPTIONS: dict[str, frozenset[str]] = {
     "reduce_data": frozenset({"max_limit"}),
     "empty_page": frozenset(),
     "malformed_json": frozenset(),
+    # A normal page in which one conversation is damaged: for per-contact failure handling.
+    "corrupt_conversation": frozenset({"position", "damage"}),
 }
+_DAMAGES = ("no_participants", "nul_in_name")
 FAULT_KINDS = tuple(_FAULT_OPTIONS)
 
 # Fields Meta knows on these node types. Unknown names get Meta's #100 error; known names the
@@ -293,6 +296,18 @@ class _Fault:
         return self.kind != "reduce_data" or limit > int(self.options.get("max_limit", 25))
 
 
+def _corrupt(conversation: dict[str, Any], damage: str) -> None:
+    if damage == "no_participants":
+        conversation.pop("participants", None)
+        return
+    # nul_in_name: a NUL character, which JSON allows and PostgreSQL text refuses.
+    for participant in conversation.get("participants", {}).get("data", []):
+        if "name" in participant:
+            participant["name"] += "\u0000"
+        if "username" in participant:
+            participant["username"] += "\u0000"
+
+
 @dataclass
 class _Response:
     status: int
@@ -380,6 +395,8 @@ class GraphSimulator:
         unknown = set(options) - _FAULT_OPTIONS[kind]
         if unknown:
             raise ValueError(f"fault {kind!r} takes no option(s) {', '.join(sorted(unknown))}")
+        if kind == "corrupt_conversation" and options.get("damage") not in _DAMAGES:
+            raise ValueError(f"corrupt_conversation needs damage= one of {', '.join(_DAMAGES)}")
         if not isinstance(on_call, int) or not isinstance(times, int) or on_call < 1 or times < 1:
             raise ValueError("on_call and times must be integers >= 1")
         with self._lock:
@@ -524,7 +541,7 @@ class GraphSimulator:
         _check_fields(fields, _CONVERSATION_FIELDS, "Conversation")
 
         fault = self._due_fault(state, limit)
-        if fault is not None:
+        if fault is not None and fault.kind != "corrupt_conversation":
             return self._fault_response(fault, version, params, token, limit, position)
 
         with self._lock:
@@ -532,6 +549,8 @@ class GraphSimulator:
         inbox = state.inboxes[platform]
         shown = picked[:limit]
         data = [_render_conversation(_materialize(inbox, index, touch), fields) for _, index, touch in shown]
+        if fault is not None and data:
+            _corrupt(data[min(int(fault.options.get("position", 0)), len(data) - 1)], str(fault.options.get("damage")))
         payload: dict[str, Any] = {"data": data}
         if shown:
             after = shown[-1][0].cursor()

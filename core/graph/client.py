@@ -24,7 +24,7 @@ from core.graph.errors import (
 )
 from core.graph.pacing import Pacer
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 Platform = Literal["messenger", "instagram"]
 
@@ -50,7 +50,9 @@ class GraphClient:
         timeout: float = 30.0,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        log: logging.Logger | logging.LoggerAdapter = logger,
     ) -> None:
+        self._log = log
         self._base_url = base_url.rstrip("/")
         self._origin = _origin(self._base_url)
         self._token = token
@@ -117,7 +119,7 @@ class GraphClient:
                         http_status=exc.http_status,
                         fbtrace_id=exc.fbtrace_id,
                     ) from None
-                log.warning("graph rate limited page_id=%s code=%s wait_s=%.0f", page_id, exc.code, wait)
+                self._log.warning("graph rate limited page_id=%s code=%s wait_s=%.0f", page_id, exc.code, wait)
                 self._sleep(wait)
                 continue
             except (TransientGraphError, GraphUnavailableError, MalformedResponseError) as exc:
@@ -126,7 +128,7 @@ class GraphClient:
                     raise
                 if exc.code == REDUCE_DATA_CODE and int(params.get("limit", self._page_size)) > SMALLEST_PAGE:
                     params["limit"] = str(max(SMALLEST_PAGE, int(params["limit"]) // 2))
-                log.warning(
+                self._log.warning(
                     "graph retry page_id=%s attempt=%d error=%s limit=%s",
                     page_id, failures, exc, params.get("limit"),
                 )

@@ -100,6 +100,7 @@ class _SyncRun:
             timeout=settings.graph_timeout,
             session=engine.http,
             sleep=self._wait,
+            log=self.log,
         )
 
     def execute(self) -> SyncJob:
@@ -152,6 +153,7 @@ class _SyncRun:
             except ExtractionError as exc:
                 failures.append(ContactFailure(platform, _raw_id(raw), f"unreadable conversation: {exc}"))
 
+        # Seam for AI analysis: the chunk's records are what an analyzer is handed, before they are saved.
         with self.engine.pool.connection() as conn:
             try:
                 with conn.transaction():

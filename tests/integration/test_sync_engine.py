@@ -127,6 +127,25 @@ def test_incremental_sync_reads_only_new_activity(pool, sim, settings, connect_p
     assert found == 1
 
 
+@pytest.mark.parametrize(
+    "damage, error",
+    [("no_participants", "unreadable conversation: conversation participants has no data list"),
+     ("nul_in_name", "database rejected the contact")],
+)
+def test_one_bad_contact_is_recorded_and_the_sync_goes_on(pool, sim, settings, connect_page, damage, error):
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+    sim.inject(SHOP.page_id, "corrupt_conversation", on_call=2, position=3, damage=damage)
+
+    job = run_sync(pool, settings, page)
+
+    assert (job.status, job.synced_contacts, job.failed_contacts) == (JobStatus.COMPLETED, 69, 1)
+    assert counts(pool)["contacts"] == 69
+    [failure] = job.errors
+    assert failure["platform"] == "messenger" and failure["error"].startswith(error)
+    assert failure["id"]
+
+
 def test_token_death_mid_pagination_keeps_what_was_synced(pool, sim, settings, connect_page):
     sim.add_page(SHOP)
     page = connect_page(SHOP)
