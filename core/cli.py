@@ -92,8 +92,8 @@ def cmd_pages_add(args: argparse.Namespace) -> int:
             page_id=args.page_id,
             name=args.name,
             token=token,
-            instagram_account_id=args.instagram_account_id,
-            instagram_username=args.instagram_username,
+            instagram_account_id=args.instagram_account_id or None,
+            instagram_username=args.instagram_username or None,
         )
     instagram = f", Instagram {page.instagram_account_id}" if page.instagram_account_id else ""
     print(f"connected {page.name} ({page.page_id}{instagram})")
