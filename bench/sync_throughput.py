@@ -14,7 +14,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from core import db, jobs, pages
+from core.analysis import build_analyzer
 from core.config import Settings
+from core.qualify import Qualifier
 from core.sync import SyncEngine
 from sandbox.graph_sim import GraphSimulator, SimPage
 from sandbox.services import embedded_postgres, scratch_database
@@ -46,7 +48,9 @@ def main() -> None:
             job = jobs.create_job(conn, stored.id, full=True, stale_after_seconds=600)
 
         began = time.perf_counter()
-        result = SyncEngine(pool, settings).run(job.id)
+        qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
+        stack.callback(qualifier.close)
+        result = SyncEngine(pool, settings, qualifier).run(job.id)
         took = time.perf_counter() - began
 
     print(f"{result.status.value}: {result.synced_contacts} contacts in {took:.1f}s "

@@ -11,10 +11,12 @@ from typing import Iterator, Sequence
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from core import db, jobs, logfmt, pages
+from core import db, jobs, logfmt, pages, pipeline
+from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
-from core.extract import display_name
 from core.jobs import JobStatus, SyncJob
+from core.pipeline import AutoMode
+from core.qualify import Qualifier
 from core.sync import SyncEngine, SyncProgress
 
 
@@ -118,21 +120,69 @@ def cmd_pages_list(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
-    with _pool(settings) as pool:
-        with pool.connection() as conn:
-            page = pages.find_page(conn, args.page)
-            job = jobs.create_job(conn, page.id, full=args.full, requested_by="cli",
-                                  stale_after_seconds=settings.job_stale_after)
-        job = SyncEngine(pool, settings, reporter=PrintingReporter()).run(job.id)
+    # Configuration problems surface before a job exists, so none is left behind PENDING.
+    qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
+    try:
+        with _pool(settings) as pool:
+            with pool.connection() as conn:
+                page = pages.find_page(conn, args.page)
+                job = jobs.create_job(conn, page.id, full=args.full, requested_by="cli",
+                                      stale_after_seconds=settings.job_stale_after)
+            job = SyncEngine(pool, settings, qualifier, reporter=PrintingReporter()).run(job.id)
+            with pool.connection() as conn:
+                breakdown = stage_breakdown(conn, page.id)
+    finally:
+        qualifier.close()
     print(summarize(job))
+    if breakdown:
+        print("  stages: " + ", ".join(f"{name} {count}" for name, count in breakdown))
     return 0 if job.status is JobStatus.COMPLETED else 1
+
+
+def stage_breakdown(conn: psycopg.Connection, page_pk: int) -> list[tuple[str, int]]:
+    rows = conn.execute(
+        "SELECT s.name, count(*) AS n FROM contacts c JOIN pipeline_stages s ON s.id = c.stage_id"
+        " WHERE c.facebook_page_id = %s GROUP BY s.name, s.position ORDER BY s.position",
+        (page_pk,),
+    ).fetchall()
+    return [(row["name"], row["n"]) for row in rows]
+
+
+def cmd_pipelines_list(args: argparse.Namespace) -> int:
+    with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
+        found = pipeline.list_pipelines(conn, pages.ensure_organization(conn, args.team))
+    for p in found:
+        print(f"{p.id}  {p.name}: {' -> '.join(p.stage_names)}")
+    return 0
+
+
+def cmd_pipelines_create(args: argparse.Namespace) -> int:
+    with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
+        created = pipeline.create_pipeline(conn, pages.ensure_organization(conn, args.team), args.name, args.stages)
+    print(f"created pipeline {created.name}: {' -> '.join(created.stage_names)}")
+    return 0
+
+
+def cmd_pages_pipeline(args: argparse.Namespace) -> int:
+    with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
+        page = pages.find_page(conn, args.page)
+        mode = AutoMode.UPDATE_EXISTING if args.mode == "update" else AutoMode.SKIP_EXISTING
+        chosen = None if args.pipeline.lower() == "off" else pipeline.find_pipeline(conn, page.organization_id, args.pipeline)
+        pipeline.set_auto_pipeline(conn, page.id, chosen, mode)
+    if chosen is None:
+        print(f"{page.name}: automatic pipeline assignment is off (contacts still get AI summaries)")
+    else:
+        print(f"{page.name}: contacts go to {chosen.name} ({mode.value})")
+    return 0
 
 
 def summarize(job: SyncJob) -> str:
     duration = (job.completed_at - job.started_at).total_seconds() if job.completed_at and job.started_at else 0
     lines = [
         f"Job {job.id}: {job.status.value} - {job.synced_contacts} contacts synced, "
-        f"{job.failed_contacts} failed, {job.conversations_seen} conversations in {duration:.1f}s"
+        f"{job.failed_contacts} failed, {job.conversations_seen} conversations in {duration:.1f}s",
+        f"  analysis: {job.analyzed_contacts} analysed, {job.stage_changes} stage changes, "
+        f"{job.analysis_deferred} deferred (AI unavailable), {job.analysis_failed} failed",
     ]
     if job.failure_reason:
         lines.append(f"  reason: {job.failure_reason}")
@@ -160,6 +210,23 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--team", default=pages.LOCAL_TEAM_ID, help="Slack team id that owns the page")
     add.set_defaults(func=cmd_pages_add)
     pages_commands.add_parser("list", help="list connected pages").set_defaults(func=cmd_pages_list)
+    assign = pages_commands.add_parser("pipeline", help="set or turn off a page's automatic pipeline")
+    assign.add_argument("page", help="page id, name or unique name prefix")
+    assign.add_argument("pipeline", help="pipeline name or id, or 'off'")
+    assign.add_argument("--mode", choices=("skip", "update"), default="skip",
+                        help="skip: only place contacts without a stage; update: re-evaluate and move everyone")
+    assign.set_defaults(func=cmd_pages_pipeline)
+
+    pipelines_parser = commands.add_parser("pipelines", help="sales pipelines and their stages")
+    pipelines_commands = pipelines_parser.add_subparsers(dest="pipelines_command", required=True)
+    listing = pipelines_commands.add_parser("list", help="list pipelines")
+    listing.add_argument("--team", default=pages.LOCAL_TEAM_ID)
+    listing.set_defaults(func=cmd_pipelines_list)
+    create = pipelines_commands.add_parser("create", help="create a pipeline with ordered stages")
+    create.add_argument("name")
+    create.add_argument("stages", nargs="+", help="stage names, first to last")
+    create.add_argument("--team", default=pages.LOCAL_TEAM_ID)
+    create.set_defaults(func=cmd_pipelines_create)
 
     sync = commands.add_parser("sync", help="sync a page now and print the result")
     sync.add_argument("page", help="page id, name or unique name prefix")
@@ -174,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CliError, ConfigError, db.DatabaseUnavailable, pages.PageNotFound, pages.AmbiguousPage,
-            jobs.SyncAlreadyRunning) as exc:
+            jobs.SyncAlreadyRunning, pipeline.PipelineError) as exc:
         print(f"fbsync: error: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:

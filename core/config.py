@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
@@ -46,6 +46,15 @@ class Settings:
     graph_timeout: float = 30.0
     # A job whose heartbeat is older than this is taken as abandoned by a dead worker.
     job_stale_after: float = 600.0
+    # No keys: the offline rules analyzer. Keys are secrets: kept out of repr and so out of logs.
+    gemini_api_keys: tuple[str, ...] = field(default=(), repr=False)
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None
+    # Requests per minute allowed per key, shared by all workers (free tier: 10-15).
+    gemini_requests_per_minute: int = 10
+    analysis_workers: int = 4
+    # How much of a conversation (newest end) goes into a prompt.
+    analysis_char_budget: int = 12000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -60,4 +69,10 @@ class Settings:
             graph_max_rate_limit_wait=_float(env, "FBSYNC_GRAPH_MAX_RATE_LIMIT_WAIT", cls.graph_max_rate_limit_wait),
             graph_timeout=_float(env, "FBSYNC_GRAPH_TIMEOUT", cls.graph_timeout),
             job_stale_after=_float(env, "FBSYNC_JOB_STALE_AFTER", cls.job_stale_after),
+            gemini_api_keys=tuple(k.strip() for k in (env.get("GEMINI_API_KEYS") or "").split(",") if k.strip()),
+            gemini_model=env.get("GEMINI_MODEL") or cls.gemini_model,
+            gemini_base_url=env.get("GEMINI_BASE_URL") or None,
+            gemini_requests_per_minute=_int(env, "FBSYNC_GEMINI_RPM", cls.gemini_requests_per_minute),
+            analysis_workers=_int(env, "FBSYNC_ANALYSIS_WORKERS", cls.analysis_workers),
+            analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
         )

@@ -23,6 +23,19 @@ ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.IN_PROGRESS)
 MAX_STORED_ERRORS = 100
 
 
+@dataclass(frozen=True)
+class ContactFailure:
+    """One contact the sync could not store or analyse; kept in the job's `errors`."""
+
+    platform: str
+    id: str
+    error: str
+    code: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"platform": self.platform, "id": self.id, "error": self.error, "code": self.code}
+
+
 class SyncAlreadyRunning(RuntimeError):
     def __init__(self, job_id: int) -> None:
         super().__init__(f"a sync is already running for this page (job {job_id})")
@@ -39,6 +52,10 @@ class SyncJob:
     synced_contacts: int
     failed_contacts: int
     conversations_seen: int
+    analyzed_contacts: int
+    analysis_deferred: int
+    analysis_failed: int
+    stage_changes: int
     errors: list[dict[str, Any]]
     failure_reason: str | None
     token_expired: bool
@@ -58,7 +75,8 @@ class SyncJob:
 
 _JOB_COLUMNS = (
     "id, facebook_page_id, status, full_sync, total_contacts, synced_contacts, failed_contacts,"
-    " conversations_seen, errors, failure_reason, token_expired, cancel_requested, requested_by,"
+    " conversations_seen, analyzed_contacts, analysis_deferred, analysis_failed, stage_changes, errors,"
+    " failure_reason, token_expired, cancel_requested, requested_by,"
     " slack_channel, slack_thread_ts, heartbeat_at, started_at, completed_at, created_at"
 )
 
@@ -155,6 +173,23 @@ def record_progress(
             "cap": MAX_STORED_ERRORS,
             "new": Jsonb(new_errors[:MAX_STORED_ERRORS]),
         },
+    ).fetchone()
+    return bool(row and row["cancel_requested"])
+
+
+def record_analysis(
+    conn: Connection, job_id: int, *, analyzed: int, deferred: int, failed: int, stage_changes: int,
+    new_errors: list[dict[str, Any]],
+) -> bool:
+    """Add a chunk's analysis counts (inside the caller's transaction); True if a cancel was asked."""
+    row = conn.execute(
+        "UPDATE sync_jobs SET analyzed_contacts = analyzed_contacts + %(analyzed)s,"
+        " analysis_deferred = analysis_deferred + %(deferred)s, analysis_failed = analysis_failed + %(failed)s,"
+        " stage_changes = stage_changes + %(changes)s,"
+        " errors = CASE WHEN jsonb_array_length(errors) >= %(cap)s THEN errors ELSE errors || %(new)s END,"
+        " heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING cancel_requested",
+        {"id": job_id, "analyzed": analyzed, "deferred": deferred, "failed": failed, "changes": stage_changes,
+         "cap": MAX_STORED_ERRORS, "new": Jsonb(new_errors[:MAX_STORED_ERRORS])},
     ).fetchone()
     return bool(row and row["cancel_requested"])
 

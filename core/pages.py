@@ -6,6 +6,8 @@ from datetime import datetime
 
 from psycopg import Connection
 
+from core.pipeline.pipelines import ensure_default_pipeline
+
 # A workspace-less install (CLI only) keeps its pages under this organization.
 LOCAL_TEAM_ID = "local"
 
@@ -46,13 +48,16 @@ _PAGE_COLUMNS = (
 
 
 def ensure_organization(conn: Connection, slack_team_id: str, name: str | None = None) -> int:
+    """The organization of a workspace; a new one gets the default pipeline (call inside a transaction)."""
     row = conn.execute(
         "INSERT INTO organizations (slack_team_id, name) VALUES (%s, %s)"
         " ON CONFLICT (slack_team_id) DO UPDATE SET name = COALESCE(%s, organizations.name)"
-        " RETURNING id",
+        " RETURNING id, (xmax = 0) AS inserted",
         (slack_team_id, name or slack_team_id, name),
     ).fetchone()
     assert row is not None
+    if row["inserted"]:
+        ensure_default_pipeline(conn, row["id"])
     return int(row["id"])
 
 
@@ -66,15 +71,19 @@ def add_page(
     instagram_account_id: str | None = None,
     instagram_username: str | None = None,
 ) -> Page:
-    """Connect a page, or reconnect it: a new token replaces the old one and clears needs_reauth."""
+    """Connect a page, or reconnect it: a new token replaces the old one and clears needs_reauth.
+
+    A newly connected page places its contacts in the organization's first pipeline until told otherwise.
+    """
     row = conn.execute(
         "INSERT INTO facebook_pages (organization_id, page_id, name, page_token, instagram_account_id,"
-        " instagram_username) VALUES (%s, %s, %s, %s, %s, %s)"
+        " instagram_username, auto_pipeline_id) VALUES (%s, %s, %s, %s, %s, %s,"
+        " (SELECT min(id) FROM pipelines WHERE organization_id = %s))"
         " ON CONFLICT (page_id) DO UPDATE SET name = EXCLUDED.name, page_token = EXCLUDED.page_token,"
         " instagram_account_id = EXCLUDED.instagram_account_id,"
         " instagram_username = EXCLUDED.instagram_username, needs_reauth = false, is_active = true,"
         f" updated_at = now() RETURNING {_PAGE_COLUMNS}",
-        (organization_id, page_id, name, token, instagram_account_id, instagram_username),
+        (organization_id, page_id, name, token, instagram_account_id, instagram_username, organization_id),
     ).fetchone()
     assert row is not None
     return Page(**row)

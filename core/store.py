@@ -1,7 +1,7 @@
 """Writes extracted conversations: contacts upserted by platform id, conversations, messages (once per mid)."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from psycopg import Connection, sql
 
@@ -13,11 +13,18 @@ _KEY_COLUMN: dict[Platform, str] = {"messenger": "messenger_psid", "instagram": 
 _FLAG_COLUMN: dict[Platform, str] = {"messenger": "has_messenger", "instagram": "has_instagram"}
 
 
-def save_conversations(conn: Connection, page: Page, records: list[ConversationRecord]) -> dict[str, int]:
-    """Upsert one batch of one platform's conversations; call inside a transaction.
+@dataclass(frozen=True)
+class SavedConversation:
+    conversation_id: int
+    contact_id: int
+    # Changed since its last analysis (or never analysed): due for analysis.
+    due: bool
 
-    Returns the stored contact id for every contact external id in the batch.
-    """
+
+def save_conversations(
+    conn: Connection, page: Page, records: list[ConversationRecord]
+) -> dict[str, SavedConversation]:
+    """Upsert one batch of one platform's conversations; call inside a transaction. Keyed by graph id."""
     if not records:
         return {}
     platforms = {record.platform for record in records}
@@ -25,9 +32,9 @@ def save_conversations(conn: Connection, page: Page, records: list[ConversationR
         raise ValueError("a batch holds conversations of one platform")
     platform = platforms.pop()
     contact_ids = _upsert_contacts(conn, page, platform, _merge_contacts(records))
-    conversation_ids = _upsert_conversations(conn, page, records, contact_ids)
-    _insert_messages(conn, records, conversation_ids)
-    return contact_ids
+    saved = _upsert_conversations(conn, page, records, contact_ids)
+    _insert_messages(conn, records, {graph_id: s.conversation_id for graph_id, s in saved.items()})
+    return saved
 
 
 def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
@@ -82,7 +89,7 @@ def _upsert_contacts(conn: Connection, page: Page, platform: Platform, contacts:
 
 def _upsert_conversations(
     conn: Connection, page: Page, records: list[ConversationRecord], contact_ids: dict[str, int]
-) -> dict[str, int]:
+) -> dict[str, SavedConversation]:
     rows = conn.execute(
         "INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time)"
         " SELECT %(page)s, u.graph_id, u.platform, u.contact_id, u.updated_time"
@@ -91,7 +98,7 @@ def _upsert_conversations(
         " ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time,"
         "  contact_id = EXCLUDED.contact_id"
         " WHERE conversations.facebook_page_id = EXCLUDED.facebook_page_id"
-        " RETURNING id, graph_id",
+        " RETURNING id, graph_id, contact_id, (analyzed_at IS NULL OR analyzed_at < updated_time) AS due",
         {
             "page": page.id,
             "ids": [r.graph_id for r in records],
@@ -100,7 +107,7 @@ def _upsert_conversations(
             "times": [r.updated_time for r in records],
         },
     ).fetchall()
-    return {row["graph_id"]: row["id"] for row in rows}
+    return {row["graph_id"]: SavedConversation(row["id"], row["contact_id"], row["due"]) for row in rows}
 
 
 def _insert_messages(conn: Connection, records: list[ConversationRecord], conversation_ids: dict[str, int]) -> None:

@@ -57,15 +57,39 @@ def show_results(database_url: str) -> None:
             name = display_name(c["first_name"], c["last_name"], c["external_id"])
             print(f"- {name:<22} {c['platform']:<9} {c['last_interaction']:%Y-%m-%d %H:%M}  \"{c['last_said'] or ''}\"")
 
+        heading("Pipeline")
+        stages = conn.execute(
+            "SELECT s.name, count(c.id) AS n, round(avg(c.lead_score)) AS score FROM pipeline_stages s"
+            " LEFT JOIN contacts c ON c.stage_id = s.id GROUP BY s.id ORDER BY s.pipeline_id, s.position"
+        ).fetchall()
+        for stage in stages:
+            bar = "#" * round(stage["n"] / max(1, row["total"]) * 60)
+            print(f"{stage['name']:<15} {stage['n']:>4}  avg score {stage['score'] or 0:>3}  {bar}")
+
+        heading("Example AI summaries")
+        samples = conn.execute(
+            "SELECT DISTINCT ON (s.position) c.first_name, c.last_name, COALESCE(c.messenger_psid, c.instagram_sid)"
+            " AS external_id, s.name AS stage, c.lead_score, c.lead_status, c.ai_context, a.reasoning"
+            " FROM contacts c JOIN pipeline_stages s ON s.id = c.stage_id"
+            " LEFT JOIN contact_activities a ON a.contact_id = c.id AND a.type = 'STAGE_CHANGED'"
+            " ORDER BY s.position, c.last_interaction DESC"
+        ).fetchall()
+        for c in samples:
+            name = display_name(c["first_name"], c["last_name"], c["external_id"])
+            print(f"- {name} -> {c['stage']} (score {c['lead_score']}, {c['lead_status']})")
+            print(f"    {c['ai_context']}")
+            print(f"    why: {c['reasoning']}")
+
         heading("Sync job")
         job = conn.execute(
-            "SELECT id, status, synced_contacts, failed_contacts, conversations_seen,"
-            " completed_at - started_at AS took FROM sync_jobs ORDER BY id DESC LIMIT 1"
+            "SELECT id, status, synced_contacts, failed_contacts, conversations_seen, analyzed_contacts,"
+            " stage_changes, completed_at - started_at AS took FROM sync_jobs ORDER BY id DESC LIMIT 1"
         ).fetchone()
         messages = conn.execute("SELECT count(*) AS n FROM messages").fetchone()["n"]
         print(f"job {job['id']} {job['status']}: {job['synced_contacts']} contacts synced,"
               f" {job['failed_contacts']} failed, {job['conversations_seen']} conversations,"
-              f" {messages} messages stored, in {job['took'].total_seconds():.1f}s")
+              f" {messages} messages stored, {job['analyzed_contacts']} analysed,"
+              f" {job['stage_changes']} placed in a stage, in {job['took'].total_seconds():.1f}s")
 
 
 def main() -> None:
@@ -77,6 +101,11 @@ def main() -> None:
         redis.Redis.from_url(redis_url).ping()
         sim = stack.enter_context(GraphSimulator(pages=[DEMO_PAGE]))
         print(f"PostgreSQL and Redis ready; Graph API simulator at {sim.base_url}")
+        analyzer = (
+            f"Gemini at {os.environ.get('GEMINI_BASE_URL') or 'Google'}" if os.environ.get("GEMINI_API_KEYS")
+            else "the offline rules analyzer (set GEMINI_API_KEYS for Gemini)"
+        )
+        print(f"Conversations are analysed by {analyzer}")
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url}
 
         heading("Connect the demo page and sync it")

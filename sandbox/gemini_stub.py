@@ -139,9 +139,11 @@ _STAGE_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("price", "pricing", "how much", "cost", "budget", "interested", "available"),
      ("qualified", "interested", "contacted", "engaged")),
 )
-# A transcript line spoken by the customer: "Customer: hi", "[10:02] contact: hi", "Ana (contact): hi".
+# A transcript line spoken by the customer: "Customer: hi", "[10:02] contact: hi", "Ana (contact): hi",
+# "[2026-11-24 10:02] Customer (Ana Lima): hi" (fbsync's own prompt).
 _CUSTOMER_LINE = re.compile(
-    r"^\s*(?:\[[^\]\n]*\]\s*)?(?:[\w .'-]{0,40}\()?(?:customer|contact|client|buyer)\)?\s*:\s*(\S.*)$",
+    r"^\s*(?:\[[^\]\n]*\]\s*)?(?:[\w .'-]{0,40}\()?(?:customer|contact|client|buyer)\)?"
+    r"(?:\s*\([^)\n]{0,60}\))?\s*:\s*(\S.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 _GREETING = re.compile(r"^(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[\s,!.]*", re.IGNORECASE)

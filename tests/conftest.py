@@ -12,7 +12,7 @@ from psycopg_pool import ConnectionPool
 from core import db, pages
 from core.config import Settings
 from core.pages import Page
-from sandbox.services import embedded_postgres, scratch_database
+from sandbox.services import embedded_postgres, embedded_redis, scratch_database
 
 if TYPE_CHECKING:
     from sandbox.graph_sim import GraphSimulator, SimPage
@@ -52,6 +52,16 @@ def pool(migrated_pool: ConnectionPool) -> ConnectionPool:
     with migrated_pool.connection() as conn:
         conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
     return migrated_pool
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Tests keep their Redis keys under their own namespaces, so a shared REDIS_URL is not wiped."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    with embedded_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture

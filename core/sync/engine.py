@@ -1,14 +1,15 @@
-"""The sync engine: one page's conversations -> contacts, conversations and messages in PostgreSQL.
+"""The sync engine: one page's conversations -> contacts, conversations, messages and their qualification.
 
-Streams Graph pages as they arrive and commits in chunks of `progress_every` contacts, each chunk in
-one transaction together with the job's counts, so the job row never claims more than is stored.
+Streams Graph pages as they arrive and works in chunks of `progress_every` contacts. Each chunk is
+saved in one transaction together with the job's counts (the job row never claims more than is
+stored), then its changed conversations are analysed concurrently and the results applied in a
+second transaction.
 """
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Iterator
 
@@ -17,13 +18,16 @@ import requests
 from psycopg_pool import ConnectionPool
 
 from core import jobs, pages
+from core.analysis.model import Line, Transcript
 from core.config import Settings
-from core.extract import ConversationRecord, ExtractionError, extract_conversation, parse_graph_time
+from core.extract import ConversationRecord, ExtractionError, display_name, extract_conversation, parse_graph_time
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError, scrub
-from core.jobs import JobStatus, SyncJob
+from core.jobs import ContactFailure, JobStatus, SyncJob
 from core.logfmt import ContextLogger
 from core.pages import Page
-from core.store import save_conversations
+from core.pipeline import AutoPipeline, auto_pipeline_of
+from core.qualify import Qualifier, QualifyTask, transcript_of
+from core.store import SavedConversation, save_conversations
 from core.sync.reporter import SilentReporter, SyncProgress, SyncReporter
 
 logger = logging.getLogger(__name__)
@@ -33,21 +37,12 @@ logger = logging.getLogger(__name__)
 INCREMENTAL_OVERLAP = timedelta(minutes=10)
 # Long waits (rate limits, backoff) are sliced so the heartbeat goes on and a cancel is noticed.
 HEARTBEAT_EVERY = 5.0
+# How many stored messages of a conversation the backlog pass hands to the analyzer.
+BACKLOG_MESSAGES = 50
 
 
 class SyncCancelled(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class ContactFailure:
-    platform: Platform
-    id: str
-    error: str
-    code: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"platform": self.platform, "id": self.id, "error": self.error, "code": self.code}
 
 
 class SyncEngine:
@@ -55,6 +50,7 @@ class SyncEngine:
         self,
         pool: ConnectionPool,
         settings: Settings,
+        qualifier: Qualifier,
         *,
         reporter: SyncReporter | None = None,
         http: requests.Session | None = None,
@@ -63,6 +59,7 @@ class SyncEngine:
     ) -> None:
         self.pool = pool
         self.settings = settings
+        self.qualifier = qualifier
         self.reporter = reporter or SilentReporter()
         self.http = http
         self.sleep = sleep
@@ -75,20 +72,23 @@ class SyncEngine:
             if job is None:
                 return jobs.get_job(conn, job_id)
             page = pages.get_page(conn, job.facebook_page_id)
-        return _SyncRun(self, job, page).execute()
+            target = auto_pipeline_of(conn, page.id)
+        return _SyncRun(self, job, page, target).execute()
 
 
 class _SyncRun:
     """The state of one run of one job."""
 
-    def __init__(self, engine: SyncEngine, job: SyncJob, page: Page) -> None:
+    def __init__(self, engine: SyncEngine, job: SyncJob, page: Page, target: AutoPipeline | None) -> None:
         self.engine = engine
         self.job = job
         self.page = page
+        self.target = target
         self.log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
         assert job.started_at is not None
         self.progress = SyncProgress(job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at)
-        self.by_platform: Counter[str] = Counter()
+        # Conversations this run already offered to the analyzer; the backlog pass skips them.
+        self.attempted: set[int] = set()
         settings = engine.settings
         self.graph = GraphClient(
             settings.graph_url,
@@ -104,7 +104,7 @@ class _SyncRun:
         )
 
     def execute(self) -> SyncJob:
-        self.log.info("sync started full=%s", self.job.full_sync)
+        self.log.info("sync started full=%s analyzer=%s", self.job.full_sync, self.engine.qualifier.analyzer.name)
         self._report("started", self.progress)
         status, reason, token_expired = JobStatus.COMPLETED, None, False
         try:
@@ -113,6 +113,7 @@ class _SyncRun:
             for platform in self._platforms():
                 self._sync_platform(platform)
                 self._report("platform_finished", self.progress)
+            self._analyze_backlog()
         except SyncCancelled:
             status, reason = JobStatus.CANCELLED, "cancelled on request"
         except TokenInvalidError as exc:
@@ -153,18 +154,25 @@ class _SyncRun:
             except ExtractionError as exc:
                 failures.append(ContactFailure(platform, _raw_id(raw), f"unreadable conversation: {exc}"))
 
-        # Seam for AI analysis: the chunk's records are what an analyzer is handed, before they are saved.
         with self.engine.pool.connection() as conn:
             try:
                 with conn.transaction():
-                    save_conversations(conn, self.page, records)
+                    saved = save_conversations(conn, self.page, records)
                     cancel = self._record(conn, platform, records, failures, len(chunk))
             except (psycopg.DataError, psycopg.IntegrityError):
-                saved, failures = self._save_one_by_one(conn, platform, records, failures)
+                records, saved, failures = self._save_one_by_one(conn, platform, records, failures)
                 with conn.transaction():
-                    cancel = self._record(conn, platform, saved, failures, len(chunk))
+                    cancel = self._record(conn, platform, records, failures, len(chunk))
         for failure in failures:
             self.log.warning("contact failed platform=%s contact=%s error=%s", platform, failure.id, failure.error)
+
+        tasks = [
+            QualifyTask(s.contact_id, s.conversation_id, record.contacts[0].external_id, platform,
+                        transcript_of(record, self.page.name))
+            for record in records
+            if (s := saved.get(record.graph_id)) and (s.due or self.job.full_sync)
+        ]
+        cancel = self._qualify(tasks) or cancel
         self._report("progress", self.progress)
         if cancel:
             raise SyncCancelled
@@ -172,22 +180,23 @@ class _SyncRun:
     def _save_one_by_one(
         self, conn: psycopg.Connection, platform: Platform, records: list[ConversationRecord],
         failures: list[ContactFailure],
-    ) -> tuple[list[ConversationRecord], list[ContactFailure]]:
+    ) -> tuple[list[ConversationRecord], dict[str, SavedConversation], list[ContactFailure]]:
         """The batch was refused: find which contact the database rejects, and keep all the others."""
-        saved: list[ConversationRecord] = []
+        kept: list[ConversationRecord] = []
+        saved: dict[str, SavedConversation] = {}
         failures = list(failures)
         for record in records:
             try:
                 with conn.transaction():
-                    save_conversations(conn, self.page, [record])
-                saved.append(record)
+                    saved.update(save_conversations(conn, self.page, [record]))
+                kept.append(record)
             except (psycopg.DataError, psycopg.IntegrityError) as exc:
                 reason = exc.diag.message_primary or type(exc).__name__
                 failures.extend(
                     ContactFailure(platform, contact.external_id, f"database rejected the contact: {reason}")
                     for contact in record.contacts
                 )
-        return saved, failures
+        return kept, saved, failures
 
     def _record(
         self, conn: psycopg.Connection, platform: Platform, saved: list[ConversationRecord],
@@ -214,6 +223,67 @@ class _SyncRun:
         self.progress = updated
         return cancel
 
+    def _qualify(self, tasks: list[QualifyTask]) -> bool:
+        """Analyse and apply; True if a cancel was asked. Returns False at once when there is nothing to do."""
+        if not tasks:
+            return False
+        self.attempted.update(task.conversation_id for task in tasks)
+        qualifier = self.engine.qualifier
+        results = qualifier.analyze(tasks, self.target)
+        with self.engine.pool.connection() as conn, conn.transaction():
+            outcome = qualifier.apply(conn, tasks, results, self.target)
+            cancel = jobs.record_analysis(
+                conn, self.job.id, analyzed=outcome.analyzed, deferred=outcome.deferred,
+                failed=len(outcome.failures), stage_changes=outcome.stage_changes,
+                new_errors=[failure.as_json() for failure in outcome.failures],
+            )
+        for failure in outcome.failures:
+            self.log.warning("analysis failed contact=%s error=%s", failure.id, failure.error)
+        self.progress = replace(
+            self.progress,
+            analyzed=self.progress.analyzed + outcome.analyzed,
+            analysis_deferred=self.progress.analysis_deferred + outcome.deferred,
+            stage_changes=self.progress.stage_changes + outcome.stage_changes,
+        )
+        return cancel
+
+    def _analyze_backlog(self) -> None:
+        """Re-offer conversations that earlier runs could not analyse (AI out of quota, bad output)."""
+        while True:
+            tasks = self._backlog_tasks()
+            if not tasks:
+                return
+            deferred_before = self.progress.analysis_deferred
+            if self._qualify(tasks):
+                raise SyncCancelled
+            if self.progress.analysis_deferred > deferred_before:
+                self.log.info("analysis still unavailable; backlog left for a later run")
+                return
+
+    def _backlog_tasks(self) -> list[QualifyTask]:
+        with self.engine.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT v.id AS conversation_id, v.contact_id, v.platform, c.first_name, c.last_name,"
+                " COALESCE(c.messenger_psid, c.instagram_sid) AS external_id"
+                " FROM conversations v JOIN contacts c ON c.id = v.contact_id"
+                " WHERE v.facebook_page_id = %s AND (v.analyzed_at IS NULL OR v.analyzed_at < v.updated_time)"
+                " AND NOT (v.id = ANY(%s)) ORDER BY v.updated_time DESC LIMIT %s",
+                (self.page.id, list(self.attempted), self.engine.progress_every),
+            ).fetchall()
+            lines = _stored_lines(conn, [row["conversation_id"] for row in rows])
+        return [
+            QualifyTask(
+                row["contact_id"], row["conversation_id"], row["external_id"], row["platform"],
+                Transcript(
+                    contact_name=display_name(row["first_name"], row["last_name"], row["external_id"]),
+                    platform=row["platform"],
+                    page_name=self.page.name,
+                    lines=tuple(lines.get(row["conversation_id"], ())),
+                ),
+            )
+            for row in rows
+        ]
+
     def _wait(self, seconds: float) -> None:
         """The Graph client's sleep: keeps the heartbeat going and notices a cancel during long waits."""
         remaining = seconds
@@ -236,8 +306,9 @@ class _SyncRun:
             if token_expired:
                 pages.mark_needs_reauth(conn, self.page.id)
         self.log.info(
-            "sync finished status=%s synced=%d failed=%d reason=%s",
-            status.value, job.synced_contacts, job.failed_contacts, reason or "-",
+            "sync finished status=%s synced=%d failed=%d analyzed=%d deferred=%d stage_changes=%d reason=%s",
+            status.value, job.synced_contacts, job.failed_contacts, job.analyzed_contacts,
+            job.analysis_deferred, job.stage_changes, reason or "-",
         )
         self._report("finished", job, self.progress)
         return job
@@ -248,6 +319,22 @@ class _SyncRun:
             getattr(self.engine.reporter, event)(*args)
         except Exception:
             self.log.exception("sync reporter failed event=%s", event)
+
+
+def _stored_lines(conn: psycopg.Connection, conversation_ids: list[int]) -> dict[int, list[Line]]:
+    rows = conn.execute(
+        "SELECT conversation_id, text, created_time, is_echo FROM ("
+        "  SELECT m.*, row_number() OVER (PARTITION BY conversation_id ORDER BY created_time DESC) AS newest"
+        "  FROM messages m WHERE conversation_id = ANY(%s)) recent"
+        " WHERE newest <= %s ORDER BY conversation_id, created_time",
+        (conversation_ids, BACKLOG_MESSAGES),
+    ).fetchall()
+    lines: dict[int, list[Line]] = {}
+    for row in rows:
+        lines.setdefault(row["conversation_id"], []).append(
+            Line("page" if row["is_echo"] else "contact", row["text"] or "[attachment]", row["created_time"])
+        )
+    return lines
 
 
 def _until_older_than(conversations: list[Any], watermark: Any) -> Iterator[Any]:

@@ -19,6 +19,9 @@ class SyncProgress:
     synced: int = 0
     failed: int = 0
     conversations_seen: int = 0
+    analyzed: int = 0
+    analysis_deferred: int = 0
+    stage_changes: int = 0
     contacts_by_platform: dict[str, int] = field(default_factory=dict)
 
 

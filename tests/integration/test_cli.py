@@ -96,3 +96,33 @@ def test_unreachable_database(run):
     result = run("pages", "list", DATABASE_URL="postgresql://nobody:secret-pw@127.0.0.1:9/nothing?connect_timeout=1")
     assert result.returncode == 2 and "cannot connect to PostgreSQL" in result.stderr
     assert "secret-pw" not in result.stderr
+
+
+def test_pipelines_and_auto_assignment_from_the_command_line(run):
+    add_shop(run)
+    assert "Sales: New Lead -> Contacted -> Qualified Lead -> Proposal Sent -> Won -> Lost" in run("pipelines", "list").stdout
+
+    created = run("pipelines", "create", "Weddings", "Inquiry", "Consultation Booked", "Deposit Paid", "Lost")
+    assert created.returncode == 0, created.stderr
+    assigned = run("pages", "pipeline", "corner", "weddings", "--mode", "update")
+    assert assigned.stdout.strip() == "Corner Florist: contacts go to Weddings (UPDATE_EXISTING)"
+
+    synced = run("sync", "corner")
+    assert "analysis: 50 analysed, 50 stage changes" in synced.stdout
+    stages_line = next(line for line in synced.stdout.splitlines() if line.strip().startswith("stages:"))
+    assert sum(int(part.rsplit(" ", 1)[1]) for part in stages_line.split(":", 1)[1].split(",")) == 50
+    assert all(name in "Inquiry Consultation Booked Deposit Paid Lost"
+               for name in (part.strip().rsplit(" ", 1)[0] for part in stages_line.split(":", 1)[1].split(",")))
+
+    duplicate = run("pipelines", "create", "Weddings", "A")
+    assert duplicate.returncode == 2 and "already exists" in duplicate.stderr
+    off = run("pages", "pipeline", "corner", "off")
+    assert "automatic pipeline assignment is off" in off.stdout
+
+
+def test_gemini_keys_without_redis_is_a_clear_configuration_error(run):
+    add_shop(run)
+    result = run("sync", "corner", GEMINI_API_KEYS="AIzaSy-secret-key", REDIS_URL="")
+    assert result.returncode == 2
+    assert "GEMINI_API_KEYS needs REDIS_URL" in result.stderr and "AIzaSy-secret-key" not in result.stderr
+    assert "running" not in run("pages", "list").stdout  # no job left behind

@@ -10,7 +10,9 @@ import psycopg
 import pytest
 
 from core import jobs
+from core.analysis.rules import RulesAnalyzer
 from core.jobs import JobStatus, SyncAlreadyRunning
+from core.qualify import Qualifier
 from core.sync import SilentReporter, SyncEngine, SyncProgress
 from sandbox.graph_sim import SimPage
 
@@ -31,10 +33,11 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def run_sync(pool, settings, page, *, full=False, reporter=None, sleep=None) -> jobs.SyncJob:
+def run_sync(pool, settings, page, *, full=False, reporter=None, sleep=None, qualifier=None) -> jobs.SyncJob:
     with pool.connection() as conn:
         job = jobs.create_job(conn, page.id, full=full, stale_after_seconds=settings.job_stale_after)
-    engine = SyncEngine(pool, settings, reporter=reporter, sleep=Sleeps() if sleep is None else sleep)
+    engine = SyncEngine(pool, settings, qualifier or Qualifier(RulesAnalyzer()), reporter=reporter,
+                        sleep=Sleeps() if sleep is None else sleep)
     return engine.run(job.id)
 
 
@@ -245,7 +248,7 @@ def test_cancel_before_a_worker_starts_it(pool, sim, settings, connect_page):
         job = jobs.create_job(conn, page.id, stale_after_seconds=600)
         jobs.request_cancel(conn, page.id)
 
-    result = SyncEngine(pool, settings).run(job.id)
+    result = SyncEngine(pool, settings, Qualifier(RulesAnalyzer())).run(job.id)
 
     assert result.status is JobStatus.CANCELLED and result.synced_contacts == 0
     assert sim.requests == []

@@ -1,0 +1,189 @@
+"""The Gemini analyzer: the real google-genai SDK against the Gemini stand-in over HTTP, real Redis."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+import redis
+
+from core import jobs
+from core.analysis.gemini import GeminiAnalyzer
+from core.analysis.limiter import RedisRateLimiter
+from core.analysis.model import Analysis, AnalysisUnavailable, Line, Transcript
+from core.jobs import JobStatus
+from core.pipeline import DEFAULT_STAGES, AutoMode, set_auto_pipeline
+from core.qualify import Qualifier
+from core.sync import SyncEngine
+from sandbox.gemini_stub import GeminiStub
+from sandbox.graph_sim import SimPage
+
+SHOP = SimPage(page_id="500000000000001", name="Maple Bakery", token="maple-token-1a2b3c4d5e6f",
+               messenger_count=20, seed=5)
+KEYS = ["AIzaSy-test-key-A-0000000000000000000", "AIzaSy-test-key-B-1111111111111111111"]
+
+
+@pytest.fixture
+def gemini():
+    with GeminiStub() as stub:
+        yield stub
+
+
+@pytest.fixture
+def namespace() -> str:
+    return f"fbsync-test:{uuid.uuid4().hex}"
+
+
+def analyzer(stub: GeminiStub, redis_url: str, namespace: str, *, keys=KEYS, rpm: int = 1000,
+             max_wait: float = 60.0) -> GeminiAnalyzer:
+    limiter = RedisRateLimiter(redis.Redis.from_url(redis_url), rpm, namespace=namespace)
+    return GeminiAnalyzer(keys, limiter, base_url=stub.base_url, max_wait_seconds=max_wait, sleep=lambda s: None)
+
+
+@pytest.fixture
+def sync(pool, settings, sim, connect_page):
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+
+    def run(gemini_analyzer: GeminiAnalyzer, *, full: bool = False) -> jobs.SyncJob:
+        qualifier = Qualifier(gemini_analyzer, workers=4)
+        try:
+            with pool.connection() as conn:
+                job = jobs.create_job(conn, page.id, full=full, stale_after_seconds=600)
+            return SyncEngine(pool, settings, qualifier, sleep=lambda s: None).run(job.id)
+        finally:
+            qualifier.close()
+
+    run.page = page
+    return run
+
+
+def scalar(pool, query: str, *params):
+    with pool.connection() as conn:
+        return next(iter(conn.execute(query, params).fetchone().values()))
+
+
+TRANSCRIPT = Transcript("Jane Doe", "messenger", "Maple Bakery", (
+    Line("contact", "Hi! How much for a dozen sourdough loaves?", datetime(2026, 11, 24, 9, tzinfo=timezone.utc)),
+))
+
+
+def test_sync_through_gemini_places_contacts_in_the_pipelines_stages(pool, gemini, sync, redis_url, namespace):
+    job = sync(analyzer(gemini, redis_url, namespace))
+
+    assert (job.status, job.analyzed_contacts, job.analysis_failed) == (JobStatus.COMPLETED, 20, 0)
+    assert gemini.count() == 20
+    for request in gemini.requests:
+        # The model cannot invent a stage: the schema's enum is the pipeline's stage names.
+        assert request["schema"]["properties"]["recommended_stage"]["enum"] == list(DEFAULT_STAGES)
+        assert "Customer (" in request["prompt"]
+    assert scalar(pool, "SELECT count(*) FROM contacts WHERE stage_id IS NOT NULL AND ai_context IS NOT NULL") == 20
+
+
+def test_summary_only_when_the_page_has_no_auto_pipeline(pool, gemini, sync, redis_url, namespace):
+    with pool.connection() as conn:
+        set_auto_pipeline(conn, sync.page.id, None, AutoMode.SKIP_EXISTING)
+
+    job = sync(analyzer(gemini, redis_url, namespace))
+
+    assert job.analyzed_contacts == 20
+    assert {tuple(r["schema"]["properties"]) for r in gemini.requests} == {("summary",)}
+    assert scalar(pool, "SELECT count(*) FROM contacts WHERE ai_context IS NOT NULL AND stage_id IS NULL") == 20
+
+
+def test_a_key_out_of_quota_is_rested_and_the_next_key_used(gemini, redis_url, namespace):
+    gemini.exhaust(KEYS[0], retry_delay_s=30)
+    gemini_analyzer = analyzer(gemini, redis_url, namespace)
+
+    results = [gemini_analyzer.analyze(TRANSCRIPT, DEFAULT_STAGES) for _ in range(6)]
+
+    assert all(isinstance(r, Analysis) and r.recommended_stage in DEFAULT_STAGES for r in results)
+    assert gemini.count(KEYS[0]) == 1  # asked once, then left alone: rested, not hammered
+    assert gemini.count(KEYS[1]) == 6
+
+
+def test_an_invalid_key_is_set_aside(redis_url, namespace):
+    with GeminiStub(keys=[KEYS[1]]) as stub:
+        result = analyzer(stub, redis_url, namespace).analyze(TRANSCRIPT, DEFAULT_STAGES)
+        second = analyzer(stub, redis_url, namespace).analyze(TRANSCRIPT, DEFAULT_STAGES)
+        assert result.summary and second.summary
+        assert stub.count(KEYS[0]) == 1
+
+
+def test_every_key_exhausted_saves_contacts_without_ai_and_a_later_sync_catches_up(
+    pool, gemini, sync, redis_url, namespace
+):
+    for key in KEYS:
+        gemini.exhaust(key, retry_delay_s=2)
+
+    first = sync(analyzer(gemini, redis_url, namespace))
+
+    assert (first.status, first.synced_contacts) == (JobStatus.COMPLETED, 20)
+    assert (first.analyzed_contacts, first.analysis_deferred) == (0, 20)
+    # Once a key answers 429 it is rested: at most one request per key from each of the 4 analysis
+    # threads that raced to it, never one per contact.
+    assert gemini.count() <= 4 * len(KEYS) < 20
+    assert scalar(pool, "SELECT count(*) FROM conversations WHERE analyzed_at IS NULL") == 20
+
+    for key in KEYS:
+        gemini.restore(key)
+    time.sleep(2.1)  # the server's retry delay, which the rest honours
+    later = sync(analyzer(gemini, redis_url, namespace))
+
+    assert (later.synced_contacts, later.analyzed_contacts, later.analysis_deferred) == (0, 20, 0)
+    assert scalar(pool, "SELECT count(*) FROM conversations WHERE analyzed_at IS NULL") == 0
+
+
+@pytest.mark.parametrize("kind, error", [("malformed", "is not JSON"), ("off_schema", "does not fit the schema")])
+def test_unusable_model_output_is_a_recorded_per_contact_failure(pool, gemini, sync, redis_url, namespace, kind, error):
+    gemini.fail_next(1, kind)
+
+    job = sync(analyzer(gemini, redis_url, namespace))
+
+    assert (job.status, job.synced_contacts, job.analyzed_contacts, job.analysis_failed) == (
+        JobStatus.COMPLETED, 20, 19, 1)
+    [failure] = job.errors
+    assert failure["error"] == f"AI analysis failed: model output {error}"
+    assert scalar(pool, "SELECT count(*) FROM conversations WHERE analyzed_at IS NULL") == 1
+
+
+def test_server_errors_are_retried(gemini, redis_url, namespace):
+    gemini.fail_next(2, "server_error")
+    result = analyzer(gemini, redis_url, namespace).analyze(TRANSCRIPT, DEFAULT_STAGES)
+    assert result.recommended_stage in DEFAULT_STAGES
+    assert gemini.count() == 3
+
+
+def test_scores_are_clamped(gemini, redis_url, namespace):
+    gemini.set_responder(lambda prompt, schema: {
+        "summary": "Wants bread.", "recommended_stage": "Qualified Lead", "lead_score": 250,
+        "lead_status": "QUALIFIED", "confidence": -5, "reasoning": "Asked for a price.",
+    })
+    result = analyzer(gemini, redis_url, namespace).analyze(TRANSCRIPT, DEFAULT_STAGES)
+    assert (result.lead_score, result.confidence) == (100, 0)
+
+
+def test_two_workers_together_stay_inside_the_shared_per_minute_budget(redis_url, namespace):
+    with GeminiStub(keys=[KEYS[0]], rpm_per_key=5) as stub:
+        workers = [analyzer(stub, redis_url, namespace, keys=[KEYS[0]], rpm=5, max_wait=0) for _ in range(2)]
+        outcomes: list[str] = []
+
+        def work(gemini_analyzer: GeminiAnalyzer) -> None:
+            for _ in range(6):
+                try:
+                    gemini_analyzer.analyze(TRANSCRIPT, DEFAULT_STAGES)
+                    outcomes.append("analysed")
+                except AnalysisUnavailable:
+                    outcomes.append("deferred")
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+        assert outcomes.count("analysed") == 5 and outcomes.count("deferred") == 7
+        assert stub.count() == 5  # the stand-in saw exactly the budget
+        assert all(r["status"] == 200 for r in stub.requests)  # and never had to refuse one
