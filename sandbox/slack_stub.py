@@ -1,0 +1,723 @@
+"""Slack Web API stand-in: a real HTTP server on 127.0.0.1 speaking the Web API wire format, so the
+real `slack_sdk.WebClient(token=..., base_url=stub.base_url)` (urllib, its own HTTP stack) and Bolt
+can be pointed at it.
+
+What the SDK (slack_sdk 3.x) sends, and so what this serves:
+    POST /api/{method}                                   (always POST, even for "GET" methods)
+    Authorization: Bearer xoxb-...                       (a `token` form field is accepted too)
+    application/json;charset=utf-8        for chat.postMessage / chat.update / chat.postEphemeral
+    application/x-www-form-urlencoded     for the rest; `blocks`/`attachments` arrive as JSON text
+Answers are Slack's: HTTP 200 with {"ok": true, ...} or {"ok": false, "error": "..."} (what makes the
+SDK raise SlackApiError), and HTTP 429 + `Retry-After: <seconds>` when rate limited (what
+`RateLimitErrorRetryHandler` sleeps on). Query-string arguments are merged in, as Slack does.
+
+Posted messages are kept (with their edits) for assertions; rate limits and Slack errors can be
+injected per method; `POST /response/{id}` stands in for slash-command response_urls.
+
+    python -m sandbox.slack_stub --port 8767 --channel C0SALES:sales --user U0ADMIN:ana:admin
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import re
+import secrets
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["BOT_ID", "METHODS", "SlackStub"]
+
+HOST = "127.0.0.1"
+BOT_ID = "B0BOT"
+WORKSPACE_URL = "https://fbsync-test.slack.com/"
+_TEAM_NAME = "fbsync test"
+_BOT_NAME = "fbsync"
+# What a bot token for this app would carry; Bolt reads it from auth.test's X-OAuth-Scopes header.
+_SCOPES = "chat:write,commands,im:write,users:read"
+
+_API_PATH = re.compile(r"^/api/([^/]*)$")
+_RESPONSE_PATH = re.compile(r"^/response/([^/]+)$")
+_JSON_TYPE = "application/json; charset=utf-8"
+_TEXT_TYPE = "text/plain; charset=utf-8"
+
+# Form bodies carry these as JSON text; each maps to the error Slack gives when the text is not JSON.
+_JSON_FIELDS = {"blocks": "invalid_blocks_format", "attachments": "invalid_attachments",
+                "metadata": "invalid_metadata_format"}
+_MAX_BLOCKS = 50
+# Block Kit text limits that real code trips over (a long summary in a section, a long header).
+_BLOCK_TEXT_LIMITS = {"section": 3000, "header": 150}
+
+
+class _SlackError(Exception):
+    """An {"ok": false, "error": code} answer; `messages` become response_metadata.messages."""
+
+    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = messages
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Channel:
+    id: str
+    name: str
+    bot_is_member: bool
+
+
+@dataclass
+class _Message:
+    channel: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    blocks: list[dict[str, Any]] | None
+    attachments: list[Any] | None
+    updates: int = 0
+    history: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Fault:
+    retry_after: int | None  # set: HTTP 429 ratelimited with this Retry-After
+    error: str | None  # set: HTTP 200 {"ok": false, "error": error}
+
+
+# --- The server --------------------------------------------------------------------------------
+
+class SlackStub:
+    """A Slack Web API server for tests, the demo and benchmarks. See the module docstring."""
+
+    def __init__(
+        self, token: str = "xoxb-test", team_id: str = "T0FBSYNC", bot_user_id: str = "U0BOT", port: int = 0
+    ) -> None:
+        if not token:
+            raise ValueError("token must be non-empty")
+        self._token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self._requested_port = port
+        self._lock = threading.RLock()
+        self._users: dict[str, dict[str, Any]] = {}
+        self._channels: dict[str, _Channel] = {}
+        self._calls: list[dict[str, Any]] = []
+        self._messages: list[_Message] = []
+        self._by_ts: dict[tuple[str, str], _Message] = {}
+        self._ephemerals: list[dict[str, Any]] = []
+        self._responses: list[dict[str, Any]] = []
+        self._response_ids: set[str] = set()
+        self._open_dms: set[str] = set()
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._errors: list[str] = []
+        self._last_ts_us = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        # The bot is a workspace member like any other, so users.info on it answers as Slack does.
+        self._users[bot_user_id] = self._user_record(
+            bot_user_id, _BOT_NAME, is_admin=False, is_owner=False, is_bot=True
+        )
+
+    # -- lifecycle
+
+    def start(self) -> SlackStub:
+        if self._server is not None:
+            raise RuntimeError("stub already started")
+        self._server = _Server((HOST, self._requested_port), self)
+        # A short poll interval keeps stop() quick; tests start and stop many stubs.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-stub", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> SlackStub:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("stub not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        # The SDK concatenates base_url + method, so the trailing slash is load-bearing.
+        return f"http://{HOST}:{self.port}/api/"
+
+    # -- scenario setup
+
+    def add_user(self, user_id: str, name: str, is_admin: bool = False, is_owner: bool = False) -> None:
+        """A workspace member for users.info; re-adding an id replaces it."""
+        record = self._user_record(user_id, name, is_admin=is_admin, is_owner=is_owner, is_bot=False)
+        with self._lock:
+            self._users[user_id] = record
+
+    def add_channel(self, channel_id: str, name: str, bot_is_member: bool = True) -> None:
+        """A public/private channel; re-adding an id replaces it (how a test invites the bot later)."""
+        if not channel_id or channel_id[0] not in "CG":
+            raise ValueError("channel ids start with C (or G for old private channels); DMs need no setup")
+        with self._lock:
+            self._channels[channel_id] = _Channel(channel_id, name.lstrip("#"), bot_is_member)
+
+    # -- fault injection
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` answer HTTP 429 ratelimited with `Retry-After`."""
+        # The SDK parses Retry-After with int(); a fractional value would crash its retry handler.
+        if isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0:
+            raise ValueError("retry_after must be a whole number of seconds >= 0")
+        self._queue(method, times, _Fault(retry_after=retry_after, error=None))
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """The next `times` calls of `method` answer HTTP 200 {"ok": false, "error": error}."""
+        if not error:
+            raise ValueError("error must be a Slack error code such as 'channel_not_found'")
+        self._queue(method, times, _Fault(retry_after=None, error=error))
+
+    def reset(self) -> None:
+        """Forget calls, messages, ephemerals, responses, opened DMs and pending faults; users,
+        channels and issued response URLs stay."""
+        with self._lock:
+            self._calls.clear()
+            self._messages.clear()
+            self._by_ts.clear()
+            self._ephemerals.clear()
+            self._responses.clear()
+            self._open_dms.clear()
+            self._faults.clear()
+
+    def response_url(self) -> str:
+        """A fresh absolute URL to answer a slash command on, as Slack puts in its payload."""
+        response_id = secrets.token_hex(8)
+        with self._lock:
+            self._response_ids.add(response_id)
+        return f"http://{HOST}:{self.port}/response/{response_id}"
+
+    # -- inspection
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """Every /api/ request, oldest first: method, args (without the token), at, status, ok, error."""
+        with self._lock:
+            return copy.deepcopy(self._calls)
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy([call for call in self._calls if call["method"] == method])
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Posted messages as they are now (edits applied), in posting order; `channel` is the id
+        Slack answered with (a DM's "D..." id, not the user id posted to)."""
+        with self._lock:
+            return [_snapshot(message) for message in self._messages if channel is None or message.channel == channel]
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The replies (not the parent) in the thread under message `ts`, in order."""
+        with self._lock:
+            return [
+                _snapshot(message) for message in self._messages
+                if message.channel == channel and message.thread_ts == ts
+            ]
+
+    @property
+    def ephemerals(self) -> list[dict[str, Any]]:
+        """chat.postEphemeral messages: channel, user, text, blocks, thread_ts, message_ts."""
+        with self._lock:
+            return copy.deepcopy(self._ephemerals)
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        """Accepted response_url posts, oldest first: id, body (the parsed JSON)."""
+        with self._lock:
+            return copy.deepcopy(self._responses)
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of stub bugs, which are answered as internal_error instead of printed."""
+        with self._lock:
+            return list(self._errors)
+
+    # -- request handling (called from server threads)
+
+    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Response:
+        parts = urlsplit(target)
+        try:
+            api = _API_PATH.match(parts.path)
+            if api:
+                return self._api(api.group(1), parts.query, headers, body)
+            hook = _RESPONSE_PATH.match(parts.path)
+            if hook and method == "POST":
+                return self._response_post(hook.group(1), body)
+            return _Response(404, b"Not Found", {"Content-Type": _TEXT_TYPE})
+        except Exception:  # noqa: BLE001 - a stub bug must not kill the connection or spam stderr
+            with self._lock:
+                self._errors.append(traceback.format_exc())
+            return _slack_json(200, {"ok": False, "error": "internal_error"})
+
+    def _api(self, method: str, query: str, headers: Mapping[str, str], body: bytes) -> _Response:
+        entry: dict[str, Any] = {"method": method, "args": {}, "at": time.monotonic(), "status": 200,
+                                 "ok": False, "error": None}
+        try:
+            handler = _HANDLERS.get(method)
+            if handler is None:
+                raise _SlackError("unknown_method")
+            args, form_token = _parse_args(headers.get("Content-Type"), body, query)
+            entry["args"] = args
+            token = _bearer(headers.get("Authorization")) or form_token
+            if not token:
+                raise _SlackError("not_authed")
+            if not secrets.compare_digest(token.encode(), self._token.encode()):
+                raise _SlackError("invalid_auth")
+            _decode_json_fields(args)
+            with self._lock:
+                fault = self._take_fault(method)
+                if fault is not None and fault.retry_after is not None:
+                    entry.update(status=429, error="ratelimited")
+                    return _slack_json(
+                        429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)}
+                    )
+                if fault is not None:
+                    raise _SlackError(str(fault.error))
+                payload = handler(self, args)
+            entry["ok"] = True
+            return _slack_json(200, {"ok": True, **payload}, {"X-OAuth-Scopes": _SCOPES})
+        except _SlackError as exc:
+            entry["error"] = exc.error
+            answer: dict[str, Any] = {"ok": False, "error": exc.error}
+            if exc.error == "unknown_method":
+                answer["req_method"] = method
+            if exc.messages:
+                answer["response_metadata"] = {"messages": exc.messages}
+            return _slack_json(200, answer)
+        finally:
+            # Logged before the response is sent, so a caller sees its call as soon as it has the answer.
+            with self._lock:
+                self._calls.append(entry)
+
+    def _response_post(self, response_id: str, body: bytes) -> _Response:
+        with self._lock:
+            known = response_id in self._response_ids
+        if not known:
+            return _Response(404, b"no_service", {"Content-Type": _TEXT_TYPE})
+        try:
+            payload = json.loads(body or b"")
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return _Response(400, b"invalid_payload", {"Content-Type": _TEXT_TYPE})
+        with self._lock:
+            self._responses.append({"id": response_id, "body": payload})
+        return _Response(200, b"ok", {"Content-Type": _TEXT_TYPE})
+
+    def _queue(self, method: str, times: int, fault: _Fault) -> None:
+        if method not in _HANDLERS:
+            raise ValueError(f"the stub does not serve {method!r}; it serves {', '.join(METHODS)}")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError("times must be an integer >= 1")
+        with self._lock:
+            self._faults.setdefault(method, deque()).extend([fault] * times)
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        pending = self._faults.get(method)
+        return pending.popleft() if pending else None
+
+    # -- methods (called with the lock held; raise _SlackError for {"ok": false})
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": WORKSPACE_URL, "team": _TEAM_NAME, "user": _BOT_NAME, "team_id": self.team_id,
+            "user_id": self.bot_user_id, "bot_id": BOT_ID, "is_enterprise_install": False,
+        }
+
+    def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._postable_channel(args.get("channel"))
+        text, blocks, attachments = _content(args)
+        thread_ts = _optional_str(args.get("thread_ts"))
+        message = _Message(channel, self._next_ts(), thread_ts, text or "", blocks, attachments)
+        self._messages.append(message)
+        self._by_ts[(channel, message.ts)] = message
+        return {"channel": channel, "ts": message.ts, "message": self._render(message)}
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing_message(args.get("channel"), args.get("ts"))
+        text, blocks, attachments = _content(args)
+        message.history.append(message.text)
+        message.updates += 1
+        # Slack keeps what an update leaves out; an empty blocks list is how one removes blocks.
+        if text is not None:
+            message.text = text
+        if blocks is not None:
+            message.blocks = blocks or None
+        if attachments is not None:
+            message.attachments = attachments or None
+        return {"channel": message.channel, "ts": message.ts, "text": message.text, "message": self._render(message)}
+
+    def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._postable_channel(args.get("channel"))
+        user = _optional_str(args.get("user"))
+        if not user:
+            raise _SlackError("user_not_in_channel")
+        text, blocks, _ = _content(args)
+        message_ts = self._next_ts()
+        self._ephemerals.append({
+            "channel": channel, "user": user, "text": text or "", "blocks": blocks,
+            "thread_ts": _optional_str(args.get("thread_ts")), "message_ts": message_ts,
+        })
+        return {"message_ts": message_ts}
+
+    def _open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
+        requested = _optional_str(args.get("channel"))
+        if requested:
+            # Reopening an existing conversation by id.
+            if requested[0] != "D" and requested not in self._channels:
+                raise _SlackError("channel_not_found")
+            return {"no_op": True, "already_open": True, "channel": {"id": requested}}
+        raw = args.get("users")
+        users = raw if isinstance(raw, list) else str(raw or "").split(",")
+        users = sorted({str(user).strip() for user in users if str(user).strip()})
+        if not users:
+            raise _SlackError("users_list_not_supplied")
+        if len(users) == 1:
+            channel_id = _dm_id(users[0])
+        else:
+            # A group DM: stable per set of members, as Slack reuses an existing mpim.
+            channel_id = "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:10].upper()
+        if channel_id in self._open_dms:
+            return {"no_op": True, "already_open": True, "channel": {"id": channel_id}}
+        self._open_dms.add(channel_id)
+        return {"channel": {"id": channel_id}}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self._users.get(_optional_str(args.get("user")) or "")
+        if user is None:
+            raise _SlackError("user_not_found")
+        return {"user": copy.deepcopy(user)}
+
+    def _get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        message = self._existing_message(args.get("channel"), args.get("message_ts"))
+        permalink = f"{WORKSPACE_URL}archives/{message.channel}/p{message.ts.replace('.', '')}"
+        if message.thread_ts:
+            permalink += f"?thread_ts={message.thread_ts}&cid={message.channel}"
+        return {"channel": message.channel, "permalink": permalink}
+
+    # -- helpers
+
+    def _postable_channel(self, raw: Any) -> str:
+        """The channel id a post lands in, or Slack's reason it cannot."""
+        channel = _optional_str(raw) or ""
+        if channel[:1] in ("U", "W"):
+            return _dm_id(channel)  # Slack posts to the app's DM with that user
+        if channel.startswith("D"):
+            return channel
+        known = self._channels.get(channel) or next(
+            (candidate for candidate in self._channels.values() if candidate.name == channel.lstrip("#")), None
+        )
+        if known is None:
+            raise _SlackError("channel_not_found")
+        if not known.bot_is_member:
+            raise _SlackError("not_in_channel")
+        return known.id
+
+    def _existing_message(self, raw_channel: Any, raw_ts: Any) -> _Message:
+        channel = _optional_str(raw_channel) or ""
+        # Editing and linking need the conversation id; Slack does not resolve user ids or names here.
+        if not channel.startswith("D") and channel not in self._channels:
+            raise _SlackError("channel_not_found")
+        message = self._by_ts.get((channel, _optional_str(raw_ts) or ""))
+        if message is None:
+            raise _SlackError("message_not_found")
+        return message
+
+    def _next_ts(self) -> str:
+        # Wall-clock microseconds like Slack's, bumped so that two posts never share a ts.
+        micros = max(time.time_ns() // 1000, self._last_ts_us + 1)
+        self._last_ts_us = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _render(self, message: _Message) -> dict[str, Any]:
+        rendered: dict[str, Any] = {
+            "type": "message", "text": message.text, "user": self.bot_user_id, "bot_id": BOT_ID,
+            "team": self.team_id, "ts": message.ts,
+        }
+        if message.blocks:
+            rendered["blocks"] = copy.deepcopy(message.blocks)
+        if message.attachments:
+            rendered["attachments"] = copy.deepcopy(message.attachments)
+        if message.thread_ts:
+            rendered["thread_ts"] = message.thread_ts
+        return rendered
+
+    def _user_record(self, user_id: str, name: str, *, is_admin: bool, is_owner: bool, is_bot: bool) -> dict[str, Any]:
+        return {
+            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name,
+            # Slack makes every owner an admin too.
+            "is_admin": bool(is_admin or is_owner), "is_owner": bool(is_owner), "is_bot": is_bot,
+            "deleted": False, "profile": {"real_name": name, "display_name": name},
+        }
+
+
+_HANDLERS: dict[str, Callable[[SlackStub, dict[str, Any]], dict[str, Any]]] = {
+    "auth.test": SlackStub._auth_test,
+    "chat.postMessage": SlackStub._post_message,
+    "chat.update": SlackStub._update,
+    "chat.postEphemeral": SlackStub._post_ephemeral,
+    "conversations.open": SlackStub._open_conversation,
+    "users.info": SlackStub._users_info,
+    "chat.getPermalink": SlackStub._get_permalink,
+}
+METHODS = tuple(_HANDLERS)
+
+
+# --- Wire format -------------------------------------------------------------------------------
+
+def _parse_args(content_type: str | None, body: bytes, query: str) -> tuple[dict[str, Any], str | None]:
+    """The call's arguments (query string, then body) without `token`, and that token if given."""
+    args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            raise _SlackError("invalid_json") from None
+        if not isinstance(payload, dict):
+            raise _SlackError("json_not_object")
+        # Slack takes a JSON call's token from the Authorization header only.
+        payload.pop("token", None)
+        args.update(payload)
+    elif media_type in ("", "application/x-www-form-urlencoded", "text/plain"):
+        try:
+            args.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)))
+        except ValueError:
+            raise _SlackError("invalid_form_data") from None
+    else:
+        # multipart/form-data (file uploads) is valid for Slack, but no method served here takes files.
+        raise _SlackError("invalid_post_type")
+    token = args.pop("token", None)
+    return args, token if isinstance(token, str) else None
+
+
+def _decode_json_fields(args: dict[str, Any]) -> None:
+    """Form bodies carry blocks/attachments/metadata as JSON text; the log and state hold the values."""
+    for name, error in _JSON_FIELDS.items():
+        if isinstance(args.get(name), str):
+            try:
+                args[name] = json.loads(args[name])
+            except ValueError:
+                raise _SlackError(error) from None
+
+
+def _content(args: Mapping[str, Any]) -> tuple[str | None, list[dict[str, Any]] | None, list[Any] | None]:
+    """(text, blocks, attachments) of a post, each None when not given; Slack's error if unusable."""
+    text = _optional_str(args.get("text"))
+    blocks = args.get("blocks")
+    attachments = args.get("attachments")
+    if blocks is not None:
+        _check_blocks(blocks)
+    if attachments is not None and not isinstance(attachments, list):
+        raise _SlackError("invalid_attachments")
+    if not text and not blocks and not attachments:
+        raise _SlackError("no_text")
+    return text, blocks, attachments
+
+
+def _check_blocks(blocks: Any) -> None:
+    if not isinstance(blocks, list):
+        raise _SlackError("invalid_blocks_format")
+    if len(blocks) > _MAX_BLOCKS:
+        raise _SlackError("invalid_blocks", [
+            f"[ERROR] no more than {_MAX_BLOCKS} items allowed [json-pointer:/blocks]"
+        ])
+    for index, block in enumerate(blocks):
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            raise _SlackError("invalid_blocks", [
+                f"[ERROR] missing required field: type [json-pointer:/blocks/{index}]"
+            ])
+        limit = _BLOCK_TEXT_LIMITS.get(block["type"])
+        text = block.get("text")
+        if limit is not None and isinstance(text, dict) and len(str(text.get("text", ""))) > limit:
+            raise _SlackError("invalid_blocks", [
+                f"[ERROR] must be less than {limit + 1} characters [json-pointer:/blocks/{index}/text/text]"
+            ])
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _dm_id(user_id: str) -> str:
+    """The app's DM channel with a user: stable per user, like Slack's."""
+    return "D" + user_id[1:]
+
+
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+def _snapshot(message: _Message) -> dict[str, Any]:
+    return {
+        "channel": message.channel, "ts": message.ts, "thread_ts": message.thread_ts, "text": message.text,
+        "blocks": copy.deepcopy(message.blocks), "attachments": copy.deepcopy(message.attachments),
+        "updates": message.updates, "history": list(message.history),
+    }
+
+
+def _slack_json(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> _Response:
+    # Slack answers compact JSON with "/" escaped; "/" only occurs inside JSON strings, so this is safe.
+    body = json.dumps(payload, separators=(",", ":")).replace("/", "\\/").encode()
+    return _Response(status, body, {"Content-Type": _JSON_TYPE, **(headers or {})})
+
+
+# --- HTTP plumbing -----------------------------------------------------------------------------
+
+class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive capable; every response carries Content-Length.
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; with Nagle on, each response would stall ~40 ms.
+    disable_nagle_algorithm = True
+    # Idle keep-alive connections of a long-running standalone server must not pin threads forever.
+    timeout = 60
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        response = self.server.stub._respond(self.command, self.path, self.headers, body)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    do_GET = do_POST = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by the base class
+        # One stderr line per request would drown test output (and a GET's query can carry ?token=).
+        return
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], stub: SlackStub) -> None:
+        self.stub = stub
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), which can stall for seconds.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def track(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """Hang up keep-alive connections, or their threads would keep answering after stop()."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the client already hung up
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hanging up mid-response are routine; stub bugs are caught in _respond already.
+        return
+
+
+def _pair(kind: str) -> Callable[[str], list[str]]:
+    """argparse type for ID:NAME[:FLAG] options."""
+    def parse(value: str) -> list[str]:
+        parts = value.split(":")
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise argparse.ArgumentTypeError(f"expected {kind}")
+        return parts
+    return parse
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.slack_stub", description="Slack Web API stand-in")
+    parser.add_argument("--port", type=int, default=8767, help="0 picks a free port (default 8767)")
+    parser.add_argument("--token", default="xoxb-test", help="the accepted bot token (default xoxb-test)")
+    parser.add_argument("--team-id", default="T0FBSYNC")
+    parser.add_argument("--bot-user-id", default="U0BOT")
+    parser.add_argument("--channel", action="append", default=[], type=_pair("ID:NAME[:out]"),
+                        help="a channel (repeatable); ':out' means the bot is not a member")
+    parser.add_argument("--user", action="append", default=[], type=_pair("ID:NAME[:admin|:owner]"),
+                        help="a workspace member for users.info (repeatable)")
+    args = parser.parse_args(argv)
+    stub = SlackStub(token=args.token, team_id=args.team_id, bot_user_id=args.bot_user_id, port=args.port)
+    for channel_id, name, *flag in args.channel:
+        stub.add_channel(channel_id, name, bot_is_member=flag != ["out"])
+    for user_id, name, *flag in args.user:
+        stub.add_user(user_id, name, is_admin=flag == ["admin"], is_owner=flag == ["owner"])
+    # SIGTERM is how supervisors and tests stop us; as SystemExit it runs the cleanup below.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    stub.start()
+    print(stub.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stub.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
