@@ -17,6 +17,7 @@ from core.config import ConfigError, Settings
 from core.jobs import JobStatus, SyncJob
 from core.pipeline import AutoMode
 from core.qualify import Qualifier
+from core.stats import stage_breakdown
 from core.sync import SyncEngine, SyncProgress
 
 
@@ -137,15 +138,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if breakdown:
         print("  stages: " + ", ".join(f"{name} {count}" for name, count in breakdown))
     return 0 if job.status is JobStatus.COMPLETED else 1
-
-
-def stage_breakdown(conn: psycopg.Connection, page_pk: int) -> list[tuple[str, int]]:
-    rows = conn.execute(
-        "SELECT s.name, count(*) AS n FROM contacts c JOIN pipeline_stages s ON s.id = c.stage_id"
-        " WHERE c.facebook_page_id = %s GROUP BY s.name, s.position ORDER BY s.position",
-        (page_pk,),
-    ).fetchall()
-    return [(row["name"], row["n"]) for row in rows]
 
 
 def cmd_pipelines_list(args: argparse.Namespace) -> int:

@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+_ENV_NAMES = {
+    "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+}
 
 
 class ConfigError(ValueError):
@@ -32,6 +40,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (env.get(name) or "").split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -55,6 +67,12 @@ class Settings:
     analysis_workers: int = 4
     # How much of a conversation (newest end) goes into a prompt.
     analysis_char_budget: int = 12000
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Who may start, cancel and configure besides workspace admins and owners (Slack user ids).
+    slack_allowed_users: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -69,10 +87,22 @@ class Settings:
             graph_max_rate_limit_wait=_float(env, "FBSYNC_GRAPH_MAX_RATE_LIMIT_WAIT", cls.graph_max_rate_limit_wait),
             graph_timeout=_float(env, "FBSYNC_GRAPH_TIMEOUT", cls.graph_timeout),
             job_stale_after=_float(env, "FBSYNC_JOB_STALE_AFTER", cls.job_stale_after),
-            gemini_api_keys=tuple(k.strip() for k in (env.get("GEMINI_API_KEYS") or "").split(",") if k.strip()),
+            gemini_api_keys=_list(env, "GEMINI_API_KEYS"),
             gemini_model=env.get("GEMINI_MODEL") or cls.gemini_model,
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             gemini_requests_per_minute=_int(env, "FBSYNC_GEMINI_RPM", cls.gemini_requests_per_minute),
             analysis_workers=_int(env, "FBSYNC_ANALYSIS_WORKERS", cls.analysis_workers),
             analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            # slack_sdk appends method names to the base URL, so it must end with a slash.
+            slack_api_url=(env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL).rstrip("/") + "/",
+            slack_allowed_users=_list(env, "FBSYNC_SLACK_ALLOWED_USERS"),
         )
+
+    def require(self, *names: str) -> None:
+        """Fail with the names of the missing settings (never their values)."""
+        missing = [name for name in names if not getattr(self, name)]
+        if missing:
+            raise ConfigError("missing configuration: " + ", ".join(_ENV_NAMES.get(n, n) for n in missing))

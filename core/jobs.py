@@ -91,6 +91,7 @@ def create_job(
     *,
     full: bool = False,
     requested_by: str | None = None,
+    slack_channel: str | None = None,
     stale_after_seconds: float,
 ) -> SyncJob:
     """A new PENDING job; the partial unique index refuses a second active job for the page."""
@@ -98,9 +99,9 @@ def create_job(
     try:
         with conn.transaction():
             row = conn.execute(
-                "INSERT INTO sync_jobs (facebook_page_id, full_sync, requested_by, heartbeat_at)"
-                f" VALUES (%s, %s, %s, now()) RETURNING {_JOB_COLUMNS}",
-                (page_pk, full, requested_by),
+                "INSERT INTO sync_jobs (facebook_page_id, full_sync, requested_by, slack_channel, heartbeat_at)"
+                f" VALUES (%s, %s, %s, %s, now()) RETURNING {_JOB_COLUMNS}",
+                (page_pk, full, requested_by, slack_channel),
             ).fetchone()
     except errors.UniqueViolation:
         active = active_job(conn, page_pk)
@@ -109,18 +110,22 @@ def create_job(
     return _job(row)
 
 
-def reap_stale_jobs(conn: Connection, page_pk: int, stale_after_seconds: float) -> list[int]:
-    """Fail active jobs whose worker stopped beating (killed, OOM, lost machine), freeing the page."""
+def reap_stale_jobs(conn: Connection, page_pk: int | None, stale_after_seconds: float) -> list[SyncJob]:
+    """Fail active jobs whose worker stopped beating (killed, OOM, lost machine), freeing their pages.
+
+    `page_pk` None reaps every page (the periodic sweep).
+    """
     with conn.transaction():
         rows = conn.execute(
             "UPDATE sync_jobs SET status = 'FAILED', completed_at = now(), updated_at = now(),"
             " failure_reason = 'worker lost: no heartbeat for ' || %(secs)s::int || ' s'"
-            " WHERE facebook_page_id = %(page)s AND status IN ('PENDING', 'IN_PROGRESS')"
+            " WHERE (%(page)s::bigint IS NULL OR facebook_page_id = %(page)s)"
+            " AND status IN ('PENDING', 'IN_PROGRESS')"
             " AND COALESCE(heartbeat_at, created_at) < now() - make_interval(secs => %(secs)s)"
-            " RETURNING id",
+            f" RETURNING {_JOB_COLUMNS}",
             {"page": page_pk, "secs": stale_after_seconds},
         ).fetchall()
-    return [row["id"] for row in rows]
+    return [_job(row) for row in rows]
 
 
 def get_job(conn: Connection, job_id: int) -> SyncJob:
@@ -220,17 +225,26 @@ def finish_job(
     return _job(row)
 
 
-def request_cancel(conn: Connection, page_pk: int) -> SyncJob | None:
-    """Ask the page's active job to stop. A job no worker has started yet is cancelled at once."""
+def request_cancel(conn: Connection, page_pk: int, job_id: int | None = None) -> SyncJob | None:
+    """Ask the page's active job (or that job of the page) to stop; one not started yet is cancelled at once."""
     with conn.transaction():
         row = conn.execute(
             "UPDATE sync_jobs SET cancel_requested = true, updated_at = now(),"
             " status = CASE WHEN status = 'PENDING' THEN 'CANCELLED' ELSE status END,"
             " completed_at = CASE WHEN status = 'PENDING' THEN now() ELSE completed_at END"
-            f" WHERE facebook_page_id = %s AND status IN ('PENDING', 'IN_PROGRESS') RETURNING {_JOB_COLUMNS}",
-            (page_pk,),
+            " WHERE facebook_page_id = %s AND (%s::bigint IS NULL OR id = %s)"
+            f" AND status IN ('PENDING', 'IN_PROGRESS') RETURNING {_JOB_COLUMNS}",
+            (page_pk, job_id, job_id),
         ).fetchone()
     return _job(row) if row else None
+
+
+def attach_slack_thread(conn: Connection, job_id: int, channel: str, thread_ts: str) -> None:
+    """Where the job's progress is posted: the parent message's channel and ts."""
+    conn.execute(
+        "UPDATE sync_jobs SET slack_channel = %s, slack_thread_ts = %s, updated_at = now() WHERE id = %s",
+        (channel, thread_ts, job_id),
+    )
 
 
 def latest_jobs(conn: Connection, page_pk: int, limit: int = 5) -> list[SyncJob]:

@@ -18,7 +18,8 @@ class PageNotFound(LookupError):
 
 class AmbiguousPage(LookupError):
     def __init__(self, ref: str, candidates: list[str]) -> None:
-        super().__init__(f"'{ref}' matches several pages: {', '.join(candidates)}")
+        said = f"'{ref}' matches several pages" if ref else "Which page? There are several"
+        super().__init__(f"{said}: {', '.join(candidates)}")
         self.candidates = candidates
 
 

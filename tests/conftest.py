@@ -105,3 +105,112 @@ def fixture_json() -> Callable[[str], Any]:
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+SIGNING_SECRET = "test-signing-secret-8f7e6d"
+BOT_TOKEN = "xoxb-test-bot-token-0000"
+TEAM_ID = "T0FBSYNC"
+ADMIN = "U0ADMIN"
+MEMBER = "U0MEMBER"
+SALES_CHANNEL = "C0SALES"
+QUIET_CHANNEL = "C0QUIET"  # the bot is not a member
+
+
+@pytest.fixture
+def slack() -> Iterator[Any]:
+    from sandbox.slack_stub import SlackStub
+
+    with SlackStub(token=BOT_TOKEN, team_id=TEAM_ID) as stub:
+        stub.add_user(ADMIN, "ada", is_admin=True)
+        stub.add_user(MEMBER, "mel")
+        stub.add_channel(SALES_CHANNEL, "sales")
+        stub.add_channel(QUIET_CHANNEL, "quiet", bot_is_member=False)
+        yield stub
+        assert stub.errors == []
+
+
+@pytest.fixture
+def service_settings(settings: Settings, redis_url: str, slack: Any) -> Settings:
+    """Settings of a full deployment: database, Redis, simulated Meta and Slack."""
+    from dataclasses import replace
+
+    return replace(settings, redis_url=redis_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                   slack_api_url=slack.base_url)
+
+
+@pytest.fixture
+def sync_queue(redis_url: str) -> Iterator[Any]:
+    """fbsync's sync queue on the test Redis, emptied around each test."""
+    import redis
+    from rq import Queue
+
+    from worker.queues import SYNC_QUEUE
+
+    queue = Queue(SYNC_QUEUE, connection=redis.Redis.from_url(redis_url))
+    queue.empty()
+    yield queue
+    queue.empty()
+
+
+@pytest.fixture
+def web(service_settings: Settings, pool: ConnectionPool, sync_queue: Any) -> Iterator[str]:
+    """The Flask app on a real WSGI server (werkzeug, threaded) on 127.0.0.1; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from webhooks.app import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(service_settings), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def signed_slack_post(base_url: str, form: dict[str, str], *, secret: str = SIGNING_SECRET) -> Any:
+    """POST a form to /slack/events signed as Slack signs it (v0 HMAC-SHA256 of ts:body)."""
+    import time
+    from urllib.parse import urlencode
+
+    import requests
+    from slack_sdk.signature import SignatureVerifier
+
+    body = urlencode(form)
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    return requests.post(
+        f"{base_url}/slack/events",
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature,
+        },
+        timeout=10,
+    )
+
+
+@pytest.fixture
+def slash(web: str, slack: Any) -> Callable[..., Any]:
+    """Sends `/fbsync <text>` as Slack would; returns (ack response, the deferred reply or None)."""
+    import time
+
+    def send(text: str, *, user: str = ADMIN, channel: str = SALES_CHANNEL, team: str = TEAM_ID,
+             expect_reply: bool = True) -> tuple[Any, Any]:
+        before = len(slack.responses)
+        ack = signed_slack_post(web, {
+            "token": "deprecated-verification-token", "team_id": team, "team_domain": "fbsync-test",
+            "channel_id": channel, "channel_name": "sales", "user_id": user, "user_name": "someone",
+            "command": "/fbsync", "text": text, "api_app_id": "A0FBSYNC", "is_enterprise_install": "false",
+            "response_url": slack.response_url(), "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        })
+        if not expect_reply:
+            return ack, None
+        deadline = time.monotonic() + 10
+        while len(slack.responses) == before and time.monotonic() < deadline:
+            time.sleep(0.02)  # the listener answers through response_url after acking
+        return ack, slack.responses[-1]["body"] if len(slack.responses) > before else None
+
+    return send

@@ -1,0 +1,25 @@
+"""Socket Mode, for workspaces without a public URL: `python -m bot` (needs SLACK_APP_TOKEN)."""
+from __future__ import annotations
+
+import os
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import create_bolt_app
+from bot.deps import BotDeps
+from core import db, logfmt
+from core.config import Settings
+from worker.queues import redis_connection, sync_queue
+
+
+def main() -> None:
+    logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
+    settings = Settings.from_env()
+    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "slack_app_token")
+    assert settings.database_url
+    deps = BotDeps(settings, db.open_pool(settings.database_url), sync_queue(redis_connection(settings)))
+    SocketModeHandler(create_bolt_app(deps), settings.slack_app_token).start()
+
+
+if __name__ == "__main__":
+    main()

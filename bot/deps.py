@@ -1,0 +1,16 @@
+"""What the Slack listeners need from the rest of the service, handed to them through Bolt's context."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg_pool import ConnectionPool
+from rq import Queue
+
+from core.config import Settings
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    settings: Settings
+    pool: ConnectionPool
+    sync_queue: Queue

@@ -1,0 +1,9 @@
+"""Slack listeners, one module per kind, each with its own `register(app)`."""
+from slack_bolt import App
+
+from bot.listeners import actions, commands
+
+
+def register(app: App) -> None:
+    commands.register(app)
+    actions.register(app)

@@ -1,0 +1,44 @@
+"""Buttons: Cancel on a running sync's parent message."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import views
+from bot.deps import BotDeps
+from bot.permissions import DENIED, may_change
+from core import jobs, pages
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.action(views.CANCEL_ACTION)(handle_cancel)
+
+
+def handle_cancel(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    ack()
+    deps: BotDeps = context["fbsync"]
+    user_id = body["user"]["id"]
+    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+    if not may_change(client, deps.settings, user_id):
+        respond(replace_original=False, response_type="ephemeral", **views.denied(DENIED))
+        return
+    try:
+        job_id = int(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError):
+        logger.warning("cancel button without a job id team_id=%s", team_id)
+        return
+    with deps.pool.connection() as conn, conn.transaction():
+        organization_id = pages.ensure_organization(conn, team_id)
+        job = jobs.get_job(conn, job_id)
+        page = pages.get_page(conn, job.facebook_page_id)
+        if page.organization_id != organization_id:
+            logger.warning("cancel of another workspace's job refused team_id=%s job_id=%s", team_id, job_id)
+            return
+        cancelled = jobs.request_cancel(conn, page.id, job_id)
+    answer = views.cancel_requested(page, cancelled) if cancelled else views.nothing_to_cancel(page)
+    respond(replace_original=False, response_type="ephemeral", **answer)

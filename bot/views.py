@@ -1,0 +1,491 @@
+"""Block Kit messages of the bot. Each function returns keyword arguments for chat.postMessage / chat.update /
+respond: {"text": plain fallback for notifications, "blocks": [...]}. Pure: times are relative to a `now` passed in."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.commands import USAGE
+from core.jobs import JobStatus, SyncJob
+from core.pages import Page, PageSummary
+from core.pipeline.pipelines import AutoMode, Pipeline
+from core.stats import PageStats, StageCount
+from core.sync.reporter import SyncProgress
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+CANCEL_ACTION = "fbsync_cancel"
+CONNECT_HINT = "`/fbsync connect`"
+
+# Slack's limits: 3000 characters of section text, 50 blocks per message; lists stop short of both.
+SECTION_LIMIT = 3000
+MAX_LISTED = 40
+MAX_ERROR_CHARS = 200
+BAR_WIDTH = 10
+
+_PLATFORMS = {"messenger": "Messenger", "instagram": "Instagram"}
+_STATUS = {
+    JobStatus.PENDING: (":clock3:", "Queued"),
+    JobStatus.IN_PROGRESS: (":arrows_counterclockwise:", "Running"),
+    JobStatus.COMPLETED: (":white_check_mark:", "Completed"),
+    JobStatus.FAILED: (":x:", "Failed"),
+    JobStatus.CANCELLED: (":no_entry_sign:", "Cancelled"),
+}
+_MODES = {
+    AutoMode.SKIP_EXISTING: "New contacts are placed; contacts already in a pipeline stay where they are.",
+    AutoMode.UPDATE_EXISTING: "Every analysed contact is re-evaluated and may move to another stage.",
+}
+
+
+# --- formatting helpers -------------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Slack reads &, < and > as control characters in mrkdwn and in the `text` fallback."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_duration(seconds: float) -> str:
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def time_ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return "just now"  # also absorbs small clock differences between machines
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return _plural(int(seconds // 3600), "hour") + " ago"
+    return _plural(int(seconds // 86400), "day") + " ago"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _slack_date(when: datetime, tokens: str) -> str:
+    """A date Slack renders in each reader's time zone; for messages built without a `now`."""
+    fallback = when.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return f"<!date^{int(when.timestamp())}^{tokens}|{fallback}>"
+
+
+def _code(text: str) -> str:
+    # A backtick inside would end the code span early.
+    return "`" + escape(text).replace("`", "'") + "`"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _platform(name: str | None) -> str:
+    return _PLATFORMS.get(name or "", (name or "unknown").title())
+
+
+def _job_seconds(job: SyncJob, now: datetime) -> float | None:
+    if job.started_at is None:
+        return None
+    return ((job.completed_at or now) - job.started_at).total_seconds()
+
+
+def _job_when(job: SyncJob) -> datetime:
+    return job.completed_at or job.started_at or job.created_at
+
+
+def _rate(contacts: int, seconds: float) -> str:
+    if seconds <= 0:
+        return "—"
+    per_minute = contacts * 60 / seconds
+    return f"{per_minute:.1f}" if per_minute < 10 else f"{per_minute:,.0f}"
+
+
+# --- block builders -----------------------------------------------------------------------------------------
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_LIMIT)}}
+
+
+def _fields(*texts: str) -> Block:
+    return {"type": "section", "fields": [{"type": "mrkdwn", "text": _clip(t, 2000)} for t in texts]}
+
+
+def _context(*texts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(t, SECTION_LIMIT)} for t in texts]}
+
+
+def _message(text: str, blocks: list[Block]) -> Message:
+    """`text` is plain: it is escaped here, as Slack parses the fallback like mrkdwn."""
+    return {"text": escape(_clip(text, SECTION_LIMIT)), "blocks": blocks}
+
+
+def _capped(blocks: list[Block], total: int, noun: str) -> list[Block]:
+    """The first MAX_LISTED item blocks and a note about the rest, within Slack's 50 blocks."""
+    if total <= MAX_LISTED:
+        return blocks
+    return blocks[:MAX_LISTED] + [_context(f"…and {total - MAX_LISTED:,} more {noun}")]
+
+
+# --- simple answers -----------------------------------------------------------------------------------------
+
+
+def help_message() -> Message:
+    return _message("How to use /fbsync", [_section(USAGE)])
+
+
+def error_message(problem: str) -> Message:
+    return _message(problem, [_section(f":warning: {escape(problem)}"), _section(USAGE)])
+
+
+def denied(why: str) -> Message:
+    return _message(f"Not allowed: {why}", [_section(f":no_entry: {escape(why)}")])
+
+
+def sync_queued(page: Page) -> Message:
+    name = escape(page.name)
+    return _message(
+        f"Starting a sync of {page.name}",
+        [_section(f":arrows_counterclockwise: Starting a sync of *{name}*; progress will appear in this channel.")],
+    )
+
+
+def already_running(page: Page, job: SyncJob, permalink: str | None) -> Message:
+    started = _slack_date(job.started_at or job.created_at, "{ago}")
+    text = f":hourglass_flowing_sand: A sync of *{escape(page.name)}* is already running (started {started})."
+    if permalink:
+        text += f"\n<{permalink}|Follow it in its thread>"
+    return _message(f"A sync of {page.name} is already running", [_section(text)])
+
+
+def cancel_requested(page: Page, job: SyncJob) -> Message:
+    name = escape(page.name)
+    if job.status is JobStatus.CANCELLED:  # it had not started: cancelled at once
+        text = f":no_entry_sign: Cancelled the queued sync of *{name}* before it started."
+    else:
+        text = (
+            f":octagonal_sign: Stopping the sync of *{name}* after the current batch"
+            f" ({job.synced_contacts:,} contacts synced so far)."
+        )
+    return _message(f"Cancelling the sync of {page.name}", [_section(text)])
+
+
+def nothing_to_cancel(page: Page) -> Message:
+    return _message(
+        f"No sync of {page.name} is running",
+        [_section(f"No sync of *{escape(page.name)}* is running, so there is nothing to cancel.")],
+    )
+
+
+def dm_fallback_note(channel_id: str) -> Message:
+    text = (
+        f":information_source: I'm not a member of <#{channel_id}>, so sync progress comes to you by direct message."
+        " To get it in the channel, invite me there with `/invite @fbsync`."
+    )
+    return _message("Progress comes by direct message: the bot is not in that channel", [_section(text)])
+
+
+# --- pages and pipelines ------------------------------------------------------------------------------------
+
+
+def pages_message(summaries: list[PageSummary], now: datetime) -> Message:
+    if not summaries:
+        return _message(
+            "No Facebook pages connected yet",
+            [_section(f":electric_plug: No Facebook pages connected yet. Run {CONNECT_HINT} to connect one.")],
+        )
+    blocks = [_section(f"*Connected pages* ({len(summaries)})")]
+    blocks += _capped([_section(_page_line(s, now)) for s in summaries], len(summaries), "pages")
+    blocks.append(_context("`/fbsync PAGE` to sync · `/fbsync stats PAGE` for numbers · `/fbsync status PAGE`"))
+    names = ", ".join(s.page.name for s in summaries)
+    return _message(f"{len(summaries)} connected pages: {names}", blocks)
+
+
+def _page_line(summary: PageSummary, now: datetime) -> str:
+    page = summary.page
+    lines = [
+        f"*{escape(page.name)}*  {_code(page.page_id)}",
+        " · ".join(_platform_counts(summary)),
+        f"Last synced {time_ago(page.last_synced_at, now)}",
+    ]
+    if summary.running_job_id is not None:
+        lines[-1] += " · :arrows_counterclockwise: sync running"
+    if page.needs_reauth:
+        lines.append(f":warning: Needs reconnect: Facebook no longer accepts its token. Run {CONNECT_HINT}.")
+    return "\n".join(lines)
+
+
+def _platform_counts(summary: PageSummary) -> list[str]:
+    counts = [f"Messenger: {_plural(summary.messenger_contacts, 'contact')}"]
+    if summary.page.instagram_account_id:
+        handle = f" @{escape(summary.page.instagram_username)}" if summary.page.instagram_username else ""
+        counts.append(f"Instagram{handle}: {_plural(summary.instagram_contacts, 'contact')}")
+    return counts
+
+
+def pipelines_message(pipelines: list[Pipeline]) -> Message:
+    if not pipelines:
+        return _message("No pipelines yet", [_section("No pipelines yet.")])
+    blocks = [_section(f"*Pipelines* ({len(pipelines)})")]
+    blocks += _capped([_section(_pipeline_line(p)) for p in pipelines], len(pipelines), "pipelines")
+    blocks.append(_context("Choose a page's pipeline: `/fbsync pipeline PAGE PIPELINE [skip|update]`"))
+    return _message("Pipelines: " + ", ".join(p.name for p in pipelines), blocks)
+
+
+def _pipeline_line(pipeline: Pipeline) -> str:
+    return f"*{escape(pipeline.name)}*\n{_stage_path(pipeline)}"
+
+
+def _stage_path(pipeline: Pipeline) -> str:
+    return " → ".join(escape(name) for name in pipeline.stage_names) or "_no stages_"
+
+
+def pipeline_set(page: Page, pipeline: Pipeline | None, mode: AutoMode) -> Message:
+    name = escape(page.name)
+    if pipeline is None:
+        return _message(
+            f"Automatic pipeline assignment is off for {page.name}",
+            [
+                _section(
+                    f":no_entry_sign: Automatic pipeline assignment is off for *{name}*."
+                    " Contacts still get AI summaries and lead scores."
+                )
+            ],
+        )
+    text = (
+        f":white_check_mark: Analysed contacts of *{name}* now go to *{escape(pipeline.name)}*"
+        f"\n{_stage_path(pipeline)}\n{_MODES[mode]}"
+    )
+    return _message(f"{page.name}: contacts go to {pipeline.name}", [_section(text)])
+
+
+# --- status and stats ---------------------------------------------------------------------------------------
+
+
+def status_message(page: Page, jobs: list[SyncJob], now: datetime) -> Message:
+    name = escape(page.name)
+    blocks = [_section(f"*{name}*: latest syncs")]
+    if page.needs_reauth:
+        blocks.append(_section(f":warning: Facebook no longer accepts this page's token. Run {CONNECT_HINT}."))
+    if not jobs:
+        blocks.append(_section(f"No syncs yet. Start one with `/fbsync sync {name}`."))
+        return _message(f"{page.name}: no syncs yet", blocks)
+    for job in jobs[: MAX_LISTED // 2]:  # a job takes up to two blocks
+        blocks.append(_section(_job_summary(job, now)))
+        if job.errors:
+            blocks.append(_context(_errors_digest(job, 3)))
+    latest = jobs[0]
+    return _message(f"{page.name}: last sync {_STATUS[latest.status][1].lower()}", blocks)
+
+
+def _job_summary(job: SyncJob, now: datetime) -> str:
+    emoji, label = _STATUS[job.status]
+    head = [f"{emoji} *{label}*"]
+    if job.full_sync:
+        head.append("full sync")
+    head.append(time_ago(_job_when(job), now))
+    seconds = _job_seconds(job, now)
+    if seconds is not None:
+        head.append(format_duration(seconds))
+    lines = [
+        " · ".join(head),
+        f"{job.synced_contacts:,} synced · {job.failed_contacts:,} failed · {job.analyzed_contacts:,} analysed",
+    ]
+    if job.is_active and job.cancel_requested:
+        lines.append("_cancelling…_")
+    if job.token_expired:
+        lines.append(f"Reconnect required: run {CONNECT_HINT}, then sync again.")
+    elif job.failure_reason:
+        lines.append(f"Reason: {escape(job.failure_reason)}")
+    return "\n".join(lines)
+
+
+def stats_message(stats: PageStats, now: datetime) -> Message:
+    score = f"{stats.average_score:.0f}" if stats.average_score is not None else "—"
+    blocks = [
+        _section(f"*{escape(stats.page.name)}*: {_plural(stats.contacts, 'contact')}"),
+        _fields(
+            f"*Messenger*\n{stats.messenger:,}",
+            f"*Instagram*\n{stats.instagram:,}",
+            f"*Average lead score*\n{score}",
+            f"*AI coverage*\n{stats.ai_coverage:.0%} ({stats.analysed:,} analysed)",
+        ),
+        _section(_stage_table(stats.stages, stats.unplaced)),
+    ]
+    if stats.recent_jobs:
+        blocks.append(_context(*(_recent_job(job, now) for job in stats.recent_jobs[:3])))
+    return _message(f"{stats.page.name}: {stats.contacts:,} contacts, average lead score {score}", blocks)
+
+
+def _stage_table(stages: list[StageCount], unplaced: int) -> str:
+    widest = max((stage.contacts for stage in stages), default=0)
+    lines = ["*Contacts per stage*"] + [_stage_row(stage, widest) for stage in stages]
+    if not stages:
+        lines.append("_No pipeline stages in use._")
+    lines.append(f"Not in a pipeline: {unplaced:,}")
+    return "\n".join(lines)
+
+
+def _stage_row(stage: StageCount, widest: int) -> str:
+    filled = round(BAR_WIDTH * stage.contacts / widest) if widest else 0
+    bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+    score = f" · avg score {stage.average_score:.0f}" if stage.average_score is not None else ""
+    return f"`{bar}` {escape(stage.stage)}: {stage.contacts:,}{score}"
+
+
+def _recent_job(job: SyncJob, now: datetime) -> str:
+    emoji, label = _STATUS[job.status]
+    return f"{emoji} {label} {time_ago(_job_when(job), now)}: {job.synced_contacts:,} synced"
+
+
+# --- the sync thread ----------------------------------------------------------------------------------------
+
+
+def sync_started(page: Page, user_id: str, job_id: int, full: bool) -> Message:
+    text = f":arrows_counterclockwise: Syncing *{escape(page.name)}*"
+    if user_id:
+        text += f" — started by <@{user_id}>"
+    if full:
+        text += "\n_Full sync: every conversation is read again._"
+    cancel = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Cancel"},
+        "style": "danger",
+        "action_id": CANCEL_ACTION,
+        "value": str(job_id),
+        "confirm": {
+            "title": {"type": "plain_text", "text": "Cancel this sync?"},
+            "text": {"type": "plain_text", "text": "Contacts synced so far are kept."},
+            "confirm": {"type": "plain_text", "text": "Cancel sync"},
+            "deny": {"type": "plain_text", "text": "Keep syncing"},
+            "style": "danger",
+        },
+    }
+    return _message(f"Syncing {page.name}", [_section(text), {"type": "actions", "elements": [cancel]}])
+
+
+def sync_progress(progress: SyncProgress, now: datetime) -> Message:
+    elapsed = (now - progress.started_at).total_seconds()
+    lines = [
+        f"*{progress.synced:,}* contacts synced · {progress.failed:,} failed",
+        _reading_line(progress),
+        _analysis_line(progress.analyzed, progress.stage_changes, progress.analysis_deferred),
+    ]
+    footer = f"Running {format_duration(elapsed)} · {_rate(progress.synced, elapsed)} contacts/min"
+    return _message(
+        f"{progress.page_name}: {progress.synced:,} contacts synced",
+        [_section("\n".join(lines)), _context(footer)],
+    )
+
+
+def _reading_line(progress: SyncProgress) -> str:
+    seen = f"{progress.conversations_seen:,} conversations seen"
+    return f"Reading {_platform(progress.platform)} · {seen}" if progress.platform else seen
+
+
+def _analysis_line(analysed: int, stage_changes: int, deferred: int, failed: int = 0) -> str:
+    parts = [f"{analysed:,} analysed", _plural(stage_changes, "stage change")]
+    if failed:
+        parts.append(f"{failed:,} analysis failed")
+    if deferred:
+        parts.append(f"{deferred:,} to be analysed later (AI quota)")
+    return " · ".join(parts)
+
+
+def platform_done(progress: SyncProgress, now: datetime) -> Message:
+    label = _platform(progress.platform)
+    count = progress.contacts_by_platform.get(progress.platform or "", 0)
+    text = f":white_check_mark: {label} done: {_plural(count, 'contact')}"
+    elapsed = format_duration((now - progress.started_at).total_seconds())
+    return _message(f"{label} done: {_plural(count, 'contact')}", [_section(text), _context(f"after {elapsed}")])
+
+
+def error_digest(job: SyncJob, limit: int = 5) -> Message:
+    total = _error_total(job)
+    if not total:
+        return _message("No errors", [_section("No errors.")])
+    text = f":warning: *{_plural(total, 'contact')} with errors*\n{_errors_digest(job, limit)}"
+    return _message(f"{_plural(total, 'contact')} with errors", [_section(text)])
+
+
+def _error_total(job: SyncJob) -> int:
+    # `errors` keeps only the first failures; the counts keep the totals.
+    return max(len(job.errors), job.failed_contacts + job.analysis_failed)
+
+
+def _errors_digest(job: SyncJob, limit: int) -> str:
+    lines = [_error_line(error) for error in job.errors[:limit]]
+    more = _error_total(job) - len(lines)
+    if more > 0:
+        lines.append(f"…and {more:,} more")
+    return "\n".join(lines)
+
+
+def _error_line(error: dict[str, Any]) -> str:
+    code = f" (code {error['code']})" if error.get("code") is not None else ""
+    message = escape(_clip(str(error.get("error") or "unknown error"), MAX_ERROR_CHARS))
+    return f"• {_platform(error.get('platform'))} {_code(str(error.get('id', '?')))}: {message}{code}"
+
+
+def sync_finished(
+    page: Page, user_id: str, job: SyncJob, stages: list[tuple[str, int]], now: datetime
+) -> Message:
+    blocks = [_section(_finished_headline(page, job, now))]
+    if job.status is JobStatus.COMPLETED and not job.token_expired:
+        blocks += _completed_details(job, stages)
+    footer = [part for part in (_started_by(user_id), "full sync" if job.full_sync else "") if part]
+    if footer:
+        blocks.append(_context(" · ".join(footer)))
+    return _message(_finished_text(page, job), blocks)
+
+
+def _started_by(user_id: str) -> str:
+    # Jobs started outside Slack (CLI, schedules) have nobody to mention.
+    return f"Started by <@{user_id}>" if user_id else ""
+
+
+def _finished_headline(page: Page, job: SyncJob, now: datetime) -> str:
+    name = escape(page.name)
+    contacts = _plural(job.synced_contacts, "contact")
+    seconds = _job_seconds(job, now)
+    took = f" ({format_duration(seconds)})" if seconds is not None else ""
+    if job.token_expired:
+        return (
+            f":warning: *Reconnect required*: Facebook no longer accepts the token of *{name}*."
+            f" Run {CONNECT_HINT}, then sync again. ({contacts} synced before it stopped.)"
+        )
+    if job.status is JobStatus.COMPLETED:
+        return f":white_check_mark: Synced {contacts} of *{name}*, {job.failed_contacts:,} failed{took}"
+    if job.status is JobStatus.CANCELLED:
+        return f":no_entry_sign: Sync of *{name}* cancelled after {contacts}{took}"
+    reason = escape(job.failure_reason or "unknown error")
+    return f":x: Sync of *{name}* failed after {contacts}{took}: {reason}"
+
+
+def _completed_details(job: SyncJob, stages: list[tuple[str, int]]) -> list[Block]:
+    details = [_section(_analysis_line(job.analyzed_contacts, job.stage_changes, job.analysis_deferred,
+                                      job.analysis_failed))]
+    if stages:
+        breakdown = " · ".join(f"{escape(stage)}: {count:,}" for stage, count in stages)
+        details.insert(0, _section(f"*Stages*\n{breakdown}"))
+    return details
+
+
+def _finished_text(page: Page, job: SyncJob) -> str:
+    if job.token_expired:
+        return f"Reconnect required for {page.name}"
+    if job.status is JobStatus.COMPLETED:
+        return f"Synced {job.synced_contacts:,} contacts of {page.name}, {job.failed_contacts:,} failed"
+    if job.status is JobStatus.CANCELLED:
+        return f"Sync of {page.name} cancelled after {job.synced_contacts:,} contacts"
+    return f"Sync of {page.name} failed: {job.failure_reason or 'unknown error'}"

@@ -1,0 +1,212 @@
+"""`/fbsync` over signed HTTP to the Flask app, against the Slack stand-in, real PostgreSQL and Redis."""
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from conftest import ADMIN, MEMBER, QUIET_CHANNEL, SALES_CHANNEL, TEAM_ID, signed_slack_post
+from core import jobs
+from core.jobs import JobStatus
+from sandbox.graph_sim import SimPage
+
+SHOP = SimPage(page_id="600000000000001", name="Bluebird Coffee Roasters", token="bluebird-token-77ab",
+               messenger_count=30, instagram_count=5, instagram_account_id="17841400000000600",
+               instagram_username="bluebird", seed=9)
+
+
+@pytest.fixture
+def page(sim, pool):
+    """The page connected to the test workspace's organization."""
+    from core import pages
+
+    sim.add_page(SHOP)
+    with pool.connection() as conn, conn.transaction():
+        org = pages.ensure_organization(conn, TEAM_ID, "fbsync-test")
+        return pages.add_page(conn, organization_id=org, page_id=SHOP.page_id, name=SHOP.name, token=SHOP.token,
+                              instagram_account_id=SHOP.instagram_account_id,
+                              instagram_username=SHOP.instagram_username)
+
+
+def text_of(message: dict) -> str:
+    """Everything a person would read in a message: its text and its blocks' texts."""
+    return json.dumps(message, ensure_ascii=False)
+
+
+def jobs_of(pool, page) -> list[jobs.SyncJob]:
+    with pool.connection() as conn:
+        return jobs.latest_jobs(conn, page.id, 10)
+
+
+def test_help_is_answered_in_the_ack(slash):
+    ack, _ = slash("help", expect_reply=False)
+    assert ack.status_code == 200
+    assert "/fbsync sync" in ack.text
+
+
+def test_a_typo_gets_a_suggestion_and_nothing_is_enqueued(slash, sync_queue):
+    ack, _ = slash("stauts", expect_reply=False)
+    assert "Did you mean" in ack.text and "status" in ack.text
+    assert sync_queue.count == 0
+
+
+def test_a_wrong_signature_is_refused(web, slack, sync_queue, page):
+    response = signed_slack_post(web, {"command": "/fbsync", "text": "sync bluebird", "team_id": TEAM_ID,
+                                       "user_id": ADMIN, "channel_id": SALES_CHANNEL,
+                                       "response_url": slack.response_url()}, secret="not-the-secret")
+    assert response.status_code == 401
+    assert sync_queue.count == 0 and slack.calls_to("chat.postMessage") == []
+
+
+def test_pages_lists_the_workspaces_pages(slash, page):
+    _, reply = slash("pages", user=MEMBER)
+    assert "Bluebird Coffee Roasters" in text_of(reply) and SHOP.page_id in text_of(reply)
+    assert SHOP.token not in text_of(reply)
+
+
+def test_another_workspace_does_not_see_the_page(slash, page):
+    _, reply = slash("pages", team="T0OTHER")
+    assert "Bluebird" not in text_of(reply)
+    _, reply = slash("sync bluebird", team="T0OTHER")
+    assert "no connected page" in text_of(reply)
+
+
+def test_a_member_may_read_but_not_start_a_sync(slash, pool, page, sync_queue):
+    _, reply = slash("sync bluebird", user=MEMBER)
+    assert "Only workspace admins" in text_of(reply)
+    assert jobs_of(pool, page) == [] and sync_queue.count == 0
+
+
+def test_sync_posts_a_parent_with_cancel_and_enqueues_one_job(slash, slack, pool, page, sync_queue):
+    _, reply = slash("sync bluebird full")
+
+    [job] = jobs_of(pool, page)
+    assert job.status is JobStatus.PENDING and job.full_sync and job.requested_by == ADMIN
+    [parent] = slack.messages(SALES_CHANNEL)
+    assert (job.slack_channel, job.slack_thread_ts) == (SALES_CHANNEL, parent["ts"])
+    assert "Bluebird Coffee Roasters" in parent["text"] and f"<@{ADMIN}>" in text_of(parent)
+    buttons = [e for b in parent["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [("fbsync_cancel", str(job.id))]
+    [queued] = sync_queue.get_jobs()
+    assert (queued.id, queued.args) == (f"sync-page-{page.id}", (job.id,))
+    assert "Bluebird Coffee Roasters" in text_of(reply)
+
+
+def test_a_second_sync_links_the_running_one_instead(slash, slack, pool, page, sync_queue):
+    slash("sync bluebird")
+    _, reply = slash("bluebird")  # shorthand
+
+    assert len(jobs_of(pool, page)) == 1 and sync_queue.count == 1
+    assert "already running" in text_of(reply)
+    assert "https://fbsync-test.slack.com/archives/C0SALES/p" in text_of(reply)
+
+
+def test_without_the_bot_in_the_channel_progress_goes_by_dm(slash, slack, pool, page):
+    _, reply = slash("sync bluebird", channel=QUIET_CHANNEL)
+
+    [job] = jobs_of(pool, page)
+    assert job.slack_channel.startswith("D") and slack.messages(job.slack_channel)
+    assert "/invite" in text_of(reply)
+
+
+def test_cancel_command_cancels_a_queued_sync(slash, pool, page):
+    slash("sync bluebird")
+    _, reply = slash("cancel bluebird")
+
+    [job] = jobs_of(pool, page)
+    assert job.status is JobStatus.CANCELLED
+    assert "Bluebird" in text_of(reply)
+    _, again = slash("cancel bluebird")
+    assert "nothing" in text_of(again).lower() or "no sync" in text_of(again).lower()
+
+
+def test_cancel_button_cancels_the_job(web, slash, slack, pool, page):
+    slash("sync bluebird")
+    [job] = jobs_of(pool, page)
+    payload = {
+        "type": "block_actions", "team": {"id": TEAM_ID, "domain": "fbsync-test"},
+        "user": {"id": ADMIN, "team_id": TEAM_ID}, "api_app_id": "A0FBSYNC", "token": "x",
+        "container": {"type": "message", "message_ts": job.slack_thread_ts, "channel_id": SALES_CHANNEL},
+        "trigger_id": "1.2.3", "channel": {"id": SALES_CHANNEL}, "response_url": slack.response_url(),
+        "actions": [{"action_id": "fbsync_cancel", "block_id": "b", "value": str(job.id), "type": "button",
+                     "action_ts": "1732530000.1"}],
+    }
+    response = signed_slack_post(web, {"payload": json.dumps(payload)})
+    assert response.status_code == 200
+    deadline = time.monotonic() + 10
+    while jobs_of(pool, page)[0].status is not JobStatus.CANCELLED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert jobs_of(pool, page)[0].status is JobStatus.CANCELLED
+
+
+def test_pipeline_commands(slash, pool, page):
+    _, listed = slash("pipelines", user=MEMBER)
+    assert "Qualified Lead" in text_of(listed)
+
+    _, reply = slash("pipeline bluebird Sales update")
+    assert "Sales" in text_of(reply)
+    with pool.connection() as conn:
+        row = conn.execute("SELECT auto_pipeline_mode, auto_pipeline_id FROM facebook_pages WHERE id = %s",
+                           (page.id,)).fetchone()
+    assert row["auto_pipeline_mode"] == "UPDATE_EXISTING" and row["auto_pipeline_id"] is not None
+
+    slash("pipeline bluebird off")
+    with pool.connection() as conn:
+        assert conn.execute("SELECT auto_pipeline_id FROM facebook_pages WHERE id = %s",
+                            (page.id,)).fetchone()["auto_pipeline_id"] is None
+
+    _, unknown = slash("pipeline bluebird Nonexistent")
+    assert "no pipeline named" in text_of(unknown)
+
+
+def test_status_and_stats_after_a_sync(slash, pool, page, service_settings):
+    from core.analysis.rules import RulesAnalyzer
+    from core.qualify import Qualifier
+    from core.sync import SyncEngine
+
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, stale_after_seconds=600)
+    SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer())).run(job.id)
+
+    _, status = slash("status", user=MEMBER)  # the workspace's only page
+    _, stats = slash("stats bluebird", user=MEMBER)
+
+    assert "35" in text_of(status) and "COMPLETED" in text_of(status).upper()
+    assert "Won" in text_of(stats) and "35" in text_of(stats)
+
+
+def test_redis_down_at_enqueue_fails_the_job_and_says_so(pool, page, service_settings, slack, sync_queue):
+    import threading
+    from dataclasses import replace
+
+    from werkzeug.serving import make_server
+
+    from webhooks.app import create_app
+
+    broken = replace(service_settings, redis_url="unix:///nonexistent/redis.sock")
+    server = make_server("127.0.0.1", 0, create_app(broken), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = slack.response_url()
+        signed_slack_post(f"http://127.0.0.1:{server.server_port}", {
+            "team_id": TEAM_ID, "team_domain": "fbsync-test", "channel_id": SALES_CHANNEL, "user_id": ADMIN,
+            "command": "/fbsync", "text": "sync bluebird", "response_url": url})
+        deadline = time.monotonic() + 10
+        while not slack.responses and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        server.shutdown()
+
+    [job] = jobs_of(pool, page)
+    assert job.status is JobStatus.FAILED and "queue" in job.failure_reason
+    assert "job queue" in text_of(slack.responses[-1]["body"])
+
+
+def test_healthz_reports_its_dependencies(web):
+    answer = requests.get(f"{web}/healthz", timeout=5)
+    assert answer.status_code == 200
+    assert answer.json()["database"] == "ok" and answer.json()["redis"] == "ok"
+    assert answer.json()["queue_depth"] == {"sync": 0}
