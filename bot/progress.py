@@ -64,8 +64,7 @@ class SlackProgressReporter:
             self._flush()
 
     def platform_finished(self, progress: SyncProgress) -> None:
-        self._pending = progress
-        self._flush()
+        self.progress(progress)
         self._call("chat_postMessage", channel=self._channel, thread_ts=self._thread_ts,
                    **views.platform_done(progress, _now()))
 

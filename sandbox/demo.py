@@ -1,26 +1,38 @@
 """`make demo`: the product's main job end to end on embedded PostgreSQL and Redis.
 
-Starts the services and the Graph API simulator, connects the demo page with the real `fbsync` CLI,
-runs a full sync of it and shows what landed in the database.
+Starts the services and the Meta, Slack (and optionally Gemini) stand-ins, connects the demo page
+with the `fbsync` CLI, starts the web app under gunicorn and an `rq worker`, then does what a sales
+team does: `/fbsync sync` in Slack. It prints what Slack received and what landed in the database.
 """
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any, Callable
 
 import psycopg
 import redis
+import requests
 from psycopg.rows import dict_row
 
 from core.extract import display_name
 from sandbox.graph_sim import DEMO_PAGE, GraphSimulator
 from sandbox.services import embedded_postgres, embedded_redis
+from sandbox.slack_requests import post_signed, render, slash_command_form
+from sandbox.slack_stub import SlackStub
 
-FBSYNC = str(Path(sys.executable).with_name("fbsync"))
+BIN = Path(sys.executable).parent
+FBSYNC = str(BIN / "fbsync")
+TEAM_ID, ADMIN, CHANNEL = "T0DEMO", "U0ADA", "C0SALES"
+BOT_TOKEN = "xoxb-demo-bot-token-not-secret"
+SIGNING_SECRET = "demo-signing-secret-not-secret"
 
 
 def heading(text: str) -> None:
@@ -92,6 +104,72 @@ def show_results(database_url: str) -> None:
               f" {job['stage_changes']} placed in a stage, in {job['took'].total_seconds():.1f}s")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise SystemExit(f"demo: timed out waiting for {what}")
+
+
+def start_process(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    output = log.open("w")
+    process = subprocess.Popen(args, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop() -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+        output.close()
+
+    stack.callback(stop)
+    return process
+
+
+def serving(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def slash(web: str, slack: SlackStub, text: str) -> None:
+    print(f"\n@ada in #sales: /fbsync {text}", flush=True)
+    before = len(slack.responses)
+    ack = post_signed(web, slash_command_form(text, team_id=TEAM_ID, user_id=ADMIN, channel_id=CHANNEL,
+                                              response_url=slack.response_url()), SIGNING_SECRET)
+    reply = ack.json() if ack.content else None
+    if not reply:
+        wait_for(lambda: len(slack.responses) > before, 30, "the bot's reply")
+        reply = slack.responses[-1]["body"]
+    print("fbsync (only visible to you):\n" + indent(render(reply)), flush=True)
+
+
+def indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def show_slack(slack: SlackStub) -> None:
+    heading("What Slack received in #sales")
+    for message in slack.messages(CHANNEL):
+        if message["thread_ts"] not in (None, message["ts"]):
+            continue
+        print(f"fbsync (message edited {message['updates']} times as the sync went):")
+        print(indent(render(message)))
+        for reply in slack.thread(CHANNEL, message["ts"]):
+            edited = f", edited {reply['updates']} times" if reply["updates"] else ""
+            print(f"  thread reply{edited}:")
+            print(indent(indent(render(reply))))
+
+
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="fbsync-demo-"))
     with ExitStack() as stack:
@@ -100,26 +178,53 @@ def main() -> None:
         redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis(workdir))
         redis.Redis.from_url(redis_url).ping()
         sim = stack.enter_context(GraphSimulator(pages=[DEMO_PAGE]))
-        print(f"PostgreSQL and Redis ready; Graph API simulator at {sim.base_url}")
+        slack = stack.enter_context(SlackStub(token=BOT_TOKEN, team_id=TEAM_ID))
+        slack.add_user(ADMIN, "ada", is_admin=True)
+        slack.add_channel(CHANNEL, "sales")
+        print(f"PostgreSQL and Redis ready; Graph API simulator at {sim.base_url}; Slack stand-in at {slack.base_url}")
         analyzer = (
             f"Gemini at {os.environ.get('GEMINI_BASE_URL') or 'Google'}" if os.environ.get("GEMINI_API_KEYS")
             else "the offline rules analyzer (set GEMINI_API_KEYS for Gemini)"
         )
         print(f"Conversations are analysed by {analyzer}")
-        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url}
+        env = {
+            **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+        }
 
-        heading("Connect the demo page and sync it")
+        heading("Connect the demo page (operator, CLI)")
         fbsync(env, "migrate")
         fbsync(
-            env, "pages", "add", DEMO_PAGE.page_id, DEMO_PAGE.name,
+            env, "pages", "add", DEMO_PAGE.page_id, DEMO_PAGE.name, "--team", TEAM_ID,
             "--instagram-account-id", DEMO_PAGE.instagram_account_id or "",
             "--instagram-username", DEMO_PAGE.instagram_username or "",
             stdin=DEMO_PAGE.token + "\n",
         )
-        fbsync(env, "pages", "list")
-        fbsync(env, "sync", DEMO_PAGE.name, "--full")
+
+        heading("Start the web app (gunicorn) and a worker (rq)")
+        port = free_port()
+        web = f"http://127.0.0.1:{port}"
+        start_process(stack, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                              "webhooks.app:create_app()"], env, workdir / "web.log")
+        start_process(stack, [str(BIN / "rq"), "worker", "--url", redis_url, "sync", "refresh"], env,
+                      workdir / "worker.log")
+        wait_for(lambda: serving(f"{web}/healthz"), 60, "the web app")
+        print(f"web app at {web} (logs in {workdir})")
+
+        heading("In Slack")
+        slash(web, slack, "pages")
+        slash(web, slack, f"sync {DEMO_PAGE.name.split()[0]}")
+        wait_for(lambda: finished_job(database_url), 600, "the sync to finish")
+        show_slack(slack)
+        slash(web, slack, "stats")
 
         show_results(database_url)
+
+
+def finished_job(database_url: str) -> bool:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT status FROM sync_jobs ORDER BY id DESC LIMIT 1").fetchone()
+    return bool(row) and row[0] not in ("PENDING", "IN_PROGRESS")
 
 
 if __name__ == "__main__":

@@ -170,26 +170,9 @@ def web(service_settings: Settings, pool: ConnectionPool, sync_queue: Any) -> It
 
 
 def signed_slack_post(base_url: str, form: dict[str, str], *, secret: str = SIGNING_SECRET) -> Any:
-    """POST a form to /slack/events signed as Slack signs it (v0 HMAC-SHA256 of ts:body)."""
-    import time
-    from urllib.parse import urlencode
+    from sandbox.slack_requests import post_signed
 
-    import requests
-    from slack_sdk.signature import SignatureVerifier
-
-    body = urlencode(form)
-    timestamp = str(int(time.time()))
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    return requests.post(
-        f"{base_url}/slack/events",
-        data=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature,
-        },
-        timeout=10,
-    )
+    return post_signed(base_url, form, secret)
 
 
 @pytest.fixture
@@ -199,13 +182,11 @@ def slash(web: str, slack: Any) -> Callable[..., Any]:
 
     def send(text: str, *, user: str = ADMIN, channel: str = SALES_CHANNEL, team: str = TEAM_ID,
              expect_reply: bool = True) -> tuple[Any, Any]:
+        from sandbox.slack_requests import slash_command_form
+
         before = len(slack.responses)
-        ack = signed_slack_post(web, {
-            "token": "deprecated-verification-token", "team_id": team, "team_domain": "fbsync-test",
-            "channel_id": channel, "channel_name": "sales", "user_id": user, "user_name": "someone",
-            "command": "/fbsync", "text": text, "api_app_id": "A0FBSYNC", "is_enterprise_install": "false",
-            "response_url": slack.response_url(), "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        })
+        ack = signed_slack_post(web, slash_command_form(text, team_id=team, user_id=user, channel_id=channel,
+                                                        response_url=slack.response_url()))
         if not expect_reply:
             return ack, None
         deadline = time.monotonic() + 10
