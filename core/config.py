@@ -10,6 +10,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "redis_url": "REDIS_URL",
+    "fb_app_secret": "FB_APP_SECRET",
+    "fb_verify_token": "FB_VERIFY_TOKEN",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
@@ -67,6 +69,9 @@ class Settings:
     analysis_workers: int = 4
     # How much of a conversation (newest end) goes into a prompt.
     analysis_char_budget: int = 12000
+    fb_app_id: str | None = None
+    fb_app_secret: str | None = field(default=None, repr=False)
+    fb_verify_token: str | None = field(default=None, repr=False)
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -93,6 +98,9 @@ class Settings:
             gemini_requests_per_minute=_int(env, "FBSYNC_GEMINI_RPM", cls.gemini_requests_per_minute),
             analysis_workers=_int(env, "FBSYNC_ANALYSIS_WORKERS", cls.analysis_workers),
             analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
+            fb_app_id=env.get("FB_APP_ID") or None,
+            fb_app_secret=env.get("FB_APP_SECRET") or None,
+            fb_verify_token=env.get("FB_VERIFY_TOKEN") or None,
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,

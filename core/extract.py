@@ -98,8 +98,8 @@ def extract_conversation(raw: Any, platform: Platform, own_ids: Collection[str])
         contact_id = participant["id"]
         if contact_id in own_ids:
             continue
-        username = _text(participant.get("username")) if platform == "instagram" else None
-        label = _text(participant.get("name")) or username or _name_from_messages(raw, contact_id)
+        username = clean_text(participant.get("username")) if platform == "instagram" else None
+        label = clean_text(participant.get("name")) or username or _name_from_messages(raw, contact_id)
         contacts.append(
             ContactRecord(
                 platform=platform,
@@ -123,7 +123,8 @@ def _data_list(edge: Any, what: str, *, required: bool = True) -> list[Any]:
     return data
 
 
-def _text(value: Any) -> str | None:
+def clean_text(value: Any) -> str | None:
+    """A stripped, non-empty string, or None."""
     return value.strip() or None if isinstance(value, str) else None
 
 
@@ -131,7 +132,7 @@ def _name_from_messages(raw: dict[str, Any], contact_id: str) -> str | None:
     for item in _data_list(raw.get("messages"), "messages", required=False):
         sender = item.get("from") if isinstance(item, dict) else None
         if isinstance(sender, dict) and sender.get("id") == contact_id:
-            name = _text(sender.get("name")) or _text(sender.get("username"))
+            name = clean_text(sender.get("name")) or clean_text(sender.get("username"))
             if name:
                 return name
     return None
@@ -147,7 +148,7 @@ def _message(item: Any, own_ids: Collection[str]) -> MessageRecord:
     return MessageRecord(
         mid=item["id"],
         sender_id=sender["id"],
-        sender_name=_text(sender.get("name")) or _text(sender.get("username")),
+        sender_name=clean_text(sender.get("name")) or clean_text(sender.get("username")),
         text=text if isinstance(text, str) and text else None,
         created_time=parse_graph_time(item.get("created_time")),
         is_echo=sender["id"] in own_ids,

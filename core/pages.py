@@ -35,6 +35,7 @@ class Page:
     last_synced_at: datetime | None
     needs_reauth: bool
     is_active: bool
+    notify_channel: str | None  # Slack channel for stage-change notices
 
     @property
     def own_ids(self) -> frozenset[str]:
@@ -44,7 +45,7 @@ class Page:
 
 _PAGE_COLUMNS = (
     "id, organization_id, page_id, name, page_token AS token, instagram_account_id, instagram_username,"
-    " last_synced_at, needs_reauth, is_active"
+    " last_synced_at, needs_reauth, is_active, notify_channel"
 )
 
 
@@ -156,3 +157,7 @@ def mark_synced(conn: Connection, page_pk: int, at: datetime) -> None:
 
 def mark_needs_reauth(conn: Connection, page_pk: int) -> None:
     conn.execute("UPDATE facebook_pages SET needs_reauth = true, updated_at = now() WHERE id = %s", (page_pk,))
+
+
+def set_notify_channel(conn: Connection, page_pk: int, channel: str | None) -> None:
+    conn.execute("UPDATE facebook_pages SET notify_channel = %s, updated_at = now() WHERE id = %s", (channel, page_pk))

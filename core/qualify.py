@@ -11,45 +11,37 @@ from typing import Sequence
 
 from psycopg import Connection
 
-from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer, Line, Transcript
-from core.extract import ConversationRecord, MessageRecord, display_name
+from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer, Transcript
 from core.jobs import ContactFailure
-from core.pipeline import AutoPipeline, apply_analysis
+from core.pipeline import AutoPipeline, StageMove, apply_analysis
 
 
 @dataclass(frozen=True)
 class QualifyTask:
     contact_id: int
-    conversation_id: int
+    conversation_id: int | None  # None when only webhook messages are known so far
     external_id: str  # PSID / IGSID, for error records
     platform: str
     transcript: Transcript
+
+
+@dataclass(frozen=True)
+class Placed:
+    task: QualifyTask
+    analysis: Analysis
+    move: StageMove
 
 
 @dataclass
 class QualifyOutcome:
     analyzed: int = 0
     deferred: int = 0  # no AI now (quota, outage): left due for a later run
-    stage_changes: int = 0
+    moves: list[Placed] = field(default_factory=list)
     failures: list[ContactFailure] = field(default_factory=list)
 
-
-def transcript_of(record: ConversationRecord, page_name: str) -> Transcript:
-    contact = record.contacts[0]
-    return Transcript(
-        contact_name=display_name(contact.name.first, contact.name.last, contact.external_id),
-        platform=record.platform,
-        page_name=page_name,
-        lines=tuple(_line(message) for message in record.messages),
-    )
-
-
-def _line(message: MessageRecord) -> Line:
-    return Line(
-        speaker="page" if message.is_echo else "contact",
-        text=message.text or "[attachment]",
-        at=message.created_time,
-    )
+    @property
+    def stage_changes(self) -> int:
+        return len(self.moves)
 
 
 class Qualifier:
@@ -94,9 +86,12 @@ class Qualifier:
                     ContactFailure(task.platform, task.external_id, f"AI analysis failed: {result}")
                 )
             else:
-                outcome.stage_changes += apply_analysis(conn, task.contact_id, result, target, self.analyzer.name)
+                move = apply_analysis(conn, task.contact_id, result, target, self.analyzer.name)
+                if move:
+                    outcome.moves.append(Placed(task, result, move))
                 outcome.analyzed += 1
-                analysed.append(task.conversation_id)
+                if task.conversation_id is not None:
+                    analysed.append(task.conversation_id)
         if analysed:
             # The watermark is the conversation's own updated_time: immune to clock skew with Meta.
             conn.execute("UPDATE conversations SET analyzed_at = updated_time WHERE id = ANY(%s)", (analysed,))

@@ -33,7 +33,7 @@ def save_conversations(
     platform = platforms.pop()
     contact_ids = _upsert_contacts(conn, page, platform, _merge_contacts(records))
     saved = _upsert_conversations(conn, page, records, contact_ids)
-    _insert_messages(conn, records, {graph_id: s.conversation_id for graph_id, s in saved.items()})
+    _insert_messages(conn, records, saved)
     return saved
 
 
@@ -110,23 +110,26 @@ def _upsert_conversations(
     return {row["graph_id"]: SavedConversation(row["id"], row["contact_id"], row["due"]) for row in rows}
 
 
-def _insert_messages(conn: Connection, records: list[ConversationRecord], conversation_ids: dict[str, int]) -> None:
-    messages = [(conversation_ids[r.graph_id], m) for r in records if r.graph_id in conversation_ids for m in r.messages]
-    if not messages:
+def _insert_messages(conn: Connection, records: list[ConversationRecord], saved: dict[str, SavedConversation]) -> None:
+    rows = [(saved[r.graph_id], m) for r in records if r.graph_id in saved for m in r.messages]
+    if not rows:
         return
-    # Meta delivers at least once, and syncs overlap webhooks: a mid is stored once.
+    # Meta delivers at least once, and syncs overlap webhooks: a mid is stored once. A message a
+    # webhook stored before its conversation was known gets the conversation now.
     conn.execute(
-        "INSERT INTO messages (conversation_id, mid, sender_id, sender_name, text, created_time, is_echo)"
-        " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
+        "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, sender_name, text, created_time, is_echo)"
+        " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
         "  %s::timestamptz[], %s::boolean[])"
-        " ON CONFLICT (mid) DO NOTHING",
+        " ON CONFLICT (mid) DO UPDATE SET conversation_id = EXCLUDED.conversation_id"
+        " WHERE messages.conversation_id IS NULL",
         (
-            [cid for cid, _ in messages],
-            [m.mid for _, m in messages],
-            [m.sender_id for _, m in messages],
-            [m.sender_name for _, m in messages],
-            [m.text for _, m in messages],
-            [m.created_time for _, m in messages],
-            [m.is_echo for _, m in messages],
+            [s.conversation_id for s, _ in rows],
+            [s.contact_id for s, _ in rows],
+            [m.mid for _, m in rows],
+            [m.sender_id for _, m in rows],
+            [m.sender_name for _, m in rows],
+            [m.text for _, m in rows],
+            [m.created_time for _, m in rows],
+            [m.is_echo for _, m in rows],
         ),
     )

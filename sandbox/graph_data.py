@@ -83,6 +83,18 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """What Meta's User Profile API knows of a customer. For Messenger `name` is the Facebook
+    name; on Instagram it is the display name (None when unset) and `username` the handle."""
+
+    id: str
+    platform: str
+    name: str | None
+    username: str | None
+    profile_pic: str
+
+
+@dataclass(frozen=True)
 class Message:
     id: str
     created_time: datetime
@@ -120,6 +132,15 @@ def _numeric_id(index: int, offset: int, width: int) -> str:
     """A `width`-digit id with a non-zero first digit, like Meta's, unique per index."""
     low = 10 ** (width - 1)
     return str(low + (index * _ID_MULTIPLIER + offset) % (9 * low))
+
+
+def _inverse_id(customer_id: str, offset: int, width: int) -> int | None:
+    """The index _numeric_id(index, offset, width) came from, or None if no index maps to it."""
+    if len(customer_id) != width or not customer_id.isdigit() or customer_id[0] == "0":
+        return None
+    low = 10 ** (width - 1)
+    space = 9 * low
+    return (int(customer_id) - low - offset) * pow(_ID_MULTIPLIER, -1, space) % space
 
 
 def _opaque(payload: str) -> str:
@@ -352,7 +373,7 @@ class Inbox:
         self.platform = platform
         self.count = page.count(platform)
         # format_time writes a literal +0000, so every time must be UTC.
-        self._anchor = anchor.astimezone(timezone.utc).replace(microsecond=0)
+        self.anchor = anchor.astimezone(timezone.utc).replace(microsecond=0)
         self._content_salt = (page.seed, platform)
         # Ids also hash the page id so that two pages sharing a seed still get distinct ids.
         id_salt = (page.page_id, page.seed, platform)
@@ -377,19 +398,53 @@ class Inbox:
 
     def updated_time(self, index: int) -> datetime:
         jitter = _hash(*self._content_salt, index, "gap") % (_JITTER_SECONDS + 1) if index else 0
-        return self._anchor - timedelta(seconds=index * _STEP_SECONDS + jitter)
+        return self.anchor - timedelta(seconds=index * _STEP_SECONDS + jitter)
 
     def is_nameless(self, index: int) -> bool:
         every = self.page.nameless_every
         return every > 0 and (index + 1) % every == 0
 
-    def conversation(self, index: int) -> Conversation:
+    def customer_id(self, index: int) -> str:
+        return _numeric_id(index, self._customer_offset, 16)
+
+    def customer_index(self, customer_id: str) -> int | None:
+        """Which conversation `customer_id` (a PSID or IGSID) is the customer of, in O(1)."""
+        index = _inverse_id(customer_id, self._customer_offset, 16)
+        return index if index is not None and index < self.count else None
+
+    def _identity(self, index: int) -> tuple[random.Random, str, str]:
+        """The customer's name and handle, and the generator left where the script continues."""
         if not 0 <= index < self.count:
             raise IndexError(f"{self.platform} conversation index {index} out of range 0..{self.count - 1}")
         rng = random.Random(_hash(*self._content_salt, index, "conversation"))
         name = _customer_name(rng)
-        username = _username(rng, name)
-        customer_id = _numeric_id(index, self._customer_offset, 16)
+        return rng, name, _username(rng, name)
+
+    def profile(self, index: int) -> Profile | None:
+        """None for nameless customers: Meta has no profile to show for them either."""
+        _, name, username = self._identity(index)
+        if self.is_nameless(index):
+            return None
+        customer_id = self.customer_id(index)
+        handle = username if self.platform == INSTAGRAM else None
+        return Profile(customer_id, self.platform, name, handle, self.profile_pic(customer_id))
+
+    def profile_pic(self, user_id: str) -> str:
+        """A CDN URL shaped like the one Meta serves for this user, signed and expiring like Meta's."""
+        digest = hashlib.sha256(f"{self.page.page_id}:{self.platform}:{user_id}".encode()).digest()
+        signature = base64.urlsafe_b64encode(digest[:12]).decode().replace("-", "x").replace("_", "y")
+        # Meta's picture URLs stop working after a few days; clients must not store them for long.
+        expiry = int((self.anchor + timedelta(days=4)).timestamp())
+        if self.platform == MESSENGER:
+            return (f"https://platform-lookaside.fbsbx.com/platform/profilepic/?psid={user_id}&width=1024"
+                    f"&ext={expiry}&hash=Ab{signature}")
+        number = int.from_bytes(digest[12:20], "big") % 10**18
+        return (f"https://scontent.cdninstagram.com/v/t51.2885-19/{number}_n.jpg?stp=dst-jpg_s206x206"
+                f"&_nc_ht=scontent.cdninstagram.com&oh=00_{signature}&oe={expiry:X}")
+
+    def conversation(self, index: int) -> Conversation:
+        rng, name, username = self._identity(index)
+        customer_id = self.customer_id(index)
         nameless = self.is_nameless(index)
         if self.platform == MESSENGER:
             customer = Person(id=customer_id, name=None if nameless else name, email=f"{customer_id}@facebook.com")

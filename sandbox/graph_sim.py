@@ -1,8 +1,9 @@
 """Meta Graph API simulator: a real HTTP server on 127.0.0.1 speaking the Graph API wire format.
 
 Serves `GET /{version}/{page_id}/conversations` for Messenger and Instagram from generated data
-(sandbox.graph_data), with fault injection and a `/_sim/` control surface so that a process that
-only has the URL (the demo, a worker) can drive it too.
+(sandbox.graph_data), the page node, and the User Profile API (`GET /{version}/{psid or igsid}`
+with the page's token), with fault injection and a `/_sim/` control surface so that a process
+that only has the URL (the demo, a worker) can drive it too.
 
     python -m sandbox.graph_sim --port 8765 --demo
 """
@@ -36,11 +37,12 @@ from sandbox.graph_data import (
     Inbox,
     Message,
     Person,
+    Profile,
     SimPage,
     format_time,
 )
 
-__all__ = ["DEMO_PAGE", "FAULT_KINDS", "GraphSimulator", "SimPage"]
+__all__ = ["DEMO_PAGE", "FAULT_KINDS", "PROFILE_ERROR_CODES", "GraphSimulator", "SimPage"]
 
 HOST = "127.0.0.1"
 DEFAULT_LIMIT = 25
@@ -73,6 +75,27 @@ _MESSAGE_FIELDS = frozenset({
     "id", "created_time", "from", "to", "message", "attachments", "sticker", "tags", "shares",
     "story", "reactions", "is_unsupported", "reply_to",
 })
+
+# Messenger's User Profile API and Instagram's (IGSID) profile fields, and what a bare GET returns.
+_MESSENGER_PROFILE_FIELDS = frozenset({
+    "id", "name", "first_name", "last_name", "profile_pic", "locale", "timezone", "gender",
+})
+_INSTAGRAM_PROFILE_FIELDS = frozenset({
+    "id", "name", "username", "profile_pic", "is_verified_user", "follower_count",
+    "is_user_follow_business", "is_business_follow_user",
+})
+_DEFAULT_PROFILE_FIELDS = {
+    MESSENGER: ("first_name", "last_name", "profile_pic"),
+    INSTAGRAM: ("name", "username", "profile_pic"),
+}
+# Injectable profile error code -> (message, error_subcode); 190 is built like the token faults.
+_PROFILE_ERRORS: dict[int, tuple[str, int | None]] = {
+    100: ("(#100) No profile available for that user.", 2018218),
+    230: ("(#230) Requires pages_messaging_subscriptions permission to manage the object", None),
+    10: ("(#10) Application does not have permission for this action", None),
+}
+_NO_PROFILE_SUBCODE = 2018218
+PROFILE_ERROR_CODES = (*_PROFILE_ERRORS, 190)
 
 _GRAPH_PATH = re.compile(r"^/(?:(v\d+\.\d+)/)?([^/]+)(?:/([^/]+))?/?$")
 _PST = timezone(timedelta(hours=-8))
@@ -139,6 +162,15 @@ def _unsupported(method: str, node: str) -> _GraphError:
 
 def _param_error(message: str) -> _GraphError:
     return _GraphError(400, message, "OAuthException", 100)
+
+
+def _profile_error(code: int, subcode: int | None) -> _GraphError:
+    if code == 190:
+        if subcode is None:
+            return _invalid_token()
+        return _expired_token(subcode, datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0))
+    message, default_subcode = _PROFILE_ERRORS[code]
+    return _GraphError(400, message, "OAuthException", code, subcode=default_subcode if subcode is None else subcode)
 
 
 # --- fields=... expansion syntax -----------------------------------------------------------------
@@ -274,12 +306,59 @@ class _Touch:
     messages: tuple[Message, ...]  # newest first
 
 
+@dataclass(frozen=True)
+class _NewConversation:
+    """A customer who first wrote while the simulator ran. Its messages live in its _Touch, so
+    it is ordered, rendered and touched again exactly like a generated conversation."""
+
+    conversation: Conversation
+    profile: Profile | None
+
+
 @dataclass
 class _PageState:
+    """Mutated only under GraphSimulator._lock; `new` lists are only appended to, so a
+    conversation found under the lock can be read after releasing it."""
+
     page: SimPage
     inboxes: dict[str, Inbox]
     touched: dict[str, dict[int, _Touch]]
+    # Indexes continue after the generated ones: new[platform][k] is conversation #(count + k).
+    new: dict[str, list[_NewConversation]]
     revoked: tuple[int, datetime] | None = None  # (error_subcode, expired_at) once a token is killed
+
+    def count(self, platform: str) -> int:
+        return self.inboxes[platform].count + len(self.new[platform])
+
+    def check_index(self, platform: str, index: int) -> None:
+        total = self.count(platform)
+        if not isinstance(index, int) or not 0 <= index < total:
+            raise IndexError(f"{platform} conversation index {index} out of range 0..{total - 1}")
+
+    def conversation(self, platform: str, index: int) -> Conversation:
+        """The conversation as generated or first received, before any touches."""
+        inbox = self.inboxes[platform]
+        if index < inbox.count:
+            return inbox.conversation(index)
+        return self.new[platform][index - inbox.count].conversation
+
+    def profile(self, platform: str, index: int) -> Profile | None:
+        inbox = self.inboxes[platform]
+        if index < inbox.count:
+            return inbox.profile(index)
+        return self.new[platform][index - inbox.count].profile
+
+    def locate(self, user_id: str) -> tuple[str, int] | None:
+        """(platform, index) of the conversation `user_id` is the customer of, if any."""
+        for platform in PLATFORMS:
+            inbox = self.inboxes[platform]
+            index = inbox.customer_index(user_id)
+            if index is not None:
+                return platform, index
+            for offset, new in enumerate(self.new[platform]):
+                if new.conversation.customer.id == user_id:
+                    return platform, inbox.count + offset
+        return None
 
 
 @dataclass
@@ -325,6 +404,7 @@ class GraphSimulator:
         self._lock = threading.RLock()
         self._pages: dict[str, _PageState] = {}
         self._faults: list[_Fault] = []
+        self._profile_errors: dict[tuple[str, str], tuple[int, int | None]] = {}
         self._touch_seq = itertools.count(1)
         self._trace_seq = itertools.count(1)
         self._requests: list[dict[str, Any]] = []
@@ -379,12 +459,13 @@ class GraphSimulator:
 
     def add_page(self, page: SimPage) -> None:
         """Add a page; re-adding a page_id replaces it with fresh state (how a test re-authenticates
-        with a new token after a permanent token_invalid). Injected faults are kept."""
+        with a new token after a permanent token_invalid). Injected faults and profile errors are kept."""
         anchor = page.anchor or self._default_anchor
         state = _PageState(
             page=page,
             inboxes={platform: Inbox(page, platform, anchor) for platform in PLATFORMS},
             touched={platform: {} for platform in PLATFORMS},
+            new={platform: [] for platform in PLATFORMS},
         )
         with self._lock:
             self._pages[page.page_id] = state
@@ -408,29 +489,119 @@ class GraphSimulator:
         with self._lock:
             self._faults.clear()
 
-    def touch(self, page_id: str, platform: str, index: int, text: str) -> str:
-        """The customer of conversation #index sends `text` now; returns the conversation id."""
+    def inject_profile_error(self, page_id: str, user_id: str, code: int, subcode: int | None = None) -> None:
+        """Make `user_id`'s profile answer Meta's error `code` until clear_profile_errors():
+        100 (error_subcode 2018218 unless given; 2018218 itself is accepted as shorthand),
+        230, 10, or 190 (invalid token; with a subcode, expired like the token_invalid fault)."""
+        if code == _NO_PROFILE_SUBCODE:
+            code, subcode = 100, _NO_PROFILE_SUBCODE
+        if code not in PROFILE_ERROR_CODES:
+            codes = ", ".join(str(known) for known in (*PROFILE_ERROR_CODES, _NO_PROFILE_SUBCODE))
+            raise ValueError(f"unknown profile error code {code!r}; expected one of {codes}")
+        if subcode is not None and not isinstance(subcode, int):
+            raise ValueError("subcode must be an integer")
         with self._lock:
-            state = self._pages.get(page_id)
-            if state is None:
+            if page_id not in self._pages:
                 raise ValueError(f"unknown page {page_id!r}")
-            if platform not in PLATFORMS:
-                raise ValueError(f"platform must be one of {PLATFORMS}")
+            self._profile_errors[(page_id, str(user_id))] = (code, subcode)
+
+    def clear_profile_errors(self) -> None:
+        with self._lock:
+            self._profile_errors.clear()
+
+    def touch(self, page_id: str, platform: str, index: int, text: str) -> dict[str, Any]:
+        """The customer of conversation #index sends `text` now. Returns what a webhook about it
+        carries: conversation_id, mid, sender_id and timestamp_ms (millisecond precision, as in
+        webhooks, while created_time keeps Meta's whole seconds)."""
+        with self._lock:
+            state = self._state(page_id, platform)
+            state.check_index(platform, index)
+            customer = state.conversation(platform, index).customer
+            return self._receive(state, platform, index, customer, text)
+
+    def new_sender(
+        self, page_id: str, platform: str, sender_id: str, text: str,
+        name: str | None = None, username: str | None = None,
+    ) -> dict[str, Any]:
+        """A customer who never wrote to the page sends `text` now, opening a conversation at the
+        front of the inbox. Messenger customers have a `name`, Instagram ones a `username` (and an
+        optional profile `name`); without them the customer is nameless and has no profile. Returns
+        conversation_id, mid, timestamp_ms, and the conversation's index for touch() and customer()."""
+        if not isinstance(sender_id, str) or not sender_id.isdigit():
+            raise ValueError(f"sender_id must be a numeric string like Meta's PSIDs and IGSIDs, got {sender_id!r}")
+        if platform == MESSENGER and username is not None:
+            raise ValueError("Messenger participants have no username; pass name")
+        with self._lock:
+            state = self._state(page_id, platform)
+            page = state.page
+            if platform == INSTAGRAM and not page.instagram_account_id:
+                raise ValueError(f"page {page_id!r} has no Instagram account")
+            if sender_id in (page.page_id, page.instagram_account_id) or state.locate(sender_id) is not None:
+                raise ValueError(f"{sender_id} already has a conversation with page {page_id!r}; use touch()")
             inbox = state.inboxes[platform]
-            if not isinstance(index, int) or not 0 <= index < inbox.count:
-                raise IndexError(f"{platform} conversation index {index} out of range 0..{inbox.count - 1}")
-            earlier = state.touched[platform].get(index)
-            earlier_messages = earlier.messages if earlier else ()
-            now = datetime.now(timezone.utc).replace(microsecond=0)
-            message = Message(
-                id=inbox.message_id(index, f"touch{len(earlier_messages)}"),
-                created_time=now,
-                sender=inbox.conversation(index).customer,
-                recipient=inbox.page_person,
-                text=text,
+            index = state.count(platform)
+            if platform == MESSENGER:
+                customer = Person(id=sender_id, name=name, email=f"{sender_id}@facebook.com")
+                named = name is not None
+            else:
+                customer = Person(id=sender_id, username=username)
+                named = username is not None
+            profile = Profile(sender_id, platform, name, username, inbox.profile_pic(sender_id)) if named else None
+            conversation = Conversation(
+                id=inbox.conversation_id(index), index=index, platform=platform,
+                updated_time=datetime.now(timezone.utc).replace(microsecond=0),
+                customer=customer, page=inbox.page_person, messages=(),
             )
-            state.touched[platform][index] = _Touch(next(self._touch_seq), now, (message, *earlier_messages))
-            return inbox.conversation_id(index)
+            state.new[platform].append(_NewConversation(conversation, profile))
+            receipt = self._receive(state, platform, index, customer, text)
+        return {"conversation_id": receipt["conversation_id"], "mid": receipt["mid"],
+                "timestamp_ms": receipt["timestamp_ms"], "index": index}
+
+    def customer(self, page_id: str, platform: str, index: int) -> dict[str, Any]:
+        """Who conversation #index is with, for building webhooks about existing contacts: id,
+        name (their profile name; None when nameless), username (Instagram) and conversation_id."""
+        with self._lock:
+            state = self._state(page_id, platform)
+            state.check_index(platform, index)
+            conversation = state.conversation(platform, index)
+            profile = state.profile(platform, index)
+        return {
+            "id": conversation.customer.id,
+            "name": profile.name if profile else None,
+            "username": conversation.customer.username,
+            "conversation_id": conversation.id,
+        }
+
+    def _state(self, page_id: str, platform: str) -> _PageState:
+        state = self._pages.get(page_id)
+        if state is None:
+            raise ValueError(f"unknown page {page_id!r}")
+        if platform not in PLATFORMS:
+            raise ValueError(f"platform must be one of {PLATFORMS}")
+        return state
+
+    def _receive(self, state: _PageState, platform: str, index: int, customer: Person, text: str) -> dict[str, Any]:
+        """Record `customer`'s new message at the front of conversation #index; caller holds the lock."""
+        inbox = state.inboxes[platform]
+        earlier = state.touched[platform].get(index)
+        earlier_messages = earlier.messages if earlier else ()
+        moment = datetime.now(timezone.utc)
+        now = moment.replace(microsecond=0)
+        message = Message(
+            id=inbox.message_id(index, f"touch{len(earlier_messages)}"),
+            created_time=now,
+            sender=customer,
+            recipient=inbox.page_person,
+            text=text,
+        )
+        state.touched[platform][index] = _Touch(next(self._touch_seq), now, (message, *earlier_messages))
+        return {
+            "conversation_id": inbox.conversation_id(index),
+            "mid": message.id,
+            # Integer arithmetic, so that timestamp_ms // 1000 is exactly created_time's second.
+            "timestamp_ms": int(now.timestamp()) * 1000 + moment.microsecond // 1000,
+            "sender_id": customer.id,
+        }
 
     # -- inspection
 
@@ -470,11 +641,13 @@ class GraphSimulator:
         try:
             if node is None:
                 raise _GraphError(400, f"Unknown path components: {path}", "OAuthException", 2500)
-            state = self._authorize(method, node, token)
+            state = self._authorize(method, node, edge, token)
             entry["page_id"] = state.page.page_id
             entry["authorized"] = True
-            if edge is None:
+            if edge is None and node in ("me", state.page.page_id):
                 response = self._page_node(state, version, params)
+            elif edge is None:
+                response = self._user_node(state, version, node, params)
             elif edge == "conversations":
                 response = self._conversations(state, version, params, token or "")
             else:
@@ -494,9 +667,10 @@ class GraphSimulator:
             self._requests.append(entry)
         return response
 
-    def _authorize(self, method: str, node: str, token: str | None) -> _PageState:
+    def _authorize(self, method: str, node: str, edge: str | None, token: str | None) -> _PageState:
         with self._lock:
-            if node == "me":
+            if node == "me" or (edge is None and node not in self._pages):
+                # A node that is not a page is a user (PSID or IGSID), read with the page's own token.
                 state = next((s for s in self._pages.values() if token and s.page.token == token), None)
             else:
                 state = self._pages.get(node)
@@ -523,6 +697,26 @@ class GraphSimulator:
         payload["id"] = page.page_id
         return self._graph_response(payload, page.page_id, version)
 
+    def _user_node(self, state: _PageState, version: str | None, user_id: str, params: Mapping[str, str]) -> _Response:
+        with self._lock:
+            injected = self._profile_errors.get((state.page.page_id, user_id))
+            located = state.locate(user_id)
+            profile = state.profile(*located) if located else None
+        if injected is not None:
+            raise _profile_error(*injected)
+        if profile is None:
+            raise _profile_error(100, None)
+        known = _MESSENGER_PROFILE_FIELDS if profile.platform == MESSENGER else _INSTAGRAM_PROFILE_FIELDS
+        fields = _parse_fields(params.get("fields"))
+        _check_fields(fields, known, "User")
+        payload: dict[str, Any] = {}
+        for name in fields or _DEFAULT_PROFILE_FIELDS[profile.platform]:
+            value = _profile_field(profile, name)
+            if value is not None:
+                payload[name] = value
+        payload["id"] = profile.id
+        return self._graph_response(payload, state.page.page_id, version)
+
     def _conversations(
         self, state: _PageState, version: str | None, params: Mapping[str, str], token: str
     ) -> _Response:
@@ -544,11 +738,14 @@ class GraphSimulator:
         if fault is not None and fault.kind != "corrupt_conversation":
             return self._fault_response(fault, version, params, token, limit, position)
 
+        user_id = params.get("user_id")
         with self._lock:
-            picked = _select(state, platform, position, limit + 1)
-        inbox = state.inboxes[platform]
+            if user_id is None:
+                picked = _select(state, platform, position, limit + 1)
+            else:
+                picked = _find(state, platform, user_id)
         shown = picked[:limit]
-        data = [_render_conversation(_materialize(inbox, index, touch), fields) for _, index, touch in shown]
+        data = [_render_conversation(_materialize(state, platform, index, touch), fields) for _, index, touch in shown]
         if fault is not None and data:
             _corrupt(data[min(int(fault.options.get("position", 0)), len(data) - 1)], str(fault.options.get("damage")))
         payload: dict[str, Any] = {"data": data}
@@ -672,7 +869,13 @@ class GraphSimulator:
             elif route == ("POST", "/_sim/pages"):
                 self.add_page(_page_from_json(_json_object(payload)))
             elif route == ("POST", "/_sim/touch"):
-                return _control_json(200, {"id": self.touch(**_json_object(payload))})
+                return _control_json(200, self.touch(**_json_object(payload)))
+            elif route == ("POST", "/_sim/new_sender"):
+                return _control_json(200, self.new_sender(**_json_object(payload)))
+            elif route == ("POST", "/_sim/profile_errors"):
+                self.inject_profile_error(**_json_object(payload))
+            elif route == ("DELETE", "/_sim/profile_errors"):
+                self.clear_profile_errors()
             else:
                 return _control_json(404, {"error": f"no control endpoint {method} {path}"})
         except (TypeError, ValueError, IndexError) as exc:
@@ -709,8 +912,18 @@ def _select(
     return picked
 
 
-def _materialize(inbox: Inbox, index: int, touch: _Touch | None) -> Conversation:
-    conversation = inbox.conversation(index)
+def _find(state: _PageState, platform: str, user_id: str) -> list[tuple[_Position, int, _Touch | None]]:
+    """The `user_id` filter: that customer's conversation on `platform`, if they have one."""
+    located = state.locate(user_id)
+    if located is None or located[0] != platform:
+        return []
+    index = located[1]
+    touch = state.touched[platform].get(index)
+    return [(_Position("t", touch.seq) if touch else _Position("i", index), index, touch)]
+
+
+def _materialize(state: _PageState, platform: str, index: int, touch: _Touch | None) -> Conversation:
+    conversation = state.conversation(platform, index)
     if touch is None:
         return conversation
     return replace(conversation, updated_time=touch.time, messages=touch.messages + conversation.messages)
@@ -719,6 +932,18 @@ def _materialize(inbox: Inbox, index: int, touch: _Touch | None) -> Conversation
 def _render_person(person: Person) -> dict[str, str]:
     rendered = {"name": person.name, "email": person.email, "username": person.username, "id": person.id}
     return {key: value for key, value in rendered.items() if value is not None}
+
+
+def _profile_field(profile: Profile, name: str) -> str | None:
+    """A profile field's value, None for fields the simulator knows but does not generate."""
+    if name in ("first_name", "last_name"):
+        # Generated names have no separate given and family parts: splitting at the first space keeps
+        # "first last" == name, and a one-word name has no last_name, which Meta then leaves out.
+        first, _, last = (profile.name or "").partition(" ")
+        return (first if name == "first_name" else last) or None
+    if name in ("name", "username", "profile_pic"):
+        return getattr(profile, name)
+    return None
 
 
 def _render_message(message: Message, fields: Mapping[str, _FieldSpec] | None) -> dict[str, Any]:

@@ -108,6 +108,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 SIGNING_SECRET = "test-signing-secret-8f7e6d"
+APP_SECRET = "test-meta-app-secret-5a4b3c"
+VERIFY_TOKEN = "test-verify-token-1d2e3f"
 BOT_TOKEN = "xoxb-test-bot-token-0000"
 TEAM_ID = "T0FBSYNC"
 ADMIN = "U0ADMIN"
@@ -135,7 +137,7 @@ def service_settings(settings: Settings, redis_url: str, slack: Any) -> Settings
     from dataclasses import replace
 
     return replace(settings, redis_url=redis_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                   slack_api_url=slack.base_url)
+                   slack_api_url=slack.base_url, fb_app_secret=APP_SECRET, fb_verify_token=VERIFY_TOKEN)
 
 
 @pytest.fixture
@@ -144,12 +146,19 @@ def sync_queue(redis_url: str) -> Iterator[Any]:
     import redis
     from rq import Queue
 
-    from worker.queues import SYNC_QUEUE
+    from worker.queues import REFRESH_QUEUE, SYNC_QUEUE
 
-    queue = Queue(SYNC_QUEUE, connection=redis.Redis.from_url(redis_url))
-    queue.empty()
+    connection = redis.Redis.from_url(redis_url)
+    queue = Queue(SYNC_QUEUE, connection=connection)
+    refreshes = Queue(REFRESH_QUEUE, connection=connection)
+    def clear() -> None:
+        for q in (queue, refreshes):
+            q.empty()
+            connection.delete(q.scheduled_job_registry.key)
+
+    clear()
     yield queue
-    queue.empty()
+    clear()
 
 
 @pytest.fixture

@@ -18,24 +18,31 @@ from bot.app import create_bolt_app
 from bot.deps import BotDeps
 from core import db, logfmt
 from core.config import Settings
-from worker.queues import SYNC_QUEUE, redis_connection, sync_queue
+from webhooks.facebook import facebook_blueprint
+from worker.enqueue import queue_refreshes
+from worker.queues import REFRESH_QUEUE, SYNC_QUEUE, redis_connection, refresh_queue, sync_queue
 
-# Slack payloads are a few KB; nothing legitimate comes near this.
-MAX_BODY_BYTES = 1024 * 1024
+# Slack payloads are a few KB and a full Meta batch (1000 items) well under a megabyte.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
     settings = settings or Settings.from_env()
-    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret")
+    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "fb_app_secret",
+                     "fb_verify_token")
     assert settings.database_url
     pool = db.open_pool(settings.database_url)
     connection = redis_connection(settings)
     queue = sync_queue(connection)
+    refreshes = refresh_queue(connection)
     slack = SlackRequestHandler(create_bolt_app(BotDeps(settings, pool, queue)))
 
     app = Flask("fbsync")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.register_blueprint(
+        facebook_blueprint(settings, pool, lambda stored: queue_refreshes(pool, refreshes, stored.to_refresh))
+    )
 
     @app.post("/slack/events")
     def slack_events() -> Any:
@@ -51,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         except (psycopg.Error, PoolTimeout):
             report["database"] = "unavailable"
         try:
-            report["queue_depth"] = {SYNC_QUEUE: queue.count}
+            report["queue_depth"] = {SYNC_QUEUE: queue.count, REFRESH_QUEUE: refreshes.count}
             report["redis"] = "ok"
         except redis.RedisError:
             report["redis"] = "unavailable"

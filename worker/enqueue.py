@@ -1,10 +1,21 @@
 """Putting syncs on the queue."""
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+from typing import Iterable
+
+import redis
+from psycopg_pool import ConnectionPool
+
 from rq import Queue
-from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from core.jobs import SyncJob
+from core.webhook_store import mark_enqueued
+
+logger = logging.getLogger(__name__)
 
 # Big pages at Meta's 2 calls/s with AI analysis take hours; a sync that runs past this is stuck.
 SYNC_JOB_TIMEOUT = 6 * 3600
@@ -25,3 +36,52 @@ def enqueue_sync(queue: Queue, job: SyncJob) -> Job:
         failure_ttl=7 * 24 * 3600,
         description=f"sync job {job.id} of page {job.facebook_page_id}",
     )
+
+
+# A burst of messages from one person becomes one refresh, this long after the last of them.
+REFRESH_DEBOUNCE = timedelta(seconds=5)
+REFRESH_JOB_TIMEOUT = 15 * 60
+
+
+def refresh_rq_job_id(page_pk: int, contact_id: int) -> str:
+    return f"refresh-{page_pk}-{contact_id}"
+
+
+def enqueue_refresh(queue: Queue, page_pk: int, contact_id: int, delay: timedelta = REFRESH_DEBOUNCE) -> Job:
+    """Schedule the contact's refresh `delay` from now, pushing back one already scheduled.
+
+    Re-scheduling a job id moves it in RQ's scheduled registry, which is the debounce. A refresh that
+    already started may have read the data before this message, so a follow-up is scheduled under
+    a second id (bursts during a running refresh collapse into that one follow-up).
+    """
+    job_id = refresh_rq_job_id(page_pk, contact_id)
+    try:
+        running = Job.fetch(job_id, connection=queue.connection).get_status() == JobStatus.STARTED
+    except NoSuchJobError:
+        running = False
+    return queue.enqueue_in(
+        delay,
+        "worker.jobs.run_refresh",
+        page_pk,
+        contact_id,
+        job_id=f"{job_id}-again" if running else job_id,
+        job_timeout=REFRESH_JOB_TIMEOUT,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
+def queue_refreshes(pool: ConnectionPool, queue: Queue, targets: Iterable[tuple[int, int]]) -> int:
+    """Enqueue refreshes and record it on their events; Redis being down leaves them for the sweep."""
+    targets = list(targets)
+    done: list[int] = []
+    try:
+        for page_pk, contact_id in targets:
+            enqueue_refresh(queue, page_pk, contact_id)
+            done.append(contact_id)
+    except redis.RedisError:
+        logger.warning("refresh queue unavailable; %d contact(s) left for the sweep", len(targets) - len(done))
+    if done:
+        with pool.connection() as conn:
+            mark_enqueued(conn, done)
+    return len(done)

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from psycopg_pool import ConnectionPool
 
 from bot import views
+from bot.notify import SlackStageNotifier
 from bot.progress import SlackProgressReporter
 from bot.slack_client import safe_call, web_client
 from core import db, jobs, pages
@@ -15,9 +16,15 @@ from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
 from core.jobs import JobStatus, SyncJob
 from core.logfmt import ContextLogger
+from core.graph import GraphClient
+from core.locks import ContactLocks
 from core.qualify import Qualifier
+from core.refresh import Refresher
 from core.stats import stage_breakdown
 from core.sync import SyncEngine, SyncReporter
+from core.webhook_store import pending_refreshes
+from worker.enqueue import queue_refreshes
+from worker.queues import redis_connection, refresh_queue
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +51,8 @@ def run_sync(sync_job_id: int) -> str:
             job = jobs.get_job(conn, sync_job_id)
             page = pages.get_page(conn, job.facebook_page_id)
         reporter = _slack_reporter(settings, pool, page, job)
-        result = SyncEngine(pool, settings, qualifier, reporter=reporter).run(sync_job_id)
+        locks = ContactLocks(redis_connection(settings)) if settings.redis_url else None
+        result = SyncEngine(pool, settings, qualifier, locks=locks, reporter=reporter).run(sync_job_id)
         return result.status.value
 
 
@@ -78,5 +86,40 @@ def sweep_stale_jobs() -> int:
                                               datetime.now(timezone.utc)),
                     )
         return len(reaped)
+    finally:
+        pool.close()
+
+
+def run_refresh(page_pk: int, contact_id: int) -> str:
+    """Refresh one contact after webhook deliveries (debounced by enqueue_refresh)."""
+    settings = Settings.from_env()
+    settings.require("database_url", "redis_url")
+    assert settings.database_url
+    with ExitStack() as stack:
+        pool = db.open_pool(settings.database_url, max_size=2)
+        stack.callback(pool.close)
+        qualifier = Qualifier(build_analyzer(settings), workers=1)
+        stack.callback(qualifier.close)
+        notifier = SlackStageNotifier(web_client(settings)) if settings.slack_bot_token else None
+        refresher = Refresher(pool, qualifier, ContactLocks(redis_connection(settings)),
+                              lambda page: GraphClient.for_page(settings, page.token), notifier)
+        result = refresher.refresh(page_pk, contact_id)
+        ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
+            "refresh done status=%s stage_change=%s", result.status.value,
+            result.stage_change.to_stage if result.stage_change else "-",
+        )
+        return result.status.value
+
+
+def queue_pending_refreshes() -> int:
+    """Periodic (rq cron): refreshes for webhook events stored while Redis was down."""
+    settings = Settings.from_env()
+    settings.require("database_url", "redis_url")
+    assert settings.database_url
+    pool = db.open_pool(settings.database_url, max_size=2)
+    try:
+        with pool.connection() as conn:
+            pending = pending_refreshes(conn)
+        return queue_refreshes(pool, refresh_queue(redis_connection(settings)), pending)
     finally:
         pool.close()

@@ -18,3 +18,7 @@ def redis_connection(settings: Settings) -> redis.Redis:
 
 def sync_queue(connection: redis.Redis) -> Queue:
     return Queue(SYNC_QUEUE, connection=connection)
+
+
+def refresh_queue(connection: redis.Redis) -> Queue:
+    return Queue(REFRESH_QUEUE, connection=connection)

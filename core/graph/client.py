@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from core.config import Settings
 from core.graph.errors import (
     REDUCE_DATA_CODE,
     GraphUnavailableError,
@@ -30,6 +31,10 @@ Platform = Literal["messenger", "instagram"]
 
 MESSAGE_FIELDS = "id,from,to,message,created_time"
 CONVERSATION_FIELDS = f"participants,updated_time,messages.limit(25){{{MESSAGE_FIELDS}}}"
+PROFILE_FIELDS: dict[str, str] = {
+    "messenger": "first_name,last_name,profile_pic",
+    "instagram": "name,username,profile_pic",
+}
 SMALLEST_PAGE = 5
 # Meta may answer an empty page that still has `next`; that is not the end, but an endless run of them is a fault.
 MAX_EMPTY_PAGES_IN_A_ROW = 10
@@ -64,6 +69,30 @@ class GraphClient:
         self._sleep = sleep
         self._pacer = Pacer(calls_per_second)
 
+    @classmethod
+    def for_page(
+        cls,
+        settings: Settings,
+        token: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        log: logging.Logger | logging.LoggerAdapter = logger,
+        session: requests.Session | None = None,
+    ) -> "GraphClient":
+        """A client with the deployment's Graph settings, speaking with one page's token."""
+        return cls(
+            settings.graph_url,
+            token,
+            calls_per_second=settings.graph_calls_per_second,
+            page_size=settings.graph_page_size,
+            max_retries=settings.graph_max_retries,
+            max_rate_limit_wait=settings.graph_max_rate_limit_wait,
+            timeout=settings.graph_timeout,
+            session=session,
+            sleep=sleep,
+            log=log,
+        )
+
     def conversations(self, page_id: str, platform: Platform = "messenger") -> Iterator[list[dict[str, Any]]]:
         """Yield the page's conversations one Graph page at a time, newest `updated_time` first."""
         url = f"{self._base_url}/{page_id}/conversations"
@@ -90,6 +119,21 @@ class GraphClient:
             # Keep a page size we had to shrink to, even though Meta's next link repeats the old one.
             next_params["limit"] = str(min(int(next_params.get("limit", self._page_size)), int(params["limit"])))
             params = next_params
+
+    def conversation_with(self, page_id: str, user_id: str, platform: Platform) -> dict[str, Any] | None:
+        """The page's conversation with one person (the edge's documented `user_id` lookup), if any."""
+        params = {"fields": CONVERSATION_FIELDS, "user_id": user_id}
+        if platform == "instagram":
+            params["platform"] = "instagram"
+        data = self._get(f"{self._base_url}/{page_id}/conversations", params, page_id=page_id).get("data")
+        if not isinstance(data, list):
+            raise MalformedResponseError("Graph API conversations response has no 'data' list")
+        return data[0] if data else None
+
+    def profile(self, user_id: str, platform: Platform) -> dict[str, Any]:
+        """The Messenger user profile or Instagram user profile of a person who wrote to the page."""
+        fields = PROFILE_FIELDS[platform]
+        return self._get(f"{self._base_url}/{user_id}", {"fields": fields}, page_id=user_id)
 
     def _follow(self, next_url: str) -> tuple[str, dict[str, str]]:
         parts = urlsplit(next_url)

@@ -1,5 +1,5 @@
 """Pipelines, stage matching and the automatic assignment of analysed contacts."""
-from core.pipeline.assign import apply_analysis
+from core.pipeline.assign import StageMove, apply_analysis
 from core.pipeline.matching import MatchRule, Stage, match_stage
 from core.pipeline.pipelines import (
     DEFAULT_STAGES,
@@ -23,6 +23,7 @@ __all__ = [
     "Pipeline",
     "PipelineError",
     "Stage",
+    "StageMove",
     "apply_analysis",
     "auto_pipeline_of",
     "create_pipeline",

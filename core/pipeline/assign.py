@@ -3,20 +3,28 @@ from __future__ import annotations
 
 import logging
 
+from dataclasses import dataclass
+
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 from core.analysis.model import Analysis, clamp_score
-from core.pipeline.matching import MatchRule, match_stage
+from core.pipeline.matching import MatchRule, Stage, match_stage
 from core.pipeline.pipelines import AutoMode, AutoPipeline
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class StageMove:
+    from_stage_id: int | None
+    to: Stage
+
+
 def apply_analysis(
     conn: Connection, contact_id: int, analysis: Analysis, target: AutoPipeline | None, analyzer: str
-) -> bool:
-    """Write the analysis to the contact (inside the caller's transaction); True if its stage changed."""
+) -> StageMove | None:
+    """Write the analysis to the contact (inside the caller's transaction); the move, if its stage changed."""
     current = conn.execute(
         "SELECT pipeline_id, stage_id FROM contacts WHERE id = %s FOR UPDATE", (contact_id,)
     ).fetchone()
@@ -32,7 +40,7 @@ def apply_analysis(
             "UPDATE contacts SET ai_context = %s, ai_context_updated_at = now(), updated_at = now() WHERE id = %s",
             (analysis.summary, contact_id),
         )
-        return False
+        return None
 
     stage, rule = match_stage(analysis.recommended_stage, target.pipeline.stages)
     if rule is MatchRule.FALLBACK:
@@ -77,4 +85,4 @@ def apply_analysis(
             }),
         ),
     )
-    return moved
+    return StageMove(current["stage_id"], stage) if moved else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Iterator
@@ -18,17 +19,18 @@ import requests
 from psycopg_pool import ConnectionPool
 
 from core import jobs, pages
-from core.analysis.model import Line, Transcript
 from core.config import Settings
-from core.extract import ConversationRecord, ExtractionError, display_name, extract_conversation, parse_graph_time
+from core.extract import ConversationRecord, ExtractionError, extract_conversation, parse_graph_time
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError, scrub
 from core.jobs import ContactFailure, JobStatus, SyncJob
+from core.locks import ContactLocks
 from core.logfmt import ContextLogger
 from core.pages import Page
 from core.pipeline import AutoPipeline, auto_pipeline_of
-from core.qualify import Qualifier, QualifyTask, transcript_of
+from core.qualify import Qualifier, QualifyTask
 from core.store import SavedConversation, save_conversations
 from core.sync.reporter import SilentReporter, SyncProgress, SyncReporter
+from core.transcripts import stored_transcripts, transcript_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +39,6 @@ logger = logging.getLogger(__name__)
 INCREMENTAL_OVERLAP = timedelta(minutes=10)
 # Long waits (rate limits, backoff) are sliced so the heartbeat goes on and a cancel is noticed.
 HEARTBEAT_EVERY = 5.0
-# How many stored messages of a conversation the backlog pass hands to the analyzer.
-BACKLOG_MESSAGES = 50
 
 
 class SyncCancelled(Exception):
@@ -52,6 +52,7 @@ class SyncEngine:
         settings: Settings,
         qualifier: Qualifier,
         *,
+        locks: ContactLocks | None = None,
         reporter: SyncReporter | None = None,
         http: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -60,6 +61,8 @@ class SyncEngine:
         self.pool = pool
         self.settings = settings
         self.qualifier = qualifier
+        # Without Redis there are no workers, so no webhook refresh can race the sync.
+        self.locks = locks
         self.reporter = reporter or SilentReporter()
         self.http = http
         self.sleep = sleep
@@ -89,19 +92,8 @@ class _SyncRun:
         self.progress = SyncProgress(job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at)
         # Conversations this run already offered to the analyzer; the backlog pass skips them.
         self.attempted: set[int] = set()
-        settings = engine.settings
-        self.graph = GraphClient(
-            settings.graph_url,
-            page.token,
-            calls_per_second=settings.graph_calls_per_second,
-            page_size=settings.graph_page_size,
-            max_retries=settings.graph_max_retries,
-            max_rate_limit_wait=settings.graph_max_rate_limit_wait,
-            timeout=settings.graph_timeout,
-            session=engine.http,
-            sleep=self._wait,
-            log=self.log,
-        )
+        self.graph = GraphClient.for_page(engine.settings, page.token, sleep=self._wait, log=self.log,
+                                          session=engine.http)
 
     def execute(self) -> SyncJob:
         self.log.info("sync started full=%s analyzer=%s", self.job.full_sync, self.engine.qualifier.analyzer.name)
@@ -227,16 +219,18 @@ class _SyncRun:
         """Analyse and apply; True if a cancel was asked. Returns False at once when there is nothing to do."""
         if not tasks:
             return False
-        self.attempted.update(task.conversation_id for task in tasks)
+        self.attempted.update(task.conversation_id for task in tasks if task.conversation_id is not None)
         qualifier = self.engine.qualifier
-        results = qualifier.analyze(tasks, self.target)
-        with self.engine.pool.connection() as conn, conn.transaction():
-            outcome = qualifier.apply(conn, tasks, results, self.target)
-            cancel = jobs.record_analysis(
-                conn, self.job.id, analyzed=outcome.analyzed, deferred=outcome.deferred,
-                failed=len(outcome.failures), stage_changes=outcome.stage_changes,
-                new_errors=[failure.as_json() for failure in outcome.failures],
-            )
+        locks = self.engine.locks.hold(t.contact_id for t in tasks) if self.engine.locks else nullcontext()
+        with locks:
+            results = qualifier.analyze(tasks, self.target)
+            with self.engine.pool.connection() as conn, conn.transaction():
+                outcome = qualifier.apply(conn, tasks, results, self.target)
+                cancel = jobs.record_analysis(
+                    conn, self.job.id, analyzed=outcome.analyzed, deferred=outcome.deferred,
+                    failed=len(outcome.failures), stage_changes=outcome.stage_changes,
+                    new_errors=[failure.as_json() for failure in outcome.failures],
+                )
         for failure in outcome.failures:
             self.log.warning("analysis failed contact=%s error=%s", failure.id, failure.error)
         self.progress = replace(
@@ -263,24 +257,17 @@ class _SyncRun:
     def _backlog_tasks(self) -> list[QualifyTask]:
         with self.engine.pool.connection() as conn:
             rows = conn.execute(
-                "SELECT v.id AS conversation_id, v.contact_id, v.platform, c.first_name, c.last_name,"
+                "SELECT v.id AS conversation_id, v.contact_id, v.platform,"
                 " COALESCE(c.messenger_psid, c.instagram_sid) AS external_id"
                 " FROM conversations v JOIN contacts c ON c.id = v.contact_id"
                 " WHERE v.facebook_page_id = %s AND (v.analyzed_at IS NULL OR v.analyzed_at < v.updated_time)"
                 " AND NOT (v.id = ANY(%s)) ORDER BY v.updated_time DESC LIMIT %s",
                 (self.page.id, list(self.attempted), self.engine.progress_every),
             ).fetchall()
-            lines = _stored_lines(conn, [row["conversation_id"] for row in rows])
+            transcripts = stored_transcripts(conn, self.page, [row["contact_id"] for row in rows])
         return [
-            QualifyTask(
-                row["contact_id"], row["conversation_id"], row["external_id"], row["platform"],
-                Transcript(
-                    contact_name=display_name(row["first_name"], row["last_name"], row["external_id"]),
-                    platform=row["platform"],
-                    page_name=self.page.name,
-                    lines=tuple(lines.get(row["conversation_id"], ())),
-                ),
-            )
+            QualifyTask(row["contact_id"], row["conversation_id"], row["external_id"], row["platform"],
+                        transcripts[row["contact_id"]])
             for row in rows
         ]
 
@@ -319,22 +306,6 @@ class _SyncRun:
             getattr(self.engine.reporter, event)(*args)
         except Exception:
             self.log.exception("sync reporter failed event=%s", event)
-
-
-def _stored_lines(conn: psycopg.Connection, conversation_ids: list[int]) -> dict[int, list[Line]]:
-    rows = conn.execute(
-        "SELECT conversation_id, text, created_time, is_echo FROM ("
-        "  SELECT m.*, row_number() OVER (PARTITION BY conversation_id ORDER BY created_time DESC) AS newest"
-        "  FROM messages m WHERE conversation_id = ANY(%s)) recent"
-        " WHERE newest <= %s ORDER BY conversation_id, created_time",
-        (conversation_ids, BACKLOG_MESSAGES),
-    ).fetchall()
-    lines: dict[int, list[Line]] = {}
-    for row in rows:
-        lines.setdefault(row["conversation_id"], []).append(
-            Line("page" if row["is_echo"] else "contact", row["text"] or "[attachment]", row["created_time"])
-        )
-    return lines
 
 
 def _until_older_than(conversations: list[Any], watermark: Any) -> Iterator[Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ADMIN, BOT_TOKEN, SALES_CHANNEL, SIGNING_SECRET, TEAM_ID, signed_slack_post
+from conftest import ADMIN, APP_SECRET, BOT_TOKEN, SALES_CHANNEL, SIGNING_SECRET, TEAM_ID, VERIFY_TOKEN, signed_slack_post
 from core import jobs, pages
 from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
@@ -64,6 +64,7 @@ def env(database_url, redis_url, sim, slack, pool, sync_queue):
         **os.environ,
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+        "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
         "FBSYNC_GRAPH_CALLS_PER_SECOND": "50", "FBSYNC_GRAPH_PAGE_SIZE": "25",
     }
 

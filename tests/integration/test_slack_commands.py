@@ -209,4 +209,4 @@ def test_healthz_reports_its_dependencies(web):
     answer = requests.get(f"{web}/healthz", timeout=5)
     assert answer.status_code == 200
     assert answer.json()["database"] == "ok" and answer.json()["redis"] == "ok"
-    assert answer.json()["queue_depth"] == {"sync": 0}
+    assert answer.json()["queue_depth"] == {"sync": 0, "refresh": 0}

@@ -376,10 +376,13 @@ def test_faults_over_http_and_unknown_kinds(sim: GraphSimulator, http: requests.
 
 def test_touch_moves_a_conversation_to_the_front(sim: GraphSimulator, http: requests.Session) -> None:
     before, _ = walk(http, sim, fields=FIELDS, limit=100)
-    first_id = sim.touch(PAGE_ID, "messenger", 200, "Is the 1kg bag back in stock?")
-    second_id = sim.touch(PAGE_ID, "messenger", 5, "hello again")
+    first = sim.touch(PAGE_ID, "messenger", 200, "Is the 1kg bag back in stock?")
+    second = sim.touch(PAGE_ID, "messenger", 5, "hello again")
     now = datetime.now(timezone.utc)
+    first_id, second_id = first["conversation_id"], second["conversation_id"]
     assert first_id == before[200]["id"] and second_id == before[5]["id"]
+    assert set(first) == {"conversation_id", "mid", "timestamp_ms", "sender_id"}
+    assert first["sender_id"] == before[200]["participants"]["data"][0]["id"]
 
     after, _ = walk(http, sim, fields=FIELDS, limit=100)
     assert [c["id"] for c in after[:2]] == [second_id, first_id]
@@ -389,7 +392,10 @@ def test_touch_moves_a_conversation_to_the_front(sim: GraphSimulator, http: requ
     newest = touched["messages"]["data"][0]
     assert newest["message"] == "Is the 1kg bag back in stock?"
     assert newest["created_time"] == touched["updated_time"]
-    assert newest["from"]["id"] == before[200]["participants"]["data"][0]["id"]
+    assert newest["from"]["id"] == first["sender_id"] and newest["id"] == first["mid"]
+    # Webhooks carry milliseconds, the Graph API whole seconds: the same instant either way.
+    created = datetime.strptime(newest["created_time"], "%Y-%m-%dT%H:%M:%S%z")
+    assert first["timestamp_ms"] // 1000 == int(created.timestamp())
     assert touched["messages"]["data"][1:] == before[200]["messages"]["data"][: len(touched["messages"]["data"]) - 1]
     assert [c["id"] for c in after[2:]] == [c["id"] for c in before if c["id"] not in (first_id, second_id)]
 
@@ -409,7 +415,7 @@ def test_control_endpoints_over_http(sim: GraphSimulator, http: requests.Session
     assert http.post(f"{control}/pages", json=page).ok
     touched = http.post(f"{control}/touch", json={"page_id": "400", "platform": "messenger", "index": 1, "text": "hi"})
     listing = http.get(conversations_url(sim, "400"), params={"access_token": "t400"}).json()
-    assert [c["id"] for c in listing["data"]][0] == touched.json()["id"]
+    assert [c["id"] for c in listing["data"]][0] == touched.json()["conversation_id"]
     assert listing["data"][1]["updated_time"] == "2026-11-24T10:15:03+0000"
     recorded = http.get(f"{control}/requests").json()
     assert [r["page_id"] for r in recorded] == ["400"]

@@ -1,0 +1,200 @@
+"""Refreshing one contact after a webhook: who they are, what they said, and where they stand now.
+
+Serialised per contact with the sync engine through ContactLocks, held until after commit.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Callable, Protocol
+
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+from core import pages
+from core.extract import ExtractionError, clean_text, extract_conversation, split_name
+from core.graph import GraphClient, GraphError, Platform, TokenInvalidError
+from core.locks import ContactLocks
+from core.logfmt import ContextLogger
+from core.pages import Page
+from core.pipeline import auto_pipeline_of
+from core.qualify import Qualifier, QualifyTask
+from core.store import save_conversations
+from core.transcripts import stored_transcripts
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageChange:
+    contact_name: str
+    from_stage: str | None
+    to_stage: str
+    lead_score: int | None
+    summary: str
+
+
+class StageNotifier(Protocol):
+    def stage_changed(self, page: Page, change: StageChange) -> None: ...
+
+
+class RefreshStatus(StrEnum):
+    REFRESHED = "refreshed"
+    ANALYSIS_DEFERRED = "analysis deferred"
+    PAGE_INACTIVE = "page inactive or needs reconnecting"
+    TOKEN_DEAD = "page token rejected"
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    status: RefreshStatus
+    stage_change: StageChange | None = None
+
+
+@dataclass(frozen=True)
+class _Contact:
+    id: int
+    platform: Platform
+    external_id: str
+    named: bool
+    conversation_id: int | None
+    stage_name: str | None
+
+
+class Refresher:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        qualifier: Qualifier,
+        locks: ContactLocks,
+        graph: Callable[[Page], GraphClient],
+        notifier: StageNotifier | None = None,
+    ) -> None:
+        self._pool = pool
+        self._qualifier = qualifier
+        self._locks = locks
+        self._graph = graph
+        self._notifier = notifier
+
+    def refresh(self, page_pk: int, contact_id: int) -> RefreshResult:
+        with self._locks.hold([contact_id]):
+            with self._pool.connection() as conn:
+                page = pages.get_page(conn, page_pk)
+            log = ContextLogger(logger, {"page_id": page.page_id, "contact_id": contact_id})
+            if page.needs_reauth or not page.is_active:
+                log.info("refresh skipped: page inactive or needs reconnecting")
+                return RefreshResult(RefreshStatus.PAGE_INACTIVE)
+            try:
+                self._complete_from_graph(page, contact_id, log)
+            except TokenInvalidError:
+                with self._pool.connection() as conn:
+                    pages.mark_needs_reauth(conn, page.id)
+                log.warning("refresh stopped: page token rejected; page marked for reconnecting")
+                return RefreshResult(RefreshStatus.TOKEN_DEAD)
+            result = self._qualify(page, contact_id)
+        if result.stage_change and self._notifier:
+            self._notifier.stage_changed(page, result.stage_change)
+        return result
+
+    def _complete_from_graph(self, page: Page, contact_id: int, log: logging.LoggerAdapter) -> None:
+        """A name for a new sender and the conversation's Graph record, when we do not have them yet.
+
+        Profile errors (2018218 no profile, 230 / 10 permissions) leave the name empty for a later
+        try: a name is never invented. A dead token is raised; other Graph trouble is logged and the
+        refresh goes on with what is stored.
+        """
+        with self._pool.connection() as conn:
+            contact = _load_contact(conn, contact_id)
+        graph = self._graph(page)
+        if not contact.named:
+            try:
+                self._store_profile(contact, graph.profile(contact.external_id, contact.platform))
+            except TokenInvalidError:
+                raise
+            except GraphError as exc:
+                log.info("profile unavailable code=%s", exc.code)
+        if contact.conversation_id is None:
+            try:
+                raw = graph.conversation_with(page.page_id, contact.external_id, contact.platform)
+            except TokenInvalidError:
+                raise
+            except GraphError as exc:
+                log.info("conversation lookup failed code=%s", exc.code)
+                return
+            if raw is None:
+                return
+            try:
+                record = extract_conversation(raw, contact.platform, page.own_ids)
+            except ExtractionError as exc:
+                log.warning("conversation unreadable error=%s", exc)
+                return
+            with self._pool.connection() as conn, conn.transaction():
+                save_conversations(conn, page, [record])
+
+    def _store_profile(self, contact: _Contact, profile: dict[str, object]) -> None:
+        if contact.platform == "messenger":
+            first, last = clean_text(profile.get("first_name")), clean_text(profile.get("last_name"))
+            username = None
+        else:
+            username = clean_text(profile.get("username"))
+            name = split_name(clean_text(profile.get("name")) or username)
+            first, last = name.first, name.last
+        with self._pool.connection() as conn:
+            conn.execute(
+                "UPDATE contacts SET first_name = COALESCE(%s, first_name), last_name = COALESCE(%s, last_name),"
+                " instagram_username = COALESCE(%s, instagram_username),"
+                " profile_pic_url = COALESCE(%s, profile_pic_url), updated_at = now() WHERE id = %s",
+                (first, last, username, clean_text(profile.get("profile_pic")), contact.id),
+            )
+
+    def _qualify(self, page: Page, contact_id: int) -> RefreshResult:
+        with self._pool.connection() as conn:
+            contact = _load_contact(conn, contact_id)
+            transcript = stored_transcripts(conn, page, [contact_id])[contact_id]
+            target = auto_pipeline_of(conn, page.id)
+        task = QualifyTask(contact.id, contact.conversation_id, contact.external_id, contact.platform, transcript)
+        results = self._qualifier.analyze([task], target)
+        with self._pool.connection() as conn, conn.transaction():
+            outcome = self._qualifier.apply(conn, [task], results, target)
+            if outcome.deferred:
+                return RefreshResult(RefreshStatus.ANALYSIS_DEFERRED)
+            conn.execute(
+                "UPDATE webhook_events SET processed_at = now() WHERE contact_id = %s AND processed_at IS NULL",
+                (contact_id,),
+            )
+        if not outcome.moves:
+            return RefreshResult(RefreshStatus.REFRESHED)
+        placed = outcome.moves[0]
+        return RefreshResult(
+            RefreshStatus.REFRESHED,
+            StageChange(
+                contact_name=transcript.contact_name,
+                from_stage=contact.stage_name,
+                to_stage=placed.move.to.name,
+                lead_score=placed.analysis.lead_score,
+                summary=placed.analysis.summary,
+            ),
+        )
+
+
+def _load_contact(conn: Connection, contact_id: int) -> _Contact:
+    row = conn.execute(
+        "SELECT c.id, c.messenger_psid, c.instagram_sid, c.first_name, s.name AS stage_name,"
+        " (SELECT v.id FROM conversations v WHERE v.contact_id = c.id ORDER BY v.updated_time DESC LIMIT 1)"
+        "  AS conversation_id"
+        " FROM contacts c LEFT JOIN pipeline_stages s ON s.id = c.stage_id WHERE c.id = %s",
+        (contact_id,),
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"no contact {contact_id}")
+    platform: Platform = "messenger" if row["messenger_psid"] else "instagram"
+    return _Contact(
+        id=row["id"],
+        platform=platform,
+        external_id=row["messenger_psid"] or row["instagram_sid"],
+        named=row["first_name"] is not None,
+        conversation_id=row["conversation_id"],
+        stage_name=row["stage_name"],
+    )
+

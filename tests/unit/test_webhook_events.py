@@ -1,0 +1,242 @@
+"""Meta webhook deliveries -> InboundEvents, on bodies shaped as Meta's webhook reference documents them."""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Callable
+
+import pytest
+
+from core.webhook_events import EventKind, InboundEvent, MalformedDelivery, parse_delivery
+
+Loader = Callable[[str], Any]
+
+PAGE, PAGE2, IG = "104857600000001", "104857600000002", "17841400000000001"
+PSID, PSID2, PSID3, PSID4 = "24511230000123", "24511230000456", "24511230000789", "24511230000321"
+IGSID = "6543210987654321"
+
+QUOTE_MID = "m_V1bER5xK5uUeADV-zyLoeWnl8U_tVU3C49Z_zHpBGFgJkV3kjHjh00MKcag4KI8Wu19TOHdU_WX8w9K5idmA"
+PHOTO_MID = "m_Rf8HkoO5YSJ5RlcuEBZhXcXSca1xBSVfzKvK7BZs2cWt4vqY9jjh70j2xrJj0lBB80dJteiu9VUlyy2agV3z"
+REPLY_MID = "m_xApzRZfjBkR33rEh-i50ixY4Gr_smg-A0FthFW8DewNLVS76Ag0-OeAelHAfcuhN9_911rZ9KLKNbJS9kO5w"
+START_MID = "m_4_R61Go_jbtsUxjGaitsLTBpuoHMon1xTvXpxvOHRujLf9agK5u5qAU5RyUEuJCw3KsxYNztTZM2aAfsvzgK"
+STANDBY_MID = "m_0wKHDwYQ_8qnFSwp4_v3Qut7MlmXOn7WOswPlZhTlxe2ZiEVz21OMOlqYWnhbIW1I2UTxXw2dKVWW_tvjmlY"
+IG_MID = ("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjMTc4NDE0MDAwMDAwMDAwMDE6NzgyNjUwNzkzOTA5NTUwOTk4MTkzODEwNDk2OTA2"
+          "NDk1MjQ2NjE6OTM5MjMwMjgyMjc4Nzc5NDI2NzE3MjIzNDEzMjA5OTU4")
+IG_REPLY_MID = ("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjMTc4NDE0MDAwMDAwMDAwMDE6MzI3NDc1MzI5ODY3MDE1MTg2ODg3NzIwOTUwNzAx"
+                "NjE1OTYxOjQ1OTY4NzYxNTA3MDYwMjk4MjQ4NTE5OTc4NjEwMTc3Mw")
+BATCH_MIDS = [
+    "m_6BIoWXETTwbBDd4SES1hvX1Cz7kzBaqlA-NvzOAvROk9FwKjMtfjv34gtaPF6J42ceMQs64u-JhJzskOmM8Q",
+    "m_a1e_sgs23A3uSDCOGoL8ARLX3oYE858FHZjLG_IPgYqRa9d9nrW7xyDCSi6PBl7hhOP9LR0JJt31HNTS6iLI",
+    "m_s2ccd-i_PEaEh4IXYHB2Cwvvpipf2Tfg-NxExSzetYfAJDO-niLVmMaMPIszaURN9xhBGV2Hbg2n5rFgNRJ-",
+    "m_780B63oCQ9ooyJJzOFwQMR2tvuqZo6vq4a2XP_ANo0zEIF5hqPIS1quh5ho6IP-319WKymdfHze19XUTGlse",
+    "m_3Jb9ADLLZoU3qNY4n1DaJ1n8_tfvjKb7KBLGw2ysJ85yqfiGgWFvPEU169JPeKwcEyCNEi2XCVl-0TSK7SCI",
+    "m_C4Hm2wwZqMFbjIS8RL24mUC6RFtWbSH0R_psuULxcj2TCIOOrU_OUin9_GjSisRUJ-9xqZ4sK3p919Y8LQHp",
+    "m_1pH4gi4OnXtxHDpgFU8HPGUTJt6SAQS3URICvHWYV1e8b6GcajoB8mIxUV9ceMtThB-Zl5p5AeFAiOENEGl2",
+]
+
+QUOTE = ("Hi! Could you send me a quote for 40 units of the 750 ml stainless steel bottles with our logo "
+         "printed on them? We'd need them delivered by the end of February.")
+REPLY = ("Thanks for reaching out! 40 bottles with a one-colour logo come to $12.50 each ($500 total), "
+         "delivered in 10 working days. Shall I send the artwork form?")
+STILL_WAITING = "Hello? Still waiting on the price for the 40 bottles, is anyone there?"
+IG_ASK = "Hey! Saw your reel with the branded bottles. Do you ship to Canada? We need about 40 for our gym members."
+IG_REPLY = "We do! Shipping to Canada is $45 for 40 bottles. Want a mock-up with your gym's logo?"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a fixture pins down about one event; the raw item and timestamp have their own tests."""
+
+    account_id: str
+    kind: EventKind
+    contact_id: str
+    mid: str | None = None
+    text: str | None = None
+    has_attachments: bool = False
+    standby: bool = False
+    reacted_mid: str | None = None
+
+    @classmethod
+    def of(cls, event: InboundEvent) -> Seen:
+        return cls(event.account_id, event.kind, event.contact_id, event.mid, event.text, event.has_attachments,
+                   event.standby, event.reacted_mid)
+
+
+K = EventKind
+EXPECTED: dict[str, tuple[str, list[Seen]]] = {
+    "message.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, QUOTE_MID, QUOTE)]),
+    "attachment_only.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, PHOTO_MID, None, has_attachments=True)]),
+    "echo.json": ("messenger", [Seen(PAGE, K.ECHO, PSID, REPLY_MID, REPLY)]),
+    "postback.json": ("messenger", [Seen(PAGE, K.POSTBACK, PSID, START_MID, "Get Started")]),
+    "reaction.json": ("messenger", [Seen(PAGE, K.REACTION, PSID, reacted_mid=REPLY_MID)]),
+    "read.json": ("messenger", [Seen(PAGE, K.READ, PSID)]),
+    "delivery.json": ("messenger", [Seen(PAGE, K.DELIVERY, PSID)]),
+    "standby.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, STANDBY_MID, STILL_WAITING, standby=True)]),
+    "instagram_message.json": ("instagram", [Seen(IG, K.MESSAGE, IGSID, IG_MID, IG_ASK)]),
+    "instagram_echo.json": ("instagram", [Seen(IG, K.ECHO, IGSID, IG_REPLY_MID, IG_REPLY)]),
+    "unknown_item.json": ("messenger", [Seen(PAGE, K.OTHER, PSID3)]),
+    "batch.json": ("messenger", [
+        Seen(PAGE, K.MESSAGE, PSID, BATCH_MIDS[0],
+             "Great, and if we went up to 100 units, would the price per bottle drop?"),
+        Seen(PAGE2, K.MESSAGE, PSID2, BATCH_MIDS[1],
+             "Hi, do you do custom printed tote bags? Looking for 250 for a conference in April."),
+        Seen(PAGE, K.ECHO, PSID, BATCH_MIDS[2],
+             "Yes: at 100 units it's $10.80 each. I can hold that price until Friday."),
+        Seen(PAGE, K.DELIVERY, PSID),
+        Seen(PAGE, K.REACTION, PSID, reacted_mid=BATCH_MIDS[2]),
+        Seen(PAGE2, K.POSTBACK, PSID3, BATCH_MIDS[3], "Get Started"),
+        Seen(PAGE2, K.MESSAGE, PSID2, BATCH_MIDS[4], None, has_attachments=True),
+        Seen(PAGE, K.MESSAGE, PSID4, BATCH_MIDS[5],
+             "Do you have these bottles in matte black? Need 60 for a corporate gift order.", standby=True),
+        Seen(PAGE2, K.READ, PSID2),
+        Seen(PAGE, K.ECHO, PSID4, BATCH_MIDS[6],
+             "Matte black is in stock. 60 units with laser engraving: $13.20 each."),
+    ]),
+}
+
+MALFORMED = {
+    "malformed_no_entry.json": "entry is missing",
+    "malformed_wrong_object.json": "object must be 'page' or 'instagram', not 'user'",
+    "malformed_entry_not_list.json": "entry must be a list",
+}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_fixture_parses_to_expected_events(fixture_json: Loader, name: str) -> None:
+    payload = fixture_json(f"webhooks/{name}")
+    platform, expected = EXPECTED[name]
+
+    events = parse_delivery(payload)
+
+    assert [Seen.of(event) for event in events] == expected
+    assert {(event.object, event.platform) for event in events} == {(payload["object"], platform)}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_events_keep_their_raw_item_and_its_ms_time_in_utc(fixture_json: Loader, name: str) -> None:
+    payload = fixture_json(f"webhooks/{name}")
+    raw = [(entry, item) for entry in payload["entry"]
+           for item in entry.get("messaging", []) + entry.get("standby", [])]
+
+    events = parse_delivery(payload)
+
+    assert [event.item for event in events] == [item for _, item in raw]
+    for event, (entry, item) in zip(events, raw):
+        # Meta documents delivery receipts without a timestamp; the entry's send time stands in.
+        ms = item.get("timestamp", entry["time"])
+        assert event.timestamp == datetime.fromtimestamp(ms / 1000, UTC)
+        assert event.timestamp.utcoffset() is not None
+
+
+def test_message_timestamp_is_exact_to_the_millisecond(fixture_json: Loader) -> None:
+    [event] = parse_delivery(fixture_json("webhooks/message.json"))
+
+    assert event.timestamp == datetime(2025, 1, 15, 12, 0, 1, 512000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("name, worth", [
+    ("message.json", True), ("attachment_only.json", True), ("echo.json", True), ("postback.json", True),
+    ("standby.json", True), ("instagram_message.json", True), ("instagram_echo.json", True),
+    ("reaction.json", False), ("read.json", False), ("delivery.json", False), ("unknown_item.json", False),
+])
+def test_only_conversation_content_is_worth_analysing(fixture_json: Loader, name: str, worth: bool) -> None:
+    [event] = parse_delivery(fixture_json(f"webhooks/{name}"))
+
+    assert event.worth_analysing is worth
+
+
+def test_batch_keeps_every_item_in_delivery_order(fixture_json: Loader) -> None:
+    payload = fixture_json("webhooks/batch.json")
+
+    events = parse_delivery(payload)
+
+    # 11 entries, one of them a Page feed `changes` entry that carries no messaging items.
+    assert len(payload["entry"]) == 11
+    assert len(events) == 10
+    assert [event.mid for event in events if event.mid] == BATCH_MIDS
+    assert [event.account_id for event in events] == [PAGE, PAGE2, PAGE, PAGE, PAGE, PAGE2, PAGE2, PAGE, PAGE2, PAGE]
+
+
+def test_entry_without_messaging_is_not_an_error() -> None:
+    feed = {"object": "page", "entry": [{"id": PAGE, "time": 1736953262, "changes": [{"field": "feed", "value": {}}]}]}
+
+    assert parse_delivery(feed) == []
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_fixture_is_rejected_with_its_reason(fixture_json: Loader, name: str) -> None:
+    with pytest.raises(MalformedDelivery) as raised:
+        parse_delivery(fixture_json(f"webhooks/{name}"))
+
+    assert str(raised.value) == MALFORMED[name]
+
+
+@pytest.mark.parametrize("payload", [[], [{"object": "page", "entry": []}], "page", None, 42])
+def test_a_body_that_is_not_an_object_is_rejected(payload: object) -> None:
+    with pytest.raises(MalformedDelivery, match="must be a JSON object"):
+        parse_delivery(payload)
+
+
+def _item(payload: dict[str, Any]) -> dict[str, Any]:
+    return payload["entry"][0]["messaging"][0]
+
+
+# Each breaks message.json in one place; the reason must say where, so the sender can be told.
+BROKEN: list[tuple[Callable[[dict[str, Any]], object], str]] = [
+    (lambda p: p.update(object=["page"]), r"^object must be 'page' or 'instagram', not \['page'\]$"),
+    (lambda p: p.update(entry=["not an object"]), r"^entry\[0\] must be an object$"),
+    (lambda p: p["entry"][0].update(id=104857600000001), r"^entry\[0\]\.id must be a string$"),
+    (lambda p: p["entry"][0].update(messaging={"sender": {}}), r"^entry\[0\]\.messaging must be a list$"),
+    (lambda p: p["entry"][0].update(standby="none"), r"^entry\[0\]\.standby must be a list$"),
+    (lambda p: p["entry"][0]["messaging"].append(None), r"^entry\[0\]\.messaging\[1\] must be an object$"),
+    (lambda p: _item(p).pop("sender"), r"^entry\[0\]\.messaging\[0\]\.sender\.id must be a string$"),
+    (lambda p: _item(p).update(sender={"user_ref": "9172634"}), r"\.sender\.id must be a string$"),
+    (lambda p: _item(p)["recipient"].update(id=104857600000001), r"\.recipient\.id must be a string$"),
+    (lambda p: _item(p).pop("timestamp"), r"\.timestamp must be a number of milliseconds$"),
+    (lambda p: _item(p).update(timestamp="1736942401512"), r"\.timestamp must be a number of milliseconds$"),
+    (lambda p: _item(p).update(timestamp=True), r"\.timestamp must be a number of milliseconds$"),
+    (lambda p: _item(p).update(timestamp=float("nan")), r"\.timestamp is out of range$"),
+    (lambda p: _item(p).update(timestamp=1e400), r"\.timestamp is out of range$"),
+    (lambda p: _item(p).update(message="hello"), r"^entry\[0\]\.messaging\[0\]\.message must be an object$"),
+]
+
+
+@pytest.mark.parametrize("breakage, reason", BROKEN)
+def test_a_broken_envelope_or_item_names_the_problem(fixture_json: Loader,
+                                                     breakage: Callable[[dict[str, Any]], object],
+                                                     reason: str) -> None:
+    payload = fixture_json("webhooks/message.json")
+    breakage(payload)
+
+    with pytest.raises(MalformedDelivery, match=reason):
+        parse_delivery(payload)
+
+
+def test_a_delivery_receipt_needs_a_time_from_somewhere(fixture_json: Loader) -> None:
+    payload = fixture_json("webhooks/delivery.json")
+    del payload["entry"][0]["time"]
+
+    with pytest.raises(MalformedDelivery, match=r"messaging\[0\]\.timestamp must be a number"):
+        parse_delivery(payload)
+
+
+def test_a_thousand_item_delivery_parses_quickly(fixture_json: Loader) -> None:
+    template = fixture_json("webhooks/message.json")
+    payload = copy.deepcopy(template)
+    entry = payload["entry"][0]
+    entry["messaging"] = []
+    for n in range(1000):
+        item = copy.deepcopy(_item(template))
+        item["message"]["mid"] = f"m_{n:06d}"
+        item["timestamp"] += n
+        entry["messaging"].append(item)
+
+    started = time.perf_counter()
+    events = parse_delivery(payload)
+    elapsed = time.perf_counter() - started
+
+    assert [event.mid for event in events] == [f"m_{n:06d}" for n in range(1000)]
+    # Linear work takes a few milliseconds; the bound only catches accidental quadratic work.
+    assert elapsed < 0.5
