@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -161,21 +162,29 @@ def sync_queue(redis_url: str) -> Iterator[Any]:
     clear()
 
 
-@pytest.fixture
-def web(service_settings: Settings, pool: ConnectionPool, sync_queue: Any) -> Iterator[str]:
-    """The Flask app on a real WSGI server (werkzeug, threaded) on 127.0.0.1; yields its base URL."""
+@contextmanager
+def serve_app(settings: Settings) -> Iterator[str]:
+    """The Flask app for these settings on a real WSGI server (werkzeug, threaded); yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server
 
     from webhooks.app import create_app
 
-    server = make_server("127.0.0.1", 0, create_app(service_settings), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def web(service_settings: Settings, pool: ConnectionPool, sync_queue: Any) -> Iterator[str]:
+    with serve_app(service_settings) as url:
+        yield url
 
 
 def signed_slack_post(base_url: str, form: dict[str, str], *, secret: str = SIGNING_SECRET) -> Any:

@@ -41,7 +41,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask("fbsync")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.register_blueprint(
-        facebook_blueprint(settings, pool, lambda stored: queue_refreshes(pool, refreshes, stored.to_refresh))
+        facebook_blueprint(
+            settings, pool,
+            lambda stored: queue_refreshes(pool, refreshes, stored.to_refresh, settings.refresh_debounce),
+        )
     )
 
     @app.post("/slack/events")

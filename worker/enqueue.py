@@ -38,8 +38,6 @@ def enqueue_sync(queue: Queue, job: SyncJob) -> Job:
     )
 
 
-# A burst of messages from one person becomes one refresh, this long after the last of them.
-REFRESH_DEBOUNCE = timedelta(seconds=5)
 REFRESH_JOB_TIMEOUT = 15 * 60
 
 
@@ -47,7 +45,7 @@ def refresh_rq_job_id(page_pk: int, contact_id: int) -> str:
     return f"refresh-{page_pk}-{contact_id}"
 
 
-def enqueue_refresh(queue: Queue, page_pk: int, contact_id: int, delay: timedelta = REFRESH_DEBOUNCE) -> Job:
+def enqueue_refresh(queue: Queue, page_pk: int, contact_id: int, delay: timedelta) -> Job:
     """Schedule the contact's refresh `delay` from now, pushing back one already scheduled.
 
     Re-scheduling a job id moves it in RQ's scheduled registry, which is the debounce. A refresh that
@@ -71,13 +69,15 @@ def enqueue_refresh(queue: Queue, page_pk: int, contact_id: int, delay: timedelt
     )
 
 
-def queue_refreshes(pool: ConnectionPool, queue: Queue, targets: Iterable[tuple[int, int]]) -> int:
+def queue_refreshes(
+    pool: ConnectionPool, queue: Queue, targets: Iterable[tuple[int, int]], debounce_seconds: float
+) -> int:
     """Enqueue refreshes and record it on their events; Redis being down leaves them for the sweep."""
     targets = list(targets)
     done: list[int] = []
     try:
         for page_pk, contact_id in targets:
-            enqueue_refresh(queue, page_pk, contact_id)
+            enqueue_refresh(queue, page_pk, contact_id, timedelta(seconds=debounce_seconds))
             done.append(contact_id)
     except redis.RedisError:
         logger.warning("refresh queue unavailable; %d contact(s) left for the sweep", len(targets) - len(done))

@@ -120,6 +120,7 @@ def queue_pending_refreshes() -> int:
     try:
         with pool.connection() as conn:
             pending = pending_refreshes(conn)
-        return queue_refreshes(pool, refresh_queue(redis_connection(settings)), pending)
+        # Overdue already: no debounce.
+        return queue_refreshes(pool, refresh_queue(redis_connection(settings)), pending, 0.0)
     finally:
         pool.close()

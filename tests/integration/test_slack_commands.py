@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from conftest import ADMIN, MEMBER, QUIET_CHANNEL, SALES_CHANNEL, TEAM_ID, signed_slack_post
+from conftest import ADMIN, MEMBER, QUIET_CHANNEL, SALES_CHANNEL, TEAM_ID, serve_app, signed_slack_post
 from core import jobs
 from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
@@ -179,26 +179,16 @@ def test_status_and_stats_after_a_sync(slash, pool, page, service_settings):
 
 
 def test_redis_down_at_enqueue_fails_the_job_and_says_so(pool, page, service_settings, slack, sync_queue):
-    import threading
     from dataclasses import replace
 
-    from werkzeug.serving import make_server
-
-    from webhooks.app import create_app
-
     broken = replace(service_settings, redis_url="unix:///nonexistent/redis.sock")
-    server = make_server("127.0.0.1", 0, create_app(broken), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = slack.response_url()
-        signed_slack_post(f"http://127.0.0.1:{server.server_port}", {
+    with serve_app(broken) as web:
+        signed_slack_post(web, {
             "team_id": TEAM_ID, "team_domain": "fbsync-test", "channel_id": SALES_CHANNEL, "user_id": ADMIN,
-            "command": "/fbsync", "text": "sync bluebird", "response_url": url})
+            "command": "/fbsync", "text": "sync bluebird", "response_url": slack.response_url()})
         deadline = time.monotonic() + 10
         while not slack.responses and time.monotonic() < deadline:
             time.sleep(0.02)
-    finally:
-        server.shutdown()
 
     [job] = jobs_of(pool, page)
     assert job.status is JobStatus.FAILED and "queue" in job.failure_reason
