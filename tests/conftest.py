@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -13,6 +14,7 @@ from psycopg_pool import ConnectionPool
 from core import db, pages
 from core.config import Settings
 from core.pages import Page
+from sandbox import processes
 from sandbox.services import embedded_postgres, embedded_redis, scratch_database
 
 if TYPE_CHECKING:
@@ -213,3 +215,41 @@ def slash(web: str, slack: Any) -> Callable[..., Any]:
         return ack, slack.responses[-1]["body"] if len(slack.responses) > before else None
 
     return send
+
+
+# End to end: fbsync's real processes, started as a deployment starts them.
+
+@pytest.fixture
+def deployment_env(database_url: str, redis_url: str, sim: Any, slack: Any, pool: ConnectionPool,
+                   sync_queue: Any) -> dict[str, str]:
+    """What every fbsync process gets in production, pointed at the stand-ins."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+        "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+        "FBSYNC_GRAPH_CALLS_PER_SECOND": "50", "FBSYNC_GRAPH_PAGE_SIZE": "25",
+    }
+
+
+@pytest.fixture
+def start_process() -> Iterator[Callable[..., subprocess.Popen]]:
+    started: list[subprocess.Popen] = []
+
+    def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+        process = processes.start(args, env, subprocess.PIPE)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        processes.stop(process)
+
+
+@pytest.fixture
+def gunicorn_web(deployment_env: dict[str, str], start_process: Callable[..., Any]) -> str:
+    port = processes.free_port()
+    start_process(processes.gunicorn(port), deployment_env)
+    base = f"http://127.0.0.1:{port}"
+    processes.wait_for(lambda: processes.serving(f"{base}/healthz"), 60, "gunicorn to serve /healthz")
+    return base

@@ -5,105 +5,34 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import requests
 
-from conftest import ADMIN, APP_SECRET, BOT_TOKEN, SALES_CHANNEL, SIGNING_SECRET, TEAM_ID, VERIFY_TOKEN, signed_slack_post
+from conftest import ADMIN, SALES_CHANNEL, TEAM_ID, signed_slack_post
 from core import jobs, pages
 from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
+from sandbox.processes import children_of, rq_worker, wait_for
 
-BIN = Path(sys.executable).parent
 SHOP = SimPage(page_id="800000000000001", name="Bluebird Coffee Roasters", token="bluebird-e2e-token-91",
                messenger_count=260, instagram_count=40, instagram_account_id="17841400000000800",
                instagram_username="bluebird", seed=4)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def children_of(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        if int(fields[1]) == parent:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
-def env(database_url, redis_url, sim, slack, pool, sync_queue):
+def env(deployment_env, sim, pool):
     sim.add_page(SHOP)
     with pool.connection() as conn, conn.transaction():
         org = pages.ensure_organization(conn, TEAM_ID, "fbsync-test")
         pages.add_page(conn, organization_id=org, page_id=SHOP.page_id, name=SHOP.name, token=SHOP.token,
                        instagram_account_id=SHOP.instagram_account_id, instagram_username=SHOP.instagram_username)
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-        "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-        "FBSYNC_GRAPH_CALLS_PER_SECOND": "50", "FBSYNC_GRAPH_PAGE_SIZE": "25",
-    }
+    return deployment_env
 
 
 @pytest.fixture
-def processes():
-    started: list[subprocess.Popen] = []
-
-    def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   start_new_session=True)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-@pytest.fixture
-def web(env, processes):
-    port = free_port()
-    processes([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "webhooks.app:create_app()"], env)
-    base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _healthy(base), what="gunicorn to serve /healthz")
-    return base
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
+def web(env, gunicorn_web) -> str:
+    return gunicorn_web
 
 
 def slash(web: str, slack, text: str) -> None:
@@ -112,7 +41,7 @@ def slash(web: str, slack, text: str) -> None:
                                   "user_id": ADMIN, "command": "/fbsync", "text": text,
                                   "response_url": slack.response_url()})
     assert ack.status_code == 200
-    wait_for(lambda: len(slack.responses) > before, what="the command's reply")
+    wait_for(lambda: len(slack.responses) > before, 30, "the command's reply")
 
 
 def parent_of(slack) -> dict:
@@ -126,10 +55,11 @@ def the_job(pool) -> jobs.SyncJob:
         return jobs.get_job(conn, conn.execute("SELECT max(id) AS id FROM sync_jobs").fetchone()["id"])
 
 
-def test_slash_command_to_completed_sync_in_slack(web, env, slack, pool, processes):
+def test_slash_command_to_completed_sync_in_slack(web, env, slack, pool, start_process):
     slash(web, slack, "sync bluebird")
-    worker = processes([str(BIN / "rq"), "worker", "--burst", "--url", env["REDIS_URL"], "sync"], env)
+    worker = start_process(rq_worker(env["REDIS_URL"], "sync", burst=True), env)
     output, _ = worker.communicate(timeout=120)
+    output = output.decode()
 
     job = the_job(pool)
     assert job.status is JobStatus.COMPLETED, output
@@ -142,11 +72,11 @@ def test_slash_command_to_completed_sync_in_slack(web, env, slack, pool, process
     assert SHOP.token not in output and SHOP.token not in json.dumps(slack.calls)
 
 
-def test_a_killed_worker_does_not_leave_the_page_stuck(web, env, slack, pool, processes, monkeypatch):
+def test_a_killed_worker_does_not_leave_the_page_stuck(web, env, slack, pool, start_process, monkeypatch):
     slow = {**env, "FBSYNC_GRAPH_CALLS_PER_SECOND": "5", "FBSYNC_GRAPH_PAGE_SIZE": "10"}
     slash(web, slack, "sync bluebird")
-    worker = processes([str(BIN / "rq"), "worker", "--url", env["REDIS_URL"], "sync"], slow)
-    wait_for(lambda: the_job(pool).synced_contacts >= 20, what="the sync to make progress")
+    worker = start_process(rq_worker(env["REDIS_URL"], "sync"), slow)
+    wait_for(lambda: the_job(pool).synced_contacts >= 20, 60, "the sync to make progress")
 
     # The worker and its work horse (which RQ puts in a session of its own), mid-sync.
     for pid in children_of(worker.pid):

@@ -1,0 +1,221 @@
+"""Webhook deliveries refreshing contacts: delivered signed to the Flask app, refreshed by the real
+job function, against the Graph simulator, the Slack stand-in, PostgreSQL and Redis."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from conftest import APP_SECRET, SALES_CHANNEL, TEAM_ID
+from core import jobs, pages
+from core.analysis.rules import RulesAnalyzer
+from core.locks import ContactLocks
+from core.pipeline import AutoMode, auto_pipeline_of, set_auto_pipeline
+from core.qualify import Qualifier
+from core.refresh import RefreshStatus
+from core.sync import SyncEngine
+from sandbox import meta_webhooks
+from sandbox.graph_sim import SimPage
+
+SHOP = SimPage(page_id="910000000000001", name="Lakeside Yoga", token="lakeside-refresh-token-3",
+               messenger_count=40, instagram_count=10, instagram_account_id="17841400000000910",
+               instagram_username="lakesideyoga", seed=13)
+
+
+@pytest.fixture
+def worker_env(monkeypatch, service_settings):
+    """The environment a worker process has, so the job functions run exactly as under RQ."""
+    for name, value in {
+        "DATABASE_URL": service_settings.database_url, "REDIS_URL": service_settings.redis_url,
+        "FB_GRAPH_URL": service_settings.graph_url, "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
+        "SLACK_BOT_TOKEN": service_settings.slack_bot_token, "SLACK_API_URL": service_settings.slack_api_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GEMINI_API_KEYS", raising=False)
+
+
+@pytest.fixture
+def page(sim, pool, service_settings):
+    sim.add_page(SHOP)
+    with pool.connection() as conn, conn.transaction():
+        org = pages.ensure_organization(conn, TEAM_ID)
+        page = pages.add_page(conn, organization_id=org, page_id=SHOP.page_id, name=SHOP.name, token=SHOP.token,
+                              instagram_account_id=SHOP.instagram_account_id,
+                              instagram_username=SHOP.instagram_username)
+        pages.set_notify_channel(conn, page.id, SALES_CHANNEL)
+        job = jobs.create_job(conn, page.id, stale_after_seconds=600)
+    SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer())).run(job.id)
+    with pool.connection() as conn:
+        return pages.get_page(conn, page.id)
+
+
+def set_mode(pool, page, mode: AutoMode) -> None:
+    with pool.connection() as conn:
+        set_auto_pipeline(conn, page.id, auto_pipeline_of(conn, page.id).pipeline, mode)
+
+
+def contact(pool, external_id: str) -> dict:
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT c.*, s.name AS stage FROM contacts c LEFT JOIN pipeline_stages s ON s.id = c.stage_id"
+            " WHERE c.messenger_psid = %s OR c.instagram_sid = %s", (external_id, external_id)).fetchone()
+
+
+def customer_not_won(sim, pool) -> dict:
+    for index in range(SHOP.messenger_count):
+        who = sim.customer(SHOP.page_id, "messenger", index)
+        if who["name"] and contact(pool, who["id"])["stage"] not in ("Won", "Lost"):
+            return {**who, "index": index}
+    raise AssertionError("every demo contact is already won or lost")
+
+
+def write_and_deliver(web, sim, who: dict, text: str) -> None:
+    """The customer writes: Meta's inbox changes and Meta delivers the webhook."""
+    sent = sim.touch(SHOP.page_id, "messenger", who["index"], text)
+    item = meta_webhooks.messenger_message(SHOP.page_id, who["id"], text, mid=sent["mid"],
+                                           timestamp_ms=sent["timestamp_ms"])
+    response = meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]),
+                                  APP_SECRET)
+    assert response.status_code == 200
+
+
+def refresh(pool, page, external_id: str) -> str:
+    from worker.jobs import run_refresh
+
+    return run_refresh(page.id, contact(pool, external_id)["id"])
+
+
+def test_an_existing_contact_moves_stage_and_the_channel_hears_of_it(web, sim, slack, pool, page, worker_env):
+    set_mode(pool, page, AutoMode.UPDATE_EXISTING)
+    who = customer_not_won(sim, pool)
+    before = contact(pool, who["id"])
+
+    write_and_deliver(web, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
+    status = refresh(pool, page, who["id"])
+
+    after = contact(pool, who["id"])
+    assert status == RefreshStatus.REFRESHED.value
+    assert before["stage"] != "Won" and after["stage"] == "Won"
+    assert after["last_interaction"] > before["last_interaction"]
+    [notice] = slack.messages(SALES_CHANNEL)
+    first = who["name"].split()[0]
+    assert notice["text"].startswith(f"{first}") and f"-> Won (score {after['lead_score']})" in notice["text"]
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM webhook_events WHERE processed_at IS NULL").fetchone()["n"] == 0
+
+
+def test_skip_existing_refreshes_the_summary_but_keeps_the_stage(web, sim, slack, pool, page, worker_env):
+    who = customer_not_won(sim, pool)
+    before = contact(pool, who["id"])
+
+    write_and_deliver(web, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
+    refresh(pool, page, who["id"])
+
+    after = contact(pool, who["id"])
+    assert after["stage"] == before["stage"]
+    assert after["ai_context"] != before["ai_context"] and "paid" in after["ai_context"]
+    assert slack.messages(SALES_CHANNEL) == []
+
+
+def deliver_new_sender(web, sim, platform: str, sender_id: str, text: str, **who) -> None:
+    sent = sim.new_sender(SHOP.page_id, platform, sender_id, text, **who)
+    if platform == "messenger":
+        item = meta_webhooks.messenger_message(SHOP.page_id, sender_id, text, mid=sent["mid"],
+                                               timestamp_ms=sent["timestamp_ms"])
+        payload = meta_webhooks.delivery("page", [(SHOP.page_id, [item])])
+    else:
+        item = meta_webhooks.instagram_message(SHOP.instagram_account_id, sender_id, text, mid=sent["mid"],
+                                               timestamp_ms=sent["timestamp_ms"])
+        payload = meta_webhooks.delivery("instagram", [(SHOP.instagram_account_id, [item])])
+    assert meta_webhooks.post(f"{web}/webhooks/facebook", payload, APP_SECRET).status_code == 200
+
+
+def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, pool, page, worker_env):
+    deliver_new_sender(web, sim, "messenger", "24511299990001", "Hi! Could I get a quote for 40 class passes?",
+                       name="Grace Brewster Hopper")
+    assert contact(pool, "24511299990001")["first_name"] is None  # stored at delivery, named by the refresh
+
+    refresh(pool, page, "24511299990001")
+
+    grace = contact(pool, "24511299990001")
+    assert (grace["first_name"], grace["last_name"]) == ("Grace", "Brewster Hopper")
+    assert grace["ai_context"] and grace["stage"] is not None
+    with pool.connection() as conn:
+        rows = conn.execute("SELECT count(*) AS n, count(conversation_id) AS linked FROM messages"
+                            " WHERE contact_id = %s", (grace["id"],)).fetchone()
+        conversations = conn.execute("SELECT count(*) AS n FROM conversations WHERE contact_id = %s",
+                                     (grace["id"],)).fetchone()["n"]
+    assert (rows["n"], rows["linked"], conversations) == (1, 1, 1)  # the webhook's message, not a copy
+
+
+def test_a_new_instagram_sender_gets_their_profile_name(web, sim, pool, page, worker_env):
+    deliver_new_sender(web, sim, "instagram", "6543210000000077", "do you have mats for sale?",
+                       username="mat.hunter")
+    refresh(pool, page, "6543210000000077")
+    who = contact(pool, "6543210000000077")
+    assert who["instagram_username"] == "mat.hunter" and who["first_name"] is not None
+
+
+@pytest.mark.parametrize("code", [2018218, 230, 10])
+def test_profile_errors_leave_the_name_empty_but_still_qualify(web, sim, pool, page, worker_env, code):
+    deliver_new_sender(web, sim, "messenger", "24511299990002", "how much is a drop-in class?")  # no name anywhere
+    sim.inject_profile_error(SHOP.page_id, "24511299990002", code)
+
+    status = refresh(pool, page, "24511299990002")
+
+    who = contact(pool, "24511299990002")
+    assert status == RefreshStatus.REFRESHED.value
+    assert who["first_name"] is None and who["last_name"] is None  # never invented
+    assert who["ai_context"] is not None
+
+
+def test_without_a_profile_the_name_comes_from_the_conversation(web, sim, pool, page, worker_env):
+    deliver_new_sender(web, sim, "messenger", "24511299990004", "is the sauna open on sundays?", name="Ada Lovelace")
+    sim.inject_profile_error(SHOP.page_id, "24511299990004", 230)
+
+    refresh(pool, page, "24511299990004")
+
+    who = contact(pool, "24511299990004")
+    assert (who["first_name"], who["last_name"]) == ("Ada", "Lovelace")
+
+
+def test_a_dead_token_marks_the_page_and_stops_refreshing(web, sim, pool, page, worker_env):
+    deliver_new_sender(web, sim, "messenger", "24511299990003", "hello?", name="Alan Turing")
+    sim.inject_profile_error(SHOP.page_id, "24511299990003", 190)
+
+    assert refresh(pool, page, "24511299990003") == RefreshStatus.TOKEN_DEAD.value
+    with pool.connection() as conn:
+        assert pages.get_page(conn, page.id).needs_reauth
+    assert refresh(pool, page, "24511299990003") == RefreshStatus.PAGE_INACTIVE.value
+
+
+def test_a_refresh_waits_for_a_sync_writing_the_same_contact(web, sim, pool, page, worker_env, service_settings):
+    """The sync holds the contact's lock while it analyses; the refresh runs after it commits, so the
+    webhook's newer message is what the contact ends up with."""
+    import redis
+
+    set_mode(pool, page, AutoMode.UPDATE_EXISTING)
+    who = customer_not_won(sim, pool)
+    locks = ContactLocks(redis.Redis.from_url(service_settings.redis_url))
+    contact_id = contact(pool, who["id"])["id"]
+    sync_wrote = threading.Event()
+
+    def slow_sync_write() -> None:
+        with locks.hold([contact_id]):
+            time.sleep(1.0)  # a slow analysis
+            with pool.connection() as conn:
+                conn.execute("UPDATE contacts SET ai_context = 'written by the sync' WHERE id = %s", (contact_id,))
+            sync_wrote.set()
+
+    sync = threading.Thread(target=slow_sync_write)
+    sync.start()
+    time.sleep(0.2)
+    write_and_deliver(web, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
+    refresh(pool, page, who["id"])
+    sync.join()
+
+    assert sync_wrote.is_set()
+    final = contact(pool, who["id"])
+    assert final["ai_context"] != "written by the sync" and "paid" in final["ai_context"]
+    assert final["stage"] == "Won"
