@@ -5,7 +5,9 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
-CommandName = Literal["help", "pages", "sync", "status", "cancel", "pipeline", "pipelines", "stats", "connect"]
+CommandName = Literal[
+    "help", "pages", "sync", "status", "cancel", "pipeline", "pipelines", "stats", "notify", "connect"
+]
 Mode = Literal["skip", "update"]
 
 COMMANDS: tuple[str, ...] = get_args(CommandName)
@@ -30,6 +32,7 @@ USAGE = "\n".join(
         "• `/fbsync pipelines` — pipelines and their stages",
         "• `/fbsync pipeline PAGE PIPELINE [skip|update]` — where a page's contacts go"
         " (`update` lets contacts already in a stage move); `/fbsync pipeline PAGE off` to stop",
+        "• `/fbsync notify PAGE` — post this page's stage changes in this channel; `/fbsync notify PAGE off` to stop",
         "• `/fbsync connect` — connect or reconnect a Facebook page",
         "PAGE is a page name, the start of one, or a page id; quote names of several words"
         ' when they could be misread, e.g. `"Bluebird Coffee"`.',
@@ -84,6 +87,9 @@ def _parse_command(name: CommandName, args: list[_Token]) -> Command:
         return _parse_sync(args)
     if name == "cancel":
         return Command("cancel", page=_required_page(args, "cancel"))
+    if name == "notify":
+        off = bool(args) and args[-1].is_word("off")
+        return Command("notify", page=_required_page(args[:-1] if off else args, "notify"), off=off)
     return _parse_pipeline(args)
 
 

@@ -269,6 +269,17 @@ def pipeline_set(page: Page, pipeline: Pipeline | None, mode: AutoMode) -> Messa
     return _message(f"{page.name}: contacts go to {pipeline.name}", [_section(text)])
 
 
+def notify_set(page: Page, channel_id: str | None) -> Message:
+    name = escape(page.name)
+    if channel_id is None:
+        return _message(f"Stage-change notices for {page.name} are off",
+                        [_section(f":no_bell: Stage-change notices for *{name}* are off.")])
+    return _message(
+        f"Stage changes of {page.name} will be posted in this channel",
+        [_section(f":bell: Contacts of *{name}* that change stage between syncs will be announced in <#{channel_id}>.")],
+    )
+
+
 # --- status and stats ---------------------------------------------------------------------------------------
 
 

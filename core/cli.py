@@ -140,6 +140,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0 if job.status is JobStatus.COMPLETED else 1
 
 
+def cmd_pages_notify(args: argparse.Namespace) -> int:
+    channel = None if args.channel.lower() == "off" else args.channel
+    with _pool(_settings()) as pool, pool.connection() as conn:
+        page = pages.find_page(conn, args.page)
+        pages.set_notify_channel(conn, page.id, channel)
+    print(f"{page.name}: stage-change notices " + (f"go to {channel}" if channel else "are off"))
+    return 0
+
+
 def cmd_pipelines_list(args: argparse.Namespace) -> int:
     with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
         found = pipeline.list_pipelines(conn, pages.ensure_organization(conn, args.team))
@@ -208,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     assign.add_argument("--mode", choices=("skip", "update"), default="skip",
                         help="skip: only place contacts without a stage; update: re-evaluate and move everyone")
     assign.set_defaults(func=cmd_pages_pipeline)
+
+    notify = pages_commands.add_parser("notify", help="Slack channel for a page's stage-change notices")
+    notify.add_argument("page", help="page id, name or unique name prefix")
+    notify.add_argument("channel", help="Slack channel id, or 'off'")
+    notify.set_defaults(func=cmd_pages_notify)
 
     pipelines_parser = commands.add_parser("pipelines", help="sales pipelines and their stages")
     pipelines_commands = pipelines_parser.add_subparsers(dest="pipelines_command", required=True)

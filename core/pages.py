@@ -35,7 +35,7 @@ class Page:
     last_synced_at: datetime | None
     needs_reauth: bool
     is_active: bool
-    notify_channel: str | None  # Slack channel for stage-change notices
+    notify_channel: str | None = None  # Slack channel for stage-change notices
 
     @property
     def own_ids(self) -> frozenset[str]:

@@ -7,32 +7,30 @@ team does: `/fbsync sync` in Slack. It prints what Slack received and what lande
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 import redis
-import requests
 from psycopg.rows import dict_row
 
 from core.extract import display_name
+from sandbox import meta_webhooks, processes
 from sandbox.graph_sim import DEMO_PAGE, GraphSimulator
 from sandbox.services import embedded_postgres, embedded_redis
 from sandbox.slack_requests import post_signed, render, slash_command_form
 from sandbox.slack_stub import SlackStub
 
-BIN = Path(sys.executable).parent
-FBSYNC = str(BIN / "fbsync")
+FBSYNC = str(processes.BIN / "fbsync")
 TEAM_ID, ADMIN, CHANNEL = "T0DEMO", "U0ADA", "C0SALES"
 BOT_TOKEN = "xoxb-demo-bot-token-not-secret"
 SIGNING_SECRET = "demo-signing-secret-not-secret"
+APP_SECRET = "demo-meta-app-secret-not-secret"
+VERIFY_TOKEN = "demo-verify-token-not-secret"
+NEW_SENDER = "24511277770001"
 
 
 def heading(text: str) -> None:
@@ -104,41 +102,11 @@ def show_results(database_url: str) -> None:
               f" {job['stage_changes']} placed in a stage, in {job['took'].total_seconds():.1f}s")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise SystemExit(f"demo: timed out waiting for {what}")
-
-
-def start_process(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_process(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) -> None:
     output = log.open("w")
-    process = subprocess.Popen(args, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def stop() -> None:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        output.close()
-
-    stack.callback(stop)
-    return process
-
-
-def serving(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
+    process = processes.start(args, env, output)
+    stack.callback(output.close)
+    stack.callback(processes.stop, process)
 
 
 def slash(web: str, slack: SlackStub, text: str) -> None:
@@ -148,7 +116,7 @@ def slash(web: str, slack: SlackStub, text: str) -> None:
                                               response_url=slack.response_url()), SIGNING_SECRET)
     reply = ack.json() if ack.content else None
     if not reply:
-        wait_for(lambda: len(slack.responses) > before, 30, "the bot's reply")
+        processes.wait_for(lambda: len(slack.responses) > before, 30, "the bot's reply")
         reply = slack.responses[-1]["body"]
     print("fbsync (only visible to you):\n" + indent(render(reply)), flush=True)
 
@@ -190,6 +158,7 @@ def main() -> None:
         env = {
             **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
             "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+            "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN, "FBSYNC_REFRESH_DEBOUNCE": "1",
         }
 
         heading("Connect the demo page (operator, CLI)")
@@ -202,23 +171,75 @@ def main() -> None:
         )
 
         heading("Start the web app (gunicorn) and a worker (rq)")
-        port = free_port()
+        port = processes.free_port()
         web = f"http://127.0.0.1:{port}"
-        start_process(stack, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                              "webhooks.app:create_app()"], env, workdir / "web.log")
-        start_process(stack, [str(BIN / "rq"), "worker", "--url", redis_url, "sync", "refresh"], env,
-                      workdir / "worker.log")
-        wait_for(lambda: serving(f"{web}/healthz"), 60, "the web app")
+        start_process(stack, processes.gunicorn(port), env, workdir / "web.log")
+        start_process(stack, processes.rq_worker(redis_url, "sync", "refresh"), env, workdir / "worker.log")
+        processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "the web app")
         print(f"web app at {web} (logs in {workdir})")
 
         heading("In Slack")
         slash(web, slack, "pages")
         slash(web, slack, f"sync {DEMO_PAGE.name.split()[0]}")
-        wait_for(lambda: finished_job(database_url), 600, "the sync to finish")
+        processes.wait_for(lambda: finished_job(database_url), 600, "the sync to finish")
         show_slack(slack)
         slash(web, slack, "stats")
-
         show_results(database_url)
+
+        heading("Between syncs: customers write, Meta sends webhooks")
+        slash(web, slack, "pipeline Bluebird Sales update")
+        slash(web, slack, "notify Bluebird")
+        webhooks_story(web, sim, slack, database_url)
+
+
+def webhooks_story(web: str, sim: GraphSimulator, slack: SlackStub, database_url: str) -> None:
+    """An existing lead pays; a stranger asks for a quote. Both reach the pipeline within seconds."""
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        lead = conn.execute(
+            "SELECT c.id, c.messenger_psid, c.first_name, c.last_name, s.name AS stage FROM contacts c"
+            " JOIN pipeline_stages s ON s.id = c.stage_id WHERE s.name = 'Contacted' AND c.messenger_psid IS NOT NULL"
+            " AND c.first_name IS NOT NULL ORDER BY c.last_interaction DESC LIMIT 1"
+        ).fetchone()
+    index = next(i for i in range(DEMO_PAGE.messenger_count)
+                 if sim.customer(DEMO_PAGE.page_id, "messenger", i)["id"] == lead["messenger_psid"])
+    paid = "Perfect, I've just paid for 2 bags of the house blend, thanks!"
+    quote = "Hi! Do you do wholesale? I'd need a quote for 40 kg a month for our café."
+    touched = sim.touch(DEMO_PAGE.page_id, "messenger", index, paid)
+    stranger = sim.new_sender(DEMO_PAGE.page_id, "messenger", NEW_SENDER, quote, name="Grace Hopper")
+    items = [
+        meta_webhooks.messenger_message(DEMO_PAGE.page_id, lead["messenger_psid"], paid, mid=touched["mid"],
+                                        timestamp_ms=touched["timestamp_ms"]),
+        meta_webhooks.messenger_message(DEMO_PAGE.page_id, NEW_SENDER, quote, mid=stranger["mid"],
+                                        timestamp_ms=stranger["timestamp_ms"]),
+        meta_webhooks.messenger_read(DEMO_PAGE.page_id, lead["messenger_psid"]),
+    ]
+    name = display_name(lead["first_name"], lead["last_name"], lead["messenger_psid"])
+    print(f"\n{name} (now {lead['stage']}) writes: \"{paid}\"")
+    print(f"A stranger writes for the first time: \"{quote}\"")
+    answer = meta_webhooks.post(f"{web}/webhooks/facebook",
+                                meta_webhooks.delivery("page", [(DEMO_PAGE.page_id, items)]), APP_SECRET)
+    print(f"Meta -> POST /webhooks/facebook (3 items, signed): {answer.status_code} {answer.text}")
+
+    def refreshed() -> list[dict[str, Any]] | None:
+        with psycopg.connect(database_url, row_factory=dict_row) as conn:
+            rows = conn.execute(
+                "SELECT c.first_name, c.last_name, c.messenger_psid, s.name AS stage, c.lead_score, c.ai_context"
+                " FROM contacts c LEFT JOIN pipeline_stages s ON s.id = c.stage_id"
+                " WHERE (c.id = %s AND s.name <> %s) OR (c.messenger_psid = %s AND c.stage_id IS NOT NULL)",
+                (lead["id"], lead["stage"], NEW_SENDER),
+            ).fetchall()
+        return rows if len(rows) == 2 else None
+
+    heading("Pipeline after the refreshes (debounced, run by the worker)")
+    for row in processes.wait_for(refreshed, 120, "the webhook refreshes"):
+        who = display_name(row["first_name"], row["last_name"], row["messenger_psid"])
+        was = "new contact" if row["messenger_psid"] == NEW_SENDER else f"was {lead['stage']}"
+        print(f"- {who} ({was}) -> {row['stage']}, score {row['lead_score']}: {row['ai_context']}")
+    notices = processes.wait_for(
+        lambda: [m for m in slack.messages(CHANNEL) if " -> " in m["text"]][-2:] or None, 30, "the notices")
+    heading("Notices in #sales")
+    for notice in notices:
+        print(f"fbsync: {notice['text']}")
 
 
 def finished_job(database_url: str) -> bool:

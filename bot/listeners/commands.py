@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 
-CHANGES = frozenset({"sync", "cancel", "pipeline"})
+CHANGES = frozenset({"sync", "cancel", "pipeline", "notify"})
 
 
 def register(app: App) -> None:
@@ -122,6 +122,14 @@ def set_pipeline(inv: Invocation) -> Message:
     return views.pipeline_set(page, chosen, mode)
 
 
+def set_notify(inv: Invocation) -> Message:
+    channel = None if inv.command.off else inv.channel_id
+    with inv.deps.pool.connection() as conn:
+        page = _page(conn, inv)
+        pages.set_notify_channel(conn, page.id, channel)
+    return views.notify_set(page, channel)
+
+
 def cancel_sync(inv: Invocation) -> Message:
     with inv.deps.pool.connection() as conn:
         page = _page(conn, inv)
@@ -199,6 +207,7 @@ HANDLERS: dict[str, Callable[[Invocation], Message]] = {
     "status": show_status,
     "stats": show_stats,
     "pipeline": set_pipeline,
+    "notify": set_notify,
     "cancel": cancel_sync,
     "sync": start_sync,
     "connect": connect_page,

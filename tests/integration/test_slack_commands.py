@@ -200,3 +200,17 @@ def test_healthz_reports_its_dependencies(web):
     assert answer.status_code == 200
     assert answer.json()["database"] == "ok" and answer.json()["redis"] == "ok"
     assert answer.json()["queue_depth"] == {"sync": 0, "refresh": 0}
+
+
+def test_notify_sets_the_channel_for_stage_notices(slash, pool, page):
+    _, reply = slash("notify bluebird")
+    assert "C0SALES" in text_of(reply)
+    with pool.connection() as conn:
+        assert conn.execute("SELECT notify_channel FROM facebook_pages WHERE id = %s",
+                            (page.id,)).fetchone()["notify_channel"] == SALES_CHANNEL
+    slash("notify bluebird off")
+    with pool.connection() as conn:
+        assert conn.execute("SELECT notify_channel FROM facebook_pages WHERE id = %s",
+                            (page.id,)).fetchone()["notify_channel"] is None
+    _, denied = slash("notify bluebird", user=MEMBER)
+    assert "Only workspace admins" in text_of(denied)

@@ -95,3 +95,10 @@ def test_usage_shows_every_command():
         if command != "help":  # `/fbsync` alone is the help
             assert f"`/fbsync {command}" in USAGE
     assert "<" not in USAGE and ">" not in USAGE  # Slack would read them as control characters
+
+
+def test_notify_command():
+    assert parse("notify Bluebird Coffee") == Command("notify", page="Bluebird Coffee")
+    assert parse("notify bluebird off") == Command("notify", page="bluebird", off=True)
+    with pytest.raises(CommandError, match="Which page"):
+        parse("notify")
