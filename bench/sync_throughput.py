@@ -17,6 +17,7 @@ from core import db, jobs, pages
 from core.analysis import build_analyzer
 from core.config import Settings
 from core.qualify import Qualifier
+from core.tokens import TokenCipher
 from core.sync import SyncEngine
 from sandbox.graph_sim import GraphSimulator, SimPage
 from sandbox.services import embedded_postgres, scratch_database
@@ -39,11 +40,12 @@ def main() -> None:
         pool = db.open_pool(database_url)
         stack.callback(pool.close)
         db.migrate(pool)
-        settings = Settings(database_url=database_url, graph_url=sim.base_url,
-                            graph_calls_per_second=1000.0, graph_page_size=args.page_size)
+        settings = Settings(database_url=database_url, graph_url=sim.base_url, graph_calls_per_second=1000.0,
+                            graph_page_size=args.page_size, encryption_keys=(TokenCipher.new_key(),))
         with pool.connection() as conn, conn.transaction():
             stored = pages.add_page(conn, organization_id=pages.ensure_organization(conn, pages.LOCAL_TEAM_ID),
-                                    page_id=page.page_id, name=page.name, token=page.token)
+                                    page_id=page.page_id, name=page.name,
+                                    token_ciphertext=TokenCipher.from_settings(settings).encrypt(page.token))
         with pool.connection() as conn:
             job = jobs.create_job(conn, stored.id, full=True, stale_after_seconds=600)
 

@@ -18,6 +18,7 @@ from core.jobs import JobStatus, SyncJob
 from core.pipeline import AutoMode
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
+from core.tokens import TokenCipher, TokenUnreadable, rotate_all
 from core.sync import SyncEngine, SyncProgress
 
 
@@ -86,15 +87,17 @@ def _read_token() -> str:
 
 
 def cmd_pages_add(args: argparse.Namespace) -> int:
+    settings = _settings()
+    cipher = TokenCipher.from_settings(settings)
     token = _read_token()
-    with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
+    with _pool(settings) as pool, pool.connection() as conn, conn.transaction():
         org_id = pages.ensure_organization(conn, args.team)
         page = pages.add_page(
             conn,
             organization_id=org_id,
             page_id=args.page_id,
             name=args.name,
-            token=token,
+            token_ciphertext=cipher.encrypt(token),
             instagram_account_id=args.instagram_account_id or None,
             instagram_username=args.instagram_username or None,
         )
@@ -122,6 +125,7 @@ def cmd_pages_list(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
     # Configuration problems surface before a job exists, so none is left behind PENDING.
+    TokenCipher.from_settings(settings)
     qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
     try:
         with _pool(settings) as pool:
@@ -146,6 +150,20 @@ def cmd_pages_notify(args: argparse.Namespace) -> int:
         page = pages.find_page(conn, args.page)
         pages.set_notify_channel(conn, page.id, channel)
     print(f"{page.name}: stage-change notices " + (f"go to {channel}" if channel else "are off"))
+    return 0
+
+
+def cmd_tokens_new_key(args: argparse.Namespace) -> int:
+    print(TokenCipher.new_key())
+    return 0
+
+
+def cmd_tokens_rotate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    cipher = TokenCipher.from_settings(settings)
+    with _pool(settings) as pool, pool.connection() as conn:
+        count = rotate_all(conn, cipher)
+    print(f"re-encrypted {count} page token(s) under the current key; older keys can now be retired")
     return 0
 
 
@@ -223,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     notify.add_argument("channel", help="Slack channel id, or 'off'")
     notify.set_defaults(func=cmd_pages_notify)
 
+    tokens_parser = commands.add_parser("tokens", help="page tokens at rest")
+    tokens_commands = tokens_parser.add_subparsers(dest="tokens_command", required=True)
+    tokens_commands.add_parser("new-key", help="print a new encryption key for FBSYNC_ENCRYPTION_KEY").set_defaults(
+        func=cmd_tokens_new_key)
+    tokens_commands.add_parser(
+        "rotate", help="re-encrypt all tokens under the first key of FBSYNC_ENCRYPTION_KEY"
+    ).set_defaults(func=cmd_tokens_rotate)
+
     pipelines_parser = commands.add_parser("pipelines", help="sales pipelines and their stages")
     pipelines_commands = pipelines_parser.add_subparsers(dest="pipelines_command", required=True)
     listing = pipelines_commands.add_parser("list", help="list pipelines")
@@ -247,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CliError, ConfigError, db.DatabaseUnavailable, pages.PageNotFound, pages.AmbiguousPage,
-            jobs.SyncAlreadyRunning, pipeline.PipelineError) as exc:
+            jobs.SyncAlreadyRunning, pipeline.PipelineError, TokenUnreadable) as exc:
         print(f"fbsync: error: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:

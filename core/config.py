@@ -71,6 +71,8 @@ class Settings:
     analysis_workers: int = 4
     # How much of a conversation (newest end) goes into a prompt.
     analysis_char_budget: int = 12000
+    # Fernet keys for page tokens at rest; the first encrypts, all decrypt (rotation).
+    encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     fb_app_id: str | None = None
     fb_app_secret: str | None = field(default=None, repr=False)
     fb_verify_token: str | None = field(default=None, repr=False)
@@ -101,6 +103,7 @@ class Settings:
             gemini_requests_per_minute=_int(env, "FBSYNC_GEMINI_RPM", cls.gemini_requests_per_minute),
             analysis_workers=_int(env, "FBSYNC_ANALYSIS_WORKERS", cls.analysis_workers),
             analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
+            encryption_keys=_list(env, "FBSYNC_ENCRYPTION_KEY"),
             fb_app_id=env.get("FB_APP_ID") or None,
             fb_app_secret=env.get("FB_APP_SECRET") or None,
             fb_verify_token=env.get("FB_VERIFY_TOKEN") or None,

@@ -29,7 +29,7 @@ class Page:
     organization_id: int
     page_id: str
     name: str
-    token: str = field(repr=False)
+    token_ciphertext: str = field(repr=False)  # core.tokens.TokenCipher opens it
     instagram_account_id: str | None
     instagram_username: str | None
     last_synced_at: datetime | None
@@ -44,8 +44,8 @@ class Page:
 
 
 _PAGE_COLUMNS = (
-    "id, organization_id, page_id, name, page_token AS token, instagram_account_id, instagram_username,"
-    " last_synced_at, needs_reauth, is_active, notify_channel"
+    "id, organization_id, page_id, name, page_token_ciphertext AS token_ciphertext, instagram_account_id,"
+    " instagram_username, last_synced_at, needs_reauth, is_active, notify_channel"
 )
 
 
@@ -69,7 +69,7 @@ def add_page(
     organization_id: int,
     page_id: str,
     name: str,
-    token: str,
+    token_ciphertext: str,
     instagram_account_id: str | None = None,
     instagram_username: str | None = None,
 ) -> Page:
@@ -78,14 +78,15 @@ def add_page(
     A newly connected page places its contacts in the organization's first pipeline until told otherwise.
     """
     row = conn.execute(
-        "INSERT INTO facebook_pages (organization_id, page_id, name, page_token, instagram_account_id,"
+        "INSERT INTO facebook_pages (organization_id, page_id, name, page_token_ciphertext, instagram_account_id,"
         " instagram_username, auto_pipeline_id) VALUES (%s, %s, %s, %s, %s, %s,"
         " (SELECT min(id) FROM pipelines WHERE organization_id = %s))"
-        " ON CONFLICT (page_id) DO UPDATE SET name = EXCLUDED.name, page_token = EXCLUDED.page_token,"
+        " ON CONFLICT (page_id) DO UPDATE SET name = EXCLUDED.name,"
+        " page_token_ciphertext = EXCLUDED.page_token_ciphertext,"
         " instagram_account_id = EXCLUDED.instagram_account_id,"
         " instagram_username = EXCLUDED.instagram_username, needs_reauth = false, is_active = true,"
         f" updated_at = now() RETURNING {_PAGE_COLUMNS}",
-        (organization_id, page_id, name, token, instagram_account_id, instagram_username, organization_id),
+        (organization_id, page_id, name, token_ciphertext, instagram_account_id, instagram_username, organization_id),
     ).fetchone()
     assert row is not None
     return Page(**row)
@@ -135,7 +136,7 @@ class PageSummary:
 
 def list_pages(conn: Connection, organization_id: int | None = None) -> list[PageSummary]:
     rows = conn.execute(
-        f"SELECT {', '.join('p.' + c.strip() for c in _PAGE_COLUMNS.split(','))},"
+        f"SELECT {_PAGE_COLUMNS},"
         " (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id AND c.has_messenger) AS messenger_contacts,"
         " (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id AND c.has_instagram) AS instagram_contacts,"
         " (SELECT j.id FROM sync_jobs j WHERE j.facebook_page_id = p.id"

@@ -18,6 +18,7 @@ import redis
 from psycopg.rows import dict_row
 
 from core.extract import display_name
+from core.tokens import TokenCipher
 from sandbox import meta_webhooks, processes
 from sandbox.graph_sim import DEMO_PAGE, GraphSimulator
 from sandbox.services import embedded_postgres, embedded_redis
@@ -159,6 +160,8 @@ def main() -> None:
             **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
             "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
             "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN, "FBSYNC_REFRESH_DEBOUNCE": "1",
+            # A key made for this run: the demo's page token is stored encrypted, as in production.
+            "FBSYNC_ENCRYPTION_KEY": os.environ.get("FBSYNC_ENCRYPTION_KEY") or TokenCipher.new_key(),
         }
 
         heading("Connect the demo page (operator, CLI)")

@@ -20,6 +20,9 @@ from sandbox.services import embedded_postgres, embedded_redis, scratch_database
 if TYPE_CHECKING:
     from sandbox.graph_sim import GraphSimulator, SimPage
 
+# A fixed key for the tests' tokens at rest (a real deployment makes its own: `fbsync tokens new-key`).
+ENCRYPTION_KEY = "6f2q5nAU8pIS3HF0ACDfoPpV7xoyCydKZyXI8lPVzEw="
+
 TABLES = (
     "webhook_events, contact_activities, sync_jobs, messages, conversations, contacts, facebook_pages,"
     " pipeline_stages, pipelines, organizations"
@@ -78,22 +81,26 @@ def sim() -> Iterator[GraphSimulator]:
 @pytest.fixture
 def settings(sim: GraphSimulator, database_url: str) -> Settings:
     # Pacing stays real but fast; Meta's 2/s is the production default.
-    return Settings(database_url=database_url, graph_url=sim.base_url, graph_calls_per_second=200.0, graph_page_size=25)
+    return Settings(database_url=database_url, graph_url=sim.base_url, graph_calls_per_second=200.0, graph_page_size=25,
+                    encryption_keys=(ENCRYPTION_KEY,))
 
 
 @pytest.fixture
-def connect_page(pool: ConnectionPool) -> Callable[[SimPage], Page]:
-    """Stores a simulator page as a connected page, with its real token."""
+def connect_page(pool: ConnectionPool) -> Callable[..., Page]:
+    """Stores a simulator page as a connected page of a workspace, with its real token encrypted."""
+    from core.tokens import TokenCipher
 
-    def connect(sim_page: SimPage) -> Page:
+    cipher = TokenCipher((ENCRYPTION_KEY,))
+
+    def connect(sim_page: SimPage, team: str = pages.LOCAL_TEAM_ID) -> Page:
         with pool.connection() as conn, conn.transaction():
-            org = pages.ensure_organization(conn, pages.LOCAL_TEAM_ID)
+            org = pages.ensure_organization(conn, team)
             return pages.add_page(
                 conn,
                 organization_id=org,
                 page_id=sim_page.page_id,
                 name=sim_page.name,
-                token=sim_page.token,
+                token_ciphertext=cipher.encrypt(sim_page.token),
                 instagram_account_id=sim_page.instagram_account_id,
                 instagram_username=sim_page.instagram_username,
             )
@@ -227,7 +234,7 @@ def deployment_env(database_url: str, redis_url: str, sim: Any, slack: Any, pool
         **os.environ,
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-        "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+        "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN, "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
         "FBSYNC_GRAPH_CALLS_PER_SECOND": "50", "FBSYNC_GRAPH_PAGE_SIZE": "25",
     }
 

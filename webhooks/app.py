@@ -16,7 +16,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
-from core import db, logfmt
+from core import db, logfmt, tokens
 from core.config import Settings
 from webhooks.facebook import facebook_blueprint
 from worker.enqueue import queue_refreshes
@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                      "fb_verify_token")
     assert settings.database_url
     pool = db.open_pool(settings.database_url)
+    with pool.connection() as conn:
+        tokens.check_startup(conn, settings)
     connection = redis_connection(settings)
     queue = sync_queue(connection)
     refreshes = refresh_queue(connection)

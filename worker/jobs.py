@@ -22,6 +22,7 @@ from core.qualify import Qualifier
 from core.refresh import Refresher
 from core.stats import stage_breakdown
 from core.sync import SyncEngine, SyncReporter
+from core.tokens import TokenCipher
 from core.webhook_store import pending_refreshes
 from worker.enqueue import queue_refreshes
 from worker.queues import redis_connection, refresh_queue
@@ -40,6 +41,7 @@ def run_sync(sync_job_id: int) -> str:
         stack.callback(pool.close)
         try:
             analyzer = build_analyzer(settings)
+            TokenCipher.from_settings(settings)
         except ConfigError as exc:
             with pool.connection() as conn:
                 jobs.finish_job(conn, sync_job_id, JobStatus.FAILED, failure_reason=f"configuration: {exc}")
@@ -101,8 +103,10 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
         qualifier = Qualifier(build_analyzer(settings), workers=1)
         stack.callback(qualifier.close)
         notifier = SlackStageNotifier(web_client(settings)) if settings.slack_bot_token else None
+        cipher = TokenCipher.from_settings(settings)
         refresher = Refresher(pool, qualifier, ContactLocks(redis_connection(settings)),
-                              lambda page: GraphClient.for_page(settings, page.token), notifier)
+                              lambda page: GraphClient.for_page(settings, cipher.decrypt(page.token_ciphertext)),
+                              notifier)
         result = refresher.refresh(page_pk, contact_id)
         ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
             "refresh done status=%s stage_change=%s", result.status.value,

@@ -29,6 +29,7 @@ from core.pages import Page
 from core.pipeline import AutoPipeline, auto_pipeline_of
 from core.qualify import Qualifier, QualifyTask
 from core.store import SavedConversation, save_conversations
+from core.tokens import TokenCipher, TokenUnreadable
 from core.sync.reporter import SilentReporter, SyncProgress, SyncReporter
 from core.transcripts import stored_transcripts, transcript_of
 
@@ -61,6 +62,7 @@ class SyncEngine:
         self.pool = pool
         self.settings = settings
         self.qualifier = qualifier
+        self.cipher = TokenCipher.from_settings(settings)
         # Without Redis there are no workers, so no webhook refresh can race the sync.
         self.locks = locks
         self.reporter = reporter or SilentReporter()
@@ -92,8 +94,7 @@ class _SyncRun:
         self.progress = SyncProgress(job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at)
         # Conversations this run already offered to the analyzer; the backlog pass skips them.
         self.attempted: set[int] = set()
-        self.graph = GraphClient.for_page(engine.settings, page.token, sleep=self._wait, log=self.log,
-                                          session=engine.http)
+        self.token = ""  # opened in execute(), where a failure ends the job cleanly
 
     def execute(self) -> SyncJob:
         self.log.info("sync started full=%s analyzer=%s", self.job.full_sync, self.engine.qualifier.analyzer.name)
@@ -102,6 +103,9 @@ class _SyncRun:
         try:
             if self.page.needs_reauth:
                 raise TokenInvalidError("the page token was rejected earlier; reconnect the page")
+            self.token = self.engine.cipher.decrypt(self.page.token_ciphertext)
+            self.graph = GraphClient.for_page(self.engine.settings, self.token, sleep=self._wait, log=self.log,
+                                              session=self.engine.http)
             for platform in self._platforms():
                 self._sync_platform(platform)
                 self._report("platform_finished", self.progress)
@@ -110,7 +114,7 @@ class _SyncRun:
             status, reason = JobStatus.CANCELLED, "cancelled on request"
         except TokenInvalidError as exc:
             status, reason, token_expired = JobStatus.FAILED, f"page token is no longer valid: {exc}", True
-        except GraphError as exc:
+        except (GraphError, TokenUnreadable) as exc:
             status, reason = JobStatus.FAILED, str(exc)
         except Exception as exc:
             self._finish(JobStatus.FAILED, f"internal error ({type(exc).__name__})", False)
@@ -284,7 +288,7 @@ class _SyncRun:
                         raise SyncCancelled
 
     def _finish(self, status: JobStatus, reason: str | None, token_expired: bool) -> SyncJob:
-        reason = scrub(reason, [self.page.token]) if reason else None
+        reason = scrub(reason, [self.token]) if reason else None
         with self.engine.pool.connection() as conn, conn.transaction():
             job = jobs.finish_job(conn, self.job.id, status, failure_reason=reason, token_expired=token_expired)
             if status is JobStatus.COMPLETED:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import ADMIN, SALES_CHANNEL, TEAM_ID, signed_slack_post
-from core import jobs, pages
+from core import jobs
 from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
 from sandbox.processes import children_of, rq_worker, wait_for
@@ -21,12 +21,9 @@ SHOP = SimPage(page_id="800000000000001", name="Bluebird Coffee Roasters", token
 
 
 @pytest.fixture
-def env(deployment_env, sim, pool):
+def env(deployment_env, sim, connect_page):
     sim.add_page(SHOP)
-    with pool.connection() as conn, conn.transaction():
-        org = pages.ensure_organization(conn, TEAM_ID, "fbsync-test")
-        pages.add_page(conn, organization_id=org, page_id=SHOP.page_id, name=SHOP.name, token=SHOP.token,
-                       instagram_account_id=SHOP.instagram_account_id, instagram_username=SHOP.instagram_username)
+    connect_page(SHOP, team=TEAM_ID)
     return deployment_env
 
 

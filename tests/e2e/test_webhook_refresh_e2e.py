@@ -22,11 +22,10 @@ def gemini():
 
 
 @pytest.fixture
-def env(deployment_env, sim, pool, gemini):
+def env(deployment_env, sim, pool, gemini, connect_page):
     sim.add_page(SHOP)
-    with pool.connection() as conn, conn.transaction():
-        org = pages.ensure_organization(conn, TEAM_ID)
-        page = pages.add_page(conn, organization_id=org, page_id=SHOP.page_id, name=SHOP.name, token=SHOP.token)
+    page = connect_page(SHOP, team=TEAM_ID)
+    with pool.connection() as conn:
         pages.set_notify_channel(conn, page.id, SALES_CHANNEL)
     return {**deployment_env, "GEMINI_API_KEYS": "AIzaSy-e2e-key-1", "GEMINI_BASE_URL": gemini.base_url,
             "FBSYNC_GEMINI_RPM": "1000", "FBSYNC_REFRESH_DEBOUNCE": "1"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ENCRYPTION_KEY
 from sandbox.graph_sim import SimPage
 
 FBSYNC = str(Path(sys.executable).with_name("fbsync"))
@@ -25,6 +26,7 @@ def run(pool, sim, database_url):
         "FB_GRAPH_URL": sim.base_url,
         "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
         "FBSYNC_LOG_LEVEL": "INFO",
+        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
     }
 
     def fbsync(*args: str, stdin: str = "", **overrides: str) -> subprocess.CompletedProcess[str]:

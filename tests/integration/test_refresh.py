@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import APP_SECRET, SALES_CHANNEL, TEAM_ID
+from conftest import APP_SECRET, ENCRYPTION_KEY, SALES_CHANNEL, TEAM_ID
 from core import jobs, pages
 from core.analysis.rules import RulesAnalyzer
 from core.locks import ContactLocks
@@ -30,19 +30,17 @@ def worker_env(monkeypatch, service_settings):
         "DATABASE_URL": service_settings.database_url, "REDIS_URL": service_settings.redis_url,
         "FB_GRAPH_URL": service_settings.graph_url, "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
         "SLACK_BOT_TOKEN": service_settings.slack_bot_token, "SLACK_API_URL": service_settings.slack_api_url,
+        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("GEMINI_API_KEYS", raising=False)
 
 
 @pytest.fixture
-def page(sim, pool, service_settings):
+def page(sim, pool, service_settings, connect_page):
     sim.add_page(SHOP)
+    page = connect_page(SHOP, team=TEAM_ID)
     with pool.connection() as conn, conn.transaction():
-        org = pages.ensure_organization(conn, TEAM_ID)
-        page = pages.add_page(conn, organization_id=org, page_id=SHOP.page_id, name=SHOP.name, token=SHOP.token,
-                              instagram_account_id=SHOP.instagram_account_id,
-                              instagram_username=SHOP.instagram_username)
         pages.set_notify_channel(conn, page.id, SALES_CHANNEL)
         job = jobs.create_job(conn, page.id, stale_after_seconds=600)
     SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer())).run(job.id)

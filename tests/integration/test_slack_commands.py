@@ -19,16 +19,10 @@ SHOP = SimPage(page_id="600000000000001", name="Bluebird Coffee Roasters", token
 
 
 @pytest.fixture
-def page(sim, pool):
+def page(sim, connect_page):
     """The page connected to the test workspace's organization."""
-    from core import pages
-
     sim.add_page(SHOP)
-    with pool.connection() as conn, conn.transaction():
-        org = pages.ensure_organization(conn, TEAM_ID, "fbsync-test")
-        return pages.add_page(conn, organization_id=org, page_id=SHOP.page_id, name=SHOP.name, token=SHOP.token,
-                              instagram_account_id=SHOP.instagram_account_id,
-                              instagram_username=SHOP.instagram_username)
+    return connect_page(SHOP, team=TEAM_ID)
 
 
 def text_of(message: dict) -> str:

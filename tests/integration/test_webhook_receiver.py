@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import APP_SECRET, FIXTURES, TEAM_ID, VERIFY_TOKEN, serve_app
-from core import pages
+from sandbox.graph_sim import SimPage
 from sandbox.meta_webhooks import sign
 from sandbox.services import scratch_database
 
@@ -18,12 +18,11 @@ PSID, IGSID = "24511230000123", "6543210987654321"
 
 
 @pytest.fixture
-def page(pool):
-    with pool.connection() as conn, conn.transaction():
-        org = pages.ensure_organization(conn, TEAM_ID)
-        return pages.add_page(conn, organization_id=org, page_id=PAGE_ID, name="Bluebird Coffee Roasters",
-                              token="bluebird-token", instagram_account_id=IG_ACCOUNT,
-                              instagram_username="bluebirdcoffee")
+def page(connect_page):
+    """The page the fixtures' deliveries are for (no Graph calls happen in these tests)."""
+    return connect_page(SimPage(page_id=PAGE_ID, name="Bluebird Coffee Roasters", token="bluebird-token",
+                                messenger_count=0, instagram_account_id=IG_ACCOUNT,
+                                instagram_username="bluebirdcoffee"), team=TEAM_ID)
 
 
 def deliver(web: str, body: bytes, *, signature: str | None = None) -> requests.Response:

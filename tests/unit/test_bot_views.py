@@ -20,7 +20,7 @@ NOW = datetime(2025, 3, 14, 12, 0, 0, tzinfo=timezone.utc)
 STARTED = NOW - timedelta(minutes=5)
 
 PAGE = Page(
-    id=1, organization_id=1, page_id="104857600000001", name="Bluebird Coffee", token="secret",
+    id=1, organization_id=1, page_id="104857600000001", name="Bluebird Coffee", token_ciphertext="secret",
     instagram_account_id="17841400000000001", instagram_username="bluebird.coffee",
     last_synced_at=NOW - timedelta(minutes=3), needs_reauth=False, is_active=True,
 )
