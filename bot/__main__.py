@@ -9,15 +9,19 @@ from bot.app import create_bolt_app
 from bot.deps import BotDeps
 from core import db, logfmt
 from core.config import Settings
+from core.connect import StateSigner, link_maker
 from worker.queues import redis_connection, sync_queue
 
 
 def main() -> None:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
-    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "slack_app_token")
-    assert settings.database_url
-    deps = BotDeps(settings, db.open_pool(settings.database_url), sync_queue(redis_connection(settings)))
+    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "slack_app_token",
+                     "fb_app_secret", "public_url")
+    assert settings.database_url and settings.fb_app_secret and settings.public_url
+    connection = redis_connection(settings)
+    links = link_maker(StateSigner(settings.fb_app_secret, connection), settings.public_url)
+    deps = BotDeps(settings, db.open_pool(settings.database_url), sync_queue(connection), links)
     SocketModeHandler(create_bolt_app(deps), settings.slack_app_token).start()
 
 

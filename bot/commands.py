@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
 CommandName = Literal[
-    "help", "pages", "sync", "status", "cancel", "pipeline", "pipelines", "stats", "notify", "connect"
+    "help", "pages", "sync", "status", "cancel", "pipeline", "pipelines", "stats", "notify", "schedule", "connect",
+    "disconnect",
 ]
 Mode = Literal["skip", "update"]
 
@@ -33,7 +34,9 @@ USAGE = "\n".join(
         "• `/fbsync pipeline PAGE PIPELINE [skip|update]` — where a page's contacts go"
         " (`update` lets contacts already in a stage move); `/fbsync pipeline PAGE off` to stop",
         "• `/fbsync notify PAGE` — post this page's stage changes in this channel; `/fbsync notify PAGE off` to stop",
-        "• `/fbsync connect` — connect or reconnect a Facebook page",
+        "• `/fbsync schedule PAGE 6h` — sync a page by itself every 6 hours (m, h or d); `/fbsync schedule PAGE off`",
+        "• `/fbsync connect` — connect or reconnect Facebook pages (Facebook Login)",
+        "• `/fbsync disconnect PAGE` — stop syncing a page (its contacts stay)",
         "PAGE is a page name, the start of one, or a page id; quote names of several words"
         ' when they could be misread, e.g. `"Bluebird Coffee"`.',
     ]
@@ -46,6 +49,7 @@ class Command:
     page: str | None = None  # as typed (name, unique prefix or page id); resolved elsewhere
     full: bool = False
     pipeline: str | None = None  # None together with off=True
+    interval: str | None = None  # schedule: as typed, e.g. "6h"; None together with off=True
     off: bool = False
     mode: Mode = "skip"
 
@@ -85,8 +89,14 @@ def _parse_command(name: CommandName, args: list[_Token]) -> Command:
         return Command(name, page=_join(args) or None)
     if name == "sync":
         return _parse_sync(args)
-    if name == "cancel":
-        return Command("cancel", page=_required_page(args, "cancel"))
+    if name in ("cancel", "disconnect"):
+        return Command(name, page=_required_page(args, name))
+    if name == "schedule":
+        if len(args) < 2:
+            raise CommandError("Which page, how often? e.g. `/fbsync schedule Bluebird 6h`, or `... off`.")
+        if args[-1].is_word("off"):
+            return Command("schedule", page=_join(args[:-1]), off=True)
+        return Command("schedule", page=_join(args[:-1]), interval=args[-1].text)
     if name == "notify":
         off = bool(args) and args[-1].is_word("off")
         return Command("notify", page=_required_page(args[:-1] if off else args, "notify"), off=off)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from psycopg_pool import ConnectionPool
 from rq import Queue
@@ -14,3 +15,5 @@ class BotDeps:
     settings: Settings
     pool: ConnectionPool
     sync_queue: Queue
+    # (team id, user id, channel id) -> a single-use Facebook Login link for that person.
+    connect_link: Callable[[str, str, str], str]

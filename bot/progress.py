@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 
 from bot import views
 from bot.slack_client import safe_call
-from core.jobs import SyncJob
+from core.jobs import JobStatus, SyncJob
 from core.logfmt import ContextLogger
 from core.pages import Page
-from core.sync import SyncProgress
+from core.sync import SilentReporter, SyncProgress
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +91,23 @@ class SlackProgressReporter:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class ScheduledSummaryReporter(SilentReporter):
+    """For scheduled syncs: one line in the page's notify channel, and only when something changed."""
+
+    def __init__(self, client: WebClient, page: Page, new_contacts: Callable[[datetime], int]) -> None:
+        if not page.notify_channel:
+            raise ValueError("the page has no notify channel")
+        self._client = client
+        self._page = page
+        self._channel: str = page.notify_channel
+        self._new_contacts = new_contacts
+        self.log = ContextLogger(logger, {"page_id": page.page_id})
+
+    def finished(self, job: SyncJob, progress: SyncProgress) -> None:
+        new = self._new_contacts(job.started_at) if job.started_at else 0
+        quiet = job.status is JobStatus.COMPLETED and not (new or job.stage_changes or job.failed_contacts)
+        if not quiet:
+            safe_call(self._client.chat_postMessage, self.log, channel=self._channel,
+                      **views.scheduled_summary(self._page, job, new))

@@ -280,6 +280,62 @@ def notify_set(page: Page, channel_id: str | None) -> Message:
     )
 
 
+def scheduled_summary(page: Page, job: SyncJob, new_contacts: int) -> Message:
+    name = escape(page.name)
+    if job.status is not JobStatus.COMPLETED:
+        reason = escape(job.failure_reason or job.status.value.lower())
+        hint = " Reconnect with `/fbsync connect`." if job.token_expired else ""
+        return _message(f"Scheduled sync of {page.name} failed",
+                        [_section(f":warning: Scheduled sync of *{name}* failed: {reason}.{hint}")])
+    parts = [f"{new_contacts} new contact{'s' if new_contacts != 1 else ''}",
+             f"{job.stage_changes} stage change{'s' if job.stage_changes != 1 else ''}"]
+    if job.failed_contacts:
+        parts.append(f"{job.failed_contacts} failed")
+    text = f"Scheduled sync of {page.name}: " + ", ".join(parts)
+    return _message(text, [_section(f":calendar: Scheduled sync of *{name}*: " + ", ".join(parts))])
+
+
+def schedule_set(page: Page, interval: str | None) -> Message:
+    name = escape(page.name)
+    if interval is None:
+        return _message(f"Scheduled syncs of {page.name} are off",
+                        [_section(f":pause_button: Scheduled syncs of *{name}* are off; webhooks still update it.")])
+    return _message(f"{page.name} syncs every {interval}",
+                    [_section(f":calendar: *{name}* now syncs every *{interval}* (new activity only).")])
+
+
+DISCONNECT_ACTION = "fbsync_disconnect"
+
+
+def connect_link(url: str) -> Message:
+    return _message(
+        "Connect your Facebook pages",
+        [
+            _section("Connect (or reconnect) the Facebook pages you manage. The link works once, for 10 minutes,"
+                     " and only for you."),
+            {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Connect with Facebook"},
+                                              "url": url, "style": "primary", "action_id": "fbsync_connect_link"}]},
+        ],
+    )
+
+
+def disconnect_confirm(page: Page) -> Message:
+    name = escape(page.name)
+    return _message(
+        f"Disconnect {page.name}?",
+        [
+            _section(f"Disconnect *{name}*? Syncs and webhooks stop; its contacts and pipeline stay."),
+            {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Disconnect"},
+                                              "style": "danger", "action_id": DISCONNECT_ACTION, "value": str(page.id)}]},
+        ],
+    )
+
+
+def disconnected(page: Page) -> Message:
+    return _message(f"{page.name} is disconnected",
+                    [_section(f":electric_plug: *{escape(page.name)}* is disconnected. `/fbsync connect` brings it back.")])
+
+
 # --- status and stats ---------------------------------------------------------------------------------------
 
 

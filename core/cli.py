@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from core import db, jobs, logfmt, pages, pipeline
+from core import db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
 from core.jobs import JobStatus, SyncJob
@@ -167,6 +167,15 @@ def cmd_tokens_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pages_schedule(args: argparse.Namespace) -> int:
+    seconds = None if args.interval.lower() == "off" else schedule.parse_interval(args.interval)
+    with _pool(_settings()) as pool, pool.connection() as conn:
+        page = pages.find_page(conn, args.page)
+        schedule.set_schedule(conn, page.id, seconds)
+    print(f"{page.name}: " + (f"syncs every {schedule.format_interval(seconds)}" if seconds else "scheduled syncs off"))
+    return 0
+
+
 def cmd_pipelines_list(args: argparse.Namespace) -> int:
     with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
         found = pipeline.list_pipelines(conn, pages.ensure_organization(conn, args.team))
@@ -241,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     notify.add_argument("channel", help="Slack channel id, or 'off'")
     notify.set_defaults(func=cmd_pages_notify)
 
+    scheduled = pages_commands.add_parser("schedule", help="sync a page by itself every INTERVAL (e.g. 6h, 1d)")
+    scheduled.add_argument("page", help="page id, name or unique name prefix")
+    scheduled.add_argument("interval", help="90m, 6h, 1d ..., or 'off'")
+    scheduled.set_defaults(func=cmd_pages_schedule)
+
     tokens_parser = commands.add_parser("tokens", help="page tokens at rest")
     tokens_commands = tokens_parser.add_subparsers(dest="tokens_command", required=True)
     tokens_commands.add_parser("new-key", help="print a new encryption key for FBSYNC_ENCRYPTION_KEY").set_defaults(
@@ -273,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CliError, ConfigError, db.DatabaseUnavailable, pages.PageNotFound, pages.AmbiguousPage,
-            jobs.SyncAlreadyRunning, pipeline.PipelineError, TokenUnreadable) as exc:
+            jobs.SyncAlreadyRunning, pipeline.PipelineError, TokenUnreadable, schedule.IntervalError) as exc:
         print(f"fbsync: error: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:

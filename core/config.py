@@ -7,10 +7,14 @@ from typing import Mapping
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DIALOG_URL = "https://www.facebook.com/v25.0/dialog/oauth"
 _ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "redis_url": "REDIS_URL",
+    "fb_app_id": "FB_APP_ID",
     "fb_app_secret": "FB_APP_SECRET",
+    "public_url": "FBSYNC_PUBLIC_URL",
+    "encryption_keys": "FBSYNC_ENCRYPTION_KEY",
     "fb_verify_token": "FB_VERIFY_TOKEN",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
@@ -74,6 +78,10 @@ class Settings:
     # Fernet keys for page tokens at rest; the first encrypts, all decrypt (rotation).
     encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     fb_app_id: str | None = None
+    # Facebook Login's dialog; overridable so that the simulator can stand in for it.
+    fb_dialog_url: str = DEFAULT_DIALOG_URL
+    # Where people's browsers reach the web app (links from Slack, the OAuth redirect).
+    public_url: str | None = None
     fb_app_secret: str | None = field(default=None, repr=False)
     fb_verify_token: str | None = field(default=None, repr=False)
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -105,6 +113,8 @@ class Settings:
             analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
             encryption_keys=_list(env, "FBSYNC_ENCRYPTION_KEY"),
             fb_app_id=env.get("FB_APP_ID") or None,
+            fb_dialog_url=env.get("FB_DIALOG_URL") or DEFAULT_DIALOG_URL,
+            public_url=(env.get("FBSYNC_PUBLIC_URL") or "").rstrip("/") or None,
             fb_app_secret=env.get("FB_APP_SECRET") or None,
             fb_verify_token=env.get("FB_VERIFY_TOKEN") or None,
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,

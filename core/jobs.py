@@ -92,16 +92,20 @@ def create_job(
     full: bool = False,
     requested_by: str | None = None,
     slack_channel: str | None = None,
+    starts_at: datetime | None = None,
     stale_after_seconds: float,
 ) -> SyncJob:
-    """A new PENDING job; the partial unique index refuses a second active job for the page."""
+    """A new PENDING job; the partial unique index refuses a second active job for the page.
+
+    `starts_at` is when a delayed job is due to run: until then it is not taken for abandoned.
+    """
     reap_stale_jobs(conn, page_pk, stale_after_seconds)
     try:
         with conn.transaction():
             row = conn.execute(
                 "INSERT INTO sync_jobs (facebook_page_id, full_sync, requested_by, slack_channel, heartbeat_at)"
-                f" VALUES (%s, %s, %s, %s, now()) RETURNING {_JOB_COLUMNS}",
-                (page_pk, full, requested_by, slack_channel),
+                f" VALUES (%s, %s, %s, %s, COALESCE(%s, now())) RETURNING {_JOB_COLUMNS}",
+                (page_pk, full, requested_by, slack_channel, starts_at),
             ).fetchone()
     except errors.UniqueViolation:
         active = active_job(conn, page_pk)

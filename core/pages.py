@@ -36,6 +36,8 @@ class Page:
     needs_reauth: bool
     is_active: bool
     notify_channel: str | None = None  # Slack channel for stage-change notices
+    auto_sync: bool = True
+    sync_interval: int = 3600  # seconds between scheduled syncs
 
     @property
     def own_ids(self) -> frozenset[str]:
@@ -43,9 +45,9 @@ class Page:
         return frozenset(i for i in (self.page_id, self.instagram_account_id) if i)
 
 
-_PAGE_COLUMNS = (
+PAGE_COLUMNS = (
     "id, organization_id, page_id, name, page_token_ciphertext AS token_ciphertext, instagram_account_id,"
-    " instagram_username, last_synced_at, needs_reauth, is_active, notify_channel"
+    " instagram_username, last_synced_at, needs_reauth, is_active, notify_channel, auto_sync, sync_interval"
 )
 
 
@@ -85,7 +87,7 @@ def add_page(
         " page_token_ciphertext = EXCLUDED.page_token_ciphertext,"
         " instagram_account_id = EXCLUDED.instagram_account_id,"
         " instagram_username = EXCLUDED.instagram_username, needs_reauth = false, is_active = true,"
-        f" updated_at = now() RETURNING {_PAGE_COLUMNS}",
+        f" updated_at = now() RETURNING {PAGE_COLUMNS}",
         (organization_id, page_id, name, token_ciphertext, instagram_account_id, instagram_username, organization_id),
     ).fetchone()
     assert row is not None
@@ -93,7 +95,7 @@ def add_page(
 
 
 def get_page(conn: Connection, page_pk: int) -> Page:
-    row = conn.execute(f"SELECT {_PAGE_COLUMNS} FROM facebook_pages WHERE id = %s", (page_pk,)).fetchone()
+    row = conn.execute(f"SELECT {PAGE_COLUMNS} FROM facebook_pages WHERE id = %s", (page_pk,)).fetchone()
     if row is None:
         raise PageNotFound(f"no connected page with id {page_pk}")
     return Page(**row)
@@ -102,7 +104,7 @@ def get_page(conn: Connection, page_pk: int) -> Page:
 def find_page(conn: Connection, ref: str, organization_id: int | None = None) -> Page:
     """A page by its page id, its name, or a unique prefix of its name (case-insensitive)."""
     rows = conn.execute(
-        f"SELECT {_PAGE_COLUMNS} FROM facebook_pages"
+        f"SELECT {PAGE_COLUMNS} FROM facebook_pages"
         " WHERE is_active AND (%(org)s::bigint IS NULL OR organization_id = %(org)s)"
         " AND (page_id = %(ref)s OR lower(name) LIKE lower(%(prefix)s))"
         " ORDER BY name",
@@ -136,7 +138,7 @@ class PageSummary:
 
 def list_pages(conn: Connection, organization_id: int | None = None) -> list[PageSummary]:
     rows = conn.execute(
-        f"SELECT {_PAGE_COLUMNS},"
+        f"SELECT {PAGE_COLUMNS},"
         " (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id AND c.has_messenger) AS messenger_contacts,"
         " (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id AND c.has_instagram) AS instagram_contacts,"
         " (SELECT j.id FROM sync_jobs j WHERE j.facebook_page_id = p.id"
@@ -162,3 +164,8 @@ def mark_needs_reauth(conn: Connection, page_pk: int) -> None:
 
 def set_notify_channel(conn: Connection, page_pk: int, channel: str | None) -> None:
     conn.execute("UPDATE facebook_pages SET notify_channel = %s, updated_at = now() WHERE id = %s", (channel, page_pk))
+
+
+def deactivate(conn: Connection, page_pk: int) -> None:
+    """Syncs, schedules and webhooks stop; contacts, conversations and pipeline stay."""
+    conn.execute("UPDATE facebook_pages SET is_active = false, updated_at = now() WHERE id = %s", (page_pk,))

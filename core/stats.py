@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg import Connection
 
@@ -76,3 +77,10 @@ def stage_breakdown(conn: Connection, page_pk: int) -> list[tuple[str, int]]:
         (page_pk,),
     ).fetchall()
     return [(row["name"], row["n"]) for row in rows]
+
+
+def contacts_created_since(conn: Connection, page_pk: int, since: datetime) -> int:
+    row = conn.execute(
+        "SELECT count(*) AS n FROM contacts WHERE facebook_page_id = %s AND created_at >= %s", (page_pk, since)
+    ).fetchone()
+    return int(row["n"]) if row else 0

@@ -12,6 +12,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Sequence
 
 MESSENGER = "messenger"
 INSTAGRAM = "instagram"
@@ -43,6 +44,7 @@ class SimPage:
     seed: int = 1
     nameless_every: int = 0
     anchor: datetime | None = None
+    category: str = "Local business"
 
     def __post_init__(self) -> None:
         if not self.page_id or not self.token:
@@ -69,7 +71,39 @@ DEMO_PAGE = SimPage(
     instagram_account_id="17841400000000001",
     instagram_username="bluebirdcoffee",
     nameless_every=50,
+    category="Coffee Shop",
 )
+
+# What fbsync asks for at Facebook Login, and so what a simulated user grants unless told otherwise.
+DEFAULT_SCOPES = (
+    "pages_show_list", "pages_messaging", "pages_read_engagement", "pages_manage_metadata",
+    "instagram_basic", "instagram_manage_messages",
+)
+
+
+@dataclass(frozen=True)
+class SimUser:
+    """A Facebook user who manages pages and logs in to the app through the Login dialog.
+
+    `granted` is what the user agrees to when asked, and holds before any dialog: a scope the
+    dialog requests outside it ends up declined, as if the user unticked it."""
+
+    user_id: str
+    name: str
+    page_ids: Sequence[str] = ()
+    granted: Sequence[str] = DEFAULT_SCOPES
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.user_id, str) or not self.user_id.isdigit():
+            raise ValueError(f"user_id must be a numeric string like Meta's user ids, got {self.user_id!r}")
+        # A bare string is a Sequence too, and would be read as one page or scope per character.
+        if isinstance(self.page_ids, str) or isinstance(self.granted, str):
+            raise ValueError("page_ids and granted must be lists of strings")
+        object.__setattr__(self, "page_ids", tuple(self.page_ids))
+        object.__setattr__(self, "granted", tuple(self.granted))
+
+
+DEMO_USER = SimUser(user_id="10229000000000001", name="Ada Owner", page_ids=(DEMO_PAGE.page_id,))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,12 @@ Serves `GET /{version}/{page_id}/conversations` for Messenger and Instagram from
 with the page's token), with fault injection and a `/_sim/` control surface so that a process
 that only has the URL (the demo, a worker) can drive it too.
 
+It also stands in for Facebook Login and page management, so the connect flow runs over HTTP:
+the Login dialog (`/{version}/dialog/oauth`, served on this host instead of www.facebook.com),
+code and long-lived token exchange (`/oauth/access_token`), `/me`, `/me/accounts`,
+`/me/permissions`, `/{page_id}/subscribed_apps` and `/debug_token`, for the users (SimUser) who
+manage the pages.
+
     python -m sandbox.graph_sim --port 8765 --demo
 """
 from __future__ import annotations
@@ -12,14 +18,17 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import html
 import itertools
 import json
 import re
+import secrets
 import signal
 import socket
 import socketserver
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -29,7 +38,9 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sandbox.graph_data import (
+    DEFAULT_SCOPES,
     DEMO_PAGE,
+    DEMO_USER,
     INSTAGRAM,
     MESSENGER,
     PLATFORMS,
@@ -39,10 +50,14 @@ from sandbox.graph_data import (
     Person,
     Profile,
     SimPage,
+    SimUser,
     format_time,
 )
 
-__all__ = ["DEMO_PAGE", "FAULT_KINDS", "PROFILE_ERROR_CODES", "GraphSimulator", "SimPage"]
+__all__ = [
+    "APP_NAME", "DEFAULT_SCOPES", "DEMO_PAGE", "DEMO_USER", "FAULT_KINDS", "OAUTH_FAULT_KINDS",
+    "PROFILE_ERROR_CODES", "GraphSimulator", "SimPage", "SimUser",
+]
 
 HOST = "127.0.0.1"
 DEFAULT_LIMIT = 25
@@ -96,6 +111,52 @@ _PROFILE_ERRORS: dict[int, tuple[str, int | None]] = {
 }
 _NO_PROFILE_SUBCODE = 2018218
 PROFILE_ERROR_CODES = (*_PROFILE_ERRORS, 190)
+
+# --- Facebook Login and page management ---
+
+APP_NAME = "fbsync"
+# What Meta's token endpoint reports for user tokens from the code flow and for long-lived ones.
+USER_TOKEN_EXPIRES_IN = 5183944
+# Meta lets an app read a user's data for 90 days after they last used it, whatever the token.
+DATA_ACCESS_SECONDS = 90 * 24 * 3600
+# Meta's authorization codes die about ten minutes after the dialog; read at call time, so a test
+# can shorten it.
+CODE_LIFETIME_SECONDS = 600
+OAUTH_FAULT_KINDS = ("code_exchange", "subscribe")
+_REDACTED = "[redacted]"
+# Credentials that travel as parameters; access_token is dropped from the log like the header.
+_SECRET_PARAMS = frozenset({"client_secret", "code", "fb_exchange_token", "input_token"})
+# Permissions the Login dialog accepts; anything else is a typo in our scope list, which Meta
+# answers with an "Invalid Scopes" page rather than a login.
+_KNOWN_SCOPES = frozenset({
+    "public_profile", "email", "pages_show_list", "pages_messaging", "pages_messaging_subscriptions",
+    "pages_read_engagement", "pages_read_user_content", "pages_manage_metadata", "pages_manage_posts",
+    "pages_manage_engagement", "pages_manage_ads", "pages_utility_messaging", "read_page_mailboxes",
+    "business_management", "instagram_basic", "instagram_manage_messages", "instagram_manage_comments",
+    "instagram_manage_insights", "instagram_content_publish", "read_insights", "ads_read",
+    "ads_management", "leads_retrieval", "catalog_management",
+})
+_OWNER_TASKS = ("ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE")
+_ACCOUNT_FIELDS = frozenset({
+    "id", "name", "access_token", "category", "category_list", "tasks", "instagram_business_account",
+    "link", "username", "about", "fan_count", "picture", "is_published", "verification_status",
+})
+_DEFAULT_ACCOUNT_FIELDS = ("access_token", "category", "name", "id", "tasks")
+_INSTAGRAM_ACCOUNT_FIELDS = frozenset({
+    "id", "username", "name", "profile_picture_url", "followers_count", "media_count", "biography", "website",
+})
+_USER_FIELDS = frozenset({"id", "name", "first_name", "last_name", "middle_name", "short_name", "email", "picture"})
+# Page webhook fields an app can subscribe a page to; the messaging ones also need pages_messaging.
+_MESSAGING_WEBHOOK_FIELDS = frozenset({
+    "messages", "message_echoes", "messaging_postbacks", "messaging_optins", "message_deliveries",
+    "message_reads", "messaging_referrals", "messaging_handovers", "standby", "message_reactions",
+    "message_edits", "messaging_account_linking", "messaging_policy_enforcement", "messaging_feedback",
+    "inbox_labels",
+})
+_PAGE_WEBHOOK_FIELDS = _MESSAGING_WEBHOOK_FIELDS | frozenset({
+    "feed", "mention", "name", "picture", "category", "description", "conversations", "ratings",
+    "leadgen", "live_videos", "videos", "email", "website", "phone", "location",
+})
 
 _GRAPH_PATH = re.compile(r"^/(?:(v\d+\.\d+)/)?([^/]+)(?:/([^/]+))?/?$")
 _PST = timezone(timedelta(hours=-8))
@@ -162,6 +223,10 @@ def _unsupported(method: str, node: str) -> _GraphError:
 
 def _param_error(message: str) -> _GraphError:
     return _GraphError(400, message, "OAuthException", 100)
+
+
+def _code_error(subcode: int, message: str) -> _GraphError:
+    return _GraphError(400, message, "OAuthException", 100, subcode=subcode)
 
 
 def _profile_error(code: int, subcode: int | None) -> _GraphError:
@@ -281,11 +346,10 @@ class _Position:
     @classmethod
     def from_cursor(cls, cursor: str) -> _Position:
         try:
-            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-            tag, kind, value = text.split(":")
+            tag, kind, value = _uncursor(cursor).split(":")
             if tag != "pos" or kind not in ("s", "t", "i") or not value.isdigit():
-                raise ValueError(text)
-        except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+                raise ValueError(cursor)
+        except ValueError:
             raise _param_error("(#100) Invalid after cursor") from None
         return cls(kind, int(value))
 
@@ -295,6 +359,22 @@ _START = _Position("s", 0)
 
 def _cursor(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _uncursor(cursor: str) -> str:
+    # binascii.Error and UnicodeDecodeError are ValueErrors, which callers turn into Meta's #100.
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+
+
+def _account_offset(cursor: str) -> int:
+    """Where an /me/accounts cursor points in the user's page list."""
+    try:
+        tag, value = _uncursor(cursor).split(":")
+        if tag != "acct" or not value.isdigit():
+            raise ValueError(cursor)
+    except ValueError:
+        raise _param_error("(#100) Invalid after cursor") from None
+    return int(value)
 
 
 # --- Simulator state ---------------------------------------------------------------------------
@@ -325,7 +405,18 @@ class _PageState:
     touched: dict[str, dict[int, _Touch]]
     # Indexes continue after the generated ones: new[platform][k] is conversation #(count + k).
     new: dict[str, list[_NewConversation]]
+    token_issued_at: int
+    data_access_expires_at: int
+    token_expires_at: int = 0  # 0 is never, as for a page token obtained with a long-lived user token
     revoked: tuple[int, datetime] | None = None  # (error_subcode, expired_at) once a token is killed
+
+    def token_error(self) -> _GraphError | None:
+        """Why the page token no longer works, if it does not."""
+        if self.revoked is not None:
+            return _expired_token(*self.revoked)
+        if self.token_expires_at and self.token_expires_at <= time.time():
+            return _expired_token(463, datetime.fromtimestamp(self.token_expires_at, timezone.utc))
+        return None
 
     def count(self, platform: str) -> int:
         return self.inboxes[platform].count + len(self.new[platform])
@@ -359,6 +450,31 @@ class _PageState:
                 if new.conversation.customer.id == user_id:
                     return platform, inbox.count + offset
         return None
+
+
+@dataclass(frozen=True)
+class _UserToken:
+    user_id: str
+    issued_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class _Code:
+    """An authorization code handed out by the Login dialog, redeemable once."""
+
+    user_id: str
+    redirect_uri: str
+    issued: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class _Consent:
+    """How the user at the Login dialog answers, until the next consent_as()."""
+
+    user_id: str
+    deny: bool
+    declined: frozenset[str]
 
 
 @dataclass
@@ -397,8 +513,13 @@ class _Response:
 class GraphSimulator:
     """A Graph API server for tests, the demo and benchmarks. See the module docstring."""
 
-    def __init__(self, pages: Iterable[SimPage] = (), port: int = 0, version: str = "v25.0") -> None:
+    def __init__(
+        self, pages: Iterable[SimPage] = (), port: int = 0, version: str = "v25.0",
+        app_id: str = "1234567890", app_secret: str = "sim-app-secret",
+    ) -> None:
         self.version = version
+        self.app_id = app_id
+        self.app_secret = app_secret
         self._requested_port = port
         self._default_anchor = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0)
         self._lock = threading.RLock()
@@ -409,6 +530,18 @@ class GraphSimulator:
         self._trace_seq = itertools.count(1)
         self._requests: list[dict[str, Any]] = []
         self._errors: list[str] = []
+        self._users: dict[str, SimUser] = {}
+        # user_id -> scope -> "granted" or "declined": Meta keeps one such record per user and app.
+        self._permissions: dict[str, dict[str, str]] = {}
+        self._consent: _Consent | None = None
+        self._codes: dict[str, _Code] = {}
+        self._user_tokens: dict[str, _UserToken] = {}
+        # page_id -> the user whose /me/accounts last handed out the page's token, whose permissions
+        # the token then carries.
+        self._page_grantors: dict[str, str] = {}
+        # Kept across add_page: reconnecting a page with a new token leaves its app subscription alone.
+        self._subscriptions: dict[str, tuple[str, ...]] = {}
+        self._oauth_faults: list[str] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         for page in pages:
@@ -461,11 +594,14 @@ class GraphSimulator:
         """Add a page; re-adding a page_id replaces it with fresh state (how a test re-authenticates
         with a new token after a permanent token_invalid). Injected faults and profile errors are kept."""
         anchor = page.anchor or self._default_anchor
+        now = int(time.time())
         state = _PageState(
             page=page,
             inboxes={platform: Inbox(page, platform, anchor) for platform in PLATFORMS},
             touched={platform: {} for platform in PLATFORMS},
             new={platform: [] for platform in PLATFORMS},
+            token_issued_at=now,
+            data_access_expires_at=now + DATA_ACCESS_SECONDS,
         )
         with self._lock:
             self._pages[page.page_id] = state
@@ -486,8 +622,10 @@ class GraphSimulator:
             self._faults.append(_Fault(page_id, kind, on_call, times, dict(options)))
 
     def clear_faults(self) -> None:
+        """Disarm every page fault and every fail_oauth() fault."""
         with self._lock:
             self._faults.clear()
+            self._oauth_faults.clear()
 
     def inject_profile_error(self, page_id: str, user_id: str, code: int, subcode: int | None = None) -> None:
         """Make `user_id`'s profile answer Meta's error `code` until clear_profile_errors():
@@ -572,6 +710,61 @@ class GraphSimulator:
             "conversation_id": conversation.id,
         }
 
+    # -- Facebook Login scenario control
+
+    def add_user(self, user: SimUser) -> None:
+        """Add a user who can log in and manages `user.page_ids` (pages already added). Re-adding a
+        user_id replaces it and resets their permissions to `user.granted`; tokens stay valid."""
+        with self._lock:
+            unknown = [page_id for page_id in user.page_ids if page_id not in self._pages]
+            if unknown:
+                raise ValueError(f"unknown page(s) {', '.join(unknown)}; add_page() them first")
+            self._users[user.user_id] = user
+            self._permissions[user.user_id] = {
+                "public_profile": "granted", **{scope: "granted" for scope in user.granted},
+            }
+
+    def consent_as(self, user_id: str, *, deny: bool = False, declined: Iterable[str] = ()) -> None:
+        """Who is logged in at the Login dialog from now on, and how they answer it: deny cancels
+        the dialog, `declined` are the requested scopes they untick. Without a consent_as() the
+        first user added logs in and grants everything they can."""
+        if isinstance(declined, str):
+            raise ValueError("declined must be a list of scopes")
+        with self._lock:
+            if user_id not in self._users:
+                raise ValueError(f"unknown user {user_id!r}; add_user() them first")
+            self._consent = _Consent(user_id, bool(deny), frozenset(declined))
+
+    def fail_oauth(self, kind: str) -> None:
+        """Make the next call of `kind` fail once: "code_exchange" answers Meta's transient 500 to a
+        code exchange (the code stays redeemable), "subscribe" a (#100) error to a subscribed_apps POST."""
+        if kind not in OAUTH_FAULT_KINDS:
+            raise ValueError(f"unknown oauth fault {kind!r}; expected one of {', '.join(OAUTH_FAULT_KINDS)}")
+        with self._lock:
+            self._oauth_faults.append(kind)
+
+    def expire_token(self, page_id: str, expires_at: int, data_access_expires_at: int | None = None) -> None:
+        """Set the page token's expires_at (unix time; 0 is never) and data_access_expires_at (same as
+        expires_at unless given), as /debug_token reports them. A time in the past kills the token
+        like Meta's expiry: Graph calls answer 190/463 and /debug_token reports it invalid."""
+        if not isinstance(expires_at, int) or expires_at < 0:
+            raise ValueError("expires_at must be a unix time (int >= 0)")
+        if data_access_expires_at is not None and not isinstance(data_access_expires_at, int):
+            raise ValueError("data_access_expires_at must be a unix time (int)")
+        with self._lock:
+            state = self._pages.get(page_id)
+            if state is None:
+                raise ValueError(f"unknown page {page_id!r}")
+            state.token_expires_at = expires_at
+            state.data_access_expires_at = expires_at if data_access_expires_at is None else data_access_expires_at
+
+    def subscriptions(self, page_id: str) -> list[str]:
+        """The webhook fields our app is subscribed to on the page; [] when not subscribed."""
+        with self._lock:
+            if page_id not in self._pages:
+                raise ValueError(f"unknown page {page_id!r}")
+            return list(self._subscriptions.get(page_id, ()))
+
     def _state(self, page_id: str, platform: str) -> _PageState:
         state = self._pages.get(page_id)
         if state is None:
@@ -626,7 +819,12 @@ class GraphSimulator:
         parts = urlsplit(target)
         if parts.path == "/_sim" or parts.path.startswith("/_sim/"):
             return self._control(method, parts.path.rstrip("/"), body)
-        return self._graph(method, parts.path, parse_qsl(parts.query, keep_blank_values=True), headers)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        content_type = (headers.get("Content-Type") or "").partition(";")[0].strip().lower()
+        if body and content_type == "application/x-www-form-urlencoded":
+            # Meta reads a POST's parameters from a form body as well as from the query string.
+            query += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        return self._graph(method, parts.path, query, headers)
 
     def _graph(self, method: str, path: str, query: list[tuple[str, str]], headers: Mapping[str, str]) -> _Response:
         params = dict(query)
@@ -634,24 +832,16 @@ class GraphSimulator:
         match = _GRAPH_PATH.match(path)
         version, node, edge = match.groups() if match else (None, None, None)
         entry: dict[str, Any] = {
-            "method": method, "path": path, "params": dict(params), "page_id": node,
+            "method": method, "path": path,
+            "params": {key: _REDACTED if key in _SECRET_PARAMS else value for key, value in params.items()},
+            "page_id": node,
             "platform": (params.get("platform") or MESSENGER).lower() if edge == "conversations" else None,
             "status": 0, "authorized": False,
         }
         try:
             if node is None:
                 raise _GraphError(400, f"Unknown path components: {path}", "OAuthException", 2500)
-            state = self._authorize(method, node, edge, token)
-            entry["page_id"] = state.page.page_id
-            entry["authorized"] = True
-            if edge is None and node in ("me", state.page.page_id):
-                response = self._page_node(state, version, params)
-            elif edge is None:
-                response = self._user_node(state, version, node, params)
-            elif edge == "conversations":
-                response = self._conversations(state, version, params, token or "")
-            else:
-                raise _param_error(f"(#100) Tried accessing nonexisting field ({edge}) on node type (Page)")
+            response = self._route(method, version, node, edge, params, token, entry)
         except _GraphError as exc:
             entry["authorized"] = entry["authorized"] and exc.code != 190
             response = self._error_response(exc, version)
@@ -667,8 +857,49 @@ class GraphSimulator:
             self._requests.append(entry)
         return response
 
+    def _route(
+        self, method: str, version: str | None, node: str, edge: str | None, params: Mapping[str, str],
+        token: str | None, entry: dict[str, Any],
+    ) -> _Response:
+        """Answer one Graph call, noting in `entry` which page it was for and whether its credentials held."""
+        if (node, edge) == ("dialog", "oauth"):
+            entry["page_id"] = None
+            return self._login_dialog(params)
+        if (node, edge) in (("oauth", "access_token"), ("debug_token", None)):
+            entry["page_id"] = None
+            if node == "oauth":
+                response = self._access_token(version, params)
+            else:
+                response = self._debug_token(version, params, token)
+            entry["authorized"] = True
+            return response
+        user_token = self._user_token(token)
+        if user_token is not None and node in ("me", user_token.user_id):
+            entry["page_id"] = None
+            if method != "GET":
+                raise _unsupported(method, node)
+            entry["authorized"] = True
+            return self._user_edge(version, edge, params, token or "", user_token)
+        state = self._authorize(method, node, edge, token)
+        entry["page_id"] = state.page.page_id
+        entry["authorized"] = True
+        if edge == "subscribed_apps":
+            return self._subscribed_apps(method, state, version, params)
+        if edge is None and node in ("me", state.page.page_id):
+            return self._page_node(state, version, params)
+        if edge is None:
+            return self._user_node(state, version, node, params)
+        if edge == "conversations":
+            return self._conversations(state, version, params, token or "")
+        raise _param_error(f"(#100) Tried accessing nonexisting field ({edge}) on node type (Page)")
+
     def _authorize(self, method: str, node: str, edge: str | None, token: str | None) -> _PageState:
         with self._lock:
+            if token in self._user_tokens:
+                # Our code handing a user token to a page endpoint is a bug worth seeing, as on Meta.
+                raise _GraphError(
+                    400, "(#210) A page access token is required to request this resource.", "OAuthException", 210
+                )
             if node == "me" or (edge is None and node not in self._pages):
                 # A node that is not a page is a user (PSID or IGSID), read with the page's own token.
                 state = next((s for s in self._pages.values() if token and s.page.token == token), None)
@@ -680,9 +911,10 @@ class GraphSimulator:
                     raise _invalid_token()
             if state is None or token != state.page.token:
                 raise _invalid_token()
-            if state.revoked is not None:
-                raise _expired_token(*state.revoked)
-        if method != "GET":
+            error = state.token_error()
+            if error is not None:
+                raise error
+        if method != "GET" and edge != "subscribed_apps":
             raise _unsupported(method, node)
         return state
 
@@ -753,7 +985,7 @@ class GraphSimulator:
             after = shown[-1][0].cursor()
             paging: dict[str, Any] = {"cursors": {"before": shown[0][0].cursor(), "after": after}}
             if len(picked) > limit:
-                paging["next"] = self._next_url(version, page.page_id, params, token, limit, after)
+                paging["next"] = self._next_url(version, f"{page.page_id}/conversations", params, token, limit, after)
             payload["paging"] = paging
         return self._graph_response(payload, page.page_id, version)
 
@@ -808,20 +1040,255 @@ class GraphSimulator:
             cursor = position.cursor()
             return self._graph_response({"data": [], "paging": {
                 "cursors": {"before": cursor, "after": cursor},
-                "next": self._next_url(version, page_id, params, token, limit, cursor),
+                "next": self._next_url(version, f"{page_id}/conversations", params, token, limit, cursor),
             }}, page_id, version)
         # malformed_json: a body cut off mid-stream, as a dropped proxy connection produces.
         return _Response(200, b'{"data": [', self._base_headers(version))
 
+    # -- Facebook Login and page management
+
+    def _login_dialog(self, params: Mapping[str, str]) -> _Response:
+        """Facebook's Login dialog, answered at once by the user chosen with consent_as()."""
+        if params.get("client_id") != self.app_id:
+            return _html_page(400, "Invalid App ID", "The provided app ID does not look like a valid app ID.")
+        redirect_uri = params.get("redirect_uri")
+        if not redirect_uri:
+            return _html_page(400, "Error", "The parameter redirect_uri is required.")
+        if params.get("response_type", "code") != "code":
+            return _html_page(400, "Error", "The simulator's Login dialog only answers response_type=code.")
+        scopes = [scope for scope in re.split(r"[,\s]+", params.get("scope", "")) if scope]
+        invalid = [scope for scope in scopes if scope not in _KNOWN_SCOPES]
+        if invalid:
+            return _html_page(400, "Invalid Scopes", f"Invalid Scopes: {', '.join(invalid)}.")
+        with self._lock:
+            consent = self._consent or next((_Consent(user_id, False, frozenset()) for user_id in self._users), None)
+            if consent is None:
+                return _html_page(400, "Error", "Nobody can log in: the simulator has no users; add_user() first.")
+            answer: dict[str, str]
+            if consent.deny:
+                answer = {
+                    "error": "access_denied", "error_code": "200", "error_description": "Permissions error",
+                    "error_reason": "user_denied",
+                }
+            else:
+                user = self._users[consent.user_id]
+                permissions = self._permissions[user.user_id]
+                for scope in scopes:
+                    if scope != "public_profile":  # part of every login: the dialog has no box to untick
+                        granted = scope in user.granted and scope not in consent.declined
+                        permissions[scope] = "granted" if granted else "declined"
+                code = _new_secret("AQ")
+                self._codes[code] = _Code(user.user_id, redirect_uri, time.monotonic())
+                answer = {"code": code}
+        if "state" in params:
+            answer["state"] = params["state"]
+        separator = "&" if "?" in redirect_uri else "?"
+        location = f"{redirect_uri}{separator}{urlencode(answer)}#_=_"
+        return _Response(302, b"", {"Location": location, "Content-Type": "text/html; charset=utf-8"})
+
+    def _access_token(self, version: str | None, params: Mapping[str, str]) -> _Response:
+        """The token endpoint: a dialog's code, or a user token (fb_exchange_token), for a user token."""
+        client_id = params.get("client_id")
+        if not client_id:
+            raise _GraphError(400, "Missing client_id parameter.", "OAuthException", 101)
+        if client_id != self.app_id:
+            raise _GraphError(400, "Error validating application. Invalid application ID.", "OAuthException", 101)
+        if params.get("client_secret") != self.app_secret:
+            raise _GraphError(400, "Error validating client secret.", "OAuthException", 1)
+        if params.get("grant_type") == "fb_exchange_token":
+            exchanged = self._user_token(params.get("fb_exchange_token"))
+            if exchanged is None:
+                raise _invalid_token()
+            user_id = exchanged.user_id
+        else:
+            user_id = self._redeem_code(params.get("code"), params.get("redirect_uri"))
+        token = _new_secret("EAA")
+        now = int(time.time())
+        with self._lock:
+            self._user_tokens[token] = _UserToken(user_id, now, now + USER_TOKEN_EXPIRES_IN)
+        payload = {"access_token": token, "token_type": "bearer", "expires_in": USER_TOKEN_EXPIRES_IN}
+        return self._graph_response(payload, None, version)
+
+    def _redeem_code(self, code: str | None, redirect_uri: str | None) -> str:
+        """The user `code` was issued to. Only a successful exchange spends the code, so a client may
+        retry after a transient error or after fixing its redirect_uri."""
+        with self._lock:
+            if self._take_oauth_fault("code_exchange"):
+                raise _GraphError(
+                    500, "An unexpected error has occurred. Please retry your request later.", "OAuthException", 2,
+                    transient=True,
+                )
+            if not redirect_uri:
+                raise _GraphError(400, "Missing redirect_uri parameter.", "OAuthException", 191)
+            if not code:
+                raise _GraphError(400, "Missing authorization code", "OAuthException", 1)
+            issued = self._codes.get(code)
+            if issued is None:
+                # A spent code is forgotten, so it and one never issued get the same answer.
+                raise _code_error(36009, "This authorization code has been used.")
+            if time.monotonic() - issued.issued >= CODE_LIFETIME_SECONDS:
+                del self._codes[code]
+                raise _code_error(36007, "This authorization code has expired.")
+            if issued.redirect_uri != redirect_uri:
+                raise _code_error(
+                    36008, "Error validating verification code. Please make sure your redirect_uri is identical "
+                    "to the one you used in the OAuth dialog request",
+                )
+            del self._codes[code]
+            return issued.user_id
+
+    def _take_oauth_fault(self, kind: str) -> bool:
+        with self._lock:
+            if kind not in self._oauth_faults:
+                return False
+            self._oauth_faults.remove(kind)
+            return True
+
+    def _user_token(self, token: str | None) -> _UserToken | None:
+        with self._lock:
+            return self._user_tokens.get(token) if token else None
+
+    def _granted(self, user_id: str) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(scope for scope, status in self._permissions[user_id].items() if status == "granted")
+
+    def _page_grant(self, page_id: str) -> tuple[str | None, tuple[str, ...]]:
+        """The user a page token acts for and the scopes it carries: those of whoever last got it from
+        /me/accounts, else of the first user managing the page. A page no user manages was connected
+        before the story began (as in the sync tests): its token carries DEFAULT_SCOPES."""
+        with self._lock:
+            user_id = self._page_grantors.get(page_id) or next(
+                (user.user_id for user in self._users.values() if page_id in user.page_ids), None
+            )
+            if user_id is None:
+                return None, ("public_profile", *DEFAULT_SCOPES)
+            return user_id, self._granted(user_id)
+
+    def _user_edge(
+        self, version: str | None, edge: str | None, params: Mapping[str, str], token: str, user_token: _UserToken
+    ) -> _Response:
+        with self._lock:
+            user = self._users[user_token.user_id]
+        if edge == "accounts":
+            return self._accounts(version, params, token, user)
+        if edge == "permissions":
+            with self._lock:
+                permissions = self._permissions[user.user_id].items()
+                data = [{"permission": scope, "status": status} for scope, status in permissions]
+            return self._graph_response({"data": data}, None, version)
+        if edge is not None:
+            raise _param_error(f"(#100) Tried accessing nonexisting field ({edge}) on node type (User)")
+        fields = _parse_fields(params.get("fields"))
+        _check_fields(fields, _USER_FIELDS, "User")
+        payload: dict[str, Any] = {"name": user.name} if fields is None or "name" in fields else {}
+        payload["id"] = user.user_id
+        return self._graph_response(payload, None, version)
+
+    def _accounts(self, version: str | None, params: Mapping[str, str], token: str, user: SimUser) -> _Response:
+        fields = _parse_fields(params.get("fields"))
+        _check_fields(fields, _ACCOUNT_FIELDS, "Page")
+        instagram = (fields or {}).get("instagram_business_account")
+        if instagram is not None:
+            _check_fields(instagram.children, _INSTAGRAM_ACCOUNT_FIELDS, "IGUser")
+        limit = _parse_limit(params.get("limit"))
+        offset = _account_offset(params["after"]) + 1 if params.get("after") else 0
+        with self._lock:
+            # Without pages_show_list Meta lists no pages rather than failing.
+            listed = "pages_show_list" in self._granted(user.user_id)
+            states = [self._pages[page_id] for page_id in user.page_ids] if listed else []
+            shown = states[offset:offset + limit]
+            for state in shown:
+                self._page_grantors[state.page.page_id] = user.user_id
+        payload: dict[str, Any] = {"data": [_render_account(state, fields) for state in shown]}
+        if shown:
+            after = _cursor(f"acct:{offset + len(shown) - 1}")
+            paging: dict[str, Any] = {"cursors": {"before": _cursor(f"acct:{offset}"), "after": after}}
+            if offset + len(shown) < len(states):
+                paging["next"] = self._next_url(version, f"{user.user_id}/accounts", params, token, limit, after)
+            payload["paging"] = paging
+        return self._graph_response(payload, None, version)
+
+    def _subscribed_apps(
+        self, method: str, state: _PageState, version: str | None, params: Mapping[str, str]
+    ) -> _Response:
+        page_id = state.page.page_id
+        if method == "GET":
+            with self._lock:
+                subscribed = self._subscriptions.get(page_id)
+            data = [] if subscribed is None else [
+                {"name": APP_NAME, "id": self.app_id, "subscribed_fields": list(subscribed)}
+            ]
+            return self._graph_response({"data": data}, page_id, version)
+        if method == "POST" and self._take_oauth_fault("subscribe"):
+            # The simulator's wording; what matters to a client is the code.
+            raise _param_error("(#100) The app could not be subscribed to the Page's webhooks. Please retry later.")
+        _, scopes = self._page_grant(page_id)
+        if "pages_manage_metadata" not in scopes:
+            raise _GraphError(403, "(#200) Permissions error", "OAuthException", 200)
+        if method == "DELETE":
+            with self._lock:
+                self._subscriptions.pop(page_id, None)
+            return self._graph_response({"success": True}, page_id, version)
+        fields = _subscribed_fields(params.get("subscribed_fields"))
+        messaging = next((name for name in fields if name in _MESSAGING_WEBHOOK_FIELDS), None)
+        if messaging is not None and "pages_messaging" not in scopes:
+            raise _param_error(
+                f"(#100) To subscribe to the {messaging} field, one of these permissions is needed: pages_messaging"
+            )
+        with self._lock:
+            self._subscriptions[page_id] = fields
+        return self._graph_response({"success": True}, page_id, version)
+
+    def _debug_token(self, version: str | None, params: Mapping[str, str], token: str | None) -> _Response:
+        # Meta also lets an app developer's user token inspect tokens; simulated users are not developers.
+        if token != f"{self.app_id}|{self.app_secret}":
+            raise _invalid_token()
+        input_token = params.get("input_token")
+        if not input_token:
+            raise _param_error("(#100) The parameter input_token is required")
+        return self._graph_response({"data": self._inspect(input_token)}, None, version)
+
+    def _inspect(self, token: str) -> dict[str, Any]:
+        """/debug_token's data: an unusable token is reported, with Meta's error inside, not refused."""
+        common = {"app_id": self.app_id, "application": APP_NAME}
+        with self._lock:
+            user_token = self._user_tokens.get(token)
+            if user_token is not None:
+                return {
+                    **common, "type": "USER", "data_access_expires_at": user_token.issued_at + DATA_ACCESS_SECONDS,
+                    "expires_at": user_token.expires_at, "is_valid": True, "issued_at": user_token.issued_at,
+                    "scopes": list(self._granted(user_token.user_id)), "user_id": user_token.user_id,
+                }
+            state = next((state for state in self._pages.values() if state.page.token == token), None)
+            if state is None:
+                return {
+                    "error": {"code": 190, "message": "Invalid OAuth access token - Cannot parse access token"},
+                    "is_valid": False, "scopes": [],
+                }
+            user_id, scopes = self._page_grant(state.page.page_id)
+            error = state.token_error()
+            info: dict[str, Any] = {
+                **common, "type": "PAGE", "data_access_expires_at": state.data_access_expires_at,
+                "expires_at": state.token_expires_at, "is_valid": error is None,
+                "issued_at": state.token_issued_at, "profile_id": state.page.page_id, "scopes": list(scopes),
+            }
+        if user_id is not None:
+            info["user_id"] = user_id
+        if error is not None:
+            info["error"] = {
+                "code": error.code, "message": error.error["message"], "subcode": error.error["error_subcode"],
+            }
+        return info
+
     def _next_url(
-        self, version: str | None, page_id: str, params: Mapping[str, str], token: str, limit: int, after: str
+        self, version: str | None, edge_path: str, params: Mapping[str, str], token: str, limit: int, after: str
     ) -> str:
         # Like Meta: the token rides in the URL, the other parameters are echoed, limit is explicit.
         query = [("access_token", token)]
         query += [(key, value) for key, value in params.items() if key not in ("limit", "after", "before")]
         query += [("limit", str(limit)), ("after", after)]
         prefix = f"/{version}" if version else ""
-        return f"http://{HOST}:{self.port}{prefix}/{page_id}/conversations?{urlencode(query)}"
+        return f"http://{HOST}:{self.port}{prefix}/{edge_path}?{urlencode(query)}"
 
     def _trace_id(self) -> str:
         with self._lock:
@@ -837,11 +1304,13 @@ class GraphSimulator:
             "X-App-Usage": _compact(_MODEST_USAGE),
         }
 
-    def _graph_response(self, payload: Any, page_id: str, version: str | None) -> _Response:
+    def _graph_response(self, payload: Any, page_id: str | None, version: str | None) -> _Response:
+        """A 200 answer; only calls about a page count against (and report) its business use case."""
         headers = self._base_headers(version)
-        headers["X-Business-Use-Case-Usage"] = _compact(
-            {page_id: [{"type": "pages", **_MODEST_USAGE, "estimated_time_to_regain_access": 0}]}
-        )
+        if page_id is not None:
+            headers["X-Business-Use-Case-Usage"] = _compact(
+                {page_id: [{"type": "pages", **_MODEST_USAGE, "estimated_time_to_regain_access": 0}]}
+            )
         return _Response(200, _graph_json(payload), headers)
 
     def _error_response(self, exc: _GraphError, version: str | None) -> _Response:
@@ -876,6 +1345,14 @@ class GraphSimulator:
                 self.inject_profile_error(**_json_object(payload))
             elif route == ("DELETE", "/_sim/profile_errors"):
                 self.clear_profile_errors()
+            elif route == ("POST", "/_sim/users"):
+                self.add_user(SimUser(**_json_object(payload)))
+            elif route == ("POST", "/_sim/consent"):
+                self.consent_as(**_json_object(payload))
+            elif route == ("POST", "/_sim/oauth_faults"):
+                self.fail_oauth(**_json_object(payload))
+            elif route == ("POST", "/_sim/token_expiry"):
+                self.expire_token(**_json_object(payload))
             else:
                 return _control_json(404, {"error": f"no control endpoint {method} {path}"})
         except (TypeError, ValueError, IndexError) as exc:
@@ -989,6 +1466,54 @@ def _render_conversation(conversation: Conversation, fields: Mapping[str, _Field
         elif name == "can_reply":
             rendered[name] = True
     return rendered
+
+
+def _render_account(state: _PageState, fields: Mapping[str, _FieldSpec] | None) -> dict[str, Any]:
+    """A page as /me/accounts lists it for one of the users who manage it."""
+    page = state.page
+    rendered: dict[str, Any] = {}
+    for name, spec in (fields or dict.fromkeys(_DEFAULT_ACCOUNT_FIELDS, _FieldSpec({}, None))).items():
+        if name == "id":
+            rendered[name] = page.page_id
+        elif name == "name":
+            rendered[name] = page.name
+        elif name == "access_token":
+            rendered[name] = page.token
+        elif name == "category":
+            rendered[name] = page.category
+        elif name == "tasks":
+            rendered[name] = list(_OWNER_TASKS)
+        elif name == "instagram_business_account" and page.instagram_account_id:
+            # The account conversations show as the page's participant, so the two always agree.
+            account = state.inboxes[INSTAGRAM].page_person
+            rendered[name] = {"id": account.id}
+            if spec.children and "username" in spec.children:
+                rendered[name]["username"] = account.username
+    rendered.setdefault("id", page.page_id)
+    return rendered
+
+
+def _subscribed_fields(raw: str | None) -> tuple[str, ...]:
+    if raw is None or not raw.strip():
+        raise _param_error("(#100) The parameter subscribed_fields is required")
+    fields = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+    for position, name in enumerate(fields):
+        if name not in _PAGE_WEBHOOK_FIELDS:
+            known = ", ".join(sorted(_PAGE_WEBHOOK_FIELDS))
+            raise _param_error(f'(#100) Param subscribed_fields[{position}] must be one of {{{known}}} - got "{name}"')
+    return fields
+
+
+def _new_secret(prefix: str) -> str:
+    # Random, not derived: a code or token must not be guessable from another one the client saw.
+    return prefix + secrets.token_urlsafe(48).replace("-", "x").replace("_", "y")
+
+
+def _html_page(status: int, title: str, detail: str) -> _Response:
+    """The Login dialog is a web page, so its errors are shown to the person, not sent as JSON."""
+    body = (f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head>"
+            f"<body><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></body></html>")
+    return _Response(status, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
 
 
 def _parse_limit(raw: str | None) -> int:
@@ -1118,10 +1643,20 @@ class _Server(ThreadingHTTPServer):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.graph_sim", description="Meta Graph API simulator")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port (default 8765)")
-    parser.add_argument("--demo", action="store_true", help="serve the demo page (Bluebird Coffee Roasters)")
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="serve the demo page (Bluebird Coffee Roasters) and its owner (DEMO_USER), who can log in",
+    )
     parser.add_argument("--api-version", default="v25.0", help="Graph API version in the base URL")
+    parser.add_argument("--app-id", default="1234567890", help="the Meta app id the Login endpoints accept")
+    parser.add_argument("--app-secret", default="sim-app-secret", help="the app secret the token endpoint accepts")
     args = parser.parse_args(argv)
-    simulator = GraphSimulator(pages=[DEMO_PAGE] if args.demo else [], port=args.port, version=args.api_version)
+    simulator = GraphSimulator(
+        pages=[DEMO_PAGE] if args.demo else [], port=args.port, version=args.api_version,
+        app_id=args.app_id, app_secret=args.app_secret,
+    )
+    if args.demo:
+        simulator.add_user(DEMO_USER)
     # SIGTERM is how supervisors and tests stop us; as SystemExit it runs the cleanup below.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     simulator.start()

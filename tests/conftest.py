@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import os
 import subprocess
 from contextlib import contextmanager
@@ -118,6 +119,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 SIGNING_SECRET = "test-signing-secret-8f7e6d"
+APP_ID = "1234567890"
 APP_SECRET = "test-meta-app-secret-5a4b3c"
 VERIFY_TOKEN = "test-verify-token-1d2e3f"
 BOT_TOKEN = "xoxb-test-bot-token-0000"
@@ -142,12 +144,11 @@ def slack() -> Iterator[Any]:
 
 
 @pytest.fixture
-def service_settings(settings: Settings, redis_url: str, slack: Any) -> Settings:
+def service_settings(settings: Settings, redis_url: str, slack: Any, sim: GraphSimulator) -> Settings:
     """Settings of a full deployment: database, Redis, simulated Meta and Slack."""
-    from dataclasses import replace
-
     return replace(settings, redis_url=redis_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                   slack_api_url=slack.base_url, fb_app_secret=APP_SECRET, fb_verify_token=VERIFY_TOKEN)
+                   slack_api_url=slack.base_url, fb_app_id=APP_ID, fb_app_secret=APP_SECRET,
+                   fb_verify_token=VERIFY_TOKEN, fb_dialog_url=f"{sim.base_url}/dialog/oauth")
 
 
 @pytest.fixture
@@ -180,11 +181,13 @@ def serve_app(settings: Settings) -> Iterator[str]:
 
     from webhooks.app import create_app
 
-    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    port = processes.free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = make_server("127.0.0.1", port, create_app(replace(settings, public_url=url)), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         thread.join()
@@ -234,7 +237,8 @@ def deployment_env(database_url: str, redis_url: str, sim: Any, slack: Any, pool
         **os.environ,
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-        "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN, "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        "FB_APP_ID": APP_ID, "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+        "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth", "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
         "FBSYNC_GRAPH_CALLS_PER_SECOND": "50", "FBSYNC_GRAPH_PAGE_SIZE": "25",
     }
 
@@ -256,7 +260,7 @@ def start_process() -> Iterator[Callable[..., subprocess.Popen]]:
 @pytest.fixture
 def gunicorn_web(deployment_env: dict[str, str], start_process: Callable[..., Any]) -> str:
     port = processes.free_port()
-    start_process(processes.gunicorn(port), deployment_env)
     base = f"http://127.0.0.1:{port}"
+    start_process(processes.gunicorn(port), {**deployment_env, "FBSYNC_PUBLIC_URL": base})
     processes.wait_for(lambda: processes.serving(f"{base}/healthz"), 60, "gunicorn to serve /healthz")
     return base

@@ -16,8 +16,12 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
+from bot.slack_client import safe_call
 from core import db, logfmt, tokens
 from core.config import Settings
+from core.connect import FacebookLogin, StateSigner, link_maker
+from core.graph import GraphClient
+from webhooks.connect import connect_blueprint
 from webhooks.facebook import facebook_blueprint
 from worker.enqueue import queue_refreshes
 from worker.queues import REFRESH_QUEUE, SYNC_QUEUE, redis_connection, refresh_queue, sync_queue
@@ -29,8 +33,9 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 def create_app(settings: Settings | None = None) -> Flask:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
     settings = settings or Settings.from_env()
-    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "fb_app_secret",
-                     "fb_verify_token")
+    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "fb_app_id",
+                     "fb_app_secret", "fb_verify_token", "public_url")
+    assert settings.fb_app_id and settings.fb_app_secret and settings.public_url
     assert settings.database_url
     pool = db.open_pool(settings.database_url)
     with pool.connection() as conn:
@@ -38,10 +43,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     connection = redis_connection(settings)
     queue = sync_queue(connection)
     refreshes = refresh_queue(connection)
-    slack = SlackRequestHandler(create_bolt_app(BotDeps(settings, pool, queue)))
+    signer = StateSigner(settings.fb_app_secret, connection)
+    public_url = settings.public_url
+    bolt = create_bolt_app(BotDeps(settings, pool, queue, link_maker(signer, public_url)))
+    slack = SlackRequestHandler(bolt)
+    login = FacebookLogin(
+        lambda token: GraphClient.for_page(settings, token),
+        dialog_url=settings.fb_dialog_url, app_id=settings.fb_app_id, app_secret=settings.fb_app_secret,
+        redirect_uri=f"{public_url}/facebook/callback",
+    )
+
+    def tell_user(team_id: str, user_id: str, text: str) -> None:
+        safe_call(bolt.client.chat_postMessage, channel=user_id, text=text)
 
     app = Flask("fbsync")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.register_blueprint(connect_blueprint(settings, pool, signer, login, tell_user))
     app.register_blueprint(
         facebook_blueprint(
             settings, pool,

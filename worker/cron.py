@@ -3,8 +3,11 @@ from rq import cron
 
 from worker.jobs import queue_pending_refreshes, sweep_stale_jobs
 from worker.queues import REFRESH_QUEUE, SYNC_QUEUE
+from worker.scheduled import schedule_due_syncs
 
 # A killed worker leaves its job IN_PROGRESS; this frees the page within a minute of the job going stale.
 cron.register(sweep_stale_jobs, SYNC_QUEUE, interval=60)
 # Webhook events stored while Redis was down get their refresh once it is back.
 cron.register(queue_pending_refreshes, REFRESH_QUEUE, interval=30)
+# Pages whose sync interval has passed (incremental syncs; they also reconcile webhooks Meta dropped).
+cron.register(schedule_due_syncs, SYNC_QUEUE, interval=60)

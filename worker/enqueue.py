@@ -26,16 +26,17 @@ def sync_rq_job_id(page_pk: int) -> str:
     return f"sync-page-{page_pk}"
 
 
-def enqueue_sync(queue: Queue, job: SyncJob) -> Job:
-    return queue.enqueue(
-        "worker.jobs.run_sync",
-        job.id,
-        job_id=sync_rq_job_id(job.facebook_page_id),
-        job_timeout=SYNC_JOB_TIMEOUT,
-        result_ttl=24 * 3600,
-        failure_ttl=7 * 24 * 3600,
-        description=f"sync job {job.id} of page {job.facebook_page_id}",
-    )
+def enqueue_sync(queue: Queue, job: SyncJob, delay: timedelta = timedelta(0)) -> Job:
+    options = {
+        "job_id": sync_rq_job_id(job.facebook_page_id),
+        "job_timeout": SYNC_JOB_TIMEOUT,
+        "result_ttl": 24 * 3600,
+        "failure_ttl": 7 * 24 * 3600,
+        "description": f"sync job {job.id} of page {job.facebook_page_id}",
+    }
+    if delay > timedelta(0):
+        return queue.enqueue_in(delay, "worker.jobs.run_sync", job.id, **options)
+    return queue.enqueue("worker.jobs.run_sync", job.id, **options)
 
 
 REFRESH_JOB_TIMEOUT = 15 * 60

@@ -9,7 +9,7 @@ from psycopg_pool import ConnectionPool
 
 from bot import views
 from bot.notify import SlackStageNotifier
-from bot.progress import SlackProgressReporter
+from bot.progress import ScheduledSummaryReporter, SlackProgressReporter
 from bot.slack_client import safe_call, web_client
 from core import db, jobs, pages
 from core.analysis import build_analyzer
@@ -20,7 +20,8 @@ from core.graph import GraphClient
 from core.locks import ContactLocks
 from core.qualify import Qualifier
 from core.refresh import Refresher
-from core.stats import stage_breakdown
+from core.schedule import SCHEDULED_BY
+from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
 from core.tokens import TokenCipher
 from core.webhook_store import pending_refreshes
@@ -59,7 +60,16 @@ def run_sync(sync_job_id: int) -> str:
 
 
 def _slack_reporter(settings: Settings, pool: ConnectionPool, page: pages.Page, job: SyncJob) -> SyncReporter | None:
-    if not (settings.slack_bot_token and job.slack_channel and job.slack_thread_ts):
+    """The thread of the Slack command that started the job; for scheduled runs, the notify channel."""
+    if not settings.slack_bot_token:
+        return None
+    if job.requested_by == SCHEDULED_BY and not job.slack_thread_ts and page.notify_channel:
+        def new_contacts(since: datetime) -> int:
+            with pool.connection() as conn:
+                return contacts_created_since(conn, page.id, since)
+
+        return ScheduledSummaryReporter(web_client(settings), page, new_contacts)
+    if not (job.slack_channel and job.slack_thread_ts):
         return None
 
     def breakdown() -> list[tuple[str, int]]:

@@ -17,6 +17,29 @@ logger = logging.getLogger(__name__)
 
 def register(app: App) -> None:
     app.action(views.CANCEL_ACTION)(handle_cancel)
+    app.action(views.DISCONNECT_ACTION)(handle_disconnect)
+    # The Connect button only opens its URL; Slack still sends the click, which needs an ack.
+    app.action("fbsync_connect_link")(lambda ack: ack())
+
+
+def handle_disconnect(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
+                      context: BoltContext) -> None:
+    ack()
+    deps: BotDeps = context["fbsync"]
+    user_id = body["user"]["id"]
+    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+    if not may_change(client, deps.settings, user_id):
+        respond(replace_original=False, response_type="ephemeral", **views.denied(DENIED))
+        return
+    with deps.pool.connection() as conn, conn.transaction():
+        organization_id = pages.ensure_organization(conn, team_id)
+        page = pages.get_page(conn, int(body["actions"][0]["value"]))
+        if page.organization_id != organization_id:
+            logger.warning("disconnect of another workspace's page refused team_id=%s", team_id)
+            return
+        jobs.request_cancel(conn, page.id)
+        pages.deactivate(conn, page.id)
+    respond(replace_original=True, **views.disconnected(page))
 
 
 def handle_cancel(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:

@@ -17,7 +17,7 @@ from bot.commands import Command, CommandError, parse
 from bot.deps import BotDeps
 from bot.permissions import DENIED, may_change
 from bot.slack_client import safe_call
-from core import jobs, pages, pipeline
+from core import jobs, pages, pipeline, schedule
 from core.db import DatabaseUnavailable
 from core.jobs import JobStatus, SyncAlreadyRunning
 from core.logfmt import ContextLogger
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 
-CHANGES = frozenset({"sync", "cancel", "pipeline", "notify"})
+CHANGES = frozenset({"sync", "cancel", "pipeline", "notify", "schedule", "connect", "disconnect"})
 
 
 def register(app: App) -> None:
@@ -69,7 +69,7 @@ def handle_fbsync(ack: Ack, command: dict[str, Any], respond: Respond, client: W
         invocation = Invocation(deps, client, parsed, organization_id, command["team_id"], command["user_id"],
                                 command["channel_id"])
         respond(**HANDLERS[parsed.name](invocation))
-    except (PageNotFound, AmbiguousPage, PipelineError) as exc:
+    except (PageNotFound, AmbiguousPage, PipelineError, schedule.IntervalError) as exc:
         respond(**views.error_message(str(exc)))
     except (DatabaseUnavailable, psycopg.OperationalError):
         log.exception("database unavailable")
@@ -128,6 +128,14 @@ def set_notify(inv: Invocation) -> Message:
         page = _page(conn, inv)
         pages.set_notify_channel(conn, page.id, channel)
     return views.notify_set(page, channel)
+
+
+def set_schedule(inv: Invocation) -> Message:
+    seconds = None if inv.command.off else schedule.parse_interval(inv.command.interval or "")
+    with inv.deps.pool.connection() as conn:
+        page = _page(conn, inv)
+        schedule.set_schedule(conn, page.id, seconds)
+    return views.schedule_set(page, schedule.format_interval(seconds) if seconds else None)
 
 
 def cancel_sync(inv: Invocation) -> Message:
@@ -195,10 +203,13 @@ def _permalink(client: WebClient, job: jobs.SyncJob) -> str | None:
     return answer["permalink"] if answer else None
 
 
-def connect_page(inv: Invocation) -> Message:
-    return views.error_message(
-        "Connecting pages from Slack is not available yet; an operator connects pages with `fbsync pages add`."
-    )
+def connect_pages(inv: Invocation) -> Message:
+    return views.connect_link(inv.deps.connect_link(inv.team_id, inv.user_id, inv.channel_id))
+
+
+def confirm_disconnect(inv: Invocation) -> Message:
+    with inv.deps.pool.connection() as conn:
+        return views.disconnect_confirm(_page(conn, inv))
 
 
 HANDLERS: dict[str, Callable[[Invocation], Message]] = {
@@ -208,7 +219,9 @@ HANDLERS: dict[str, Callable[[Invocation], Message]] = {
     "stats": show_stats,
     "pipeline": set_pipeline,
     "notify": set_notify,
+    "schedule": set_schedule,
     "cancel": cancel_sync,
     "sync": start_sync,
-    "connect": connect_page,
+    "connect": connect_pages,
+    "disconnect": confirm_disconnect,
 }

@@ -142,13 +142,24 @@ class GraphClient:
         params = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "access_token"}
         return f"{self._origin}{parts.path}", params
 
-    def _get(self, url: str, params: dict[str, str], *, page_id: str) -> dict[str, Any]:
+    def get(self, path: str, params: dict[str, str], *, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Any Graph GET, with this client's retries; `secrets` (codes, app secrets) are kept out of errors."""
+        return self._get(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets)
+
+    def post(self, path: str, params: dict[str, str], *, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A Graph POST (form body), retried like a GET: use it only for idempotent calls."""
+        return self._get(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets,
+                         method="POST")
+
+    def _get(
+        self, url: str, params: dict[str, str], *, page_id: str, secrets: tuple[str, ...] = (), method: str = "GET"
+    ) -> dict[str, Any]:
         """One logical call: paced, retried on transient faults, waiting out rate limits within the cap."""
         failures = 0
         while True:
             self._pacer.wait()
             try:
-                body = self._request(url, params)
+                body = self._request(method, url, params, (self._token, *secrets))
             except RateLimitedError as exc:
                 failures += 1
                 asked = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_WAIT
@@ -180,25 +191,25 @@ class GraphClient:
                 continue
             return body
 
-    def _request(self, url: str, params: dict[str, str]) -> dict[str, Any]:
+    def _request(self, method: str, url: str, params: dict[str, str], secrets: tuple[str, ...]) -> dict[str, Any]:
+        # An empty token is for calls made before there is one (Facebook Login's code exchange).
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         try:
-            response = self._session.get(
-                url,
-                params=params,
-                headers={"Authorization": f"Bearer {self._token}"},
-                timeout=self._timeout,
-            )
+            if method == "POST":
+                response = self._session.post(url, data=params, headers=headers, timeout=self._timeout)
+            else:
+                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
         except requests.RequestException as exc:
-            # requests' own message names the URL; the token is not in it, but scrub anyway.
+            # requests' own message names the URL; no secret is in it, but scrub anyway.
             raise GraphUnavailableError(
-                scrub(f"Graph API unreachable at {self._origin}: {type(exc).__name__}", [self._token])
+                scrub(f"Graph API unreachable at {self._origin}: {type(exc).__name__}", secrets)
             ) from None
         try:
             body = response.json()
         except ValueError:
             body = None
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise classify(response.status_code, body, response.headers, [self._token])
+            raise classify(response.status_code, body, response.headers, secrets)
         if not isinstance(body, dict):
             raise MalformedResponseError(
                 f"Graph API answered HTTP {response.status_code} with a body that is not a JSON object",

@@ -33,8 +33,8 @@ def env(deployment_env, sim, pool, gemini, connect_page):
 
 def test_a_burst_of_messages_makes_one_refresh(env, sim, pool, gemini, slack, start_process):
     port = processes.free_port()
-    start_process(processes.gunicorn(port), env)
     web = f"http://127.0.0.1:{port}"
+    start_process(processes.gunicorn(port), {**env, "FBSYNC_PUBLIC_URL": web})
     processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "gunicorn")
 
     first = sim.new_sender(SHOP.page_id, "messenger", SENDER, "Hi there", name="Rosa Parks")

@@ -70,7 +70,7 @@ def test_no_key_with_tokens_stored_is_a_start_up_error(pool, connect_page, servi
 
     connect_page(SHOP, team=TEAM_ID)
     with pytest.raises(ConfigError, match="page tokens are stored but FBSYNC_ENCRYPTION_KEY is not set"):
-        create_app(replace(service_settings, encryption_keys=()))
+        create_app(replace(service_settings, encryption_keys=(), public_url="http://127.0.0.1:9"))
 
 
 def test_adding_a_page_without_a_key_is_refused(cli, pool):

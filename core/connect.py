@@ -1,0 +1,201 @@
+"""Connecting pages with Facebook Login: a signed single-use state, the code and token exchanges,
+the user's pages with their tokens, webhook subscriptions, and storing it all at once.
+
+Nothing is stored until every step has succeeded: a failed exchange or subscription leaves the
+database as it was.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+from urllib.parse import urlencode
+
+import redis
+from psycopg import Connection
+
+from core import pages
+from core.graph import GraphClient, GraphError
+from core.pages import Page
+from core.tokens import TokenCipher
+
+# What the product needs: list pages, read and send messages, subscribe webhooks, Instagram DMs.
+REQUIRED_SCOPES = (
+    "pages_show_list",
+    "pages_messaging",
+    "pages_read_engagement",
+    "pages_manage_metadata",
+    "instagram_basic",
+    "instagram_manage_messages",
+)
+WEBHOOK_FIELDS = ("messages", "message_echoes", "messaging_postbacks", "standby")
+STATE_TTL_SECONDS = 600
+
+
+class ConnectError(Exception):
+    """The connection could not be completed; the message is for the person connecting."""
+
+
+@dataclass(frozen=True)
+class ConnectState:
+    team_id: str
+    user_id: str
+    channel_id: str
+    expires_at: int
+    nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+
+
+class StateSigner:
+    """Signed (HMAC-SHA256), short-lived and single-use (its nonce lives in Redis until used)."""
+
+    def __init__(self, secret: str, store: redis.Redis, namespace: str = "fbsync:connect-state") -> None:
+        # A key of its own, derived from the app secret, so a state can never pass for anything else.
+        self._key = hmac.new(secret.encode(), b"fbsync connect state", hashlib.sha256).digest()
+        self._store = store
+        self._namespace = namespace
+
+    def issue(self, team_id: str, user_id: str, channel_id: str) -> str:
+        state = ConnectState(team_id, user_id, channel_id, int(time.time()) + STATE_TTL_SECONDS)
+        self._store.set(f"{self._namespace}:{state.nonce}", "1", ex=STATE_TTL_SECONDS)
+        body = base64.urlsafe_b64encode(json.dumps(asdict(state), separators=(",", ":")).encode()).decode()
+        return f"{body}.{self._sign(body)}"
+
+    def read(self, text: str) -> ConnectState:
+        """A genuine, unexpired state (not consumed)."""
+        body, _, signature = text.partition(".")
+        if not body or not hmac.compare_digest(signature, self._sign(body)):
+            raise ConnectError("This connect link is not valid. Ask for a new one with `/fbsync connect`.")
+        try:
+            state = ConnectState(**json.loads(base64.urlsafe_b64decode(body.encode())))
+        except (ValueError, TypeError):
+            raise ConnectError("This connect link is not valid. Ask for a new one with `/fbsync connect`.") from None
+        if state.expires_at < time.time():
+            raise ConnectError("This connect link has expired. Ask for a new one with `/fbsync connect`.")
+        return state
+
+    def consume(self, text: str) -> ConnectState:
+        state = self.read(text)
+        if not self._store.delete(f"{self._namespace}:{state.nonce}"):
+            raise ConnectError("This connect link was already used. Ask for a new one with `/fbsync connect`.")
+        return state
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def link_maker(signer: StateSigner, public_url: str) -> Callable[[str, str, str], str]:
+    """(team id, user id, channel id) -> the single-use link that starts Facebook Login for that person."""
+
+    def link(team_id: str, user_id: str, channel_id: str) -> str:
+        return f"{public_url}/facebook/connect?" + urlencode({"state": signer.issue(team_id, user_id, channel_id)})
+
+    return link
+
+
+@dataclass(frozen=True)
+class ManagedPage:
+    page_id: str
+    name: str
+    token: str = field(repr=False)
+    instagram_account_id: str | None
+    instagram_username: str | None
+
+
+class FacebookLogin:
+    def __init__(
+        self, graph: Callable[[str], GraphClient], *, dialog_url: str, app_id: str, app_secret: str, redirect_uri: str
+    ) -> None:
+        self._graph = graph  # a client speaking with the given token ("" before there is one)
+        self._dialog_url = dialog_url
+        self._app_id = app_id
+        self._app_secret = app_secret
+        self._redirect_uri = redirect_uri
+
+    def dialog(self, state: str) -> str:
+        query = {"client_id": self._app_id, "redirect_uri": self._redirect_uri, "state": state,
+                 "scope": ",".join(REQUIRED_SCOPES), "response_type": "code"}
+        return f"{self._dialog_url}?{urlencode(query)}"
+
+    def user_token(self, code: str) -> str:
+        """The code -> a short-lived user token -> a long-lived one (60 days)."""
+        exchange = self._graph("")
+        try:
+            short = exchange.get("oauth/access_token", {
+                "client_id": self._app_id, "client_secret": self._app_secret,
+                "redirect_uri": self._redirect_uri, "code": code,
+            }, secrets=(self._app_secret, code))["access_token"]
+            return exchange.get("oauth/access_token", {
+                "grant_type": "fb_exchange_token", "client_id": self._app_id, "client_secret": self._app_secret,
+                "fb_exchange_token": short,
+            }, secrets=(self._app_secret, short))["access_token"]
+        except (GraphError, KeyError) as exc:
+            raise ConnectError(f"Facebook did not accept the login ({_reason(exc)}). Please try again.") from None
+
+    def check_scopes(self, user_token: str) -> None:
+        answer = self._graph(user_token).get("me/permissions", {})
+        granted = {p.get("permission") for p in answer.get("data", []) if p.get("status") == "granted"}
+        missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
+        if missing:
+            raise ConnectError(
+                "fbsync needs these permissions, which were not granted: " + ", ".join(missing)
+                + ". Connect again and keep them ticked."
+            )
+
+    def managed_pages(self, user_token: str) -> list[ManagedPage]:
+        found: list[ManagedPage] = []
+        graph = self._graph(user_token)
+        params = {"fields": "id,name,access_token,instagram_business_account{id,username}", "limit": "100"}
+        after: str | None = None
+        while True:
+            answer = graph.get("me/accounts", {**params, **({"after": after} if after else {})})
+            for item in answer.get("data", []):
+                instagram = item.get("instagram_business_account") or {}
+                found.append(ManagedPage(item["id"], item["name"], item["access_token"], instagram.get("id"),
+                                         instagram.get("username")))
+            paging = answer.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
+            if not after:
+                return found
+
+    def subscribe(self, page: ManagedPage) -> None:
+        try:
+            self._graph(page.token).post(f"{page.page_id}/subscribed_apps",
+                                         {"subscribed_fields": ",".join(WEBHOOK_FIELDS)})
+        except GraphError as exc:
+            raise ConnectError(f"Could not subscribe {page.name} to messages ({_reason(exc)}).") from None
+
+
+def connect(login: FacebookLogin, code: str) -> list[ManagedPage]:
+    """Everything that talks to Meta, before anything is stored."""
+    user_token = login.user_token(code)
+    try:
+        login.check_scopes(user_token)
+        managed = login.managed_pages(user_token)
+    except GraphError as exc:
+        raise ConnectError(f"Facebook did not list your pages ({_reason(exc)}). Please try again.") from None
+    if not managed:
+        raise ConnectError("Your Facebook account manages no pages that fbsync can connect.")
+    for page in managed:
+        login.subscribe(page)
+    return managed
+
+
+def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: list[ManagedPage]) -> list[Page]:
+    """All pages in one transaction; a page that needed reconnecting gets its new token and is cleared."""
+    with conn.transaction():
+        organization_id = pages.ensure_organization(conn, team_id)
+        return [
+            pages.add_page(conn, organization_id=organization_id, page_id=m.page_id, name=m.name,
+                           token_ciphertext=cipher.encrypt(m.token), instagram_account_id=m.instagram_account_id,
+                           instagram_username=m.instagram_username)
+            for m in managed
+        ]
+
+
+def _reason(exc: Exception) -> str:
+    return f"code {exc.code}" if isinstance(exc, GraphError) and exc.code else type(exc).__name__

@@ -1,0 +1,137 @@
+"""Scheduled syncs: which pages are due, no overlap, spacing, and quiet summaries — time is passed in."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from rq import Queue
+
+from conftest import ENCRYPTION_KEY, SALES_CHANNEL, TEAM_ID
+from core import jobs, pages, schedule
+from core.jobs import JobStatus
+from sandbox.graph_sim import SimPage
+from worker.scheduled import SPACING, plan_due_syncs
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def sim_page(n: int, **kwargs) -> SimPage:
+    return SimPage(page_id=f"94000000000{n:04d}", name=f"Shop {n}", token=f"shop-token-{n}", messenger_count=5,
+                   seed=n, **kwargs)
+
+
+@pytest.mark.parametrize("text, seconds", [("90m", 5400), ("6h", 21600), ("1d", 86400), (" 2H ", 7200)])
+def test_intervals(text, seconds):
+    assert schedule.parse_interval(text) == seconds
+    assert schedule.parse_interval(schedule.format_interval(seconds)) == seconds
+
+
+@pytest.mark.parametrize("text", ["often", "6", "5m", "1w", "-1h"])
+def test_bad_intervals(text):
+    with pytest.raises(schedule.IntervalError):
+        schedule.parse_interval(text)
+
+
+def set_page(pool, page, **columns) -> None:
+    assignments = ", ".join(f"{name} = %({name})s" for name in columns)
+    with pool.connection() as conn:
+        conn.execute(f"UPDATE facebook_pages SET {assignments} WHERE id = %(id)s", {**columns, "id": page.id})
+
+
+def test_due_pages(pool, connect_page):
+    never, overdue, recent, paused, broken, busy = (connect_page(sim_page(n)) for n in range(6))
+    set_page(pool, overdue, last_synced_at=NOW - timedelta(hours=2), sync_interval=3600)
+    set_page(pool, recent, last_synced_at=NOW - timedelta(minutes=10), sync_interval=3600)
+    set_page(pool, paused, auto_sync=False)
+    set_page(pool, broken, needs_reauth=True)
+    with pool.connection() as conn:
+        jobs.create_job(conn, busy.id, stale_after_seconds=600)
+        due = schedule.due_pages(conn, NOW)
+    assert [p.id for p in due] == [never.id, overdue.id]
+
+
+def test_due_pages_are_queued_spaced_out_and_never_twice(pool, connect_page, service_settings, sync_queue):
+    shops = [connect_page(sim_page(n)) for n in range(5)]
+
+    planned = plan_due_syncs(pool, sync_queue, service_settings, NOW)
+    again = plan_due_syncs(pool, sync_queue, service_settings, NOW + timedelta(minutes=1))
+
+    assert sorted(job.facebook_page_id for job in planned) == sorted(p.id for p in shops)
+    assert again == []  # their syncs are pending: no overlap
+    assert all(job.requested_by == schedule.SCHEDULED_BY and not job.full_sync for job in planned)
+    registry = sync_queue.scheduled_job_registry
+    times = sorted(registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids())
+    assert len(times) == 4  # the first one starts at once, the others after it
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert all(gap >= SPACING - timedelta(seconds=1) for gap in gaps)
+    assert sync_queue.count == 1
+
+
+def test_a_delayed_scheduled_job_is_not_taken_for_abandoned(pool, connect_page):
+    page = connect_page(sim_page(1))
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, starts_at=datetime.now(timezone.utc) + timedelta(minutes=30),
+                              stale_after_seconds=600)
+        assert jobs.reap_stale_jobs(conn, None, 600) == []
+        assert jobs.get_job(conn, job.id).status is JobStatus.PENDING
+
+
+@pytest.fixture
+def scheduled_run(monkeypatch, service_settings, pool, slack):
+    """Runs a scheduled sync of `page` through the real job function, as a worker would."""
+    for name, value in {
+        "DATABASE_URL": service_settings.database_url, "REDIS_URL": service_settings.redis_url,
+        "FB_GRAPH_URL": service_settings.graph_url, "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
+        "SLACK_BOT_TOKEN": service_settings.slack_bot_token, "SLACK_API_URL": service_settings.slack_api_url,
+        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GEMINI_API_KEYS", raising=False)
+    from worker.jobs import run_sync
+
+    def run(page) -> str:
+        with pool.connection() as conn:
+            job = jobs.create_job(conn, page.id, requested_by=schedule.SCHEDULED_BY, stale_after_seconds=600)
+        return run_sync(job.id)
+
+    return run
+
+
+def test_scheduled_runs_speak_up_only_when_something_changed(sim, pool, connect_page, slack, scheduled_run):
+    shop = sim_page(7)
+    sim.add_page(shop)
+    page = connect_page(shop, team=TEAM_ID)
+    with pool.connection() as conn:
+        pages.set_notify_channel(conn, page.id, SALES_CHANNEL)
+
+    assert scheduled_run(page) == "COMPLETED"
+    [summary] = slack.messages(SALES_CHANNEL)
+    assert summary["text"] == "Scheduled sync of Shop 7: 5 new contacts, 5 stage changes"
+
+    assert scheduled_run(page) == "COMPLETED"  # nothing new on Meta's side
+    assert len(slack.messages(SALES_CHANNEL)) == 1
+
+    sim.inject(shop.page_id, "token_invalid", permanent=True)
+    with pool.connection() as conn:
+        conn.execute("UPDATE facebook_pages SET last_synced_at = NULL WHERE id = %s", (page.id,))
+    assert scheduled_run(page) == "FAILED"
+    assert "Reconnect" in slack.messages(SALES_CHANNEL)[-1]["text"] or \
+        "/fbsync connect" in str(slack.messages(SALES_CHANNEL)[-1]["blocks"])
+
+
+def test_schedule_command(slash, sim, connect_page, pool):
+    shop = sim_page(8)
+    page = connect_page(shop, team=TEAM_ID)
+
+    _, reply = slash("schedule shop 6h")
+    assert "every *6h*" in str(reply)
+    with pool.connection() as conn:
+        stored = pages.get_page(conn, page.id)
+    assert (stored.auto_sync, stored.sync_interval) == (True, 21600)
+
+    slash("schedule shop off")
+    with pool.connection() as conn:
+        assert not pages.get_page(conn, page.id).auto_sync
+
+    _, refused = slash("schedule shop 5m")
+    assert "15 minutes" in str(refused)
