@@ -53,14 +53,16 @@ class ConnectState:
 class StateSigner:
     """Signed (HMAC-SHA256), short-lived and single-use (its nonce lives in Redis until used)."""
 
-    def __init__(self, secret: str, store: redis.Redis, namespace: str = "fbsync:connect-state") -> None:
+    def __init__(self, secret: str, store: redis.Redis, namespace: str = "fbsync:connect-state",
+                 clock: Callable[[], float] = time.time) -> None:
         # A key of its own, derived from the app secret, so a state can never pass for anything else.
         self._key = hmac.new(secret.encode(), b"fbsync connect state", hashlib.sha256).digest()
         self._store = store
         self._namespace = namespace
+        self._clock = clock
 
     def issue(self, team_id: str, user_id: str, channel_id: str) -> str:
-        state = ConnectState(team_id, user_id, channel_id, int(time.time()) + STATE_TTL_SECONDS)
+        state = ConnectState(team_id, user_id, channel_id, int(self._clock()) + STATE_TTL_SECONDS)
         self._store.set(f"{self._namespace}:{state.nonce}", "1", ex=STATE_TTL_SECONDS)
         body = base64.urlsafe_b64encode(json.dumps(asdict(state), separators=(",", ":")).encode()).decode()
         return f"{body}.{self._sign(body)}"
@@ -74,7 +76,7 @@ class StateSigner:
             state = ConnectState(**json.loads(base64.urlsafe_b64decode(body.encode())))
         except (ValueError, TypeError):
             raise ConnectError("This connect link is not valid. Ask for a new one with `/fbsync connect`.") from None
-        if state.expires_at < time.time():
+        if state.expires_at < self._clock():
             raise ConnectError("This connect link has expired. Ask for a new one with `/fbsync connect`.")
         return state
 

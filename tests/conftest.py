@@ -75,7 +75,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def sim() -> Iterator[GraphSimulator]:
     from sandbox.graph_sim import GraphSimulator
 
-    with GraphSimulator(pages=[]) as simulator:
+    with GraphSimulator(pages=[], app_id=APP_ID, app_secret=APP_SECRET) as simulator:
         yield simulator
 
 

@@ -1,0 +1,191 @@
+"""Connecting pages with Facebook Login, from `/fbsync connect` to stored pages, over HTTP against
+the Graph simulator's dialog and OAuth endpoints."""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from conftest import ADMIN, MEMBER, TEAM_ID
+from core import pages
+from sandbox.graph_sim import SimPage, SimUser
+
+BLUEBIRD = SimPage(page_id="950000000000001", name="Bluebird Coffee", token="EAAbluebird-page-token-1",
+                   messenger_count=3, instagram_account_id="17841400000000950", instagram_username="bluebird")
+ANNEX = SimPage(page_id="950000000000002", name="Bluebird Annex", token="EAAannex-page-token-2", messenger_count=2)
+OWNER = SimUser(user_id="10229000000000001", name="Ada Owner", page_ids=(BLUEBIRD.page_id, ANNEX.page_id))
+
+
+@pytest.fixture
+def owner(sim):
+    sim.add_page(BLUEBIRD)
+    sim.add_page(ANNEX)
+    sim.add_user(OWNER)
+    return OWNER
+
+
+def connect_link(slash) -> str:
+    _, reply = slash("connect")
+    [url] = [e["url"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"] if "url" in e]
+    return url
+
+
+def go(url: str) -> requests.Response:
+    return requests.get(url, allow_redirects=False, timeout=10)
+
+
+def through_login(slash) -> requests.Response:
+    """The browser: our link -> Facebook's dialog -> our callback."""
+    to_dialog = go(connect_link(slash))
+    assert to_dialog.status_code == 302
+    to_callback = go(to_dialog.headers["Location"])
+    assert to_callback.status_code == 302
+    return go(to_callback.headers["Location"])
+
+
+def stored_pages(pool) -> list[dict]:
+    with pool.connection() as conn:
+        return conn.execute("SELECT page_id, name, page_token_ciphertext, instagram_account_id, needs_reauth"
+                            " FROM facebook_pages ORDER BY page_id").fetchall()
+
+
+def dms(slack) -> list[str]:
+    return [m["text"] for m in slack.messages() if m["channel"].startswith("D")]
+
+
+def test_connecting_stores_both_pages_encrypted_and_subscribes_them(web, slash, slack, sim, pool, owner):
+    done = through_login(slash)
+
+    assert done.status_code == 200 and "Connected: Bluebird Coffee, Bluebird Annex" in done.text
+    rows = stored_pages(pool)
+    assert [(r["page_id"], r["instagram_account_id"]) for r in rows] == [
+        (BLUEBIRD.page_id, BLUEBIRD.instagram_account_id), (ANNEX.page_id, None)]
+    assert all(page.token not in r["page_token_ciphertext"] for r, page in zip(rows, (BLUEBIRD, ANNEX)))
+    for page in (BLUEBIRD, ANNEX):
+        assert sorted(sim.subscriptions(page.page_id)) == sorted(
+            ["messages", "message_echoes", "messaging_postbacks", "standby"])
+    assert any("Connected 2 page(s)" in text for text in dms(slack))
+    _, listed = slash("pages", user=MEMBER)
+    assert "Bluebird Annex" in json.dumps(listed)
+
+
+def test_the_stored_token_is_the_page_token_meta_gave(web, slash, pool, owner, service_settings):
+    from core.tokens import TokenCipher
+
+    through_login(slash)
+    cipher = TokenCipher.from_settings(service_settings)
+    assert cipher.decrypt(stored_pages(pool)[0]["page_token_ciphertext"]) == BLUEBIRD.token
+
+
+def test_only_admins_get_a_connect_link(slash, owner):
+    _, reply = slash("connect", user=MEMBER)
+    assert "Only workspace admins" in json.dumps(reply)
+
+
+def test_a_replayed_state_is_refused(web, slash, pool, owner):
+    to_dialog = go(connect_link(slash))
+    callback = go(to_dialog.headers["Location"]).headers["Location"]
+    first = go(callback)
+    again = go(callback)
+    assert first.status_code == 200
+    assert again.status_code == 400 and "already used" in again.text
+
+
+@pytest.mark.parametrize("damage", [lambda s: s[:-2] + "00", lambda s: "x" + s, lambda s: ""])
+def test_a_forged_state_is_refused_and_nothing_stored(web, slash, pool, owner, damage):
+    link = connect_link(slash)
+    state = parse_qs(urlsplit(link).query)["state"][0]
+    forged = f"{web}/facebook/connect?state={damage(state)}"
+    assert go(forged).status_code == 400
+    callback = go(f"{web}/facebook/callback?code=anything&state={damage(state)}")
+    assert callback.status_code == 400 and "not valid" in callback.text
+    assert stored_pages(pool) == []
+
+
+def test_an_expired_state_is_refused(web, pool, owner, redis_url):
+    import time
+
+    import redis
+
+    from conftest import APP_SECRET
+    from core.connect import StateSigner
+
+    an_hour_ago = StateSigner(APP_SECRET, redis.Redis.from_url(redis_url), clock=lambda: time.time() - 3600)
+    state = an_hour_ago.issue(TEAM_ID, ADMIN, "C0SALES")
+    answer = requests.get(f"{web}/facebook/connect", params={"state": state}, allow_redirects=False, timeout=10)
+    assert answer.status_code == 400 and "expired" in answer.text
+    assert stored_pages(pool) == []
+
+
+def test_cancelling_the_login_stores_nothing_and_says_so(web, slash, slack, sim, pool, owner):
+    sim.consent_as(owner.user_id, deny=True)
+    done = through_login(slash)
+    assert done.status_code == 200 and "cancelled" in done.text
+    assert stored_pages(pool) == [] and any("cancelled" in text for text in dms(slack))
+
+
+def test_a_declined_permission_stores_nothing_and_names_it(web, slash, slack, sim, pool, owner):
+    sim.consent_as(owner.user_id, declined=["pages_messaging"])
+    done = through_login(slash)
+    assert done.status_code == 502 and "pages_messaging" in done.text
+    assert stored_pages(pool) == [] and any("pages_messaging" in text for text in dms(slack))
+
+
+def test_a_failed_code_exchange_stores_nothing(web, slash, slack, pool, owner):
+    to_dialog = go(connect_link(slash))
+    callback = go(to_dialog.headers["Location"]).headers["Location"]
+    bogus = callback.replace("code=", "code=bogus")
+    done = go(bogus)
+    assert done.status_code == 502 and "did not accept the login" in done.text
+    assert stored_pages(pool) == []
+
+
+def test_a_failed_subscription_stores_nothing(web, slash, sim, pool, owner):
+    sim.fail_oauth("subscribe")
+    done = through_login(slash)
+    assert done.status_code == 502 and "Could not subscribe" in done.text
+    assert stored_pages(pool) == []
+
+
+def test_reconnecting_replaces_the_token_and_clears_needs_reauth(web, slash, sim, pool, owner):
+    through_login(slash)
+    with pool.connection() as conn:
+        conn.execute("UPDATE facebook_pages SET needs_reauth = true")
+    before = stored_pages(pool)[0]["page_token_ciphertext"]
+
+    through_login(slash)
+
+    after = stored_pages(pool)
+    assert not any(r["needs_reauth"] for r in after) and after[0]["page_token_ciphertext"] != before
+
+
+def test_disconnect_asks_first_then_deactivates_and_keeps_contacts(web, slash, slack, pool, owner, connect_page):
+    from sandbox.slack_requests import post_signed
+
+    from conftest import SIGNING_SECRET
+
+    page = connect_page(BLUEBIRD, team=TEAM_ID)
+    with pool.connection() as conn:
+        conn.execute("INSERT INTO contacts (facebook_page_id, messenger_psid, has_messenger) VALUES (%s, 'p1', true)",
+                     (page.id,))
+    _, confirm = slash("disconnect bluebird")
+    [button] = [e for b in confirm["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "fbsync_disconnect"
+    with pool.connection() as conn:
+        assert pages.get_page(conn, page.id).is_active  # nothing happens before the click
+
+    before = len(slack.responses)
+    payload = {"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ADMIN, "team_id": TEAM_ID},
+               "response_url": slack.response_url(), "actions": [{"action_id": button["action_id"],
+                                                                   "value": button["value"], "type": "button"}]}
+    assert post_signed(web, {"payload": json.dumps(payload)}, SIGNING_SECRET).status_code == 200
+    from sandbox.processes import wait_for
+
+    wait_for(lambda: len(slack.responses) > before, 10, "the confirmation")
+    with pool.connection() as conn:
+        assert not pages.get_page(conn, page.id).is_active
+        assert conn.execute("SELECT count(*) AS n FROM contacts").fetchone()["n"] == 1
+    _, listed = slash("pages")
+    assert "Bluebird Coffee" not in json.dumps(listed)
