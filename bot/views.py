@@ -9,7 +9,9 @@ from bot.commands import USAGE
 from core.jobs import JobStatus, SyncJob
 from core.pages import Page, PageSummary
 from core.pipeline.pipelines import AutoMode, Pipeline
+from core.schedule import format_interval
 from core.stats import PageStats, StageCount
+from core.token_health import EXPIRY_WARNING as TOKEN_EXPIRY_WARNING
 from core.sync.reporter import SyncProgress
 
 Block = dict[str, Any]
@@ -222,6 +224,10 @@ def _page_line(summary: PageSummary, now: datetime) -> str:
         lines[-1] += " · :arrows_counterclockwise: sync running"
     if page.needs_reauth:
         lines.append(f":warning: Needs reconnect: Facebook no longer accepts its token. Run {CONNECT_HINT}.")
+    elif page.token_expires_at and page.token_expires_at - now <= TOKEN_EXPIRY_WARNING:
+        lines.append(f":hourglass: Its Facebook token expires {page.token_expires_at:%Y-%m-%d}. Run {CONNECT_HINT}.")
+    if page.auto_sync:
+        lines[2] += f" · syncs every {format_interval(page.sync_interval)}"  # the "Last synced" line
     return "\n".join(lines)
 
 
@@ -302,6 +308,17 @@ def schedule_set(page: Page, interval: str | None) -> Message:
                         [_section(f":pause_button: Scheduled syncs of *{name}* are off; webhooks still update it.")])
     return _message(f"{page.name} syncs every {interval}",
                     [_section(f":calendar: *{name}* now syncs every *{interval}* (new activity only).")])
+
+
+def token_warning(page: Page, valid: bool, expires_at: datetime | None, now: datetime) -> Message:
+    name = escape(page.name)
+    if not valid:
+        text = f":rotating_light: Facebook no longer accepts the token of *{name}*: syncs and updates have stopped."
+    else:
+        when = expires_at.strftime("%Y-%m-%d") if expires_at else "soon"
+        days = max(0, (expires_at - now).days) if expires_at else 0
+        text = f":hourglass: The Facebook token of *{name}* expires on {when} (in {days} days)."
+    return _message(f"Reconnect {page.name}", [_section(text + " Reconnect it with `/fbsync connect`.")])
 
 
 DISCONNECT_ACTION = "fbsync_disconnect"

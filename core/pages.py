@@ -38,6 +38,7 @@ class Page:
     notify_channel: str | None = None  # Slack channel for stage-change notices
     auto_sync: bool = True
     sync_interval: int = 3600  # seconds between scheduled syncs
+    token_expires_at: datetime | None = None  # from the daily debug_token check
 
     @property
     def own_ids(self) -> frozenset[str]:
@@ -47,7 +48,8 @@ class Page:
 
 PAGE_COLUMNS = (
     "id, organization_id, page_id, name, page_token_ciphertext AS token_ciphertext, instagram_account_id,"
-    " instagram_username, last_synced_at, needs_reauth, is_active, notify_channel, auto_sync, sync_interval"
+    " instagram_username, last_synced_at, needs_reauth, is_active, notify_channel, auto_sync, sync_interval,"
+    " token_expires_at"
 )
 
 

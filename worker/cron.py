@@ -3,7 +3,7 @@ from rq import cron
 
 from worker.jobs import queue_pending_refreshes, sweep_stale_jobs
 from worker.queues import REFRESH_QUEUE, SYNC_QUEUE
-from worker.scheduled import schedule_due_syncs
+from worker.scheduled import check_tokens, schedule_due_syncs
 
 # A killed worker leaves its job IN_PROGRESS; this frees the page within a minute of the job going stale.
 cron.register(sweep_stale_jobs, SYNC_QUEUE, interval=60)
@@ -11,3 +11,5 @@ cron.register(sweep_stale_jobs, SYNC_QUEUE, interval=60)
 cron.register(queue_pending_refreshes, REFRESH_QUEUE, interval=30)
 # Pages whose sync interval has passed (incremental syncs; they also reconcile webhooks Meta dropped).
 cron.register(schedule_due_syncs, SYNC_QUEUE, interval=60)
+# Dead or expiring page tokens are flagged before syncs start failing.
+cron.register(check_tokens, SYNC_QUEUE, interval=24 * 3600)

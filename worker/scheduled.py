@@ -3,15 +3,22 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
 import redis
 from psycopg_pool import ConnectionPool
 from rq import Queue
 
-from core import db, jobs, schedule
+from bot import views
+from bot.slack_client import safe_call, web_client
+from core import db, jobs, pages, schedule
 from core.config import Settings
+from core.graph import GraphClient, GraphError
 from core.jobs import JobStatus, SyncAlreadyRunning, SyncJob
 from core.logfmt import ContextLogger
+from core.pages import Page
+from core.token_health import inspect_token, record
+from core.tokens import TokenCipher, TokenUnreadable
 from worker.enqueue import enqueue_sync
 from worker.queues import redis_connection, sync_queue
 
@@ -52,5 +59,47 @@ def schedule_due_syncs() -> int:
     try:
         queue = sync_queue(redis_connection(settings))
         return len(plan_due_syncs(pool, queue, settings, datetime.now(timezone.utc)))
+    finally:
+        pool.close()
+
+
+def check_page_tokens(pool: ConnectionPool, settings: Settings, notify: Callable[[Page, dict[str, Any]], None],
+                      now: datetime) -> int:
+    """Ask Meta about every connected page's token; flag dead ones, announce dying ones. Returns problems."""
+    assert settings.fb_app_id and settings.fb_app_secret
+    cipher = TokenCipher.from_settings(settings)
+    app_graph = GraphClient.for_page(settings, f"{settings.fb_app_id}|{settings.fb_app_secret}")
+    problems = 0
+    with pool.connection() as conn:
+        active = [p for p in pages.list_pages(conn) if not p.page.needs_reauth]
+        for page in (summary.page for summary in active):
+            log = ContextLogger(logger, {"page_id": page.page_id})
+            try:
+                health = inspect_token(app_graph, cipher.decrypt(page.token_ciphertext))
+            except (GraphError, TokenUnreadable) as exc:
+                log.warning("token check failed: %s", exc)
+                continue
+            record(conn, page, health)
+            if not health.valid or health.expiring(now):
+                problems += 1
+                log.warning("page token %s", "invalid" if not health.valid else f"expires {health.expires_at}")
+                notify(page, views.token_warning(page, health.valid, health.expires_at, now))
+    return problems
+
+
+def check_tokens() -> int:
+    """Daily (rq cron)."""
+    settings = Settings.from_env()
+    settings.require("database_url", "fb_app_id", "fb_app_secret")
+    assert settings.database_url
+    client = web_client(settings) if settings.slack_bot_token else None
+
+    def notify(page: Page, message: dict[str, Any]) -> None:
+        if client and page.notify_channel:
+            safe_call(client.chat_postMessage, channel=page.notify_channel, **message)
+
+    pool = db.open_pool(settings.database_url, max_size=2)
+    try:
+        return check_page_tokens(pool, settings, notify, datetime.now(timezone.utc))
     finally:
         pool.close()

@@ -189,13 +189,6 @@ def test_redis_down_at_enqueue_fails_the_job_and_says_so(pool, page, service_set
     assert "job queue" in text_of(slack.responses[-1]["body"])
 
 
-def test_healthz_reports_its_dependencies(web):
-    answer = requests.get(f"{web}/healthz", timeout=5)
-    assert answer.status_code == 200
-    assert answer.json()["database"] == "ok" and answer.json()["redis"] == "ok"
-    assert answer.json()["queue_depth"] == {"sync": 0, "refresh": 0}
-
-
 def test_notify_sets_the_channel_for_stage_notices(slash, pool, page):
     _, reply = slash("notify bluebird")
     assert "C0SALES" in text_of(reply)

@@ -188,6 +188,6 @@ def test_database_down_answers_503_so_meta_retries(postgres_server, service_sett
         pool.close()
         with serve_app(replace(service_settings, database_url=url)) as web:
             with psycopg.connect(postgres_server, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE "{url.split("dbname=")[1].split()[0]}" WITH (FORCE)')
+                admin.execute(f'DROP DATABASE "{psycopg.conninfo.conninfo_to_dict(url)["dbname"]}" WITH (FORCE)')
             response = deliver(web, fixture_bytes("message"))
     assert response.status_code == 503
