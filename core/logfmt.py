@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Any, MutableMapping
 
+from core.redact import RedactingFilter
+
 
 class ContextLogger(logging.LoggerAdapter):
     """Appends its context (job_id, page_id, ...) to every line. Never give it a token."""
@@ -14,4 +16,8 @@ class ContextLogger(logging.LoggerAdapter):
 
 
 def configure(level: int | str = logging.INFO) -> None:
+    """Structured lines on stderr, scrubbed of credentials. Safe to call more than once."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import ExitStack
 from datetime import datetime, timezone
 
@@ -11,7 +12,7 @@ from bot import views
 from bot.notify import SlackStageNotifier
 from bot.progress import ScheduledSummaryReporter, SlackProgressReporter
 from bot.slack_client import safe_call, web_client
-from core import db, jobs, pages
+from core import db, jobs, logfmt, pages
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
 from core.jobs import JobStatus, SyncJob
@@ -31,9 +32,15 @@ from worker.queues import redis_connection, refresh_queue
 logger = logging.getLogger(__name__)
 
 
+def job_settings() -> Settings:
+    """Each job runs in a fresh work horse: its configuration and logging come from the environment."""
+    logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
+    return Settings.from_env()
+
+
 def run_sync(sync_job_id: int) -> str:
     """Run one sync job; returns its final status. The job row, not RQ, is the record of the outcome."""
-    settings = Settings.from_env()
+    settings = job_settings()
     settings.require("database_url")
     assert settings.database_url
     log = ContextLogger(logger, {"job_id": sync_job_id})
@@ -81,7 +88,7 @@ def _slack_reporter(settings: Settings, pool: ConnectionPool, page: pages.Page, 
 
 def sweep_stale_jobs() -> int:
     """Periodic (rq cron): fail jobs whose worker died, so their pages can sync again; say so in Slack."""
-    settings = Settings.from_env()
+    settings = job_settings()
     settings.require("database_url")
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=2)
@@ -104,7 +111,7 @@ def sweep_stale_jobs() -> int:
 
 def run_refresh(page_pk: int, contact_id: int) -> str:
     """Refresh one contact after webhook deliveries (debounced by enqueue_refresh)."""
-    settings = Settings.from_env()
+    settings = job_settings()
     settings.require("database_url", "redis_url")
     assert settings.database_url
     with ExitStack() as stack:
@@ -127,7 +134,7 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
 
 def queue_pending_refreshes() -> int:
     """Periodic (rq cron): refreshes for webhook events stored while Redis was down."""
-    settings = Settings.from_env()
+    settings = job_settings()
     settings.require("database_url", "redis_url")
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=2)

@@ -20,6 +20,7 @@ from core.pages import Page
 from core.token_health import inspect_token, record
 from core.tokens import TokenCipher, TokenUnreadable
 from worker.enqueue import enqueue_sync
+from worker.jobs import job_settings
 from worker.queues import redis_connection, sync_queue
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def plan_due_syncs(pool: ConnectionPool, queue: Queue, settings: Settings, now: 
 
 
 def schedule_due_syncs() -> int:
-    settings = Settings.from_env()
+    settings = job_settings()
     settings.require("database_url", "redis_url")
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=2)
@@ -89,7 +90,7 @@ def check_page_tokens(pool: ConnectionPool, settings: Settings, notify: Callable
 
 def check_tokens() -> int:
     """Daily (rq cron)."""
-    settings = Settings.from_env()
+    settings = job_settings()
     settings.require("database_url", "fb_app_id", "fb_app_secret")
     assert settings.database_url
     client = web_client(settings) if settings.slack_bot_token else None

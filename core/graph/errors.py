@@ -5,25 +5,15 @@ Codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable, Mapping
+
+from core.redact import scrub
 
 TOKEN_INVALID_CODES = frozenset({102, 190})
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80006})
 # Code 1 is both "unknown error" and "reduce the amount of data": the client retries either with a smaller page.
 TRANSIENT_CODES = frozenset({1, 2})
 REDUCE_DATA_CODE = 1
-
-_TOKEN_IN_TEXT = re.compile(r"(access_token=)[^&\s\"']+", re.IGNORECASE)
-
-
-def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove access tokens from text bound for logs, exceptions, stored errors or output."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return _TOKEN_IN_TEXT.sub(r"\1[redacted]", text)
-
 
 class GraphError(Exception):
     """A Graph API call failed. `code` is Meta's error code when Meta gave one."""
