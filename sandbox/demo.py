@@ -1,26 +1,30 @@
 """`make demo`: the product's main job end to end on embedded PostgreSQL and Redis.
 
-Starts the services and the Meta, Slack (and optionally Gemini) stand-ins, connects the demo page
-with the `fbsync` CLI, starts the web app under gunicorn and an `rq worker`, then does what a sales
-team does: `/fbsync sync` in Slack. It prints what Slack received and what landed in the database.
+Starts the services and the Meta and Slack stand-ins, the web app under gunicorn and an `rq worker`,
+then does what a sales team does: connects its page with Facebook Login from `/fbsync connect`, runs
+`/fbsync sync` in Slack, and lets customers write (Meta webhooks). It prints what Slack received and
+what landed in the database.
 """
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import redis
+import requests
 from psycopg.rows import dict_row
 
 from core.extract import display_name
 from core.tokens import TokenCipher
 from sandbox import meta_webhooks, processes
-from sandbox.graph_sim import DEMO_PAGE, GraphSimulator
+from sandbox.graph_sim import DEMO_PAGE, DEMO_USER, GraphSimulator
 from sandbox.services import embedded_postgres, embedded_redis
 from sandbox.slack_requests import post_signed, render, slash_command_form
 from sandbox.slack_stub import SlackStub
@@ -29,6 +33,7 @@ FBSYNC = str(processes.BIN / "fbsync")
 TEAM_ID, ADMIN, CHANNEL = "T0DEMO", "U0ADA", "C0SALES"
 BOT_TOKEN = "xoxb-demo-bot-token-not-secret"
 SIGNING_SECRET = "demo-signing-secret-not-secret"
+APP_ID = "1234567890"
 APP_SECRET = "demo-meta-app-secret-not-secret"
 VERIFY_TOKEN = "demo-verify-token-not-secret"
 NEW_SENDER = "24511277770001"
@@ -146,7 +151,8 @@ def main() -> None:
         database_url = os.environ.get("DATABASE_URL") or stack.enter_context(embedded_postgres(workdir / "pg"))
         redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis(workdir))
         redis.Redis.from_url(redis_url).ping()
-        sim = stack.enter_context(GraphSimulator(pages=[DEMO_PAGE]))
+        sim = stack.enter_context(GraphSimulator(pages=[DEMO_PAGE], app_id=APP_ID, app_secret=APP_SECRET))
+        sim.add_user(DEMO_USER)
         slack = stack.enter_context(SlackStub(token=BOT_TOKEN, team_id=TEAM_ID))
         slack.add_user(ADMIN, "ada", is_admin=True)
         slack.add_channel(CHANNEL, "sales")
@@ -159,27 +165,26 @@ def main() -> None:
         env = {
             **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
             "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-            "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN, "FBSYNC_REFRESH_DEBOUNCE": "1",
+            "FB_APP_ID": APP_ID, "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+            "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth", "FBSYNC_REFRESH_DEBOUNCE": "1",
             # A key made for this run: the demo's page token is stored encrypted, as in production.
             "FBSYNC_ENCRYPTION_KEY": os.environ.get("FBSYNC_ENCRYPTION_KEY") or TokenCipher.new_key(),
         }
 
-        heading("Connect the demo page (operator, CLI)")
+        heading("Set up the database")
         fbsync(env, "migrate")
-        fbsync(
-            env, "pages", "add", DEMO_PAGE.page_id, DEMO_PAGE.name, "--team", TEAM_ID,
-            "--instagram-account-id", DEMO_PAGE.instagram_account_id or "",
-            "--instagram-username", DEMO_PAGE.instagram_username or "",
-            stdin=DEMO_PAGE.token + "\n",
-        )
 
         heading("Start the web app (gunicorn) and a worker (rq)")
         port = processes.free_port()
         web = f"http://127.0.0.1:{port}"
+        env["FBSYNC_PUBLIC_URL"] = web
         start_process(stack, processes.gunicorn(port), env, workdir / "web.log")
         start_process(stack, processes.rq_worker(redis_url, "sync", "refresh"), env, workdir / "worker.log")
         processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "the web app")
         print(f"web app at {web} (logs in {workdir})")
+
+        heading("Connect the page with Facebook Login")
+        connect_with_facebook(web, slack)
 
         heading("In Slack")
         slash(web, slack, "pages")
@@ -193,6 +198,26 @@ def main() -> None:
         slash(web, slack, "pipeline Bluebird Sales update")
         slash(web, slack, "notify Bluebird")
         webhooks_story(web, sim, slack, database_url)
+
+
+def connect_with_facebook(web: str, slack: SlackStub) -> None:
+    """`/fbsync connect`, then what the browser does: our link, Meta's dialog, our callback."""
+    print(f"\n@ada in #sales: /fbsync connect", flush=True)
+    before = len(slack.responses)
+    post_signed(web, slash_command_form("connect", team_id=TEAM_ID, user_id=ADMIN, channel_id=CHANNEL,
+                                        response_url=slack.response_url()), SIGNING_SECRET)
+    processes.wait_for(lambda: len(slack.responses) > before, 30, "the connect link")
+    reply = slack.responses[-1]["body"]
+    link = next(e["url"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"] if "url" in e)
+    print("fbsync (only visible to you):\n" + indent(render(reply)))
+    hop = requests.get(link, allow_redirects=False, timeout=10)
+    print(f"browser: {urlsplit(link).path} -> {hop.status_code}, to Facebook Login ({urlsplit(hop.headers['Location']).path})")
+    hop = requests.get(hop.headers["Location"], allow_redirects=False, timeout=10)
+    print(f"browser: Ada approves the permissions -> {hop.status_code}, back to {urlsplit(hop.headers['Location']).path}")
+    done = requests.get(hop.headers["Location"], timeout=30)
+    print(f"browser: {done.status_code} {re.sub('<[^>]+>', ' ', done.text).split('fbsync', 2)[-1].strip()}")
+    dm = processes.wait_for(lambda: [m for m in slack.messages() if m["channel"].startswith("D")], 10, "the DM")
+    print(f"fbsync (DM to @ada): {dm[-1]['text']}")
 
 
 def webhooks_story(web: str, sim: GraphSimulator, slack: SlackStub, database_url: str) -> None:
