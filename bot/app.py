@@ -17,6 +17,9 @@ def create_bolt_app(deps: BotDeps) -> App:
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=web_client(settings),
+        # No auth.test at start: Slack being unreachable must not stop the web process, which also
+        # takes Meta's webhooks. A bad token shows up, clearly, on the first Slack call instead.
+        token_verification_enabled=False,
     )
 
     @app.middleware
