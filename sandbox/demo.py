@@ -202,7 +202,7 @@ def main() -> None:
 
 def connect_with_facebook(web: str, slack: SlackStub) -> None:
     """`/fbsync connect`, then what the browser does: our link, Meta's dialog, our callback."""
-    print(f"\n@ada in #sales: /fbsync connect", flush=True)
+    print("\n@ada in #sales: /fbsync connect", flush=True)
     before = len(slack.responses)
     post_signed(web, slash_command_form("connect", team_id=TEAM_ID, user_id=ADMIN, channel_id=CHANNEL,
                                         response_url=slack.response_url()), SIGNING_SECRET)

@@ -1,7 +1,6 @@
 """Analysis and automatic pipeline assignment on a real PostgreSQL, through the sync engine."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 

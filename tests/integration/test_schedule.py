@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from rq import Queue
 
 from conftest import ENCRYPTION_KEY, SALES_CHANNEL, TEAM_ID
 from core import jobs, pages, schedule

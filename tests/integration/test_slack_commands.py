@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlencode
 
 import pytest
-import requests
 
 from conftest import ADMIN, MEMBER, QUIET_CHANNEL, SALES_CHANNEL, TEAM_ID, serve_app, signed_slack_post
 from core import jobs

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
