@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 import os
 import subprocess
 from contextlib import contextmanager
@@ -152,6 +152,19 @@ def service_settings(settings: Settings, redis_url: str, slack: Any, sim: GraphS
 
 
 @pytest.fixture
+def worker_env(monkeypatch: pytest.MonkeyPatch, service_settings: Settings) -> None:
+    """The environment a worker process has, so the job functions run exactly as under RQ."""
+    for name, value in {
+        "DATABASE_URL": service_settings.database_url, "REDIS_URL": service_settings.redis_url,
+        "FB_GRAPH_URL": service_settings.graph_url, "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
+        "SLACK_BOT_TOKEN": service_settings.slack_bot_token, "SLACK_API_URL": service_settings.slack_api_url,
+        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GEMINI_API_KEYS", raising=False)
+
+
+@pytest.fixture
 def sync_queue(redis_url: str) -> Iterator[Any]:
     """fbsync's sync queue on the test Redis, emptied around each test."""
     import redis
@@ -191,6 +204,31 @@ def serve_app(settings: Settings) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+@dataclass(frozen=True)
+class DoomedApp:
+    base_url: str
+    drop_database: Callable[[], None]
+
+
+@pytest.fixture
+def app_losing_its_database(postgres_server: str, service_settings: Settings) -> Iterator[DoomedApp]:
+    """The web app on a database of its own, which the test can drop from under it."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    with scratch_database(postgres_server, prefix="fbsync_doomed") as url:
+        own = db.open_pool(url)
+        db.migrate(own)
+        own.close()
+        with serve_app(replace(service_settings, database_url=url)) as base:
+
+            def drop() -> None:
+                with psycopg.connect(postgres_server, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE "{conninfo_to_dict(url)["dbname"]}" WITH (FORCE)')
+
+            yield DoomedApp(base, drop)
 
 
 @pytest.fixture

@@ -22,14 +22,20 @@ def register(app: App) -> None:
     app.action("fbsync_connect_link")(lambda ack: ack())
 
 
+def _allowed(body: dict[str, Any], respond: Respond, client: WebClient, deps: BotDeps) -> str | None:
+    """The clicking user's team id when they may change things; otherwise they are told why not."""
+    if not may_change(client, deps.settings, body["user"]["id"]):
+        respond(replace_original=False, response_type="ephemeral", **views.denied(DENIED))
+        return None
+    return (body.get("team") or {}).get("id") or body["user"].get("team_id")
+
+
 def handle_disconnect(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
                       context: BoltContext) -> None:
     ack()
     deps: BotDeps = context["fbsync"]
-    user_id = body["user"]["id"]
-    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
-    if not may_change(client, deps.settings, user_id):
-        respond(replace_original=False, response_type="ephemeral", **views.denied(DENIED))
+    team_id = _allowed(body, respond, client, deps)
+    if team_id is None:
         return
     with deps.pool.connection() as conn, conn.transaction():
         organization_id = pages.ensure_organization(conn, team_id)
@@ -45,10 +51,8 @@ def handle_disconnect(ack: Ack, body: dict[str, Any], respond: Respond, client: 
 def handle_cancel(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
     ack()
     deps: BotDeps = context["fbsync"]
-    user_id = body["user"]["id"]
-    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
-    if not may_change(client, deps.settings, user_id):
-        respond(replace_original=False, response_type="ephemeral", **views.denied(DENIED))
+    team_id = _allowed(body, respond, client, deps)
+    if team_id is None:
         return
     try:
         job_id = int(body["actions"][0]["value"])

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import psycopg
 import requests
 
 from conftest import serve_app
-from core import db
-from sandbox.services import scratch_database
 
 
 def health(base: str) -> requests.Response:
@@ -28,15 +25,8 @@ def test_redis_down(service_settings, pool, sync_queue):
     assert answer.json()["redis"] == "unavailable" and answer.json()["database"] == "ok"
 
 
-def test_database_down(postgres_server, service_settings, sync_queue):
-    with scratch_database(postgres_server, prefix="fbsync_doomed") as url:
-        pool = db.open_pool(url)
-        db.migrate(pool)
-        pool.close()
-        with serve_app(replace(service_settings, database_url=url)) as base:
-            name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-            with psycopg.connect(postgres_server, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            answer = health(base)
+def test_database_down(app_losing_its_database, sync_queue):
+    app_losing_its_database.drop_database()
+    answer = health(app_losing_its_database.base_url)
     assert answer.status_code == 503
     assert answer.json()["database"] == "unavailable" and answer.json()["redis"] == "ok"

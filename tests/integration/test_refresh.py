@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import APP_SECRET, ENCRYPTION_KEY, SALES_CHANNEL, TEAM_ID
+from conftest import APP_SECRET, SALES_CHANNEL, TEAM_ID
 from core import jobs, pages
 from core.analysis.rules import RulesAnalyzer
 from core.locks import ContactLocks
@@ -21,19 +21,6 @@ from sandbox.graph_sim import SimPage
 SHOP = SimPage(page_id="910000000000001", name="Lakeside Yoga", token="lakeside-refresh-token-3",
                messenger_count=40, instagram_count=10, instagram_account_id="17841400000000910",
                instagram_username="lakesideyoga", seed=13)
-
-
-@pytest.fixture
-def worker_env(monkeypatch, service_settings):
-    """The environment a worker process has, so the job functions run exactly as under RQ."""
-    for name, value in {
-        "DATABASE_URL": service_settings.database_url, "REDIS_URL": service_settings.redis_url,
-        "FB_GRAPH_URL": service_settings.graph_url, "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
-        "SLACK_BOT_TOKEN": service_settings.slack_bot_token, "SLACK_API_URL": service_settings.slack_api_url,
-        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("GEMINI_API_KEYS", raising=False)
 
 
 @pytest.fixture

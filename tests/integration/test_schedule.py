@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import ENCRYPTION_KEY, SALES_CHANNEL, TEAM_ID
+from conftest import SALES_CHANNEL, TEAM_ID
 from core import jobs, pages, schedule
 from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
@@ -76,16 +76,8 @@ def test_a_delayed_scheduled_job_is_not_taken_for_abandoned(pool, connect_page):
 
 
 @pytest.fixture
-def scheduled_run(monkeypatch, service_settings, pool, slack):
+def scheduled_run(worker_env, pool, slack):
     """Runs a scheduled sync of `page` through the real job function, as a worker would."""
-    for name, value in {
-        "DATABASE_URL": service_settings.database_url, "REDIS_URL": service_settings.redis_url,
-        "FB_GRAPH_URL": service_settings.graph_url, "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
-        "SLACK_BOT_TOKEN": service_settings.slack_bot_token, "SLACK_API_URL": service_settings.slack_api_url,
-        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("GEMINI_API_KEYS", raising=False)
     from worker.jobs import run_sync
 
     def run(page) -> str:

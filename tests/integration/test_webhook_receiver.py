@@ -4,14 +4,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-import psycopg
 import pytest
 import requests
 
 from conftest import APP_SECRET, FIXTURES, TEAM_ID, VERIFY_TOKEN, serve_app
 from sandbox.graph_sim import SimPage
 from sandbox.meta_webhooks import sign
-from sandbox.services import scratch_database
 
 PAGE_ID, IG_ACCOUNT = "104857600000001", "17841400000000001"
 PSID, IGSID = "24511230000123", "6543210987654321"
@@ -179,15 +177,6 @@ def test_redis_down_at_delivery_loses_nothing_and_the_sweep_queues_it(
     assert waiting == 0 and len(scheduled_refreshes(sync_queue)) == 1
 
 
-def test_database_down_answers_503_so_meta_retries(postgres_server, service_settings, sync_queue):
-    from core import db
-
-    with scratch_database(postgres_server, prefix="fbsync_doomed") as url:
-        pool = db.open_pool(url)
-        db.migrate(pool)
-        pool.close()
-        with serve_app(replace(service_settings, database_url=url)) as web:
-            with psycopg.connect(postgres_server, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE "{psycopg.conninfo.conninfo_to_dict(url)["dbname"]}" WITH (FORCE)')
-            response = deliver(web, fixture_bytes("message"))
-    assert response.status_code == 503
+def test_database_down_answers_503_so_meta_retries(app_losing_its_database, sync_queue):
+    app_losing_its_database.drop_database()
+    assert deliver(app_losing_its_database.base_url, fixture_bytes("message")).status_code == 503
