@@ -26,23 +26,17 @@ import itertools
 import json
 import math
 import re
-import signal
-import socket
-import socketserver
 import sys
-import threading
 import time
-import traceback
 from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
+from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
+
 __all__ = ["FAILURE_KINDS", "GeminiStub", "Responder", "default_answer"]
 
-HOST = "127.0.0.1"
 FAILURE_KINDS = ("server_error", "malformed", "off_schema")
 
 # fn(prompt, response schema or None) -> the JSON value the model "answers".
@@ -112,13 +106,6 @@ def _quota_exceeded(model: str, limit: int, retry_delay_s: float) -> _ApiError:
 def _duration(seconds: float) -> str:
     """protobuf Duration JSON: "17s", "0.5s"."""
     return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -361,8 +348,15 @@ def _off_schema(valid: Any, schema: Mapping[str, Any] | None) -> dict[str, Any]:
 
 # --- The server --------------------------------------------------------------------------------
 
-class GeminiStub:
+class _Handler(StubHandler):
+    do_GET = do_POST = do_PUT = do_DELETE = StubHandler.dispatch
+
+
+class GeminiStub(HttpStub):
     """A Gemini API server for tests, the demo and benchmarks. See the module docstring."""
+
+    _handler = _Handler
+    _thread_name = "gemini-stub"
 
     def __init__(
         self,
@@ -376,57 +370,18 @@ class GeminiStub:
         if quota_window_s <= 0:
             raise ValueError("quota_window_s must be positive")
         self._keys = None if keys is None else frozenset(keys)
-        self._requested_port = port
+        super().__init__(port)
         self.rpm_per_key = rpm_per_key
         # 60 s is Google's window; tests shrink it to watch a window roll over without sleeping a minute.
         self.quota_window_s = quota_window_s
-        self._lock = threading.RLock()
         self._requests: list[dict[str, Any]] = []
-        self._errors: list[str] = []
         self._exhausted: dict[str, _Exhaustion] = {}
         self._windows: dict[str, deque[float]] = {}
         self._failures: deque[str] = deque()
         self._responder: Responder | None = None
         self._response_seq = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle
-
-    def start(self) -> GeminiStub:
-        if self._server is not None:
-            raise RuntimeError("stub already started")
-        self._server = _Server((HOST, self._requested_port), self)
-        # A short poll interval keeps stop() quick; tests start and stop many stubs.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="gemini-stub", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
-        thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> GeminiStub:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("stub not started")
-        return int(self._server.server_address[1])
+    # -- lifecycle: start(), stop(), port, errors and the context manager come from HttpStub
 
     @property
     def base_url(self) -> str:
@@ -481,15 +436,9 @@ class GeminiStub:
                 if entry["model"] is not None and (key is None or entry["key"] == key)
             )
 
-    @property
-    def errors(self) -> list[str]:
-        """Tracebacks of stub (or responder) bugs, which are answered as 500 INTERNAL, not printed."""
-        with self._lock:
-            return list(self._errors)
-
     # -- request handling (called from server threads)
 
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Response:
+    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         parts = urlsplit(target)
         route = _GENERATE_PATH.match(parts.path) if method == "POST" else None
         key = headers.get("x-goog-api-key") or dict(parse_qsl(parts.query)).get("key") or ""
@@ -504,8 +453,7 @@ class GeminiStub:
         except _ApiError as exc:
             response = _json_response(exc.code, {"error": exc.error})
         except Exception:  # noqa: BLE001 - a stub bug must not kill the connection or spam stderr
-            with self._lock:
-                self._errors.append(traceback.format_exc())
+            self._record_error()
             response = _json_response(500, {"error": {"code": 500, "message": _INTERNAL_MESSAGE, "status": "INTERNAL"}})
         entry["status"] = response.status
         # Logged before the response is sent, so a caller sees its request as soon as it has the answer.
@@ -513,7 +461,7 @@ class GeminiStub:
             self._requests.append(entry)
         return response
 
-    def _generate(self, entry: dict[str, Any], body: bytes) -> _Response:
+    def _generate(self, entry: dict[str, Any], body: bytes) -> Response:
         request, problem = _parse_request(body)
         entry["prompt"], entry["schema"] = _prompt_of(request), _schema_of(request)
         key, model = entry["key"], entry["model"]
@@ -617,86 +565,10 @@ def _schema_of(request: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _json_response(status: int, payload: Any) -> _Response:
+def _json_response(status: int, payload: Any) -> Response:
     # Google pretty-prints its REST answers.
     body = json.dumps(payload, ensure_ascii=False, indent=2).encode()
-    return _Response(status, body, {"Content-Type": _JSON_TYPE, "Server": "scaffolding on HTTPServer2"})
-
-
-# --- HTTP plumbing -----------------------------------------------------------------------------
-
-class _Handler(BaseHTTPRequestHandler):
-    # Keep-alive, as the SDK's httpx client expects; every response carries Content-Length.
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as separate writes; with Nagle on, each response would stall ~40 ms.
-    disable_nagle_algorithm = True
-    # Idle keep-alive connections of a long-running standalone server must not pin threads forever.
-    timeout = 60
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.untrack(self.connection)
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        response = self.server.stub._respond(self.command, self.path, self.headers, body)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by the base class
-        # One stderr line per request would drown test output (and the request line can carry ?key=).
-        return
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], stub: GeminiStub) -> None:
-        self.stub = stub
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), which can stall for seconds.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
-
-    def track(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(connection)
-
-    def untrack(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """Hang up keep-alive connections, or their threads would keep answering after stop()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # the client already hung up
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients hanging up mid-response are routine; stub bugs are caught in _respond already.
-        return
+    return Response(status, body, {"Content-Type": _JSON_TYPE, "Server": "scaffolding on HTTPServer2"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -707,17 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rpm-per-key", type=int, default=None, help="per-key requests per minute before 429")
     args = parser.parse_args(argv)
     stub = GeminiStub(keys=args.keys, port=args.port, rpm_per_key=args.rpm_per_key)
-    # SIGTERM is how supervisors and tests stop us; as SystemExit it runs the cleanup below.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    stub.start()
-    print(stub.base_url, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stub.stop()
-    return 0
+    return serve_until_stopped(stub)
 
 
 if __name__ == "__main__":

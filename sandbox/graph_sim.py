@@ -23,17 +23,10 @@ import itertools
 import json
 import re
 import secrets
-import signal
-import socket
-import socketserver
 import sys
-import threading
 import time
-import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -53,13 +46,13 @@ from sandbox.graph_data import (
     SimUser,
     format_time,
 )
+from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
 
 __all__ = [
     "APP_NAME", "DEFAULT_SCOPES", "DEMO_PAGE", "DEMO_USER", "FAULT_KINDS", "OAUTH_FAULT_KINDS",
     "PROFILE_ERROR_CODES", "GraphSimulator", "SimPage", "SimUser",
 ]
 
-HOST = "127.0.0.1"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 DEFAULT_MESSAGE_LIMIT = 10
@@ -503,15 +496,16 @@ def _corrupt(conversation: dict[str, Any], damage: str) -> None:
             participant["username"] += "\u0000"
 
 
-@dataclass
-class _Response:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+class _Handler(StubHandler):
+    do_GET = do_POST = do_DELETE = StubHandler.dispatch
 
 
-class GraphSimulator:
+class GraphSimulator(HttpStub):
     """A Graph API server for tests, the demo and benchmarks. See the module docstring."""
+
+    _handler = _Handler
+    _thread_name = "graph-sim"
+    _noun = "simulator"
 
     def __init__(
         self, pages: Iterable[SimPage] = (), port: int = 0, version: str = "v25.0",
@@ -520,16 +514,14 @@ class GraphSimulator:
         self.version = version
         self.app_id = app_id
         self.app_secret = app_secret
-        self._requested_port = port
+        super().__init__(port)
         self._default_anchor = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0)
-        self._lock = threading.RLock()
         self._pages: dict[str, _PageState] = {}
         self._faults: list[_Fault] = []
         self._profile_errors: dict[tuple[str, str], tuple[int, int | None]] = {}
         self._touch_seq = itertools.count(1)
         self._trace_seq = itertools.count(1)
         self._requests: list[dict[str, Any]] = []
-        self._errors: list[str] = []
         self._users: dict[str, SimUser] = {}
         # user_id -> scope -> "granted" or "declined": Meta keeps one such record per user and app.
         self._permissions: dict[str, dict[str, str]] = {}
@@ -542,47 +534,10 @@ class GraphSimulator:
         # Kept across add_page: reconnecting a page with a new token leaves its app subscription alone.
         self._subscriptions: dict[str, tuple[str, ...]] = {}
         self._oauth_faults: list[str] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         for page in pages:
             self.add_page(page)
 
-    # -- lifecycle
-
-    def start(self) -> GraphSimulator:
-        if self._server is not None:
-            raise RuntimeError("simulator already started")
-        self._server = _Server((HOST, self._requested_port), self)
-        # A short poll interval keeps stop() quick; tests start and stop many simulators.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-sim", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
-        thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> GraphSimulator:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("simulator not started")
-        return int(self._server.server_address[1])
+    # -- lifecycle: start(), stop(), port, errors and the context manager come from HttpStub
 
     @property
     def base_url(self) -> str:
@@ -807,15 +762,9 @@ class GraphSimulator:
         with self._lock:
             self._requests.clear()
 
-    @property
-    def errors(self) -> list[str]:
-        """Tracebacks of simulator bugs, which are answered as Meta's code 1 instead of printed."""
-        with self._lock:
-            return list(self._errors)
-
     # -- request handling (called from server threads)
 
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Response:
+    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         parts = urlsplit(target)
         if parts.path == "/_sim" or parts.path.startswith("/_sim/"):
             return self._control(method, parts.path.rstrip("/"), body)
@@ -826,7 +775,7 @@ class GraphSimulator:
             query += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         return self._graph(method, parts.path, query, headers)
 
-    def _graph(self, method: str, path: str, query: list[tuple[str, str]], headers: Mapping[str, str]) -> _Response:
+    def _graph(self, method: str, path: str, query: list[tuple[str, str]], headers: Mapping[str, str]) -> Response:
         params = dict(query)
         token = params.pop("access_token", None) or _header_token(headers.get("Authorization"))
         match = _GRAPH_PATH.match(path)
@@ -846,8 +795,7 @@ class GraphSimulator:
             entry["authorized"] = entry["authorized"] and exc.code != 190
             response = self._error_response(exc, version)
         except Exception:  # noqa: BLE001 - a simulator bug must not kill the connection or spam stderr
-            with self._lock:
-                self._errors.append(traceback.format_exc())
+            self._record_error()
             response = self._error_response(
                 _GraphError(500, "An unknown error has occurred.", "OAuthException", 1), version
             )
@@ -860,7 +808,7 @@ class GraphSimulator:
     def _route(
         self, method: str, version: str | None, node: str, edge: str | None, params: Mapping[str, str],
         token: str | None, entry: dict[str, Any],
-    ) -> _Response:
+    ) -> Response:
         """Answer one Graph call, noting in `entry` which page it was for and whether its credentials held."""
         if (node, edge) == ("dialog", "oauth"):
             entry["page_id"] = None
@@ -918,7 +866,7 @@ class GraphSimulator:
             raise _unsupported(method, node)
         return state
 
-    def _page_node(self, state: _PageState, version: str | None, params: Mapping[str, str]) -> _Response:
+    def _page_node(self, state: _PageState, version: str | None, params: Mapping[str, str]) -> Response:
         page = state.page
         fields = _parse_fields(params.get("fields")) or {"name": _FieldSpec({}, None)}
         payload: dict[str, Any] = {}
@@ -929,7 +877,7 @@ class GraphSimulator:
         payload["id"] = page.page_id
         return self._graph_response(payload, page.page_id, version)
 
-    def _user_node(self, state: _PageState, version: str | None, user_id: str, params: Mapping[str, str]) -> _Response:
+    def _user_node(self, state: _PageState, version: str | None, user_id: str, params: Mapping[str, str]) -> Response:
         with self._lock:
             injected = self._profile_errors.get((state.page.page_id, user_id))
             located = state.locate(user_id)
@@ -951,7 +899,7 @@ class GraphSimulator:
 
     def _conversations(
         self, state: _PageState, version: str | None, params: Mapping[str, str], token: str
-    ) -> _Response:
+    ) -> Response:
         page = state.page
         platform = (params.get("platform") or MESSENGER).lower()
         if platform not in PLATFORMS:
@@ -1011,7 +959,7 @@ class GraphSimulator:
     def _fault_response(
         self, fault: _Fault, version: str | None, params: Mapping[str, str], token: str, limit: int,
         position: _Position,
-    ) -> _Response:
+    ) -> Response:
         page_id, options = fault.page_id, fault.options
         if fault.kind == "token_invalid":
             expired_at = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
@@ -1043,11 +991,11 @@ class GraphSimulator:
                 "next": self._next_url(version, f"{page_id}/conversations", params, token, limit, cursor),
             }}, page_id, version)
         # malformed_json: a body cut off mid-stream, as a dropped proxy connection produces.
-        return _Response(200, b'{"data": [', self._base_headers(version))
+        return Response(200, b'{"data": [', self._base_headers(version))
 
     # -- Facebook Login and page management
 
-    def _login_dialog(self, params: Mapping[str, str]) -> _Response:
+    def _login_dialog(self, params: Mapping[str, str]) -> Response:
         """Facebook's Login dialog, answered at once by the user chosen with consent_as()."""
         if params.get("client_id") != self.app_id:
             return _html_page(400, "Invalid App ID", "The provided app ID does not look like a valid app ID.")
@@ -1084,9 +1032,9 @@ class GraphSimulator:
             answer["state"] = params["state"]
         separator = "&" if "?" in redirect_uri else "?"
         location = f"{redirect_uri}{separator}{urlencode(answer)}#_=_"
-        return _Response(302, b"", {"Location": location, "Content-Type": "text/html; charset=utf-8"})
+        return Response(302, b"", {"Location": location, "Content-Type": "text/html; charset=utf-8"})
 
-    def _access_token(self, version: str | None, params: Mapping[str, str]) -> _Response:
+    def _access_token(self, version: str | None, params: Mapping[str, str]) -> Response:
         """The token endpoint: a dialog's code, or a user token (fb_exchange_token), for a user token."""
         client_id = params.get("client_id")
         if not client_id:
@@ -1166,7 +1114,7 @@ class GraphSimulator:
 
     def _user_edge(
         self, version: str | None, edge: str | None, params: Mapping[str, str], token: str, user_token: _UserToken
-    ) -> _Response:
+    ) -> Response:
         with self._lock:
             user = self._users[user_token.user_id]
         if edge == "accounts":
@@ -1184,7 +1132,7 @@ class GraphSimulator:
         payload["id"] = user.user_id
         return self._graph_response(payload, None, version)
 
-    def _accounts(self, version: str | None, params: Mapping[str, str], token: str, user: SimUser) -> _Response:
+    def _accounts(self, version: str | None, params: Mapping[str, str], token: str, user: SimUser) -> Response:
         fields = _parse_fields(params.get("fields"))
         _check_fields(fields, _ACCOUNT_FIELDS, "Page")
         instagram = (fields or {}).get("instagram_business_account")
@@ -1210,7 +1158,7 @@ class GraphSimulator:
 
     def _subscribed_apps(
         self, method: str, state: _PageState, version: str | None, params: Mapping[str, str]
-    ) -> _Response:
+    ) -> Response:
         page_id = state.page.page_id
         if method == "GET":
             with self._lock:
@@ -1239,7 +1187,7 @@ class GraphSimulator:
             self._subscriptions[page_id] = fields
         return self._graph_response({"success": True}, page_id, version)
 
-    def _debug_token(self, version: str | None, params: Mapping[str, str], token: str | None) -> _Response:
+    def _debug_token(self, version: str | None, params: Mapping[str, str], token: str | None) -> Response:
         # Meta also lets an app developer's user token inspect tokens; simulated users are not developers.
         if token != f"{self.app_id}|{self.app_secret}":
             raise _invalid_token()
@@ -1304,26 +1252,26 @@ class GraphSimulator:
             "X-App-Usage": _compact(_MODEST_USAGE),
         }
 
-    def _graph_response(self, payload: Any, page_id: str | None, version: str | None) -> _Response:
+    def _graph_response(self, payload: Any, page_id: str | None, version: str | None) -> Response:
         """A 200 answer; only calls about a page count against (and report) its business use case."""
         headers = self._base_headers(version)
         if page_id is not None:
             headers["X-Business-Use-Case-Usage"] = _compact(
                 {page_id: [{"type": "pages", **_MODEST_USAGE, "estimated_time_to_regain_access": 0}]}
             )
-        return _Response(200, _graph_json(payload), headers)
+        return Response(200, _graph_json(payload), headers)
 
-    def _error_response(self, exc: _GraphError, version: str | None) -> _Response:
+    def _error_response(self, exc: _GraphError, version: str | None) -> Response:
         headers = self._base_headers(version)
         headers.update(exc.headers)
         if exc.code == 190:
             headers["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{exc.error["message"]}"'
         error = {**exc.error, "fbtrace_id": headers["x-fb-trace-id"]}
-        return _Response(exc.status, _graph_json({"error": error}), headers)
+        return Response(exc.status, _graph_json({"error": error}), headers)
 
     # -- /_sim/ control endpoints
 
-    def _control(self, method: str, path: str, body: bytes) -> _Response:
+    def _control(self, method: str, path: str, body: bytes) -> Response:
         try:
             payload = json.loads(body) if body else {}
             route = (method, path)
@@ -1358,8 +1306,7 @@ class GraphSimulator:
         except (TypeError, ValueError, IndexError) as exc:
             return _control_json(400, {"error": str(exc)})
         except Exception:  # noqa: BLE001 - same policy as _graph: record, answer, keep serving
-            with self._lock:
-                self._errors.append(traceback.format_exc())
+            self._record_error()
             return _control_json(500, {"error": "simulator bug; see GraphSimulator.errors"})
         return _control_json(200, {"ok": True})
 
@@ -1509,11 +1456,11 @@ def _new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(48).replace("-", "x").replace("_", "y")
 
 
-def _html_page(status: int, title: str, detail: str) -> _Response:
+def _html_page(status: int, title: str, detail: str) -> Response:
     """The Login dialog is a web page, so its errors are shown to the person, not sent as JSON."""
     body = (f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head>"
             f"<body><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></body></html>")
-    return _Response(status, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
+    return Response(status, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
 
 
 def _parse_limit(raw: str | None) -> int:
@@ -1544,8 +1491,8 @@ def _graph_json(payload: Any) -> bytes:
     return _compact(payload).replace("/", "\\/").encode()
 
 
-def _control_json(status: int, payload: Any) -> _Response:
-    return _Response(status, json.dumps(payload).encode(), {"Content-Type": _JSON_TYPE})
+def _control_json(status: int, payload: Any) -> Response:
+    return Response(status, json.dumps(payload).encode(), {"Content-Type": _JSON_TYPE})
 
 
 def _json_object(payload: Any) -> dict[str, Any]:
@@ -1562,82 +1509,6 @@ def _page_from_json(payload: dict[str, Any]) -> SimPage:
         except ValueError:
             payload = {**payload, "anchor": datetime.fromisoformat(anchor)}
     return SimPage(**payload)
-
-
-# --- HTTP plumbing -----------------------------------------------------------------------------
-
-class _Handler(BaseHTTPRequestHandler):
-    # Keep-alive, as requests.Session expects of Meta; every response carries Content-Length.
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as separate writes; with Nagle on, each response would stall ~40 ms.
-    disable_nagle_algorithm = True
-    # Idle keep-alive connections of a long-running standalone server must not pin threads forever.
-    timeout = 60
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.untrack(self.connection)
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        response = self.server.simulator._respond(self.command, self.path, self.headers, body)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    do_GET = do_POST = do_DELETE = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by the base class
-        # One stderr line per request would drown the demo's and the tests' output.
-        return
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], simulator: GraphSimulator) -> None:
-        self.simulator = simulator
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), which can stall for seconds.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
-
-    def track(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(connection)
-
-    def untrack(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """Hang up keep-alive connections, or their threads would keep answering after stop()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # the client already hung up
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients hanging up mid-response are routine; simulator bugs are caught in _graph already.
-        return
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1657,17 +1528,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.demo:
         simulator.add_user(DEMO_USER)
-    # SIGTERM is how supervisors and tests stop us; as SystemExit it runs the cleanup below.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    simulator.start()
-    print(simulator.base_url, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        simulator.stop()
-    return 0
+    return serve_until_stopped(simulator)
 
 
 if __name__ == "__main__":

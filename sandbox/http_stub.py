@@ -10,6 +10,7 @@ import socket
 import socketserver
 import sys
 import threading
+import traceback
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,8 +31,9 @@ class Response:
 
 class HttpStub(ABC):
     """A stand-in served over HTTP from a background thread. Subclasses set the class attributes
-    below, answer requests in `_respond` (called from server threads) and say where they are served
-    in `base_url`."""
+    below, guard their state with `self._lock`, answer requests in `_respond` (called from server
+    threads; a bug of theirs is answered in the imitated API's format and kept with `_record_error()`)
+    and say where they are served in `base_url`."""
 
     # The handler class, which declares the HTTP methods the stand-in answers.
     _handler: ClassVar[type[StubHandler]]
@@ -41,6 +43,9 @@ class HttpStub(ABC):
 
     def __init__(self, port: int) -> None:
         self._requested_port = port
+        # Guards all the stand-in's state, which server threads share with the caller.
+        self._lock = threading.RLock()
+        self._errors: list[str] = []
         self._server: StubServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -78,6 +83,18 @@ class HttpStub(ABC):
         if self._server is None:
             raise RuntimeError(f"{self._noun} not started")
         return int(self._server.server_address[1])
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of the stand-in's own bugs (or of code it calls back, such as a Gemini responder),
+        which are answered in the imitated API's error format instead of printed."""
+        with self._lock:
+            return list(self._errors)
+
+    def _record_error(self) -> None:
+        """Keep the traceback of the exception being handled, for `errors`."""
+        with self._lock:
+            self._errors.append(traceback.format_exc())
 
     @property
     @abstractmethod

@@ -24,23 +24,17 @@ import hashlib
 import json
 import re
 import secrets
-import signal
-import socket
-import socketserver
 import sys
-import threading
 import time
-import traceback
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
+from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
+
 __all__ = ["BOT_ID", "METHODS", "SlackStub"]
 
-HOST = "127.0.0.1"
 BOT_ID = "B0BOT"
 WORKSPACE_URL = "https://fbsync-test.slack.com/"
 _TEAM_NAME = "fbsync test"
@@ -71,13 +65,6 @@ class _SlackError(Exception):
 
 
 @dataclass
-class _Response:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class _Channel:
     id: str
     name: str
@@ -104,8 +91,15 @@ class _Fault:
 
 # --- The server --------------------------------------------------------------------------------
 
-class SlackStub:
+class _Handler(StubHandler):
+    do_GET = do_POST = StubHandler.dispatch
+
+
+class SlackStub(HttpStub):
     """A Slack Web API server for tests, the demo and benchmarks. See the module docstring."""
+
+    _handler = _Handler
+    _thread_name = "slack-stub"
 
     def __init__(
         self, token: str = "xoxb-test", team_id: str = "T0FBSYNC", bot_user_id: str = "U0BOT", port: int = 0
@@ -115,8 +109,7 @@ class SlackStub:
         self._token = token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
-        self._requested_port = port
-        self._lock = threading.RLock()
+        super().__init__(port)
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, _Channel] = {}
         self._calls: list[dict[str, Any]] = []
@@ -127,51 +120,13 @@ class SlackStub:
         self._response_ids: set[str] = set()
         self._open_dms: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = {}
-        self._errors: list[str] = []
         self._last_ts_us = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         # The bot is a workspace member like any other, so users.info on it answers as Slack does.
         self._users[bot_user_id] = self._user_record(
             bot_user_id, _BOT_NAME, is_admin=False, is_owner=False, is_bot=True
         )
 
-    # -- lifecycle
-
-    def start(self) -> SlackStub:
-        if self._server is not None:
-            raise RuntimeError("stub already started")
-        self._server = _Server((HOST, self._requested_port), self)
-        # A short poll interval keeps stop() quick; tests start and stop many stubs.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-stub", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
-        thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> SlackStub:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("stub not started")
-        return int(self._server.server_address[1])
+    # -- lifecycle: start(), stop(), port, errors and the context manager come from HttpStub
 
     @property
     def base_url(self) -> str:
@@ -265,15 +220,9 @@ class SlackStub:
         with self._lock:
             return copy.deepcopy(self._responses)
 
-    @property
-    def errors(self) -> list[str]:
-        """Tracebacks of stub bugs, which are answered as internal_error instead of printed."""
-        with self._lock:
-            return list(self._errors)
-
     # -- request handling (called from server threads)
 
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Response:
+    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         parts = urlsplit(target)
         try:
             api = _API_PATH.match(parts.path)
@@ -282,13 +231,12 @@ class SlackStub:
             hook = _RESPONSE_PATH.match(parts.path)
             if hook and method == "POST":
                 return self._response_post(hook.group(1), body)
-            return _Response(404, b"Not Found", {"Content-Type": _TEXT_TYPE})
+            return Response(404, b"Not Found", {"Content-Type": _TEXT_TYPE})
         except Exception:  # noqa: BLE001 - a stub bug must not kill the connection or spam stderr
-            with self._lock:
-                self._errors.append(traceback.format_exc())
+            self._record_error()
             return _slack_json(200, {"ok": False, "error": "internal_error"})
 
-    def _api(self, method: str, query: str, headers: Mapping[str, str], body: bytes) -> _Response:
+    def _api(self, method: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
         entry: dict[str, Any] = {"method": method, "args": {}, "at": time.monotonic(), "status": 200,
                                  "ok": False, "error": None}
         try:
@@ -328,20 +276,20 @@ class SlackStub:
             with self._lock:
                 self._calls.append(entry)
 
-    def _response_post(self, response_id: str, body: bytes) -> _Response:
+    def _response_post(self, response_id: str, body: bytes) -> Response:
         with self._lock:
             known = response_id in self._response_ids
         if not known:
-            return _Response(404, b"no_service", {"Content-Type": _TEXT_TYPE})
+            return Response(404, b"no_service", {"Content-Type": _TEXT_TYPE})
         try:
             payload = json.loads(body or b"")
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            return _Response(400, b"invalid_payload", {"Content-Type": _TEXT_TYPE})
+            return Response(400, b"invalid_payload", {"Content-Type": _TEXT_TYPE})
         with self._lock:
             self._responses.append({"id": response_id, "body": payload})
-        return _Response(200, b"ok", {"Content-Type": _TEXT_TYPE})
+        return Response(200, b"ok", {"Content-Type": _TEXT_TYPE})
 
     def _queue(self, method: str, times: int, fault: _Fault) -> None:
         if method not in _HANDLERS:
@@ -598,86 +546,10 @@ def _snapshot(message: _Message) -> dict[str, Any]:
     }
 
 
-def _slack_json(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> _Response:
+def _slack_json(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
     # Slack answers compact JSON with "/" escaped; "/" only occurs inside JSON strings, so this is safe.
     body = json.dumps(payload, separators=(",", ":")).replace("/", "\\/").encode()
-    return _Response(status, body, {"Content-Type": _JSON_TYPE, **(headers or {})})
-
-
-# --- HTTP plumbing -----------------------------------------------------------------------------
-
-class _Handler(BaseHTTPRequestHandler):
-    # Keep-alive capable; every response carries Content-Length.
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as separate writes; with Nagle on, each response would stall ~40 ms.
-    disable_nagle_algorithm = True
-    # Idle keep-alive connections of a long-running standalone server must not pin threads forever.
-    timeout = 60
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.untrack(self.connection)
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        response = self.server.stub._respond(self.command, self.path, self.headers, body)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    do_GET = do_POST = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by the base class
-        # One stderr line per request would drown test output (and a GET's query can carry ?token=).
-        return
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], stub: SlackStub) -> None:
-        self.stub = stub
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), which can stall for seconds.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
-
-    def track(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(connection)
-
-    def untrack(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """Hang up keep-alive connections, or their threads would keep answering after stop()."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # the client already hung up
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients hanging up mid-response are routine; stub bugs are caught in _respond already.
-        return
+    return Response(status, body, {"Content-Type": _JSON_TYPE, **(headers or {})})
 
 
 def _pair(kind: str) -> Callable[[str], list[str]]:
@@ -706,17 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         stub.add_channel(channel_id, name, bot_is_member=flag != ["out"])
     for user_id, name, *flag in args.user:
         stub.add_user(user_id, name, is_admin=flag == ["admin"], is_owner=flag == ["owner"])
-    # SIGTERM is how supervisors and tests stop us; as SystemExit it runs the cleanup below.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    stub.start()
-    print(stub.base_url, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stub.stop()
-    return 0
+    return serve_until_stopped(stub)
 
 
 if __name__ == "__main__":
