@@ -9,12 +9,14 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 import psycopg
+import redis
 from psycopg_pool import ConnectionPool
 
 from core import db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
 from core.jobs import JobStatus, SyncJob
+from core.locks import ContactLocks
 from core.pipeline import AutoMode
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
@@ -133,7 +135,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 page = pages.find_page(conn, args.page)
                 job = jobs.create_job(conn, page.id, full=args.full, requested_by="cli",
                                       stale_after_seconds=settings.job_stale_after)
-            job = SyncEngine(pool, settings, qualifier, reporter=PrintingReporter()).run(job.id)
+            # With Redis configured, webhook refreshes may run meanwhile: share their per-contact locks.
+            locks = ContactLocks(redis.Redis.from_url(settings.redis_url)) if settings.redis_url else None
+            job = SyncEngine(pool, settings, qualifier, locks=locks, reporter=PrintingReporter()).run(job.id)
             with pool.connection() as conn:
                 breakdown = stage_breakdown(conn, page.id)
     finally:

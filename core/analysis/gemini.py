@@ -142,6 +142,7 @@ class GeminiAnalyzer:
             except Exception as exc:
                 # The SDK's transport (httpx, httpx2 or aiohttp, by what is installed) raises its own
                 # connection and timeout types; to a sync they all mean "no AI now, retry later".
+                log.warning("gemini call failed key=%s error=%s", key.label, type(exc).__name__)
                 raise AnalysisUnavailable(f"Gemini unreachable ({type(exc).__name__})") from None
             return _parse(response, schema)
 
