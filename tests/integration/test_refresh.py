@@ -184,10 +184,11 @@ def test_a_refresh_waits_for_a_sync_writing_the_same_contact(web, sim, pool, pag
     who = customer_not_won(sim, pool)
     locks = ContactLocks(redis.Redis.from_url(service_settings.redis_url))
     contact_id = contact(pool, who["id"])["id"]
-    sync_wrote = threading.Event()
+    sync_wrote, sync_holds_lock = threading.Event(), threading.Event()
 
     def slow_sync_write() -> None:
         with locks.hold([contact_id]):
+            sync_holds_lock.set()
             time.sleep(1.0)  # a slow analysis
             with pool.connection() as conn:
                 conn.execute("UPDATE contacts SET ai_context = 'written by the sync' WHERE id = %s", (contact_id,))
@@ -195,7 +196,7 @@ def test_a_refresh_waits_for_a_sync_writing_the_same_contact(web, sim, pool, pag
 
     sync = threading.Thread(target=slow_sync_write)
     sync.start()
-    time.sleep(0.2)
+    assert sync_holds_lock.wait(10)
     write_and_deliver(web, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
     refresh(pool, page, who["id"])
     sync.join()
