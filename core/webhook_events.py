@@ -89,17 +89,23 @@ def parse_delivery(payload: object) -> list[InboundEvent]:
             if not isinstance(items, list):
                 raise MalformedDelivery(f"{where}.{channel} must be a list")
             for i, item in enumerate(items):
-                events.append(_event(item, f"{where}.{channel}[{i}]", obj, account_id,
-                                     standby=channel == "standby", entry_time=entry.get("time")))
+                event = _event(item, f"{where}.{channel}[{i}]", obj, account_id,
+                               standby=channel == "standby", entry_time=entry.get("time"))
+                if event is not None:
+                    events.append(event)
     return events
 
 
 def _event(item: object, where: str, obj: str, account_id: str, *, standby: bool,
-           entry_time: object) -> InboundEvent:
+           entry_time: object) -> InboundEvent | None:
+    """None for an item of a kind we do not handle that names no customer (a plugin opt-in's
+    `user_ref`, say): refusing it would make Meta retry, and in the end disable, the whole webhook."""
     if not isinstance(item, dict):
         raise MalformedDelivery(f"{where} must be an object")
-    sender, recipient = _party(item, "sender", where), _party(item, "recipient", where)
     kind, body = _kind(item, where)
+    if kind is EventKind.OTHER and not all(_has_id(item, role) for role in ("sender", "recipient")):
+        return None
+    sender, recipient = _party(item, "sender", where), _party(item, "recipient", where)
     content = kind in CONTENT_KINDS
     return InboundEvent(
         object=obj,
@@ -115,6 +121,11 @@ def _event(item: object, where: str, obj: str, account_id: str, *, standby: bool
         item=item,
         reacted_mid=_str(body.get("mid")) if kind is EventKind.REACTION else None,
     )
+
+
+def _has_id(item: dict[str, Any], role: str) -> bool:
+    party = item.get(role)
+    return isinstance(party, dict) and isinstance(party.get("id"), str)
 
 
 def _party(item: dict[str, Any], role: str, where: str) -> str:

@@ -240,3 +240,21 @@ def test_a_thousand_item_delivery_parses_quickly(fixture_json: Loader) -> None:
     assert [event.mid for event in events] == [f"m_{n:06d}" for n in range(1000)]
     # Linear work takes a few milliseconds; the bound only catches accidental quadratic work.
     assert elapsed < 0.5
+
+
+def test_an_unhandled_item_without_a_customer_is_skipped_not_refused():
+    delivery = {"object": "page", "entry": [{"id": "104857600000001", "time": 1732530000000, "messaging": [
+        {"recipient": {"id": "104857600000001"}, "timestamp": 1732530000000,
+         "optin": {"type": "one_time_notif_req", "user_ref": "checkbox-ref-1"}},
+        {"sender": {"id": "24511230000123"}, "recipient": {"id": "104857600000001"}, "timestamp": 1732530000001,
+         "message": {"mid": "m_ok", "text": "hi"}},
+    ]}]}
+    [event] = parse_delivery(delivery)
+    assert (event.kind, event.mid) == (EventKind.MESSAGE, "m_ok")
+
+
+def test_a_message_without_a_sender_is_still_refused():
+    delivery = {"object": "page", "entry": [{"id": "104857600000001", "time": 1, "messaging": [
+        {"recipient": {"id": "104857600000001"}, "timestamp": 1, "message": {"mid": "m_x", "text": "hi"}}]}]}
+    with pytest.raises(MalformedDelivery, match="sender.id"):
+        parse_delivery(delivery)
