@@ -25,6 +25,7 @@ demo: install
 
 bench: install
 	$(BIN)/python -m bench.sync_throughput
+	FBSYNC_LOG_LEVEL=WARNING $(BIN)/python -m bench.webhook_delivery
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info
