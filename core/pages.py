@@ -130,6 +130,14 @@ def _like_prefix(text: str) -> str:
     return f"{escaped}%"
 
 
+def connected_pages(conn: Connection) -> list[Page]:
+    """Every active page that is not waiting to be reconnected."""
+    rows = conn.execute(
+        f"SELECT {PAGE_COLUMNS} FROM facebook_pages WHERE is_active AND NOT needs_reauth ORDER BY id"
+    ).fetchall()
+    return [Page(**row) for row in rows]
+
+
 @dataclass(frozen=True)
 class PageSummary:
     page: Page

@@ -9,8 +9,9 @@ from core.extract import ContactRecord, ConversationRecord
 from core.graph import Platform
 from core.pages import Page
 
-_KEY_COLUMN: dict[Platform, str] = {"messenger": "messenger_psid", "instagram": "instagram_sid"}
-_FLAG_COLUMN: dict[Platform, str] = {"messenger": "has_messenger", "instagram": "has_instagram"}
+# Where a contact's id and platform flag live, per platform (also used by the webhook store).
+KEY_COLUMN: dict[Platform, str] = {"messenger": "messenger_psid", "instagram": "instagram_sid"}
+FLAG_COLUMN: dict[Platform, str] = {"messenger": "has_messenger", "instagram": "has_instagram"}
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
 
 
 def _upsert_contacts(conn: Connection, page: Page, platform: Platform, contacts: list[ContactRecord]) -> dict[str, int]:
-    key = sql.Identifier(_KEY_COLUMN[platform])
-    flag = sql.Identifier(_FLAG_COLUMN[platform])
+    key = sql.Identifier(KEY_COLUMN[platform])
+    flag = sql.Identifier(FLAG_COLUMN[platform])
     # A sync that sees no name keeps the name we already have; it never blanks it.
     query = sql.SQL(
         "INSERT INTO contacts (facebook_page_id, {key}, first_name, last_name, instagram_username, {flag},"

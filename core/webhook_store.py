@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from psycopg import Connection, sql
 from psycopg.types.json import Jsonb
 
+from core.store import FLAG_COLUMN, KEY_COLUMN
 from core.webhook_events import CONTENT_KINDS, EventKind, InboundEvent
 
-_KEY_COLUMN = {"messenger": "messenger_psid", "instagram": "instagram_sid"}
-_FLAG_COLUMN = {"messenger": "has_messenger", "instagram": "has_instagram"}
 
 
 @dataclass
@@ -72,7 +71,7 @@ def _contacts(conn: Connection, known: list[tuple[int, InboundEvent]]) -> dict[t
         key = (page_pk, event.platform, event.contact_id)
         if key in ids:
             continue
-        column, flag = sql.Identifier(_KEY_COLUMN[event.platform]), sql.Identifier(_FLAG_COLUMN[event.platform])
+        column, flag = sql.Identifier(KEY_COLUMN[event.platform]), sql.Identifier(FLAG_COLUMN[event.platform])
         if event.worth_analysing:
             row = conn.execute(
                 sql.SQL(

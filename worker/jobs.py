@@ -93,14 +93,15 @@ def sweep_stale_jobs() -> int:
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=2)
     try:
+        client = web_client(settings) if settings.slack_bot_token else None
         with pool.connection() as conn:
             reaped = jobs.reap_stale_jobs(conn, None, settings.job_stale_after)
             for job in reaped:
                 ContextLogger(logger, {"job_id": job.id}).warning("sync job reaped: %s", job.failure_reason)
-                if settings.slack_bot_token and job.slack_channel and job.slack_thread_ts:
+                if client and job.slack_channel and job.slack_thread_ts:
                     page = pages.get_page(conn, job.facebook_page_id)
                     safe_call(
-                        web_client(settings).chat_update, channel=job.slack_channel, ts=job.slack_thread_ts,
+                        client.chat_update, channel=job.slack_channel, ts=job.slack_thread_ts,
                         **views.sync_finished(page, job.requested_by or "", job, stage_breakdown(conn, page.id),
                                               datetime.now(timezone.utc)),
                     )

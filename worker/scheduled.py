@@ -72,8 +72,7 @@ def check_page_tokens(pool: ConnectionPool, settings: Settings, notify: Callable
     app_graph = GraphClient.for_page(settings, f"{settings.fb_app_id}|{settings.fb_app_secret}")
     problems = 0
     with pool.connection() as conn:
-        active = [p for p in pages.list_pages(conn) if not p.page.needs_reauth]
-        for page in (summary.page for summary in active):
+        for page in pages.connected_pages(conn):
             log = ContextLogger(logger, {"page_id": page.page_id})
             try:
                 health = inspect_token(app_graph, cipher.decrypt(page.token_ciphertext))

@@ -101,7 +101,7 @@ class GraphClient:
             params["platform"] = "instagram"
         empty_in_a_row = 0
         while True:
-            body = self._get(url, params, page_id=page_id)
+            body = self._call(url, params, page_id=page_id)
             data = body.get("data")
             if not isinstance(data, list):
                 raise MalformedResponseError("Graph API conversations response has no 'data' list")
@@ -125,7 +125,7 @@ class GraphClient:
         params = {"fields": CONVERSATION_FIELDS, "user_id": user_id}
         if platform == "instagram":
             params["platform"] = "instagram"
-        data = self._get(f"{self._base_url}/{page_id}/conversations", params, page_id=page_id).get("data")
+        data = self._call(f"{self._base_url}/{page_id}/conversations", params, page_id=page_id).get("data")
         if not isinstance(data, list):
             raise MalformedResponseError("Graph API conversations response has no 'data' list")
         return data[0] if data else None
@@ -133,7 +133,7 @@ class GraphClient:
     def profile(self, user_id: str, platform: Platform) -> dict[str, Any]:
         """The Messenger user profile or Instagram user profile of a person who wrote to the page."""
         fields = PROFILE_FIELDS[platform]
-        return self._get(f"{self._base_url}/{user_id}", {"fields": fields}, page_id=user_id)
+        return self._call(f"{self._base_url}/{user_id}", {"fields": fields}, page_id=user_id)
 
     def _follow(self, next_url: str) -> tuple[str, dict[str, str]]:
         parts = urlsplit(next_url)
@@ -144,14 +144,14 @@ class GraphClient:
 
     def get(self, path: str, params: dict[str, str], *, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
         """Any Graph GET, with this client's retries; `secrets` (codes, app secrets) are kept out of errors."""
-        return self._get(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets)
+        return self._call(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets)
 
     def post(self, path: str, params: dict[str, str], *, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
         """A Graph POST (form body), retried like a GET: use it only for idempotent calls."""
-        return self._get(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets,
+        return self._call(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets,
                          method="POST")
 
-    def _get(
+    def _call(
         self, url: str, params: dict[str, str], *, page_id: str, secrets: tuple[str, ...] = (), method: str = "GET"
     ) -> dict[str, Any]:
         """One logical call: paced, retried on transient faults, waiting out rate limits within the cap."""
