@@ -15,7 +15,7 @@ from psycopg_pool import ConnectionPool
 from core import pages
 from core.extract import ExtractionError, clean_text, extract_conversation, split_name
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError
-from core.locks import ContactLocks
+from core.locks import ContactBusy, ContactLocks
 from core.logfmt import ContextLogger
 from core.pages import Page
 from core.pipeline import auto_pipeline_of
@@ -44,6 +44,9 @@ class RefreshStatus(StrEnum):
     ANALYSIS_DEFERRED = "analysis deferred"
     PAGE_INACTIVE = "page inactive or needs reconnecting"
     TOKEN_DEAD = "page token rejected"
+    # Another writer held the contact past our wait: its webhook events stay pending, so a later
+    # refresh (the sweep of pending events) takes it up.
+    CONTACT_BUSY = "contact busy"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ class Refresher:
         self._notifier = notifier
 
     def refresh(self, page_pk: int, contact_id: int) -> RefreshResult:
+        try:
+            return self._refresh(page_pk, contact_id)
+        except ContactBusy:
+            ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
+                "refresh postponed: contact locked by another writer")
+            return RefreshResult(RefreshStatus.CONTACT_BUSY)
+
+    def _refresh(self, page_pk: int, contact_id: int) -> RefreshResult:
         with self._locks.hold([contact_id]):
             with self._pool.connection() as conn:
                 page = pages.get_page(conn, page_pk)

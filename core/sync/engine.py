@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 INCREMENTAL_OVERLAP = timedelta(minutes=10)
 # Long waits (rate limits, backoff) are sliced so the heartbeat goes on and a cancel is noticed.
 HEARTBEAT_EVERY = 5.0
+# Contacts another writer holds are retried this many times, spread over one lock expiry, at the end of the run.
+BUSY_RETRIES = 5
 
 
 class SyncCancelled(Exception):
@@ -94,6 +96,8 @@ class _SyncRun:
         self.progress = SyncProgress(job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at)
         # Conversations this run already offered to the analyzer; the backlog pass skips them.
         self.attempted: set[int] = set()
+        # Contacts another writer had locked when we came to analyse them; the backlog pass retries them.
+        self.busy: set[int] = set()
         self.token = ""  # opened in execute(), where a failure ends the job cleanly
 
     def execute(self) -> SyncJob:
@@ -223,10 +227,15 @@ class _SyncRun:
         """Analyse and apply; True if a cancel was asked. Returns False at once when there is nothing to do."""
         if not tasks:
             return False
-        self.attempted.update(task.conversation_id for task in tasks if task.conversation_id is not None)
-        qualifier = self.engine.qualifier
-        locks = self.engine.locks.hold(t.contact_id for t in tasks) if self.engine.locks else nullcontext()
-        with locks:
+        locks = self.engine.locks
+        with locks.hold_free(t.contact_id for t in tasks) if locks else nullcontext(None) as held:
+            if held is not None:
+                self.busy.update(task.contact_id for task in tasks if task.contact_id not in held)
+                tasks = [task for task in tasks if task.contact_id in held]
+                if not tasks:
+                    return False
+            self.attempted.update(task.conversation_id for task in tasks if task.conversation_id is not None)
+            qualifier = self.engine.qualifier
             results = qualifier.analyze(tasks, self.target)
             with self.engine.pool.connection() as conn, conn.transaction():
                 outcome = qualifier.apply(conn, tasks, results, self.target)
@@ -247,16 +256,34 @@ class _SyncRun:
 
     def _analyze_backlog(self) -> None:
         """Re-offer conversations that earlier runs could not analyse (AI out of quota, bad output)."""
+        busy_retries = 0
         while True:
             tasks = self._backlog_tasks()
             if not tasks:
-                return
+                if not self.busy:
+                    return
+                if busy_retries == BUSY_RETRIES:
+                    self._leave_busy()
+                    return
+                # By the last retry a dead holder's locks have expired; a live one has usually finished.
+                busy_retries += 1
+                self._wait(self.engine.locks.ttl_seconds / (BUSY_RETRIES - 1) if self.engine.locks else 0)
+                self.busy.clear()
+                continue
             deferred_before = self.progress.analysis_deferred
             if self._qualify(tasks):
                 raise SyncCancelled
             if self.progress.analysis_deferred > deferred_before:
                 self.log.info("analysis still unavailable; backlog left for a later run")
                 return
+
+    def _leave_busy(self) -> None:
+        """Contacts still locked by a live writer: counted as deferred, so a later run analyses them."""
+        self.log.info("contacts still locked by another writer; left for a later run count=%d", len(self.busy))
+        with self.engine.pool.connection() as conn, conn.transaction():
+            jobs.record_analysis(conn, self.job.id, analyzed=0, deferred=len(self.busy), failed=0, stage_changes=0,
+                                 new_errors=[])
+        self.progress = replace(self.progress, analysis_deferred=self.progress.analysis_deferred + len(self.busy))
 
     def _backlog_tasks(self) -> list[QualifyTask]:
         with self.engine.pool.connection() as conn:
@@ -265,8 +292,8 @@ class _SyncRun:
                 " COALESCE(c.messenger_psid, c.instagram_sid) AS external_id"
                 " FROM conversations v JOIN contacts c ON c.id = v.contact_id"
                 " WHERE v.facebook_page_id = %s AND (v.analyzed_at IS NULL OR v.analyzed_at < v.updated_time)"
-                " AND NOT (v.id = ANY(%s)) ORDER BY v.updated_time DESC LIMIT %s",
-                (self.page.id, list(self.attempted), self.engine.progress_every),
+                " AND NOT (v.id = ANY(%s)) AND NOT (v.contact_id = ANY(%s)) ORDER BY v.updated_time DESC LIMIT %s",
+                (self.page.id, list(self.attempted), list(self.busy), self.engine.progress_every),
             ).fetchall()
             transcripts = stored_transcripts(conn, self.page, [row["contact_id"] for row in rows])
         return [

@@ -205,3 +205,30 @@ def test_a_refresh_waits_for_a_sync_writing_the_same_contact(web, sim, pool, pag
     final = contact(pool, who["id"])
     assert final["ai_context"] != "written by the sync" and "paid" in final["ai_context"]
     assert final["stage"] == "Won"
+
+
+def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events(web, sim, pool, page,
+                                                                                  service_settings):
+    """A refresh that cannot get the contact is no failed job: it says so, and the contact's webhook
+    events stay pending for the next refresh."""
+    import redis
+
+    from core.graph import GraphClient
+    from core.refresh import Refresher
+
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, sim, who, "Can I book a class for Saturday?")
+    contact_id = contact(pool, who["id"])["id"]
+    client = redis.Redis.from_url(service_settings.redis_url)
+    refresher = Refresher(pool, Qualifier(RulesAnalyzer()), ContactLocks(client, wait_seconds=0.2),
+                          lambda _page: GraphClient.for_page(service_settings, SHOP.token))
+
+    with ContactLocks(client).hold([contact_id]):
+        result = refresher.refresh(page.id, contact_id)
+
+    assert result.status is RefreshStatus.CONTACT_BUSY
+    with pool.connection() as conn:
+        pending = conn.execute("SELECT count(*) AS n FROM webhook_events WHERE contact_id = %s"
+                               " AND processed_at IS NULL", (contact_id,)).fetchone()["n"]
+    assert pending == 1
+    assert refresher.refresh(page.id, contact_id).status is RefreshStatus.REFRESHED

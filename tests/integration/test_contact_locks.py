@@ -1,0 +1,179 @@
+"""Per-contact locks on a real Redis: they die with their holder, and a busy contact never fails a sync."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import ExitStack
+
+import pytest
+import redis
+
+from core import jobs
+from core.analysis.rules import RulesAnalyzer
+from core.jobs import JobStatus
+from core.locks import ContactBusy, ContactLocks
+from core.qualify import Qualifier
+from core.sync import SyncEngine
+from sandbox.graph_sim import SimPage
+
+SHOP = SimPage(page_id="230000000000001", name="Corner Florist", token="florist-lock-token-77",
+               messenger_count=24, instagram_count=0, seed=23)
+
+HOLD_IN_A_CHILD = """
+import sys, time, redis
+from core.locks import ContactLocks
+locks = ContactLocks(redis.Redis.from_url(sys.argv[1]), ttl_seconds=1.0, namespace=sys.argv[2])
+with locks.hold([1, 2, 3]):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.fixture
+def client(redis_url):
+    return redis.Redis.from_url(redis_url)
+
+
+@pytest.fixture
+def namespace(client):
+    name = f"test:lock:{uuid.uuid4().hex}"
+    yield name
+    for key in client.scan_iter(f"{name}:*"):
+        client.delete(key)
+
+
+def test_a_killed_holder_blocks_its_contacts_only_until_the_expiry(client, redis_url, namespace):
+    child = subprocess.Popen([sys.executable, "-c", HOLD_IN_A_CHILD, redis_url, namespace],
+                             stdout=subprocess.PIPE, cwd=os.getcwd())
+    try:
+        assert child.stdout.readline().strip() == b"held"
+        locks = ContactLocks(client, ttl_seconds=1.0, wait_seconds=0.0, namespace=namespace)
+        with locks.hold_free([1, 2, 3, 4]) as held:
+            assert held == {4}
+    finally:
+        os.kill(child.pid, signal.SIGKILL)  # no finally, no release: as a worker killed mid-sync
+        child.wait()
+
+    # Waiting longer than the expiry: the dead holder's locks are gone by then.
+    with ContactLocks(client, ttl_seconds=1.0, wait_seconds=5.0, namespace=namespace).hold([1, 2, 3]):
+        assert client.exists(*(f"{namespace}:{i}" for i in (1, 2, 3))) == 3
+    assert client.exists(*(f"{namespace}:{i}" for i in (1, 2, 3))) == 0
+
+
+def test_a_live_holder_keeps_its_locks_past_the_expiry(client, namespace):
+    holder = ContactLocks(client, ttl_seconds=0.3, namespace=namespace)
+    other = ContactLocks(client, ttl_seconds=0.3, wait_seconds=0.0, namespace=namespace)
+    with holder.hold([7]):
+        time.sleep(1.0)  # more than three expiries: only the renewal keeps the lock
+        with other.hold_free([7]) as held:
+            assert held == frozenset()
+        with pytest.raises(ContactBusy):
+            with other.hold([7]):
+                pass
+    with other.hold_free([7]) as held:
+        assert held == {7}
+
+
+def test_a_holder_whose_lock_expired_cannot_release_the_next_holders(client, namespace):
+    first = ContactLocks(client, ttl_seconds=5.0, namespace=namespace)
+    second = ContactLocks(client, ttl_seconds=5.0, wait_seconds=0.0, namespace=namespace)
+    with ExitStack() as second_holder:
+        with first.hold([9]):
+            client.delete(f"{namespace}:9")  # as if it had expired while its holder stalled
+            assert second_holder.enter_context(second.hold_free([9])) == {9}
+        assert client.exists(f"{namespace}:9") == 1  # the first holder's exit left the second's lock alone
+    assert client.exists(f"{namespace}:9") == 0
+
+
+def test_all_or_none_takes_nothing_while_one_is_held(client, namespace):
+    holder = ContactLocks(client, namespace=namespace)
+    waiter = ContactLocks(client, wait_seconds=0.0, namespace=namespace)
+    with holder.hold([2]):
+        with pytest.raises(ContactBusy):
+            with waiter.hold([1, 2, 3]):
+                pass
+        assert client.exists(f"{namespace}:1", f"{namespace}:3") == 0
+
+
+# --- the sync engine with contacts another writer holds -------------------------------------------
+
+def synced_page(pool, sim, service_settings, connect_page):
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, full=False, stale_after_seconds=600)
+    assert SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer())).run(job.id).status is JobStatus.COMPLETED
+    return page
+
+
+def busy_contacts(pool, sim, count: int) -> list[int]:
+    """`count` customers write again, so their conversations are due for analysis."""
+    ids = []
+    for index in range(count):
+        who = sim.customer(SHOP.page_id, "messenger", index)
+        sim.touch(SHOP.page_id, "messenger", index, "Do you deliver on Sundays?")
+        with pool.connection() as conn:
+            ids.append(conn.execute("SELECT id FROM contacts WHERE messenger_psid = %s", (who["id"],)).fetchone()["id"])
+    return ids
+
+
+def due_conversations(pool, contact_ids: list[int]) -> int:
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT count(*) AS n FROM conversations WHERE contact_id = ANY(%s)"
+            " AND (analyzed_at IS NULL OR analyzed_at < updated_time)", (contact_ids,)).fetchone()["n"]
+
+
+def test_a_sync_analyses_held_contacts_once_their_holder_lets_go(pool, sim, service_settings, connect_page,
+                                                                 client, namespace):
+    page = synced_page(pool, sim, service_settings, connect_page)
+    held_ids = busy_contacts(pool, sim, 3)
+    holding, let_go = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with ContactLocks(client, ttl_seconds=1.0, namespace=namespace).hold(held_ids):
+            holding.set()
+            let_go.wait(30)
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    assert holding.wait(10)
+
+    def sleep(seconds: float) -> None:
+        """The engine waits for the busy contacts: the other writer finishes meanwhile."""
+        let_go.set()
+        writer.join()
+
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, full=False, stale_after_seconds=600)
+    locks = ContactLocks(client, ttl_seconds=1.0, namespace=namespace)
+    done = SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), locks=locks, sleep=sleep).run(job.id)
+
+    assert (done.status, done.synced_contacts, done.analyzed_contacts, done.analysis_deferred) == (
+        JobStatus.COMPLETED, 3, 3, 0)
+    assert due_conversations(pool, held_ids) == 0
+
+
+def test_contacts_held_all_run_long_are_left_due_and_the_sync_completes(pool, sim, service_settings, connect_page,
+                                                                       client, namespace):
+    page = synced_page(pool, sim, service_settings, connect_page)
+    held_ids = busy_contacts(pool, sim, 4)
+    waits: list[float] = []
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, full=False, stale_after_seconds=600)
+    locks = ContactLocks(client, ttl_seconds=1.0, namespace=namespace)
+
+    with ContactLocks(client, ttl_seconds=1.0, namespace=namespace).hold(held_ids[:2]):
+        done = SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), locks=locks,
+                          sleep=waits.append).run(job.id)
+
+    assert (done.status, done.synced_contacts, done.analyzed_contacts, done.analysis_deferred) == (
+        JobStatus.COMPLETED, 4, 2, 2)
+    assert due_conversations(pool, held_ids[:2]) == 2 and due_conversations(pool, held_ids[2:]) == 0
+    # Retried over more than one lock expiry, so a dead holder's lock would have gone in the meantime.
+    assert sum(waits) > locks.ttl_seconds
