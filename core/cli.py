@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 from core import db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
+from core.graph import InvalidGraphId, graph_id
 from core.jobs import JobStatus, SyncJob
 from core.locks import ContactLocks
 from core.pipeline import AutoMode
@@ -89,6 +90,12 @@ def _read_token() -> str:
 
 
 def cmd_pages_add(args: argparse.Namespace) -> int:
+    # Checked before anything else: an id becomes part of Graph API URLs.
+    graph_id(args.page_id, "PAGE_ID")
+    if args.instagram_account_id:
+        graph_id(args.instagram_account_id, "--instagram-account-id")
+    if not args.name.strip():
+        raise CliError("the page name must not be empty")
     settings = _settings()
     cipher = TokenCipher.from_settings(settings)
     token = _read_token()
@@ -98,7 +105,7 @@ def cmd_pages_add(args: argparse.Namespace) -> int:
             conn,
             organization_id=org_id,
             page_id=args.page_id,
-            name=args.name,
+            name=args.name.strip(),
             token_ciphertext=cipher.encrypt(token),
             instagram_account_id=args.instagram_account_id or None,
             instagram_username=args.instagram_username or None,
@@ -290,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "WARNING"))
     try:
         return args.func(args)
-    except (CliError, ConfigError, db.DatabaseUnavailable, pages.PageNotFound, pages.AmbiguousPage,
+    except (CliError, ConfigError, InvalidGraphId, db.DatabaseUnavailable, pages.PageNotFound, pages.AmbiguousPage,
             jobs.SyncAlreadyRunning, pipeline.PipelineError, TokenUnreadable, schedule.IntervalError) as exc:
         print(f"fbsync: error: {exc}", file=sys.stderr)
         return 2

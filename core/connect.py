@@ -20,7 +20,7 @@ import redis
 from psycopg import Connection
 
 from core import pages
-from core.graph import GraphClient, GraphError
+from core.graph import GraphClient, GraphError, MalformedResponseError, is_graph_id
 from core.pages import Page
 from core.tokens import TokenCipher
 
@@ -155,10 +155,7 @@ class FacebookLogin:
         after: str | None = None
         while True:
             answer = graph.get("me/accounts", {**params, **({"after": after} if after else {})})
-            for item in answer.get("data", []):
-                instagram = item.get("instagram_business_account") or {}
-                found.append(ManagedPage(item["id"], item["name"], item["access_token"], instagram.get("id"),
-                                         instagram.get("username")))
+            found.extend(_managed_page(item) for item in answer.get("data", []))
             paging = answer.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
             if not after:
@@ -170,6 +167,20 @@ class FacebookLogin:
                                          {"subscribed_fields": ",".join(WEBHOOK_FIELDS)})
         except GraphError as exc:
             raise ConnectError(f"Could not subscribe {page.name} to messages ({_reason(exc)}).") from None
+
+
+def _managed_page(item: object) -> ManagedPage:
+    """One entry of `/me/accounts`, refused unless its ids are Meta ids and it has a name and a token."""
+    if not isinstance(item, dict):
+        raise MalformedResponseError("Facebook listed a page that is not an object")
+    instagram = item.get("instagram_business_account") or {}
+    name, token = item.get("name"), item.get("access_token")
+    if not (is_graph_id(item.get("id")) and isinstance(name, str) and name.strip() and isinstance(token, str) and token
+            and isinstance(instagram, dict) and (instagram.get("id") is None or is_graph_id(instagram.get("id")))):
+        raise MalformedResponseError("Facebook listed a page without a valid id, name or token")
+    username = instagram.get("username")
+    return ManagedPage(item["id"], name.strip(), token, instagram.get("id"),
+                       username if isinstance(username, str) and username else None)
 
 
 def connect(login: FacebookLogin, code: str) -> list[ManagedPage]:
@@ -200,4 +211,6 @@ def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: li
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, MalformedResponseError):
+        return exc.message  # ours, naming what was wrong with Meta's answer
     return f"code {exc.code}" if isinstance(exc, GraphError) and exc.code else type(exc).__name__

@@ -66,6 +66,8 @@ _FAULT_OPTIONS: dict[str, frozenset[str]] = {
     "reduce_data": frozenset({"max_limit"}),
     "empty_page": frozenset(),
     "malformed_json": frozenset(),
+    # A 302 to `location`, as a misconfigured proxy or a hijacked host answers: clients must not follow it.
+    "redirect": frozenset({"location"}),
     # A normal page in which one conversation is damaged: for per-contact failure handling.
     "corrupt_conversation": frozenset({"position", "damage"}),
 }
@@ -567,6 +569,8 @@ class GraphSimulator(HttpStub):
         unknown = set(options) - _FAULT_OPTIONS[kind]
         if unknown:
             raise ValueError(f"fault {kind!r} takes no option(s) {', '.join(sorted(unknown))}")
+        if kind == "redirect" and not isinstance(options.get("location"), str):
+            raise ValueError("redirect needs location= the URL to send the client to")
         if kind == "corrupt_conversation" and options.get("damage") not in _DAMAGES:
             raise ValueError(f"corrupt_conversation needs damage= one of {', '.join(_DAMAGES)}")
         if not isinstance(on_call, int) or not isinstance(times, int) or on_call < 1 or times < 1:
@@ -990,6 +994,8 @@ class GraphSimulator(HttpStub):
                 "cursors": {"before": cursor, "after": cursor},
                 "next": self._next_url(version, f"{page_id}/conversations", params, token, limit, cursor),
             }}, page_id, version)
+        if fault.kind == "redirect":
+            return Response(302, b"", {**self._base_headers(version), "Location": str(options["location"])})
         # malformed_json: a body cut off mid-stream, as a dropped proxy connection produces.
         return Response(200, b'{"data": [', self._base_headers(version))
 

@@ -10,6 +10,7 @@ from core.graph.errors import (
     TransientGraphError,
     scrub,
 )
+from core.graph.ids import InvalidGraphId, graph_id, is_graph_id
 
 __all__ = [
     "GraphClient",
@@ -17,9 +18,12 @@ __all__ = [
     "GraphError",
     "GraphRequestError",
     "GraphUnavailableError",
+    "InvalidGraphId",
     "MalformedResponseError",
     "RateLimitedError",
     "TokenInvalidError",
     "TransientGraphError",
     "scrub",
+    "graph_id",
+    "is_graph_id",
 ]

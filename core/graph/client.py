@@ -2,6 +2,9 @@
 
 The page token travels only in the Authorization header. `paging.next` URLs from Meta carry
 `access_token=...`; it is stripped before the URL is followed so it never reaches a log or error.
+Ids are checked and every path segment quoted, so no id can change which endpoint is asked, and no
+redirect is followed: a Graph API call never redirects, so one means a proxy or a fault, and
+following it could carry the token to another origin.
 """
 from __future__ import annotations
 
@@ -9,13 +12,14 @@ import logging
 import random
 import time
 from typing import Any, Callable, Iterator, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import requests
 
 from core.config import Settings
 from core.graph.errors import (
     REDUCE_DATA_CODE,
+    GraphRequestError,
     GraphUnavailableError,
     MalformedResponseError,
     RateLimitedError,
@@ -23,6 +27,7 @@ from core.graph.errors import (
     classify,
     scrub,
 )
+from core.graph.ids import InvalidGraphId, graph_id
 from core.graph.pacing import Pacer
 
 logger = logging.getLogger(__name__)
@@ -95,7 +100,7 @@ class GraphClient:
 
     def conversations(self, page_id: str, platform: Platform = "messenger") -> Iterator[list[dict[str, Any]]]:
         """Yield the page's conversations one Graph page at a time, newest `updated_time` first."""
-        url = f"{self._base_url}/{page_id}/conversations"
+        url = self._url(graph_id(page_id, "page id"), "conversations")
         params: dict[str, str] = {"fields": CONVERSATION_FIELDS, "limit": str(self._page_size)}
         if platform == "instagram":
             params["platform"] = "instagram"
@@ -122,10 +127,10 @@ class GraphClient:
 
     def conversation_with(self, page_id: str, user_id: str, platform: Platform) -> dict[str, Any] | None:
         """The page's conversation with one person (the edge's documented `user_id` lookup), if any."""
-        params = {"fields": CONVERSATION_FIELDS, "user_id": user_id}
+        params = {"fields": CONVERSATION_FIELDS, "user_id": graph_id(user_id, "user id")}
         if platform == "instagram":
             params["platform"] = "instagram"
-        data = self._call(f"{self._base_url}/{page_id}/conversations", params, page_id=page_id).get("data")
+        data = self._call(self._url(graph_id(page_id, "page id"), "conversations"), params, page_id=page_id).get("data")
         if not isinstance(data, list):
             raise MalformedResponseError("Graph API conversations response has no 'data' list")
         return data[0] if data else None
@@ -133,7 +138,7 @@ class GraphClient:
     def profile(self, user_id: str, platform: Platform) -> dict[str, Any]:
         """The Messenger user profile or Instagram user profile of a person who wrote to the page."""
         fields = PROFILE_FIELDS[platform]
-        return self._call(f"{self._base_url}/{user_id}", {"fields": fields}, page_id=user_id)
+        return self._call(self._url(graph_id(user_id, "user id")), {"fields": fields}, page_id=user_id)
 
     def _follow(self, next_url: str) -> tuple[str, dict[str, str]]:
         parts = urlsplit(next_url)
@@ -144,12 +149,17 @@ class GraphClient:
 
     def get(self, path: str, params: dict[str, str], *, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
         """Any Graph GET, with this client's retries; `secrets` (codes, app secrets) are kept out of errors."""
-        return self._call(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets)
+        return self._call(self._url(*path.split("/")), dict(params), page_id="-", secrets=secrets)
 
     def post(self, path: str, params: dict[str, str], *, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
         """A Graph POST (form body), retried like a GET: use it only for idempotent calls."""
-        return self._call(f"{self._base_url}/{path.lstrip('/')}", dict(params), page_id="-", secrets=secrets,
-                         method="POST")
+        return self._call(self._url(*path.split("/")), dict(params), page_id="-", secrets=secrets, method="POST")
+
+    def _url(self, *segments: str) -> str:
+        """The base URL and these path segments, each quoted whole: none can climb or add a level."""
+        if any(segment in ("", ".", "..") for segment in segments):
+            raise InvalidGraphId("a Graph API path segment is empty or a dot segment")
+        return "/".join([self._base_url, *(quote(segment, safe="") for segment in segments)])
 
     def _call(
         self, url: str, params: dict[str, str], *, page_id: str, secrets: tuple[str, ...] = (), method: str = "GET"
@@ -196,14 +206,21 @@ class GraphClient:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         try:
             if method == "POST":
-                response = self._session.post(url, data=params, headers=headers, timeout=self._timeout)
+                response = self._session.post(url, data=params, headers=headers, timeout=self._timeout,
+                                              allow_redirects=False)
             else:
-                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
+                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout,
+                                             allow_redirects=False)
         except requests.RequestException as exc:
             # requests' own message names the URL; no secret is in it, but scrub anyway.
             raise GraphUnavailableError(
                 scrub(f"Graph API unreachable at {self._origin}: {type(exc).__name__}", secrets)
             ) from None
+        if response.is_redirect:
+            target = _origin(urljoin(url, response.headers.get("Location", "")))
+            where = "to another host" if target != self._origin else "within the Graph API"
+            raise GraphRequestError(f"Graph API answered a redirect {where} (HTTP {response.status_code});"
+                                    " not following it", http_status=response.status_code)
         try:
             body = response.json()
         except ValueError:

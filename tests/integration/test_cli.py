@@ -128,3 +128,23 @@ def test_gemini_keys_without_redis_is_a_clear_configuration_error(run):
     assert result.returncode == 2
     assert "GEMINI_API_KEYS needs REDIS_URL" in result.stderr and "AIzaSy-secret-key" not in result.stderr
     assert "running" not in run("pages", "list").stdout  # no job left behind
+
+
+@pytest.mark.parametrize("page_id", ["../../me", "", "9" * 3000, "me", "300000000000001/../../me", " 300000000000001"])
+def test_a_page_id_that_is_not_a_meta_id_is_refused(run, page_id):
+    result = run("pages", "add", page_id, SHOP.name, stdin=SHOP.token + "\n")
+
+    assert result.returncode == 2
+    assert result.stderr == "fbsync: error: PAGE_ID must be a Meta id: 1 to 32 digits\n"
+    assert "no pages connected" in run("pages", "list").stdout
+
+
+def test_an_instagram_id_that_is_not_a_meta_id_or_an_empty_name_is_refused(run):
+    junk_instagram = run("pages", "add", SHOP.page_id, SHOP.name, "--instagram-account-id", "../me",
+                         stdin=SHOP.token + "\n")
+    nameless = run("pages", "add", SHOP.page_id, "  ", stdin=SHOP.token + "\n")
+
+    assert junk_instagram.returncode == 2
+    assert junk_instagram.stderr == "fbsync: error: --instagram-account-id must be a Meta id: 1 to 32 digits\n"
+    assert (nameless.returncode, nameless.stderr) == (2, "fbsync: error: the page name must not be empty\n")
+    assert "no pages connected" in run("pages", "list").stdout

@@ -189,3 +189,19 @@ def test_disconnect_asks_first_then_deactivates_and_keeps_contacts(web, slash, s
         assert conn.execute("SELECT count(*) AS n FROM contacts").fetchone()["n"] == 1
     _, listed = slash("pages")
     assert "Bluebird Coffee" not in json.dumps(listed)
+
+
+def test_a_listed_page_whose_id_is_not_a_meta_id_connects_nothing(web, slash, slack, sim, pool, owner):
+    """Meta's page listing is input too: an id that could change a Graph path is never used or stored."""
+    escaping = SimPage(page_id="../../me", name="Escaping Page", token="EAAescape-token-3", messenger_count=1)
+    sim.add_page(escaping)
+    sim.add_user(SimUser(user_id="10229000000000009", name="Eve", page_ids=(BLUEBIRD.page_id, escaping.page_id)))
+    sim.consent_as("10229000000000009")
+
+    done = through_login(slash)
+
+    assert done.status_code == 502
+    assert "Facebook listed a page without a valid id, name or token" in done.text
+    assert stored_pages(pool) == []
+    assert sim.subscriptions(BLUEBIRD.page_id) == []
+    assert any("Facebook listed a page without a valid id" in text for text in dms(slack))

@@ -13,7 +13,7 @@ from core.analysis.rules import RulesAnalyzer
 from core.jobs import JobStatus, SyncAlreadyRunning
 from core.qualify import Qualifier
 from core.sync import SilentReporter, SyncEngine, SyncProgress
-from sandbox.graph_sim import SimPage
+from sandbox.graph_sim import GraphSimulator, SimPage
 
 SHOP = SimPage(
     page_id="200000000000001",
@@ -205,6 +205,34 @@ def test_unreachable_graph_fails_the_job_clearly(pool, settings, connect_page):
 
     assert job.status is JobStatus.FAILED
     assert job.failure_reason == "Graph API unreachable at http://127.0.0.1:9: ConnectionError"
+
+
+def test_a_redirect_to_another_host_is_not_followed_and_fails_the_job(pool, sim, settings, connect_page):
+    """A 302 from the Graph API (a hijacked or misconfigured proxy) never takes the page token elsewhere."""
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+    with GraphSimulator(pages=[]) as elsewhere:
+        sim.inject(SHOP.page_id, "redirect", on_call=2, location=f"{elsewhere.base_url}/{SHOP.page_id}/conversations")
+
+        job = run_sync(pool, settings, page)
+
+        assert elsewhere.requests == []
+    assert job.status is JobStatus.FAILED
+    assert job.failure_reason == "Graph API answered a redirect to another host (HTTP 302); not following it"
+    assert counts(pool)["contacts"] == job.synced_contacts == 25  # the first Graph page is kept
+
+
+def test_a_stored_page_id_that_is_not_a_meta_id_never_reaches_the_graph_api(pool, sim, settings, connect_page):
+    """A page stored before ids were checked: its sync fails clearly instead of asking /me/conversations."""
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+    with pool.connection() as conn:
+        conn.execute("UPDATE facebook_pages SET page_id = '../../me' WHERE id = %s", (page.id,))
+
+    job = run_sync(pool, settings, page)
+
+    assert (job.status, job.failure_reason) == (JobStatus.FAILED, "page id must be a Meta id: 1 to 32 digits")
+    assert sim.requests == []
 
 
 def test_page_without_conversations_completes_with_zero_counts(pool, sim, settings, connect_page):

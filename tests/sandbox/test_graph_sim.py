@@ -672,3 +672,12 @@ def test_standalone_server_prints_its_url() -> None:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=5)
     assert process.returncode == 0 and stderr == ""
+
+
+def test_redirect(sim: GraphSimulator, http: requests.Session) -> None:
+    sim.inject(PAGE_ID, "redirect", location="http://127.0.0.1:9/steal")
+    response = http.get(f"{sim.base_url}/{PAGE_ID}/conversations", headers={"Authorization": f"Bearer {TOKEN}"},
+                        allow_redirects=False)
+    assert (response.status_code, response.headers["Location"]) == (302, "http://127.0.0.1:9/steal")
+    with pytest.raises(ValueError, match="location"):
+        sim.inject(PAGE_ID, "redirect")

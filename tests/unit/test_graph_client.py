@@ -12,6 +12,7 @@ from responses import matchers
 
 from core.graph import (
     GraphClient,
+    InvalidGraphId,
     GraphRequestError,
     GraphUnavailableError,
     MalformedResponseError,
@@ -235,3 +236,42 @@ def test_pacer_spaces_calls_evenly():
         pacer.wait()
     assert waits == [0.5, 0.5, 0.5, 0.5]
     assert now[0] == 2.0
+
+
+@responses.activate
+@pytest.mark.parametrize("location", ["https://evil.example/v25.0/steal", f"{BASE}/{PAGE}/conversations?after=x"])
+def test_a_redirect_is_never_followed(client, location):
+    """Wherever it points: a Graph call does not redirect, and following one could carry the token away."""
+    responses.get(URL, status=302, headers={"Location": location})
+    responses.get("https://evil.example/v25.0/steal", json={"data": []})
+
+    with pytest.raises(GraphRequestError, match="redirect") as raised:
+        _all(client)
+
+    assert len(responses.calls) == 1
+    assert ("another host" in str(raised.value)) == location.startswith("https://evil")
+    assert TOKEN not in str(raised.value)
+
+
+@responses.activate
+@pytest.mark.parametrize("page_id", ["../../me", "", "1" * 3000, "me", "104857600000001/../me", "12 34", "١٢٣"])
+def test_an_id_that_is_not_a_meta_id_never_reaches_the_network(client, page_id):
+    with pytest.raises(InvalidGraphId, match="page id must be a Meta id"):
+        _all_of(client, page_id)
+    with pytest.raises(InvalidGraphId, match="user id must be a Meta id"):
+        client.profile(page_id, "messenger")
+    with pytest.raises(InvalidGraphId):
+        client.conversation_with(PAGE, page_id, "instagram")
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_path_with_dot_segments_is_refused(client):
+    for path in ("me/../oauth/access_token", "/me/accounts", "me//accounts"):
+        with pytest.raises(InvalidGraphId, match="dot segment"):
+            client.get(path, {})
+    assert len(responses.calls) == 0
+
+
+def _all_of(client: GraphClient, page_id: str) -> list[list[dict[str, Any]]]:
+    return list(client.conversations(page_id))
