@@ -99,19 +99,23 @@ def cmd_pages_add(args: argparse.Namespace) -> int:
     settings = _settings()
     cipher = TokenCipher.from_settings(settings)
     token = _read_token()
-    with _pool(settings) as pool, pool.connection() as conn, conn.transaction():
-        org_id = pages.ensure_organization(conn, args.team)
-        page = pages.add_page(
-            conn,
-            organization_id=org_id,
-            page_id=args.page_id,
-            name=args.name.strip(),
-            token_ciphertext=cipher.encrypt(token),
-            instagram_account_id=args.instagram_account_id or None,
-            instagram_username=args.instagram_username or None,
-        )
+    try:
+        with _pool(settings) as pool, pool.connection() as conn, conn.transaction():
+            org_id = pages.ensure_organization(conn, args.team)
+            page = pages.add_page(
+                conn,
+                organization_id=org_id,
+                page_id=args.page_id,
+                name=args.name.strip(),
+                token_ciphertext=cipher.encrypt(token),
+                instagram_account_id=args.instagram_account_id or None,
+                instagram_username=args.instagram_username or None,
+                move=args.move,
+            )
+    except pages.PageOwnedElsewhere as exc:
+        raise CliError(f"{exc} Or pass --team with that workspace's id, or --move to move it to {args.team}.") from None
     instagram = f", Instagram {page.instagram_account_id}" if page.instagram_account_id else ""
-    print(f"connected {page.name} ({page.page_id}{instagram})")
+    print(f"connected {page.name} ({page.page_id}{instagram}) to workspace {args.team}")
     return 0
 
 
@@ -247,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--instagram-account-id")
     add.add_argument("--instagram-username")
     add.add_argument("--team", default=pages.LOCAL_TEAM_ID, help="Slack team id that owns the page")
+    add.add_argument("--move", action="store_true",
+                     help="move the page here from the workspace that has it (its contacts lose their stages there)")
     add.set_defaults(func=cmd_pages_add)
     pages_commands.add_parser("list", help="list connected pages").set_defaults(func=cmd_pages_list)
     assign = pages_commands.add_parser("pipeline", help="set or turn off a page's automatic pipeline")

@@ -41,6 +41,15 @@ class ConnectError(Exception):
     """The connection could not be completed; the message is for the person connecting."""
 
 
+class StateRejected(ConnectError):
+    """A genuine connect link that can no longer be used (expired, or used already): unlike a forged
+    one, it says who asked, so they can be told in Slack too."""
+
+    def __init__(self, message: str, state: "ConnectState") -> None:
+        super().__init__(message)
+        self.state = state
+
+
 @dataclass(frozen=True)
 class ConnectState:
     team_id: str
@@ -77,13 +86,13 @@ class StateSigner:
         except (ValueError, TypeError):
             raise ConnectError("This connect link is not valid. Ask for a new one with `/fbsync connect`.") from None
         if state.expires_at < self._clock():
-            raise ConnectError("This connect link has expired. Ask for a new one with `/fbsync connect`.")
+            raise StateRejected("This connect link has expired. Ask for a new one with `/fbsync connect`.", state)
         return state
 
     def consume(self, text: str) -> ConnectState:
         state = self.read(text)
         if not self._store.delete(f"{self._namespace}:{state.nonce}"):
-            raise ConnectError("This connect link was already used. Ask for a new one with `/fbsync connect`.")
+            raise StateRejected("This connect link was already used. Ask for a new one with `/fbsync connect`.", state)
         return state
 
     def _sign(self, body: str) -> str:
@@ -198,16 +207,29 @@ def connect(login: FacebookLogin, code: str) -> list[ManagedPage]:
     return managed
 
 
-def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: list[ManagedPage]) -> list[Page]:
-    """All pages in one transaction; a page that needed reconnecting gets its new token and is cleared."""
+@dataclass(frozen=True)
+class Stored:
+    pages: list[Page]
+    refused: list[pages.PageOwnedElsewhere]  # pages another workspace has: theirs stay untouched
+
+
+def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: list[ManagedPage]) -> Stored:
+    """All pages in one transaction; a page that needed reconnecting gets its new token and is cleared.
+    A page another workspace has is refused, and the rest are stored."""
+    stored: list[Page] = []
+    refused: list[pages.PageOwnedElsewhere] = []
     with conn.transaction():
         organization_id = pages.ensure_organization(conn, team_id)
-        return [
-            pages.add_page(conn, organization_id=organization_id, page_id=m.page_id, name=m.name,
-                           token_ciphertext=cipher.encrypt(m.token), instagram_account_id=m.instagram_account_id,
-                           instagram_username=m.instagram_username)
-            for m in managed
-        ]
+        for m in managed:
+            try:
+                with conn.transaction():
+                    stored.append(pages.add_page(
+                        conn, organization_id=organization_id, page_id=m.page_id, name=m.name,
+                        token_ciphertext=cipher.encrypt(m.token), instagram_account_id=m.instagram_account_id,
+                        instagram_username=m.instagram_username))
+            except pages.PageOwnedElsewhere as exc:
+                refused.append(exc)
+    return Stored(stored, refused)
 
 
 def _reason(exc: Exception) -> str:

@@ -16,6 +16,17 @@ class PageNotFound(LookupError):
     pass
 
 
+class PageOwnedElsewhere(Exception):
+    """The page is connected to another organization (Slack workspace); the message says what to do."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name} is connected to another Slack workspace. Disconnect it there first"
+            f" (`/fbsync disconnect {name}`), then connect it here."
+        )
+        self.name = name
+
+
 class AmbiguousPage(LookupError):
     def __init__(self, ref: str, candidates: list[str]) -> None:
         said = f"'{ref}' matches several pages" if ref else "Which page? There are several"
@@ -76,11 +87,22 @@ def add_page(
     token_ciphertext: str,
     instagram_account_id: str | None = None,
     instagram_username: str | None = None,
+    move: bool = False,
 ) -> Page:
     """Connect a page, or reconnect it: a new token replaces the old one and clears needs_reauth.
 
     A newly connected page places its contacts in the organization's first pipeline until told otherwise.
+    A page another organization has is refused (PageOwnedElsewhere): its token and organization stay
+    as they are. It moves here only when it was disconnected there, or when `move` says so.
     """
+    owner = conn.execute(
+        "SELECT id, organization_id, is_active FROM facebook_pages WHERE page_id = %s FOR UPDATE", (page_id,)
+    ).fetchone()
+    if owner is not None and owner["organization_id"] != organization_id:
+        if owner["is_active"] and not move:
+            raise PageOwnedElsewhere(name)
+        _move_page(conn, owner["id"], organization_id)
+    # The WHERE clause refuses, atomically, a page another organization connected since the check.
     row = conn.execute(
         "INSERT INTO facebook_pages (organization_id, page_id, name, page_token_ciphertext, instagram_account_id,"
         " instagram_username, auto_pipeline_id) VALUES (%s, %s, %s, %s, %s, %s,"
@@ -89,11 +111,30 @@ def add_page(
         " page_token_ciphertext = EXCLUDED.page_token_ciphertext,"
         " instagram_account_id = EXCLUDED.instagram_account_id,"
         " instagram_username = EXCLUDED.instagram_username, needs_reauth = false, is_active = true,"
-        f" updated_at = now() RETURNING {PAGE_COLUMNS}",
+        " updated_at = now() WHERE facebook_pages.organization_id = EXCLUDED.organization_id"
+        f" RETURNING {PAGE_COLUMNS}",
         (organization_id, page_id, name, token_ciphertext, instagram_account_id, instagram_username, organization_id),
     ).fetchone()
-    assert row is not None
+    if row is None:
+        raise PageOwnedElsewhere(name)
     return Page(**row)
+
+
+def _move_page(conn: Connection, page_pk: int, organization_id: int) -> None:
+    """Hand a page to another organization. What belonged to the old one (its pipeline stages, its
+    notify channel) does not follow: contacts lose their stage and are analysed again by the next
+    sync, into the new organization's first pipeline."""
+    conn.execute(
+        "UPDATE facebook_pages SET organization_id = %(org)s, notify_channel = NULL,"
+        " auto_pipeline_id = (SELECT min(id) FROM pipelines WHERE organization_id = %(org)s),"
+        " auto_pipeline_mode = DEFAULT, updated_at = now() WHERE id = %(page)s",
+        {"org": organization_id, "page": page_pk},
+    )
+    conn.execute(
+        "UPDATE contacts SET pipeline_id = NULL, stage_id = NULL, stage_entered_at = NULL, updated_at = now()"
+        " WHERE facebook_page_id = %s", (page_pk,),
+    )
+    conn.execute("UPDATE conversations SET analyzed_at = NULL WHERE facebook_page_id = %s", (page_pk,))
 
 
 def get_page(conn: Connection, page_pk: int) -> Page:

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, redirect, request
 from psycopg_pool import ConnectionPool
 
 from core.config import Settings
-from core.connect import ConnectError, FacebookLogin, StateSigner, connect, store_pages
+from core.connect import ConnectError, FacebookLogin, StateRejected, StateSigner, connect, store_pages
 from core.tokens import TokenCipher
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def connect_blueprint(
         try:
             signer.read(state)
         except ConnectError as exc:
-            return _page(str(exc), status=400)
+            return refused(exc)
         return redirect(login.dialog(state), code=302)
 
     @blueprint.get("/facebook/callback")
@@ -40,7 +40,7 @@ def connect_blueprint(
         try:
             state = signer.consume(request.args.get("state", ""))
         except ConnectError as exc:
-            return _page(str(exc), status=400)
+            return refused(exc)
         if request.args.get("error"):
             message = "You cancelled the Facebook login, so no page was connected."
             tell_user(state.team_id, state.user_id, message)
@@ -54,11 +54,24 @@ def connect_blueprint(
             logger.warning("facebook connect failed team_id=%s: %s", state.team_id, exc)
             tell_user(state.team_id, state.user_id, f"Connecting Facebook pages failed: {exc}")
             return _page(f"Connecting failed: {exc}", status=502)
-        names = ", ".join(page.name for page in stored)
-        logger.info("facebook pages connected team_id=%s pages=%d", state.team_id, len(stored))
+        logger.info("facebook pages connected team_id=%s pages=%d refused=%d", state.team_id, len(stored.pages),
+                    len(stored.refused))
+        names = ", ".join(page.name for page in stored.pages)
+        refusals = " ".join(str(refusal) for refusal in stored.refused)
+        if not stored.pages:
+            tell_user(state.team_id, state.user_id, f"No page was connected. {refusals}")
+            return _page(f"No page was connected. {refusals}", status=409)
         tell_user(state.team_id, state.user_id,
-                  f"Connected {len(stored)} page(s): {names}. Start a sync with `/fbsync sync PAGE`.")
-        return _page(f"Connected: {names}. You can close this window and go back to Slack.")
+                  f"Connected {len(stored.pages)} page(s): {names}. Start a sync with `/fbsync sync PAGE`."
+                  + (f" {refusals}" if refusals else ""))
+        return _page(f"Connected: {names}. " + (f"{refusals} " if refusals else "")
+                     + "You can close this window and go back to Slack.")
+
+    def refused(exc: ConnectError) -> Response:
+        """An unusable link; when it is genuine, whoever asked for it hears why in Slack as well."""
+        if isinstance(exc, StateRejected):
+            tell_user(exc.state.team_id, exc.state.user_id, str(exc))
+        return _page(str(exc), status=400)
 
     return blueprint
 

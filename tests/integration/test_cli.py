@@ -148,3 +148,32 @@ def test_an_instagram_id_that_is_not_a_meta_id_or_an_empty_name_is_refused(run):
     assert junk_instagram.stderr == "fbsync: error: --instagram-account-id must be a Meta id: 1 to 32 digits\n"
     assert (nameless.returncode, nameless.stderr) == (2, "fbsync: error: the page name must not be empty\n")
     assert "no pages connected" in run("pages", "list").stdout
+
+
+def test_adding_a_page_another_workspace_has_is_refused_unless_moved(run, pool):
+    assert run("pages", "add", SHOP.page_id, SHOP.name, "--team", "T0FIRST", stdin=SHOP.token + "\n").returncode == 0
+    synced = run("sync", "corner")
+    assert synced.returncode == 0, synced.stderr
+
+    refused = run("pages", "add", SHOP.page_id, SHOP.name, "--team", "T0SECOND", stdin="EAAB-other-token-123\n")
+
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("fbsync: error: Corner Florist is connected to another Slack workspace."
+                                     " Disconnect it there first")
+    assert "--move" in refused.stderr and "EAAB-other-token-123" not in refused.stderr
+
+    def owner() -> dict:
+        with pool.connection() as conn:
+            return conn.execute(
+                "SELECT o.slack_team_id, (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id"
+                " AND c.stage_id IS NOT NULL) AS staged FROM facebook_pages p"
+                " JOIN organizations o ON o.id = p.organization_id").fetchone()
+
+    assert owner() == {"slack_team_id": "T0FIRST", "staged": 42}
+
+    moved = run("pages", "add", SHOP.page_id, SHOP.name, "--team", "T0SECOND", "--move", stdin=SHOP.token + "\n")
+
+    assert moved.returncode == 0 and "to workspace T0SECOND" in moved.stdout
+    assert owner() == {"slack_team_id": "T0SECOND", "staged": 0}  # the first workspace's stages stay behind
+    again = run("sync", "corner")
+    assert "analysis: 42 analysed" in again.stdout and owner()["staged"] == 42

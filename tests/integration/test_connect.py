@@ -205,3 +205,75 @@ def test_a_listed_page_whose_id_is_not_a_meta_id_connects_nothing(web, slash, sl
     assert stored_pages(pool) == []
     assert sim.subscriptions(BLUEBIRD.page_id) == []
     assert any("Facebook listed a page without a valid id" in text for text in dms(slack))
+
+
+OTHER_TEAM = "T0OTHERWS"
+RIVAL = SimUser(user_id="10229000000000002", name="Bob Rival", page_ids=(BLUEBIRD.page_id,))
+
+
+def test_a_second_workspace_cannot_take_the_first_ones_page(web, slash, slack, sim, pool, owner):
+    """Workspace B's admin logs in with an account that also manages A's page: B is told why and
+    what to do; A keeps its page, its organization and its token."""
+    through_login(slash)
+    before = {r["page_id"]: r for r in stored_pages(pool)}
+    sim.add_user(RIVAL)
+    sim.consent_as(RIVAL.user_id)
+    told_before = len(dms(slack))
+
+    taken = through_login(lambda *a, **k: slash(*a, team=OTHER_TEAM, **k))
+
+    assert taken.status_code == 409
+    assert "Bluebird Coffee is connected to another Slack workspace. Disconnect it there first" in taken.text
+    assert stored_pages(pool) == list(before.values())  # same token ciphertext, nothing else changed
+    with pool.connection() as conn:
+        owners = conn.execute("SELECT DISTINCT o.slack_team_id FROM facebook_pages p"
+                              " JOIN organizations o ON o.id = p.organization_id").fetchall()
+    assert [o["slack_team_id"] for o in owners] == [TEAM_ID]
+    [told] = dms(slack)[told_before:]
+    assert told.startswith("No page was connected. Bluebird Coffee is connected to another Slack workspace")
+    assert "`/fbsync disconnect Bluebird Coffee`" in told
+    _, theirs = slash("pages", team=OTHER_TEAM, user=MEMBER)
+    _, ours = slash("pages", user=MEMBER)
+    assert "Bluebird Coffee" not in json.dumps(theirs) and "Bluebird Coffee" in json.dumps(ours)
+
+
+def test_a_page_disconnected_by_its_workspace_can_be_connected_by_another(web, slash, slack, sim, pool, owner):
+    through_login(slash)
+    with pool.connection() as conn:
+        page = pages.find_page(conn, BLUEBIRD.page_id)
+        pages.set_notify_channel(conn, page.id, "C0ACHANNEL")
+        pages.deactivate(conn, page.id)
+    sim.add_user(RIVAL)
+    sim.consent_as(RIVAL.user_id)
+
+    taken = through_login(lambda *a, **k: slash(*a, team=OTHER_TEAM, **k))
+
+    assert taken.status_code == 200 and "Connected: Bluebird Coffee" in taken.text
+    with pool.connection() as conn:
+        moved = conn.execute(
+            "SELECT o.slack_team_id, p.notify_channel, p.is_active, pl.organization_id = o.id AS own_pipeline"
+            " FROM facebook_pages p JOIN organizations o ON o.id = p.organization_id"
+            " JOIN pipelines pl ON pl.id = p.auto_pipeline_id WHERE p.page_id = %s", (BLUEBIRD.page_id,)).fetchone()
+    # The old workspace's channel and pipeline do not follow the page.
+    assert moved == {"slack_team_id": OTHER_TEAM, "notify_channel": None, "is_active": True, "own_pipeline": True}
+
+
+def test_an_expired_or_replayed_link_is_explained_in_slack_too(web, slash, slack, pool, owner, redis_url):
+    import time
+
+    import redis
+
+    from conftest import APP_SECRET
+    from core.connect import StateSigner
+
+    an_hour_ago = StateSigner(APP_SECRET, redis.Redis.from_url(redis_url), clock=lambda: time.time() - 3600)
+    expired = an_hour_ago.issue(TEAM_ID, ADMIN, "C0SALES")
+    assert go(f"{web}/facebook/connect?state={expired}").status_code == 400
+    to_dialog = go(connect_link(slash))
+    callback = go(to_dialog.headers["Location"]).headers["Location"]
+    go(callback)
+    assert go(callback).status_code == 400
+
+    told = dms(slack)
+    assert "This connect link has expired. Ask for a new one with `/fbsync connect`." in told
+    assert told[-1] == "This connect link was already used. Ask for a new one with `/fbsync connect`."
