@@ -154,11 +154,23 @@ def denied(why: str) -> Message:
     return _message(f"Not allowed: {why}", [_section(f":no_entry: {escape(why)}")])
 
 
-def sync_queued(page: Page) -> Message:
+def sync_queued(page: Page, not_in_channel: str | None = None) -> Message:
+    """`not_in_channel`: the channel the bot could not post in, so progress goes by direct message."""
     name = escape(page.name)
+    if not_in_channel is None:
+        return _message(
+            f"Starting a sync of {page.name}",
+            [_section(f":arrows_counterclockwise: Starting a sync of *{name}*; progress will appear in this channel.")],
+        )
     return _message(
-        f"Starting a sync of {page.name}",
-        [_section(f":arrows_counterclockwise: Starting a sync of *{name}*; progress will appear in this channel.")],
+        f"Starting a sync of {page.name}; progress comes by direct message",
+        [
+            _section(f":arrows_counterclockwise: Starting a sync of *{name}*."),
+            _context(
+                f":information_source: I'm not a member of <#{not_in_channel}>, so sync progress comes to you by"
+                " direct message. To get it in the channel, invite me there with `/invite @fbsync`."
+            ),
+        ],
     )
 
 
@@ -187,14 +199,6 @@ def nothing_to_cancel(page: Page) -> Message:
         f"No sync of {page.name} is running",
         [_section(f"No sync of *{escape(page.name)}* is running, so there is nothing to cancel.")],
     )
-
-
-def dm_fallback_note(channel_id: str) -> Message:
-    text = (
-        f":information_source: I'm not a member of <#{channel_id}>, so sync progress comes to you by direct message."
-        " To get it in the channel, invite me there with `/invite @fbsync`."
-    )
-    return _message("Progress comes by direct message: the bot is not in that channel", [_section(text)])
 
 
 # --- pages and pipelines ------------------------------------------------------------------------------------

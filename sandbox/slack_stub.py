@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
 
-__all__ = ["BOT_ID", "METHODS", "SlackStub"]
+__all__ = ["BOT_ID", "METHODS", "SlackStub", "block_errors"]
 
 BOT_ID = "B0BOT"
 WORKSPACE_URL = "https://fbsync-test.slack.com/"
@@ -51,8 +51,6 @@ _TEXT_TYPE = "text/plain; charset=utf-8"
 _JSON_FIELDS = {"blocks": "invalid_blocks_format", "attachments": "invalid_attachments",
                 "metadata": "invalid_metadata_format"}
 _MAX_BLOCKS = 50
-# Block Kit text limits that real code trips over (a long summary in a section, a long header).
-_BLOCK_TEXT_LIMITS = {"section": 3000, "header": 150}
 
 
 class _SlackError(Exception):
@@ -285,8 +283,12 @@ class SlackStub(HttpStub):
             payload = json.loads(body or b"")
         except ValueError:
             payload = None
-        if not isinstance(payload, dict):
+        if not isinstance(payload, dict) or not isinstance(payload.get("text", ""), str):
             return Response(400, b"invalid_payload", {"Content-Type": _TEXT_TYPE})
+        blocks = payload.get("blocks")
+        if blocks is not None and (not isinstance(blocks, list) or block_errors(blocks)):
+            # What Slack answers a response_url post it cannot render; the user sees nothing.
+            return Response(400, b"invalid_blocks", {"Content-Type": _TEXT_TYPE})
         with self._lock:
             self._responses.append({"id": response_id, "body": payload})
         return Response(200, b"ok", {"Content-Type": _TEXT_TYPE})
@@ -490,6 +492,7 @@ def _decode_json_fields(args: dict[str, Any]) -> None:
 
 def _content(args: Mapping[str, Any]) -> tuple[str | None, list[dict[str, Any]] | None, list[Any] | None]:
     """(text, blocks, attachments) of a post, each None when not given; Slack's error if unusable."""
+    _check_text(args.get("text"))
     text = _optional_str(args.get("text"))
     blocks = args.get("blocks")
     attachments = args.get("attachments")
@@ -505,21 +508,169 @@ def _content(args: Mapping[str, Any]) -> tuple[str | None, list[dict[str, Any]] 
 def _check_blocks(blocks: Any) -> None:
     if not isinstance(blocks, list):
         raise _SlackError("invalid_blocks_format")
-    if len(blocks) > _MAX_BLOCKS:
-        raise _SlackError("invalid_blocks", [
-            f"[ERROR] no more than {_MAX_BLOCKS} items allowed [json-pointer:/blocks]"
-        ])
-    for index, block in enumerate(blocks):
+    errors = block_errors(blocks)
+    if errors:
+        raise _SlackError("invalid_blocks", errors)
+
+
+def _check_text(text: Any) -> None:
+    """A message's `text` is a string; Slack refuses anything else (an object, a number, a list)."""
+    if text is not None and not isinstance(text, str):
+        raise _SlackError("invalid_arguments", ["[ERROR] must be a string [json-pointer:/text]"])
+
+
+# --- Block Kit, as Slack checks it ---------------------------------------------------------------
+# Limits from Slack's Block Kit reference (blocks, block elements, composition objects). Each problem
+# is reported as Slack does: "[ERROR] <what> [json-pointer:/blocks/<i>/...]".
+
+_TEXT_TYPES = ("plain_text", "mrkdwn")
+_TEXT_LIMIT = 3000
+_BLOCK_ID_LIMIT = 255
+_ACTION_ID_LIMIT = 255
+
+
+class _Problems(list[str]):
+    def add(self, pointer: str, what: str) -> None:
+        self.append(f"[ERROR] {what} [json-pointer:{pointer}]")
+
+    def text_object(self, value: Any, pointer: str, *, limit: int = _TEXT_LIMIT, plain_only: bool = False,
+                    required: bool = True) -> None:
+        if value is None:
+            if required:
+                self.add(pointer, "missing required field: text")
+            return
+        if not isinstance(value, dict):
+            self.add(pointer, "expected an object")
+            return
+        kind = value.get("type")
+        allowed = ("plain_text",) if plain_only else _TEXT_TYPES
+        if kind not in allowed:
+            self.add(f"{pointer}/type", f"must be one of {', '.join(allowed)}" if isinstance(kind, str)
+                     else "missing required field: type")
+        text = value.get("text")
+        if not isinstance(text, str):
+            self.add(f"{pointer}/text", "missing required field: text" if text is None else "must be a string")
+        elif not text:
+            self.add(f"{pointer}/text", "must be more than 0 characters")
+        elif len(text) > limit:
+            self.add(f"{pointer}/text", f"must be less than {limit + 1} characters")
+        if "emoji" in value and kind != "plain_text":
+            self.add(f"{pointer}/emoji", "field emoji is only allowed for plain_text")
+
+    def string(self, value: Any, pointer: str, limit: int, *, required: bool = False) -> None:
+        if value is None:
+            if required:
+                self.add(pointer, f"missing required field: {pointer.rsplit('/', 1)[1]}")
+        elif not isinstance(value, str):
+            self.add(pointer, "must be a string")
+        elif len(value) > limit:
+            self.add(pointer, f"must be less than {limit + 1} characters")
+
+    def items(self, value: Any, pointer: str, *, most: int, required: bool = True) -> list[Any]:
+        if value is None:
+            if required:
+                self.add(pointer, f"missing required field: {pointer.rsplit('/', 1)[1]}")
+            return []
+        if not isinstance(value, list):
+            self.add(pointer, "must be an array")
+            return []
+        if required and not value:
+            self.add(pointer, "must contain at least 1 item")
+        if len(value) > most:
+            self.add(pointer, f"no more than {most} items allowed")
+        return value
+
+    def confirm(self, value: Any, pointer: str) -> None:
+        if not isinstance(value, dict):
+            self.add(pointer, "expected an object")
+            return
+        self.text_object(value.get("title"), f"{pointer}/title", limit=100, plain_only=True)
+        self.text_object(value.get("text"), f"{pointer}/text", limit=300)
+        self.text_object(value.get("confirm"), f"{pointer}/confirm", limit=30, plain_only=True)
+        self.text_object(value.get("deny"), f"{pointer}/deny", limit=30, plain_only=True)
+        if value.get("style") not in (None, "primary", "danger"):
+            self.add(f"{pointer}/style", "must be one of primary, danger")
+
+    def element(self, value: Any, pointer: str) -> None:
+        """An interactive element (actions block, section accessory)."""
+        if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+            self.add(pointer, "missing required field: type")
+            return
+        kind = value["type"]
+        self.string(value.get("action_id"), f"{pointer}/action_id", _ACTION_ID_LIMIT)
+        if kind == "button":
+            self.text_object(value.get("text"), f"{pointer}/text", limit=75, plain_only=True)
+            self.string(value.get("url"), f"{pointer}/url", 3000)
+            self.string(value.get("value"), f"{pointer}/value", 2000)
+            if value.get("style") not in (None, "primary", "danger"):
+                self.add(f"{pointer}/style", "must be one of primary, danger")
+        elif kind == "image":
+            self._image(value, pointer)
+        elif kind not in _OTHER_ELEMENTS:
+            self.add(f"{pointer}/type", f"unsupported type: {kind}")
+        if "confirm" in value:
+            self.confirm(value["confirm"], f"{pointer}/confirm")
+
+    def _image(self, value: dict[str, Any], pointer: str) -> None:
+        if value.get("image_url") is None and value.get("slack_file") is None:
+            self.add(pointer, "missing required field: image_url")
+        self.string(value.get("image_url"), f"{pointer}/image_url", 3000)
+        self.string(value.get("alt_text"), f"{pointer}/alt_text", 2000, required=True)
+
+    def block(self, block: Any, pointer: str) -> None:
         if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-            raise _SlackError("invalid_blocks", [
-                f"[ERROR] missing required field: type [json-pointer:/blocks/{index}]"
-            ])
-        limit = _BLOCK_TEXT_LIMITS.get(block["type"])
-        text = block.get("text")
-        if limit is not None and isinstance(text, dict) and len(str(text.get("text", ""))) > limit:
-            raise _SlackError("invalid_blocks", [
-                f"[ERROR] must be less than {limit + 1} characters [json-pointer:/blocks/{index}/text/text]"
-            ])
+            self.add(pointer, "missing required field: type")
+            return
+        kind = block["type"]
+        self.string(block.get("block_id"), f"{pointer}/block_id", _BLOCK_ID_LIMIT)
+        if kind == "section":
+            if block.get("text") is None and block.get("fields") is None:
+                self.add(pointer, "must provide either text or fields")
+            self.text_object(block.get("text"), f"{pointer}/text", required=False)
+            for i, field_ in enumerate(self.items(block.get("fields"), f"{pointer}/fields", most=10, required=False)):
+                self.text_object(field_, f"{pointer}/fields/{i}", limit=2000)
+            if block.get("accessory") is not None:
+                self.element(block["accessory"], f"{pointer}/accessory")
+        elif kind == "header":
+            self.text_object(block.get("text"), f"{pointer}/text", limit=150, plain_only=True)
+        elif kind == "context":
+            for i, element in enumerate(self.items(block.get("elements"), f"{pointer}/elements", most=10)):
+                if isinstance(element, dict) and element.get("type") == "image":
+                    self._image(element, f"{pointer}/elements/{i}")
+                else:
+                    self.text_object(element, f"{pointer}/elements/{i}")
+        elif kind == "actions":
+            for i, element in enumerate(self.items(block.get("elements"), f"{pointer}/elements", most=25)):
+                self.element(element, f"{pointer}/elements/{i}")
+        elif kind == "image":
+            self._image(block, pointer)
+            if block.get("title") is not None:
+                self.text_object(block["title"], f"{pointer}/title", limit=2000, plain_only=True)
+        elif kind == "markdown":
+            self.string(block.get("text"), f"{pointer}/text", 12000, required=True)
+        elif kind not in _OTHER_BLOCKS:
+            self.add(f"{pointer}/type", f"unsupported type: {kind}")
+
+
+# Accepted without a deeper look: fbsync does not send them, but Slack knows them.
+_OTHER_BLOCKS = frozenset({"divider", "rich_text", "video", "file", "input", "table", "context_actions"})
+_OTHER_ELEMENTS = frozenset({
+    "static_select", "external_select", "users_select", "conversations_select", "channels_select",
+    "multi_static_select", "multi_external_select", "multi_users_select", "multi_conversations_select",
+    "multi_channels_select", "overflow", "datepicker", "timepicker", "datetimepicker", "checkboxes",
+    "radio_buttons", "workflow_button", "rich_text_input", "plain_text_input", "email_text_input",
+    "url_text_input", "number_input", "file_input", "feedback_buttons", "icon_button",
+})
+
+
+def block_errors(blocks: list[Any]) -> list[str]:
+    """What Slack would say is wrong with these message blocks (empty: Slack accepts them)."""
+    problems = _Problems()
+    if len(blocks) > _MAX_BLOCKS:
+        problems.add("/blocks", f"no more than {_MAX_BLOCKS} items allowed")
+    for index, block in enumerate(blocks):
+        problems.block(block, f"/blocks/{index}")
+    return list(problems)
 
 
 def _optional_str(value: Any) -> str | None:

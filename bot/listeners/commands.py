@@ -158,8 +158,7 @@ def start_sync(inv: Invocation) -> Message:
                 return views.error_message("A sync of this page just finished; run the command again to start another.")
             return views.already_running(page, running, _permalink(inv.client, running))
 
-    notes: list[str] = []
-    channel, ts = _post_parent(inv, page, job, notes)
+    channel, ts, by_dm = _post_parent(inv, page, job)
     with deps.pool.connection() as conn:
         if ts:
             jobs.attach_slack_thread(conn, job.id, channel, ts)
@@ -172,28 +171,24 @@ def start_sync(inv: Invocation) -> Message:
                 safe_call(inv.client.chat_update, channel=channel, ts=ts,
                       **views.sync_finished(page, inv.user_id, failed, [], _now()))
             return views.error_message("fbsync cannot reach its job queue right now; the sync was not started.")
-    message = views.sync_queued(page)
-    for note in notes:
-        message["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    return message
+    return views.sync_queued(page, not_in_channel=inv.channel_id if by_dm else None)
 
 
-def _post_parent(inv: Invocation, page: Page, job: jobs.SyncJob, notes: list[str]) -> tuple[str, str | None]:
-    """The thread's parent in the channel; by DM when the bot is not in the channel."""
+def _post_parent(inv: Invocation, page: Page, job: jobs.SyncJob) -> tuple[str, str | None, bool]:
+    """The thread's parent (channel, ts) in the channel, or by DM when the bot is not in the channel (True)."""
     parent = views.sync_started(page, inv.user_id, job.id, job.full_sync)
     try:
         posted = inv.client.chat_postMessage(channel=inv.channel_id, **parent)
-        return posted["channel"], posted["ts"]
+        return posted["channel"], posted["ts"], False
     except SlackApiError as exc:
         if exc.response.get("error") not in ("not_in_channel", "channel_not_found", "is_archived"):
             logger.warning("could not post sync parent error=%s job_id=%s", exc.response.get("error"), job.id)
-            return inv.channel_id, None
-    notes.append(views.dm_fallback_note(inv.channel_id))
+            return inv.channel_id, None, False
     dm = safe_call(inv.client.conversations_open, users=inv.user_id)
     if dm is None:
-        return inv.channel_id, None
+        return inv.channel_id, None, False
     posted = safe_call(inv.client.chat_postMessage, channel=dm["channel"]["id"], **parent)
-    return (posted["channel"], posted["ts"]) if posted else (inv.channel_id, None)
+    return (posted["channel"], posted["ts"], True) if posted else (inv.channel_id, None, False)
 
 
 def _permalink(client: WebClient, job: jobs.SyncJob) -> str | None:

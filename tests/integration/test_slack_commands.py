@@ -10,6 +10,7 @@ from conftest import ADMIN, MEMBER, QUIET_CHANNEL, SALES_CHANNEL, TEAM_ID, serve
 from core import jobs
 from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
+from sandbox.slack_stub import block_errors
 
 SHOP = SimPage(page_id="600000000000001", name="Bluebird Coffee Roasters", token="bluebird-token-77ab",
                messenger_count=30, instagram_count=5, instagram_account_id="17841400000000600",
@@ -101,7 +102,13 @@ def test_without_the_bot_in_the_channel_progress_goes_by_dm(slash, slack, pool, 
 
     [job] = jobs_of(pool, page)
     assert job.slack_channel.startswith("D") and slack.messages(job.slack_channel)
-    assert "/invite" in text_of(reply)
+    # The reply is one Slack accepts (the stand-in refuses what Slack would), and says where progress goes.
+    assert reply is not None and block_errors(reply["blocks"]) == []
+    shown = [element["text"] for block in reply["blocks"]
+             for element in ([block["text"]] if "text" in block else block.get("elements", []))]
+    assert shown == [":arrows_counterclockwise: Starting a sync of *Bluebird Coffee Roasters*.",
+                     f":information_source: I'm not a member of <#{QUIET_CHANNEL}>, so sync progress comes to you"
+                     " by direct message. To get it in the channel, invite me there with `/invite @fbsync`."]
 
 
 def test_cancel_command_cancels_a_queued_sync(slash, pool, page):

@@ -141,6 +141,70 @@ def test_a_post_needs_text_or_blocks_and_blocks_must_be_valid(client: WebClient)
     assert "json-pointer:/blocks/0/text/text" in excinfo.value.response["response_metadata"]["messages"][0]
 
 
+def _mrkdwn(text: object) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
+BUTTON = {"type": "button", "text": {"type": "plain_text", "text": "Cancel"}, "action_id": "fbsync_cancel"}
+
+
+@pytest.mark.parametrize("block, pointer, what", [
+    ({"type": "sectoin", "text": _mrkdwn("hi")}, "/blocks/0/type", "unsupported type: sectoin"),
+    ({"text": _mrkdwn("hi")}, "/blocks/0", "missing required field: type"),
+    ({"type": "section"}, "/blocks/0", "must provide either text or fields"),
+    ({"type": "section", "text": {"type": "markdown", "text": "hi"}}, "/blocks/0/text/type", "must be one of"),
+    ({"type": "section", "text": _mrkdwn("")}, "/blocks/0/text/text", "must be more than 0 characters"),
+    ({"type": "section", "fields": [_mrkdwn("x")] * 11}, "/blocks/0/fields", "no more than 10 items"),
+    ({"type": "section", "fields": [_mrkdwn("x" * 2001)]}, "/blocks/0/fields/0/text", "less than 2001"),
+    ({"type": "section", "text": _mrkdwn("hi"), "block_id": "b" * 256}, "/blocks/0/block_id", "less than 256"),
+    ({"type": "header", "text": _mrkdwn("Title")}, "/blocks/0/text/type", "must be one of plain_text"),
+    ({"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}, "/blocks/0/text/text", "less than 151"),
+    # The DM-fallback bug: a whole message where a context element's text belongs.
+    ({"type": "context", "elements": [_mrkdwn({"text": "note", "blocks": []})]}, "/blocks/0/elements/0/text",
+     "must be a string"),
+    ({"type": "context", "elements": []}, "/blocks/0/elements", "at least 1 item"),
+    ({"type": "context", "elements": [_mrkdwn("x")] * 11}, "/blocks/0/elements", "no more than 10 items"),
+    ({"type": "actions"}, "/blocks/0/elements", "missing required field: elements"),
+    ({"type": "actions", "elements": [{**BUTTON, "text": {"type": "plain_text", "text": "x" * 76}}]},
+     "/blocks/0/elements/0/text/text", "less than 76"),
+    ({"type": "actions", "elements": [{**BUTTON, "style": "loud"}]}, "/blocks/0/elements/0/style", "primary, danger"),
+    ({"type": "actions", "elements": [{**BUTTON, "confirm": {
+        "title": {"type": "plain_text", "text": "Sure?"}, "confirm": {"type": "plain_text", "text": "Yes"},
+        "deny": {"type": "plain_text", "text": "No"}}}]},
+     "/blocks/0/elements/0/confirm/text", "missing required field: text"),
+    ({"type": "image", "image_url": "https://x.example/a.png"}, "/blocks/0/alt_text", "missing required field"),
+])
+def test_blocks_slack_would_refuse_are_refused(client: WebClient, block, pointer, what) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel=SALES, text="fallback", blocks=[block])
+    assert slack_error(excinfo) == "invalid_blocks"
+    [message] = excinfo.value.response["response_metadata"]["messages"]
+    assert message.startswith("[ERROR] ") and what in message and message.endswith(f"[json-pointer:{pointer}]")
+
+
+def test_more_than_50_blocks_or_a_text_that_is_not_a_string_is_refused(client: WebClient, stub: SlackStub) -> None:
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel=SALES, text="many", blocks=[SECTION] * 51)
+    assert slack_error(excinfo) == "invalid_blocks"
+    assert client.chat_postMessage(channel=SALES, text="fifty", blocks=[SECTION] * 50)["ok"]
+    not_text = requests.post(f"{stub.base_url}chat.postMessage", headers={"Authorization": f"Bearer {TOKEN}"},
+                             json={"channel": SALES, "text": {"text": "a whole message"}}, timeout=5).json()
+    assert not_text == {"ok": False, "error": "invalid_arguments",
+                        "response_metadata": {"messages": ["[ERROR] must be a string [json-pointer:/text]"]}}
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_update(channel=SALES, ts=stub.messages()[0]["ts"], text="x", blocks=[{"type": "context"}])
+    assert slack_error(excinfo) == "invalid_blocks"
+
+
+def test_a_response_slack_could_not_render_is_refused_and_not_shown(stub: SlackStub) -> None:
+    url = stub.response_url()
+    broken = {"type": "context", "elements": [_mrkdwn({"text": "a whole message"})]}
+    answer = requests.post(url, json={"text": "Sync queued", "blocks": [SECTION, broken]}, timeout=5)
+    assert (answer.status_code, answer.text) == (400, "invalid_blocks")
+    assert requests.post(url, json={"text": {"not": "a string"}}, timeout=5).status_code == 400
+    assert stub.responses == []
+
+
 def test_form_encoded_blocks_are_decoded(stub: SlackStub) -> None:
     # A plain form post, token in the body as Slack also accepts: blocks arrive as JSON text.
     answer = requests.post(

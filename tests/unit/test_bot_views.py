@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from slack_sdk.models.blocks import Block
 
+from sandbox.slack_stub import block_errors
+
 from bot import views
 from core.jobs import JobStatus, SyncJob
 from core.pages import Page, PageSummary
@@ -77,7 +79,7 @@ def everything() -> dict[str, dict]:
         "queued": views.sync_queued(PAGE),
         "cancel": views.cancel_requested(PAGE, replace(JOB, status=JobStatus.IN_PROGRESS)),
         "nothing": views.nothing_to_cancel(PAGE),
-        "dm": views.dm_fallback_note("C0123"),
+        "dm": views.sync_queued(PAGE, not_in_channel="C0123"),
     }
 
 
@@ -120,6 +122,7 @@ def test_every_message_is_one_slack_accepts(name):
             assert "text" in block or "fields" in block
             assert len(block.get("text", {}).get("text", "")) <= 3000
         Block.parse(block).to_dict()  # slack_sdk's own validation of lengths and shapes
+    assert block_errors(message["blocks"]) == []  # and Slack's, as the Slack stand-in checks it
 
 
 def test_long_lists_stay_within_slacks_block_limit():
@@ -297,8 +300,8 @@ def test_cancel_answers():
 
 def test_sync_queued_and_dm_fallback():
     assert "Starting a sync of *Bluebird Coffee*" in mrkdwn(views.sync_queued(PAGE))
-    text = mrkdwn(views.dm_fallback_note("C0123"))
-    assert "<#C0123>" in text and "`/invite @fbsync`" in text
+    text = mrkdwn(views.sync_queued(PAGE, not_in_channel="C0123"))
+    assert "<#C0123>" in text and "`/invite @fbsync`" in text and "in this channel" not in text
 
 
 # --- answers to commands -------------------------------------------------------------------------------------------
