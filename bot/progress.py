@@ -1,5 +1,11 @@
 """Posts a sync's progress to Slack: the parent message, a live progress reply in its thread,
-milestones, and the final state. Slack trouble is logged and never fails the sync."""
+milestones, and the final state. Slack trouble is logged and never fails the sync.
+
+The reporter runs in the sync's thread, so it never waits on Slack: its client does not sleep on a
+429, and while a method is rate limited its calls are skipped (progress is coalesced: the next call
+after Retry-After shows the newest state). The final parent rewrite must land, so when it cannot
+land now it is handed to `retry_final` (a job that tries again after Retry-After).
+"""
 from __future__ import annotations
 
 import logging
@@ -8,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import views
 from bot.slack_client import safe_call
@@ -20,6 +27,49 @@ logger = logging.getLogger(__name__)
 
 # Slack allows about one update per second per message; every two seconds keeps well clear of it.
 MIN_UPDATE_INTERVAL = 2.0
+# A failed final rewrite that Slack did not answer with a Retry-After is tried again this much later.
+FINAL_RETRY_AFTER = 10.0
+# Slack errors after which a rewrite can never land (the message or channel is gone, the app removed).
+_FINAL_IS_HOPELESS = frozenset({
+    "message_not_found", "channel_not_found", "cant_update_message", "edit_window_closed", "is_archived",
+    "not_in_channel", "invalid_auth", "account_inactive", "token_revoked", "not_authed", "invalid_blocks",
+})
+
+# (seconds to wait) -> hand the final parent rewrite to something that tries again then.
+RetryFinal = Callable[[float], None]
+
+
+def rewrite_parent(client: WebClient, page: Page, job: SyncJob, breakdown: list[tuple[str, int]],
+                   log: logging.Logger | logging.LoggerAdapter = logger) -> float | None:
+    """Rewrite the job's parent message with its final state: None once it landed (or never can),
+    otherwise the seconds to wait before trying again."""
+    try:
+        client.chat_update(channel=job.slack_channel, ts=job.slack_thread_ts,
+                           **views.sync_finished(page, job.requested_by or "", job, breakdown, _now()))
+        return None
+    except SlackApiError as exc:
+        wait = _rate_limit_wait(exc)
+        if wait is not None:
+            log.info("final sync message rate limited retry_after=%.0f", wait)
+            return wait
+        error = exc.response.get("error")
+        if error in _FINAL_IS_HOPELESS:
+            log.warning("final sync message cannot be written error=%s", error)
+            return None
+        log.warning("final sync message failed error=%s", error)
+    except (SlackClientError, OSError) as exc:  # urllib's connection errors are OSErrors
+        log.warning("final sync message failed: slack unreachable error=%s", type(exc).__name__)
+    return FINAL_RETRY_AFTER
+
+
+def _rate_limit_wait(exc: SlackApiError) -> float | None:
+    """Slack's Retry-After of a 429, in seconds; None when the error is not a rate limit."""
+    if exc.response.status_code != 429:
+        return None
+    try:
+        return max(0.0, float(exc.response.headers.get("Retry-After", FINAL_RETRY_AFTER)))
+    except (TypeError, ValueError):
+        return FINAL_RETRY_AFTER
 
 
 class SlackProgressReporter:
@@ -34,6 +84,7 @@ class SlackProgressReporter:
         *,
         clock: Callable[[], float] = time.monotonic,
         min_interval: float = MIN_UPDATE_INTERVAL,
+        retry_final: RetryFinal | None = None,
     ) -> None:
         if not (job.slack_channel and job.slack_thread_ts):
             raise ValueError("the job has no Slack thread to report to")
@@ -48,6 +99,9 @@ class SlackProgressReporter:
         self._progress_ts: str | None = None
         self._last_update = float("-inf")
         self._pending: SyncProgress | None = None
+        self._retry_final = retry_final
+        # Web API method -> clock reading before which Slack asked us not to call it again.
+        self._rate_limited_until: dict[str, float] = {}
         self.log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
 
     def started(self, progress: SyncProgress) -> None:
@@ -74,19 +128,39 @@ class SlackProgressReporter:
         if job.errors:
             self._call("chat_postMessage", channel=self._channel, thread_ts=self._thread_ts,
                        **views.error_digest(job))
-        self._call("chat_update", channel=self._channel, ts=self._thread_ts,
-                   **views.sync_finished(self._page, job.requested_by or "", job, self._stage_breakdown(), _now()))
+        limited = self._rate_limited_until.get("chat_update", float("-inf")) - self._clock()
+        wait = limited if limited > 0 else rewrite_parent(self._client, self._page, job, self._stage_breakdown(),
+                                                          self.log)
+        if wait is not None:
+            if self._retry_final is None:
+                self.log.warning("final sync message not written and nothing to retry it")
+            else:
+                self._retry_final(wait)
 
     def _flush(self) -> None:
         if self._pending is None or self._progress_ts is None:
             return
-        self._call("chat_update", channel=self._channel, ts=self._progress_ts,
-                   **views.sync_progress(self._pending, _now()))
-        self._pending = None
+        if self._call("chat_update", channel=self._channel, ts=self._progress_ts,
+                      **views.sync_progress(self._pending, _now())) is not None:
+            self._pending = None
         self._last_update = self._clock()
 
     def _call(self, method: str, **kwargs: Any) -> Any:
-        return safe_call(getattr(self._client, method), self.log, **kwargs)
+        """The call, or None when Slack refused it or asked us to wait (then calls are skipped until then)."""
+        if self._clock() < self._rate_limited_until.get(method, float("-inf")):
+            return None
+        try:
+            return getattr(self._client, method)(**kwargs)
+        except SlackApiError as exc:
+            wait = _rate_limit_wait(exc)
+            if wait is None:
+                self.log.warning("slack call failed method=%s error=%s", method, exc.response.get("error"))
+            else:
+                self._rate_limited_until[method] = self._clock() + wait
+                self.log.info("slack rate limited method=%s retry_after=%.0f", method, wait)
+        except (SlackClientError, OSError) as exc:
+            self.log.warning("slack unreachable method=%s error=%s", method, type(exc).__name__)
+        return None
 
 
 def _now() -> datetime:

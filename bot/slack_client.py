@@ -17,7 +17,8 @@ from core.config import Settings
 logger = logging.getLogger(__name__)
 
 
-def web_client(settings: Settings) -> WebClient:
+def web_client(settings: Settings, *, wait_on_rate_limit: bool = True) -> WebClient:
+    """`wait_on_rate_limit=False` for callers that must not sleep (a sync's progress): a 429 is raised."""
     settings.require("slack_bot_token")
     return WebClient(
         token=settings.slack_bot_token,
@@ -25,7 +26,7 @@ def web_client(settings: Settings) -> WebClient:
         timeout=15,
         retry_handlers=[
             # Sleeps for Slack's Retry-After before trying again.
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            *([RateLimitErrorRetryHandler(max_retry_count=3)] if wait_on_rate_limit else []),
             ConnectionErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
         ],

@@ -13,6 +13,7 @@ import redis
 from flask import Flask, request
 from psycopg_pool import PoolTimeout
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
@@ -29,6 +30,8 @@ from worker.queues import REFRESH_QUEUE, SYNC_QUEUE, redis_connection, refresh_q
 # Slack payloads are a few KB and a full Meta batch (1000 items) well under a megabyte.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
+logger = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
@@ -36,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "fb_app_id",
                      "fb_app_secret", "fb_verify_token", "public_url")
     assert settings.fb_app_id and settings.fb_app_secret and settings.public_url
-    assert settings.database_url
+    assert settings.database_url and settings.slack_signing_secret
     pool = db.open_pool(settings.database_url)
     with pool.connection() as conn:
         tokens.check_startup(conn, settings)
@@ -66,8 +69,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
     )
 
+    # Checked here as well as by Bolt, so that a refused request is logged without its body: Bolt
+    # logs the whole body, which carries a verification token and a response_url.
+    verifier = SignatureVerifier(settings.slack_signing_secret)
+
     @app.post("/slack/events")
     def slack_events() -> Any:
+        if not verifier.is_valid(request.get_data(), request.headers.get("X-Slack-Request-Timestamp", ""),
+                                 request.headers.get("X-Slack-Signature", "")):
+            logger.warning("slack request refused: bad, missing or stale signature bytes=%d",
+                           request.content_length or 0)
+            return {"error": "invalid request"}, 401
         return slack.handle(request)
 
     @app.get("/healthz")
@@ -87,5 +99,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         healthy = report["database"] == "ok" and report["redis"] == "ok"
         return report, 200 if healthy else 503
 
-    logging.getLogger(__name__).info("web app ready")
+    logger.info("web app ready")
     return app

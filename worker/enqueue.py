@@ -39,6 +39,16 @@ def enqueue_sync(queue: Queue, job: SyncJob, delay: timedelta = timedelta(0)) ->
     return queue.enqueue("worker.jobs.run_sync", job.id, **options)
 
 
+def enqueue_parent_rewrite(queue: Queue, sync_job_id: int, delay_seconds: float, attempt: int) -> Job:
+    """Write a finished sync's final state into its Slack parent message, `delay_seconds` from now."""
+    options = {"job_id": f"sync-parent-{sync_job_id}", "job_timeout": 60, "result_ttl": 3600,
+               "failure_ttl": 7 * 24 * 3600}
+    if delay_seconds > 0:
+        return queue.enqueue_in(timedelta(seconds=delay_seconds), "worker.jobs.rewrite_sync_parent", sync_job_id,
+                                attempt, **options)
+    return queue.enqueue("worker.jobs.rewrite_sync_parent", sync_job_id, attempt, **options)
+
+
 REFRESH_JOB_TIMEOUT = 15 * 60
 
 

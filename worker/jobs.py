@@ -6,11 +6,12 @@ import os
 from contextlib import ExitStack
 from datetime import datetime, timezone
 
+import redis
 from psycopg_pool import ConnectionPool
 
 from bot import views
 from bot.notify import SlackStageNotifier
-from bot.progress import ScheduledSummaryReporter, SlackProgressReporter
+from bot.progress import ScheduledSummaryReporter, SlackProgressReporter, rewrite_parent
 from bot.slack_client import safe_call, web_client
 from core import db, jobs, logfmt, pages
 from core.analysis import build_analyzer
@@ -26,7 +27,7 @@ from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
 from core.tokens import TokenCipher
 from core.webhook_store import pending_refreshes
-from worker.enqueue import queue_refreshes
+from worker.enqueue import enqueue_parent_rewrite, queue_refreshes
 from worker.queues import redis_connection, refresh_queue
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,47 @@ def _slack_reporter(settings: Settings, pool: ConnectionPool, page: pages.Page, 
         with pool.connection() as conn:
             return stage_breakdown(conn, page.id)
 
-    return SlackProgressReporter(web_client(settings), page, job, breakdown)
+    def retry_final(wait: float) -> None:
+        _retry_parent_rewrite(settings, job.id, wait, attempt=1)
+
+    # The reporter runs in the sync's thread: it must never sleep on Slack's rate limits.
+    return SlackProgressReporter(web_client(settings, wait_on_rate_limit=False), page, job, breakdown,
+                                 retry_final=retry_final)
+
+
+# Tried for about as long as Slack could plausibly keep refusing (Retry-After is seconds to minutes).
+PARENT_REWRITE_ATTEMPTS = 30
+
+
+def rewrite_sync_parent(sync_job_id: int, attempt: int) -> str:
+    """Write a finished sync's final state into its Slack parent; tried again after Retry-After until it lands."""
+    settings = job_settings()
+    settings.require("database_url", "slack_bot_token")
+    assert settings.database_url
+    pool = db.open_pool(settings.database_url, max_size=1)
+    try:
+        with pool.connection() as conn:
+            job = jobs.get_job(conn, sync_job_id)
+            page = pages.get_page(conn, job.facebook_page_id)
+            breakdown = stage_breakdown(conn, page.id)
+        log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
+        wait = rewrite_parent(web_client(settings, wait_on_rate_limit=False), page, job, breakdown, log)
+    finally:
+        pool.close()
+    if wait is None:
+        return "written"
+    if attempt >= PARENT_REWRITE_ATTEMPTS:
+        log.error("final sync message given up after attempts=%d", attempt)
+        return "given up"
+    _retry_parent_rewrite(settings, sync_job_id, wait, attempt + 1)
+    return f"retrying in {wait:.0f}s"
+
+
+def _retry_parent_rewrite(settings: Settings, sync_job_id: int, wait: float, attempt: int) -> None:
+    try:
+        enqueue_parent_rewrite(refresh_queue(redis_connection(settings)), sync_job_id, wait, attempt)
+    except redis.RedisError:
+        ContextLogger(logger, {"job_id": sync_job_id}).error("final sync message lost: job queue unavailable")
 
 
 def sweep_stale_jobs() -> int:

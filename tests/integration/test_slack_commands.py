@@ -206,3 +206,28 @@ def test_notify_sets_the_channel_for_stage_notices(slash, pool, page):
                             (page.id,)).fetchone()["notify_channel"] is None
     _, denied = slash("notify bluebird", user=MEMBER)
     assert "Only workspace admins" in text_of(denied)
+
+
+@pytest.mark.parametrize("signature", ["v0=" + "0" * 64, None])
+def test_a_refused_slack_request_is_logged_without_its_body(web, slack, caplog, signature):
+    """A bad or missing signature: 401, and the log says so without the verification token or response_url."""
+    import logging
+
+    import requests
+
+    from sandbox.slack_requests import slash_command_form
+
+    form = slash_command_form("sync bluebird", team_id=TEAM_ID, user_id=ADMIN, channel_id=SALES_CHANNEL,
+                              response_url="https://hooks.slack.com/commands/T0FBSYNC/1234/sEcReTpart")
+    form["token"] = "legacy-verification-token-42"
+    headers = {"X-Slack-Request-Timestamp": str(int(time.time()))}
+    if signature:
+        headers["X-Slack-Signature"] = signature
+    with caplog.at_level(logging.DEBUG):
+        answer = requests.post(f"{web}/slack/events", data=form, headers=headers, timeout=10)
+
+    assert answer.status_code == 401 and slack.responses == []
+    assert any("slack request refused" in record.getMessage() for record in caplog.records)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "legacy-verification-token-42" not in logged and "sEcReTpart" not in logged
+    assert "hooks.slack.com" not in logged

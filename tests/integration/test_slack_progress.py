@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -15,7 +16,7 @@ from core.analysis.rules import RulesAnalyzer
 from core.jobs import JobStatus
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
-from core.sync import SyncEngine
+from core.sync import SyncEngine, SyncProgress
 from sandbox.graph_sim import SimPage
 
 SHOP = SimPage(page_id="700000000000001", name="Harbour Bikes", token="harbour-token-slack-1",
@@ -33,8 +34,8 @@ def page(sim, connect_page):
 def run_with_slack(pool, service_settings, slack, page):
     """Runs a sync of `page` the way a worker does, reporting to a parent message in #sales."""
 
-    def run(*, clock=None, before_sync=lambda: None) -> jobs.SyncJob:
-        client = web_client(service_settings)
+    def run(*, clock=None, before_sync=lambda: None, retry_final=None) -> jobs.SyncJob:
+        client = web_client(service_settings, wait_on_rate_limit=False)  # as the worker's reporter has it
         with pool.connection() as conn:
             job = jobs.create_job(conn, page.id, requested_by=ADMIN, slack_channel=SALES_CHANNEL,
                                   stale_after_seconds=600)
@@ -46,7 +47,8 @@ def run_with_slack(pool, service_settings, slack, page):
             with pool.connection() as conn:
                 return stage_breakdown(conn, page.id)
 
-        reporter = SlackProgressReporter(client, page, job, breakdown, **({"clock": clock} if clock else {}))
+        reporter = SlackProgressReporter(client, page, job, breakdown, **({"clock": clock} if clock else {}),
+                                         retry_final=retry_final and (lambda wait: retry_final(job.id, wait)))
         before_sync()
         return SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), reporter=reporter,
                           sleep=lambda s: None).run(job.id)
@@ -100,14 +102,90 @@ def test_thread_has_milestones_and_the_parent_the_outcome(run_with_slack, slack)
     assert job.status is JobStatus.COMPLETED
 
 
-def test_slack_rate_limits_are_waited_out_and_never_fail_the_sync(run_with_slack, slack):
-    slack.rate_limit("chat.update", times=1, retry_after=1)
+def test_slack_rate_limits_never_fail_the_sync(run_with_slack, slack):
+    slack.rate_limit("chat.update", times=1, retry_after=0)
 
     job = run_with_slack()
 
     assert job.status is JobStatus.COMPLETED
     assert [c["status"] for c in slack.calls_to("chat.update")].count(429) == 1
     assert "300" in parent_message(slack)["text"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_429_never_sleeps_in_the_sync_and_progress_resumes_after_retry_after(pool, service_settings, slack, page):
+    """Slack asks for 30 s: the reporter returns at once, skips updates meanwhile, then shows the newest."""
+    client = web_client(service_settings, wait_on_rate_limit=False)
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, requested_by=ADMIN, slack_channel=SALES_CHANNEL, stale_after_seconds=600)
+        parent = client.chat_postMessage(channel=SALES_CHANNEL, **views.sync_started(page, ADMIN, job.id, False))
+        jobs.attach_slack_thread(conn, job.id, SALES_CHANNEL, parent["ts"])
+        job = jobs.claim_job(conn, job.id)
+    clock = Clock()
+    reporter = SlackProgressReporter(client, page, job, lambda: [], clock=clock)
+    start = SyncProgress(job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at)
+    reporter.started(start)
+    slack.rate_limit("chat.update", times=1, retry_after=30)
+
+    clock.now += 3
+    reporter.progress(replace(start, synced=10))
+    assert [c["status"] for c in slack.calls_to("chat.update")] == [429]  # not slept on and retried
+    clock.now += 10
+    reporter.progress(replace(start, synced=20))
+    assert [c["status"] for c in slack.calls_to("chat.update")] == [429]  # Slack said 30 s: skipped
+    clock.now += 25
+    reporter.progress(replace(start, synced=30))
+
+    assert [c["status"] for c in slack.calls_to("chat.update")] == [429, 200]
+    assert slack.thread(SALES_CHANNEL, parent["ts"])[0]["text"].endswith("30 contacts synced")
+
+
+def test_the_final_state_lands_after_several_429s(run_with_slack, slack, sync_queue, worker_env):
+    """The parent rewrite is refused four times with 429: a job keeps trying until it lands."""
+    from rq import SimpleWorker
+
+    from worker.enqueue import enqueue_parent_rewrite
+    from worker.queues import refresh_queue
+
+    refreshes = refresh_queue(sync_queue.connection)
+    slack.rate_limit("chat.update", times=5, retry_after=0)  # the last progress update, then four rewrites
+
+    job = run_with_slack(clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(
+        refreshes, job_id, wait, 1))
+    assert parent_message(slack)["text"].startswith("Syncing")
+    SimpleWorker([refreshes], connection=sync_queue.connection).work(burst=True)
+
+    assert job.status is JobStatus.COMPLETED
+    parent = parent_message(slack)
+    assert "Synced 300 contacts" in parent["text"] and "fbsync_cancel" not in json.dumps(parent["blocks"])
+    rewrites = [c["status"] for c in slack.calls_to("chat.update") if c["args"]["ts"] == parent["ts"]]
+    assert rewrites == [429, 429, 429, 429, 200]
+
+
+def test_a_final_rewrite_slack_asks_to_delay_is_scheduled_after_retry_after(run_with_slack, slack, sync_queue):
+    from datetime import datetime, timedelta, timezone
+
+    from worker.enqueue import enqueue_parent_rewrite
+    from worker.queues import refresh_queue
+
+    refreshes = refresh_queue(sync_queue.connection)
+    slack.rate_limit("chat.update", times=1, retry_after=40)
+
+    job = run_with_slack(clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(
+        refreshes, job_id, wait, 1))
+
+    [job_id] = refreshes.scheduled_job_registry.get_job_ids()
+    assert job_id == f"sync-parent-{job.id}"
+    assert refreshes.scheduled_job_registry.get_scheduled_time(job_id) > datetime.now(timezone.utc) + timedelta(
+        seconds=30)
+    assert [c["status"] for c in slack.calls_to("chat.update")] == [429]  # asked once, then left to the job
 
 
 def test_a_dead_token_ends_with_reconnect_required(run_with_slack, slack, sim):
