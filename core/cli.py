@@ -135,10 +135,22 @@ def cmd_pages_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redis(url: str) -> redis.Redis:
+    """A Redis that answers, or one line saying it does not (the URL may hold a password: never shown)."""
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise CliError(f"cannot connect to Redis (check REDIS_URL): {type(exc).__name__}") from None
+    return client
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
     # Configuration problems surface before a job exists, so none is left behind PENDING.
     TokenCipher.from_settings(settings)
+    # With Redis configured, webhook refreshes may run meanwhile: share their per-contact locks.
+    locks = ContactLocks(_redis(settings.redis_url)) if settings.redis_url else None
     qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
     try:
         with _pool(settings) as pool:
@@ -146,8 +158,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 page = pages.find_page(conn, args.page)
                 job = jobs.create_job(conn, page.id, full=args.full, requested_by="cli",
                                       stale_after_seconds=settings.job_stale_after)
-            # With Redis configured, webhook refreshes may run meanwhile: share their per-contact locks.
-            locks = ContactLocks(redis.Redis.from_url(settings.redis_url)) if settings.redis_url else None
             job = SyncEngine(pool, settings, qualifier, locks=locks, reporter=PrintingReporter()).run(job.id)
             with pool.connection() as conn:
                 breakdown = stage_breakdown(conn, page.id)
@@ -309,6 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except psycopg.Error as exc:
         print(f"fbsync: error: database error: {exc.diag.message_primary or type(exc).__name__}", file=sys.stderr)
+        return 2
+    except redis.RedisError as exc:  # Redis went away after the start-up check
+        print(f"fbsync: error: lost the connection to Redis (check REDIS_URL): {type(exc).__name__}",
+              file=sys.stderr)
         return 2
 
 

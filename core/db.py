@@ -8,6 +8,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from core.config import ConfigError
+
 log = logging.getLogger(__name__)
 
 # Serialises concurrent `migrate` runs (two deploys starting at once) on one database.
@@ -23,6 +25,11 @@ def open_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, timeou
     # instead of after the pool's timeout.
     try:
         psycopg.connect(database_url, connect_timeout=max(1, int(timeout))).close()
+    except psycopg.ProgrammingError:
+        # A malformed URL; psycopg's message quotes pieces of it, which may be the password.
+        raise ConfigError(
+            "DATABASE_URL is not a valid PostgreSQL URL (expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME)"
+        ) from None
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(f"cannot connect to PostgreSQL (check DATABASE_URL): {reason}") from None

@@ -177,3 +177,27 @@ def test_adding_a_page_another_workspace_has_is_refused_unless_moved(run, pool):
     assert owner() == {"slack_team_id": "T0SECOND", "staged": 0}  # the first workspace's stages stay behind
     again = run("sync", "corner")
     assert "analysis: 42 analysed" in again.stdout and owner()["staged"] == 42
+
+
+@pytest.mark.parametrize("redis_url, error", [("redis://:s3cret-redis-pw@127.0.0.1:9/0", "ConnectionError"),
+                                              ("rediss//s3cret-redis-pw@nowhere", "ValueError")])
+def test_an_unreachable_or_malformed_redis_is_one_clear_line(run, pool, redis_url, error):
+    add_shop(run)
+    result = run("sync", "corner", REDIS_URL=redis_url)
+
+    assert result.returncode == 2
+    assert result.stderr == f"fbsync: error: cannot connect to Redis (check REDIS_URL): {error}\n"
+    assert "s3cret-redis-pw" not in result.stdout + result.stderr
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM sync_jobs").fetchone()["n"] == 0  # no job left behind
+
+
+@pytest.mark.parametrize("malformed", ["postgresql://fbsync:hunter2-db-pw@[::1/fbsync",
+                                          "host=localhost password=hunter2-db-pw port=not-a-port x",
+                                          "postgresql://fbsync:hunter2-db-pw@localhost/db?no_such_option=1"])
+def test_a_malformed_database_url_is_named_without_its_password(run, malformed):
+    result = run("pages", "list", DATABASE_URL=malformed)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("fbsync: error: DATABASE_URL is not a valid PostgreSQL URL")
+    assert result.stderr.count("\n") == 1 and "hunter2-db-pw" not in result.stdout + result.stderr
