@@ -43,6 +43,8 @@ def rewrite_parent(client: WebClient, page: Page, job: SyncJob, breakdown: list[
                    log: logging.Logger | logging.LoggerAdapter = logger) -> float | None:
     """Rewrite the job's parent message with its final state: None once it landed (or never can),
     otherwise the seconds to wait before trying again."""
+    if not (job.slack_channel and job.slack_thread_ts):
+        return None
     try:
         client.chat_update(channel=job.slack_channel, ts=job.slack_thread_ts,
                            **views.sync_finished(page, job.requested_by or "", job, breakdown, _now()))

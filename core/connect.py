@@ -21,7 +21,7 @@ from psycopg import Connection
 
 from core import pages
 from core.graph import GraphClient, GraphError, MalformedResponseError, is_graph_id
-from core.pages import Page
+from core.pages import Page, PageOwnedElsewhere
 from core.tokens import TokenCipher
 
 # What the product needs: list pages, read and send messages, subscribe webhooks, Instagram DMs.
@@ -210,14 +210,14 @@ def connect(login: FacebookLogin, code: str) -> list[ManagedPage]:
 @dataclass(frozen=True)
 class Stored:
     pages: list[Page]
-    refused: list[pages.PageOwnedElsewhere]  # pages another workspace has: theirs stay untouched
+    refused: list[PageOwnedElsewhere]  # pages another workspace has: theirs stay untouched
 
 
 def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: list[ManagedPage]) -> Stored:
     """All pages in one transaction; a page that needed reconnecting gets its new token and is cleared.
     A page another workspace has is refused, and the rest are stored."""
     stored: list[Page] = []
-    refused: list[pages.PageOwnedElsewhere] = []
+    refused: list[PageOwnedElsewhere] = []
     with conn.transaction():
         organization_id = pages.ensure_organization(conn, team_id)
         for m in managed:
@@ -227,7 +227,7 @@ def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: li
                         conn, organization_id=organization_id, page_id=m.page_id, name=m.name,
                         token_ciphertext=cipher.encrypt(m.token), instagram_account_id=m.instagram_account_id,
                         instagram_username=m.instagram_username))
-            except pages.PageOwnedElsewhere as exc:
+            except PageOwnedElsewhere as exc:
                 refused.append(exc)
     return Stored(stored, refused)
 

@@ -35,7 +35,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 def serving(url: str) -> bool:
     try:
         return requests.get(url, timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # a server still booting (a loaded machine) may not answer yet
         return False
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import datetime
 
 import redis
 from psycopg_pool import ConnectionPool
 
-from bot import views
 from bot.notify import SlackStageNotifier
 from bot.progress import ScheduledSummaryReporter, SlackProgressReporter, rewrite_parent
-from bot.slack_client import safe_call, web_client
+from bot.slack_client import web_client
 from core import db, jobs, logfmt, pages
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
@@ -134,18 +133,17 @@ def sweep_stale_jobs() -> int:
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=2)
     try:
-        client = web_client(settings) if settings.slack_bot_token else None
+        client = web_client(settings, wait_on_rate_limit=False) if settings.slack_bot_token else None
         with pool.connection() as conn:
             reaped = jobs.reap_stale_jobs(conn, None, settings.job_stale_after)
             for job in reaped:
-                ContextLogger(logger, {"job_id": job.id}).warning("sync job reaped: %s", job.failure_reason)
+                log = ContextLogger(logger, {"job_id": job.id})
+                log.warning("sync job reaped: %s", job.failure_reason)
                 if client and job.slack_channel and job.slack_thread_ts:
                     page = pages.get_page(conn, job.facebook_page_id)
-                    safe_call(
-                        client.chat_update, channel=job.slack_channel, ts=job.slack_thread_ts,
-                        **views.sync_finished(page, job.requested_by or "", job, stage_breakdown(conn, page.id),
-                                              datetime.now(timezone.utc)),
-                    )
+                    wait = rewrite_parent(client, page, job, stage_breakdown(conn, page.id), log)
+                    if wait is not None:
+                        _retry_parent_rewrite(settings, job.id, wait, attempt=1)
         return len(reaped)
     finally:
         pool.close()
