@@ -231,3 +231,37 @@ def test_a_refused_slack_request_is_logged_without_its_body(web, slack, caplog, 
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "legacy-verification-token-42" not in logged and "sEcReTpart" not in logged
     assert "hooks.slack.com" not in logged
+
+
+def click(web, slack, action_id: str, value: str, *, team: str = TEAM_ID) -> dict:
+    """A signed button click from `team`; returns the ephemeral answer the clicker got."""
+    before = len(slack.responses)
+    payload = {
+        "type": "block_actions", "team": {"id": team, "domain": "ws"}, "user": {"id": ADMIN, "team_id": team},
+        "api_app_id": "A0FBSYNC", "token": "x", "trigger_id": "1.2.3", "channel": {"id": SALES_CHANNEL},
+        "container": {"type": "message", "message_ts": "1.2", "channel_id": SALES_CHANNEL},
+        "response_url": slack.response_url(),
+        "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
+                     "action_ts": "1732530000.1"}],
+    }
+    assert signed_slack_post(web, {"payload": json.dumps(payload)}).status_code == 200
+    deadline = time.monotonic() + 10
+    while len(slack.responses) == before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return slack.responses[-1]["body"]
+
+
+def test_another_workspaces_buttons_cannot_cancel_or_disconnect_the_page(web, slash, slack, pool, page):
+    slash("sync bluebird")
+    [job] = jobs_of(pool, page)
+
+    cancel = click(web, slack, "fbsync_cancel", str(job.id), team="T0OTHER")
+    disconnect = click(web, slack, "fbsync_disconnect", str(page.id), team="T0OTHER")
+    unknown = click(web, slack, "fbsync_disconnect", "999999", team="T0OTHER")
+
+    for answer in (cancel, disconnect, unknown):
+        assert "That page is not connected to this workspace." in text_of(answer)
+    [still] = jobs_of(pool, page)
+    assert still.status is JobStatus.PENDING and not still.cancel_requested
+    with pool.connection() as conn:
+        assert conn.execute("SELECT is_active FROM facebook_pages WHERE id = %s", (page.id,)).fetchone()["is_active"]
