@@ -45,7 +45,7 @@ class StateRejected(ConnectError):
     """A genuine connect link that can no longer be used (expired, or used already): unlike a forged
     one, it says who asked, so they can be told in Slack too."""
 
-    def __init__(self, message: str, state: "ConnectState") -> None:
+    def __init__(self, message: str, state: ConnectState) -> None:
         super().__init__(message)
         self.state = state
 
