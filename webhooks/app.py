@@ -15,6 +15,7 @@ from psycopg_pool import PoolTimeout
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot import views
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
 from bot.slack_client import safe_call
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     def tell_user(team_id: str, user_id: str, text: str) -> None:
-        safe_call(bolt.client.chat_postMessage, channel=user_id, text=text)
+        # Page names come from Facebook: escaped, so a name like "<!channel>" is only text.
+        safe_call(bolt.client.chat_postMessage, channel=user_id, text=views.escape(text))
 
     app = Flask("fbsync")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

@@ -277,3 +277,13 @@ def test_an_expired_or_replayed_link_is_explained_in_slack_too(web, slash, slack
     told = dms(slack)
     assert "This connect link has expired. Ask for a new one with `/fbsync connect`." in told
     assert told[-1] == "This connect link was already used. Ask for a new one with `/fbsync connect`."
+
+
+def test_a_page_name_from_facebook_is_only_text_in_slack(web, slash, slack, sim, pool):
+    loud = SimPage(page_id="950000000000007", name="<!channel> Loud & Co", token="EAAloud-token-7", messenger_count=1)
+    sim.add_page(loud)
+    sim.add_user(SimUser(user_id="10229000000000007", name="Lou", page_ids=(loud.page_id,)))
+
+    assert through_login(slash).status_code == 200
+
+    assert "Connected 1 page(s): &lt;!channel&gt; Loud &amp; Co." in dms(slack)[-1]
