@@ -66,10 +66,10 @@ def test_a_killed_holder_blocks_its_contacts_only_until_the_expiry(client, redis
 
 
 def test_a_live_holder_keeps_its_locks_past_the_expiry(client, namespace):
-    holder = ContactLocks(client, ttl_seconds=0.3, namespace=namespace)
-    other = ContactLocks(client, ttl_seconds=0.3, wait_seconds=0.0, namespace=namespace)
+    holder = ContactLocks(client, ttl_seconds=1.0, namespace=namespace)
+    other = ContactLocks(client, ttl_seconds=1.0, wait_seconds=0.0, namespace=namespace)
     with holder.hold([7]):
-        time.sleep(1.0)  # more than three expiries: only the renewal keeps the lock
+        time.sleep(2.5)  # more than two expiries: only the renewal keeps the lock
         with other.hold_free([7]) as held:
             assert held == frozenset()
         with pytest.raises(ContactBusy):
