@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench clean
+.PHONY: install test lint demo run bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+# The exact pins (runtime and dev), then fbsync itself, editable and without re-resolving them.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -20,12 +21,21 @@ install: $(STAMP)
 test: install
 	$(BIN)/python -m pytest
 
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 demo: install
 	$(BIN)/python -m sandbox.demo
+
+# Production locally: the Procfile's release phase, then its processes under honcho, from the venv.
+run: install
+	$(BIN)/python -m sandbox.run
 
 bench: install
 	$(BIN)/python -m bench.sync_throughput
 	FBSYNC_LOG_LEVEL=WARNING $(BIN)/python -m bench.webhook_delivery
 
 clean:
-	rm -rf $(VENV) .pytest_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache *.egg-info build
