@@ -30,8 +30,9 @@ demo: install
 	$(BIN)/python -m sandbox.demo
 
 # Production locally: the Procfile's release phase, then its processes under honcho, from the venv.
+# `make run RUN_ARGS=--socket-mode` adds the Socket Mode bot (Procfile.socket).
 run: install
-	$(BIN)/python -m sandbox.run
+	$(BIN)/python -m sandbox.run $(RUN_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.sync_throughput

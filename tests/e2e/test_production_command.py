@@ -1,0 +1,113 @@
+"""The README's production command (`make run`) starts every Procfile process, healthy, and stops them all."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+from rq import Worker
+from rq.cron import CronScheduler
+
+from conftest import APP_ID, APP_SECRET, BOT_TOKEN, ENCRYPTION_KEY, SIGNING_SECRET, VERIFY_TOKEN
+from sandbox import processes
+from sandbox.run import RELEASE, procfile_processes
+from sandbox.services import scratch_database
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCFILE = procfile_processes(ROOT / "Procfile")
+STARTED = re.compile(r"system\s*\| (\S+)\.1 started \(pid=(\d+)\)")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def fresh_database(postgres_server: str) -> Iterator[str]:
+    """Not migrated: only the release phase makes it usable."""
+    with scratch_database(postgres_server, prefix="fbsync_run") as url:
+        yield url
+
+
+def test_make_run_starts_every_process_healthy_and_stops_them(
+    tmp_path: Path, fresh_database: str, redis_url: str, sim: Any, slack: Any, sync_queue: Any
+) -> None:
+    port = processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": fresh_database,
+        "REDIS_URL": redis_url,
+        "FB_GRAPH_URL": sim.base_url,
+        "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth",
+        "FB_APP_ID": APP_ID,
+        "FB_APP_SECRET": APP_SECRET,
+        "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "FBSYNC_PUBLIC_URL": base,
+        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        # As from a shell where the venv is not activated: the command must find its own binaries.
+        "PATH": "/usr/bin:/bin",
+        "WEB_CONCURRENCY": "1",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    log_path = tmp_path / "run.log"
+    with log_path.open("w") as log:
+        run = subprocess.Popen(
+            ["make", "--no-print-directory", "-C", str(ROOT), "run"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        expected = set(PROCFILE) - {RELEASE}
+
+        def started() -> dict[str, int] | None:
+            found = {name: int(pid) for name, pid in STARTED.findall(log_path.read_text())}
+            return found if set(found) >= expected else None
+
+        pids = processes.wait_for(started, 60, f"honcho to start {sorted(expected)}")
+        health = processes.wait_for(
+            lambda: processes.serving(f"{base}/healthz") and requests.get(f"{base}/healthz", timeout=2),
+            90,
+            "/healthz to answer 200",
+        )
+        assert health.json()["database"] == "ok" and health.json()["redis"] == "ok"
+
+        connection = redis.Redis.from_url(redis_url)
+
+        def listening() -> set[tuple[str, ...]] | None:
+            queues = {tuple(worker.queue_names()) for worker in Worker.all(connection=connection)}
+            return queues if {("sync",), ("refresh",), ("analysis",)} <= queues else None
+
+        processes.wait_for(listening, 60, "a worker on each of sync, refresh and analysis")
+        assert CronScheduler.all(connection), "rq cron is not running"
+        assert {name: alive(pid) for name, pid in pids.items()} == dict.fromkeys(pids, True)
+        assert "stopped" not in log_path.read_text(), log_path.read_text()
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
+        try:
+            run.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            raise
+    output = log_path.read_text()
+    assert not [name for name, pid in pids.items() if alive(pid)], output
+    assert "release: fbsync migrate" in output
