@@ -83,11 +83,15 @@ def test_make_run_starts_every_process_healthy_and_stops_them(
             return found if set(found) >= expected else None
 
         pids = processes.wait_for(started, 60, f"honcho to start {sorted(expected)}")
-        health = processes.wait_for(
-            lambda: processes.serving(f"{base}/healthz") and requests.get(f"{base}/healthz", timeout=2),
-            90,
-            "/healthz to answer 200",
-        )
+
+        def healthy() -> requests.Response | None:
+            try:
+                answer = requests.get(f"{base}/healthz", timeout=5)
+            except requests.RequestException:
+                return None  # still booting
+            return answer if answer.status_code == 200 else None
+
+        health = processes.wait_for(healthy, 90, "/healthz to answer 200")
         assert health.json()["database"] == "ok" and health.json()["redis"] == "ok"
 
         connection = redis.Redis.from_url(redis_url)
