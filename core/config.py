@@ -1,4 +1,4 @@
-"""Settings from the environment, read in one place (see ARCHITECTURE.md, configuration contract)."""
+"""Settings from the environment, read in one place (the README's Configuration table documents each)."""
 from __future__ import annotations
 
 import os

@@ -33,7 +33,17 @@ REQUIRED_SCOPES = (
     "instagram_basic",
     "instagram_manage_messages",
 )
-WEBHOOK_FIELDS = ("messages", "message_echoes", "messaging_postbacks", "standby")
+# Every messaging item core/webhook_events.py reads, and nothing else (docs/meta-app.md lists them).
+WEBHOOK_FIELDS = (
+    "messages",
+    "message_echoes",
+    "messaging_postbacks",
+    "message_reactions",
+    "message_reads",
+    "message_deliveries",
+    "message_edits",
+    "standby",
+)
 STATE_TTL_SECONDS = 600
 
 
