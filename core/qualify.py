@@ -12,6 +12,7 @@ from typing import Sequence
 from psycopg import Connection
 
 from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer, Transcript
+from core import metrics
 from core.jobs import ContactFailure
 from core.pipeline import AutoPipeline, StageMove, apply_analysis
 
@@ -95,4 +96,5 @@ class Qualifier:
         if analysed:
             # The watermark is the conversation's own updated_time: immune to clock skew with Meta.
             conn.execute("UPDATE conversations SET analyzed_at = updated_time WHERE id = ANY(%s)", (analysed,))
+        metrics.analyses(outcome.analyzed, outcome.deferred)
         return outcome

@@ -3,7 +3,8 @@
 The processes find `gunicorn`, `rq` and `fbsync` in this venv, so nothing needs activating. Configuration
 comes from the environment and `.env`; without DATABASE_URL or REDIS_URL, embedded PostgreSQL and Redis
 are started with their data under `.fbsync/` (kept between runs). `--socket-mode` adds Procfile.socket's
-`bot`. Ctrl-C (or SIGTERM) stops every process, then the embedded services.
+`bot`. Unless PROMETHEUS_MULTIPROC_DIR is set, the processes count metrics into `.fbsync/metrics`,
+emptied at each start. Ctrl-C (or SIGTERM) stops every process, then the embedded services.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from types import FrameType
 
 from honcho.environ import parse, parse_procfile
 
+from core.metrics import MULTIPROC_VARIABLE
 from sandbox.services import embedded_postgres, embedded_redis
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +42,12 @@ def environment(data_dir: Path, stack: ExitStack) -> dict[str, str]:
     env = {**os.environ, **(parse(dotenv.read_text()) if dotenv.exists() else {})}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("PORT", DEFAULT_PORT)
+    if not env.get(MULTIPROC_VARIABLE):
+        # Every process of this run counts into one place; a run starts from zero.
+        metrics_dir = data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir()
+        env[MULTIPROC_VARIABLE] = str(metrics_dir)
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = stack.enter_context(embedded_postgres(data_dir / "pg"))
         print(f"run: DATABASE_URL unset: embedded PostgreSQL, data in {data_dir / 'pg'}", flush=True)

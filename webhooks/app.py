@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import redis
-from flask import Flask, request
+from flask import Flask, Response, request
 from psycopg_pool import PoolTimeout
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
@@ -19,7 +19,7 @@ from bot import views
 from bot.app import create_bolt_app
 from bot.deps import BotDeps
 from bot.slack_client import safe_call
-from core import db, logfmt, tokens
+from core import db, logfmt, metrics, tokens
 from core.config import Settings
 from core.connect import FacebookLogin, StateSigner, link_maker
 from core.graph import GraphClient
@@ -83,6 +83,17 @@ def create_app(settings: Settings | None = None) -> Flask:
                            request.content_length or 0)
             return {"error": "invalid request"}, 401
         return slack.handle(request)
+
+    def queue_depths() -> dict[str, int]:
+        try:
+            return {SYNC_QUEUE: queue.count, REFRESH_QUEUE: refreshes.count}
+        except redis.RedisError:
+            return {}  # /healthz says so; the depths are left out
+
+    @app.get("/metrics")
+    def metrics_endpoint() -> Response:
+        body, content_type = metrics.exposition(queue_depths)
+        return Response(body, content_type=content_type)
 
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, Any], int]:

@@ -15,6 +15,7 @@ import psycopg
 from flask import Blueprint, Response, request
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from core import metrics
 from core.config import Settings
 from core.webhook_events import MalformedDelivery, parse_delivery
 from core.webhook_store import StoredDelivery, store_delivery
@@ -46,12 +47,14 @@ def facebook_blueprint(
         body = request.get_data(cache=False)
         if not _signed(body, request.headers.get("X-Hub-Signature-256", ""), app_secret):
             logger.warning("webhook refused: missing or wrong signature")
+            metrics.webhook_rejected("signature")
             return Response("invalid signature", status=403, mimetype="text/plain")
         try:
             events = parse_delivery(json.loads(body))
         except (ValueError, MalformedDelivery) as exc:
             reason = str(exc) if isinstance(exc, MalformedDelivery) else "body is not JSON"
             logger.warning("webhook refused: %s", reason)
+            metrics.webhook_rejected("malformed")
             return Response(f"malformed delivery: {reason}", status=400, mimetype="text/plain")
         try:
             with pool.connection(timeout=3) as conn:
@@ -62,6 +65,7 @@ def facebook_blueprint(
         for account in stored.unknown_accounts - unknown_seen:
             logger.info("webhook for a page that is not connected ignored account_id=%s", account)
         unknown_seen.update(stored.unknown_accounts)
+        metrics.webhook_items(stored.stored, stored.duplicates)
         queue_refreshes(stored)
         logger.info("webhook stored events=%d duplicates=%d refreshes=%d", stored.stored, stored.duplicates,
                     len(stored.to_refresh))

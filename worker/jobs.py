@@ -4,15 +4,16 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis
 from psycopg_pool import ConnectionPool
+from rq import get_current_job
 
 from bot.notify import SlackStageNotifier
 from bot.progress import ScheduledSummaryReporter, SlackProgressReporter, rewrite_parent
 from bot.slack_client import web_client
-from core import db, jobs, logfmt, pages
+from core import db, jobs, logfmt, metrics, pages
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
 from core.jobs import JobStatus, SyncJob
@@ -63,6 +64,8 @@ def run_sync(sync_job_id: int) -> str:
         reporter = _slack_reporter(settings, pool, page, job)
         locks = ContactLocks(redis_connection(settings)) if settings.redis_url else None
         result = SyncEngine(pool, settings, qualifier, locks=locks, reporter=reporter).run(sync_job_id)
+        took = result.completed_at - result.started_at if result.started_at and result.completed_at else None
+        metrics.sync_finished(result.status.value, took.total_seconds() if took else None, result.synced_contacts)
         return result.status.value
 
 
@@ -165,6 +168,9 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
                               lambda page: GraphClient.for_page(settings, cipher.decrypt(page.token_ciphertext)),
                               notifier)
         result = refresher.refresh(page_pk, contact_id)
+        queued = get_current_job()
+        if queued is not None and queued.created_at:  # (re)created by the latest webhook: debounce included
+            metrics.refresh_done((datetime.now(UTC) - queued.created_at).total_seconds())
         ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
             "refresh done status=%s stage_change=%s", result.status.value,
             result.stage_change.to_stage if result.stage_change else "-",

@@ -20,6 +20,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from core import metrics
 from core.analysis.limiter import RedisRateLimiter
 from core.analysis.model import (
     Analysis,
@@ -150,6 +151,7 @@ class GeminiAnalyzer:
         if exc.code == 429:
             delay = _retry_delay(exc.details) or DEFAULT_REST_SECONDS
             self._limiter.rest(key.bucket, delay)
+            metrics.gemini_rate_limited()
             log.warning("gemini key out of quota key=%s rest_s=%.0f", key.label, delay)
             return
         if _is_key_problem(exc):

@@ -93,6 +93,9 @@ def test_make_run_starts_every_process_healthy_and_stops_them(
 
         health = processes.wait_for(healthy, 90, "/healthz to answer 200")
         assert health.json()["database"] == "ok" and health.json()["redis"] == "ok"
+        assert re.search(
+            r'^fbsync_queue_depth\{queue="refresh"\} \d', requests.get(f"{base}/metrics", timeout=5).text, re.M
+        )
 
         connection = redis.Redis.from_url(redis_url)
 

@@ -1,0 +1,101 @@
+"""Prometheus instruments, all of them here; the rest of the code calls the small functions below.
+
+With PROMETHEUS_MULTIPROC_DIR set (an empty directory shared by a machine's gunicorn workers, RQ
+workers and their work horses), every process writes its values to files there and `GET /metrics`
+adds them up; without it, values live in the process that counted them (fine for the CLI).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+SYNCS = Counter("fbsync_syncs", "Sync jobs finished, by final status", ["outcome"])
+SYNC_SECONDS = Histogram(
+    "fbsync_sync_duration_seconds",
+    "Wall time of finished sync jobs, by final status",
+    ["outcome"],
+    buckets=(10, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600),
+)
+CONTACTS_SYNCED = Counter("fbsync_contacts_synced", "Contacts stored by syncs")
+ANALYSES = Counter("fbsync_analyses", "Conversation analyses: done, or deferred for want of AI quota", ["result"])
+GEMINI_RATE_LIMITED = Counter("fbsync_gemini_rate_limited", "Gemini answers 429 (a key out of quota)")
+WEBHOOK_ITEMS = Counter("fbsync_webhook_items", "Meta webhook items received, by outcome", ["outcome"])
+WEBHOOK_REJECTED = Counter("fbsync_webhook_rejected", "Meta webhook deliveries refused, by reason", ["reason"])
+REFRESH_LATENCY = Histogram(
+    "fbsync_refresh_latency_seconds",
+    "From the webhook that queued a contact's refresh (debounce included) to the refresh done",
+    buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300, 900),
+)
+
+
+def sync_finished(outcome: str, seconds: float | None, contacts: int) -> None:
+    SYNCS.labels(outcome).inc()
+    if seconds is not None:
+        SYNC_SECONDS.labels(outcome).observe(seconds)
+    CONTACTS_SYNCED.inc(contacts)
+
+
+def analyses(done: int, deferred: int) -> None:
+    ANALYSES.labels("done").inc(done)
+    ANALYSES.labels("deferred").inc(deferred)
+
+
+def gemini_rate_limited() -> None:
+    GEMINI_RATE_LIMITED.inc()
+
+
+def webhook_items(accepted: int, duplicates: int) -> None:
+    WEBHOOK_ITEMS.labels("accepted").inc(accepted)
+    WEBHOOK_ITEMS.labels("duplicate").inc(duplicates)
+
+
+def webhook_rejected(reason: str) -> None:
+    WEBHOOK_REJECTED.labels(reason).inc()
+
+
+def refresh_done(latency_seconds: float) -> None:
+    REFRESH_LATENCY.observe(max(latency_seconds, 0.0))
+
+
+class _QueueDepth(Collector):
+    """Read at scrape time, so every web process reports the same, current depths."""
+
+    def __init__(self, depths: Callable[[], Mapping[str, int]]) -> None:
+        self._depths = depths
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily("fbsync_queue_depth", "Jobs waiting in each RQ queue", labels=["queue"])
+        for queue, depth in self._depths().items():
+            gauge.add_metric([queue], depth)
+        yield gauge
+
+
+class _ThisProcess(Collector):
+    def collect(self) -> Iterator[Metric]:
+        yield from REGISTRY.collect()
+
+
+def exposition(queue_depths: Callable[[], Mapping[str, int]]) -> tuple[bytes, str]:
+    """The /metrics body and its content type; `queue_depths` gives {} when it cannot tell."""
+    registry = CollectorRegistry()
+    if os.environ.get(MULTIPROC_VARIABLE):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ThisProcess())
+    registry.register(_QueueDepth(queue_depths))
+    return generate_latest(registry), CONTENT_TYPE_LATEST
