@@ -19,6 +19,8 @@ _ENV_NAMES = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_client_id": "SLACK_CLIENT_ID",
+    "slack_client_secret": "SLACK_CLIENT_SECRET",
 }
 
 
@@ -87,6 +89,10 @@ class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
+    # Set both for "Add to Slack" (any number of workspaces, each with its own bot token); without them
+    # fbsync serves the one workspace of SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
     # Who may start, cancel and configure besides workspace admins and owners (Slack user ids).
     slack_allowed_users: tuple[str, ...] = ()
@@ -120,10 +126,20 @@ class Settings:
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_client_id=env.get("SLACK_CLIENT_ID") or None,
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             # slack_sdk appends method names to the base URL, so it must end with a slash.
             slack_api_url=(env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL).rstrip("/") + "/",
             slack_allowed_users=_list(env, "FBSYNC_SLACK_ALLOWED_USERS"),
         )
+
+    @property
+    def slack_multi_workspace(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_multi_workspace or bool(self.slack_bot_token)
 
     def require(self, *names: str) -> None:
         """Fail with the names of the missing settings (never their values)."""

@@ -1,4 +1,4 @@
-"""Page tokens at rest: authenticated encryption with rotatable keys.
+"""Tokens at rest (Meta page tokens, Slack bot tokens): authenticated encryption with rotatable keys.
 
 FBSYNC_ENCRYPTION_KEY holds one or more Fernet keys, comma-separated: the first encrypts, all of them
 decrypt, so a new key goes first and the old one stays until `fbsync tokens rotate` has run.
@@ -57,18 +57,27 @@ def check_startup(conn: Connection, settings: Settings) -> None:
     if settings.encryption_keys:
         TokenCipher.from_settings(settings)  # malformed keys fail here, at start
         return
-    row = conn.execute("SELECT EXISTS (SELECT 1 FROM facebook_pages) AS stored").fetchone()
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM facebook_pages) OR EXISTS (SELECT 1 FROM slack_installations) AS stored"
+    ).fetchone()
     if row and row["stored"]:
         raise ConfigError("page tokens are stored but FBSYNC_ENCRYPTION_KEY is not set")
 
 
+# Every table and column holding an encrypted token.
+ENCRYPTED_COLUMNS = (("facebook_pages", "page_token_ciphertext"), ("slack_installations", "bot_token_ciphertext"))
+
+
 def rotate_all(conn: Connection, cipher: TokenCipher) -> int:
     """Re-encrypt every stored token under the current key, in one transaction."""
+    rotated = 0
     with conn.transaction():
-        rows = conn.execute("SELECT id, page_token_ciphertext FROM facebook_pages FOR UPDATE").fetchall()
-        for row in rows:
-            conn.execute(
-                "UPDATE facebook_pages SET page_token_ciphertext = %s, updated_at = now() WHERE id = %s",
-                (cipher.rotate(row["page_token_ciphertext"]), row["id"]),
-            )
-    return len(rows)
+        for table, column in ENCRYPTED_COLUMNS:
+            rows = conn.execute(f"SELECT id, {column} AS ciphertext FROM {table} FOR UPDATE").fetchall()
+            for row in rows:
+                conn.execute(
+                    f"UPDATE {table} SET {column} = %s, updated_at = now() WHERE id = %s",
+                    (cipher.rotate(row["ciphertext"]), row["id"]),
+                )
+            rotated += len(rows)
+    return rotated

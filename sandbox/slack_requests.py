@@ -11,14 +11,30 @@ from slack_sdk.signature import SignatureVerifier
 
 
 def post_signed(base_url: str, form: dict[str, str], secret: str) -> requests.Response:
-    """POST a form to /slack/events with Slack's signature headers."""
-    body = urlencode(form)
+    """POST a form (commands, buttons) to /slack/events with Slack's signature headers."""
+    return _post(base_url, urlencode(form), "application/x-www-form-urlencoded", secret)
+
+
+def post_signed_event(base_url: str, team_id: str, event: dict[str, Any], secret: str) -> requests.Response:
+    """POST an Events API callback (JSON) to /slack/events, signed, as Slack delivers one."""
+    body = json.dumps({
+        "token": "deprecated-verification-token", "team_id": team_id, "api_app_id": "A0FBSYNC",
+        "type": "event_callback", "event": event, "event_id": f"Ev{int(time.time() * 1000)}",
+        "event_time": int(time.time()), "authorizations": [
+            {"enterprise_id": None, "team_id": team_id, "user_id": "U0BOT", "is_bot": True,
+             "is_enterprise_install": False},
+        ],
+    })
+    return _post(base_url, body, "application/json", secret)
+
+
+def _post(base_url: str, body: str, content_type: str, secret: str) -> requests.Response:
     timestamp = str(int(time.time()))
     return requests.post(
         f"{base_url}/slack/events",
         data=body,
         headers={
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "X-Slack-Request-Timestamp": timestamp,
             "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body),
         },

@@ -14,11 +14,17 @@ SDK raise SlackApiError), and HTTP 429 + `Retry-After: <seconds>` when rate limi
 Posted messages are kept (with their edits) for assertions; rate limits and Slack errors can be
 injected per method; `POST /response/{id}` stands in for slash-command response_urls.
 
+"Add to Slack" (after enable_oauth): `GET /oauth/v2/authorize` approves at once as the person
+install_as() names and redirects to the app with a single-use code; `oauth.v2.access` (client id
+and secret by HTTP Basic or form fields) exchanges it for a bot token of that workspace, which the
+API then accepts (auth.test answers with its team) until uninstall().
+
     python -m sandbox.slack_stub --port 8767 --channel C0SALES:sales --user U0ADMIN:ana:admin
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import hashlib
 import json
@@ -29,7 +35,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
 
@@ -43,6 +49,11 @@ _BOT_NAME = "fbsync"
 _SCOPES = "chat:write,commands,im:write,users:read"
 
 _API_PATH = re.compile(r"^/api/([^/]*)$")
+_AUTHORIZE_PATH = "/oauth/v2/authorize"
+_SCOPE = re.compile(r"^[a-z]+(?:[:.][a-z_.]+)*$")
+_CODE_TTL_SECONDS = 600
+# Methods an app calls with its client id and secret instead of a token.
+_CLIENT_AUTHENTICATED = frozenset({"oauth.v2.access"})
 _RESPONSE_PATH = re.compile(r"^/response/([^/]+)$")
 _JSON_TYPE = "application/json; charset=utf-8"
 _TEXT_TYPE = "text/plain; charset=utf-8"
@@ -81,6 +92,26 @@ class _Message:
     history: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _OAuthApp:
+    client_id: str
+    client_secret: str
+    redirect_urls: tuple[str, ...]
+    app_id: str
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """What an approved authorize hands to oauth.v2.access, once."""
+
+    team_id: str
+    team_name: str
+    user_id: str
+    scopes: str
+    redirect_uri: str | None  # as given to authorize: oauth.v2.access must repeat it
+    expires_at: float
+
+
 @dataclass
 class _Fault:
     retry_after: int | None  # set: HTTP 429 ratelimited with this Retry-After
@@ -104,7 +135,6 @@ class SlackStub(HttpStub):
     ) -> None:
         if not token:
             raise ValueError("token must be non-empty")
-        self._token = token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         super().__init__(port)
@@ -119,6 +149,11 @@ class SlackStub(HttpStub):
         self._open_dms: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = {}
         self._last_ts_us = 0
+        self._team_of_token: dict[str, str] = {token: team_id}
+        self._caller_team = team_id  # the team of the token of the call being handled
+        self._oauth: _OAuthApp | None = None
+        self._grants: dict[str, _Grant] = {}
+        self._installer = (team_id, _TEAM_NAME, "")
         # The bot is a workspace member like any other, so users.info on it answers as Slack does.
         self._users[bot_user_id] = self._user_record(
             bot_user_id, _BOT_NAME, is_admin=False, is_owner=False, is_bot=True
@@ -145,6 +180,33 @@ class SlackStub(HttpStub):
             raise ValueError("channel ids start with C (or G for old private channels); DMs need no setup")
         with self._lock:
             self._channels[channel_id] = _Channel(channel_id, name.lstrip("#"), bot_is_member)
+
+    # -- "Add to Slack"
+
+    def enable_oauth(
+        self, client_id: str, client_secret: str, redirect_urls: list[str], app_id: str = "A0FBSYNC"
+    ) -> None:
+        """Serve the OAuth v2 flow for an app with these credentials and redirect URLs."""
+        if not (client_id and client_secret and redirect_urls):
+            raise ValueError("client_id, client_secret and at least one redirect URL are required")
+        with self._lock:
+            self._oauth = _OAuthApp(client_id, client_secret, tuple(redirect_urls), app_id)
+
+    def install_as(self, team_id: str, team_name: str, user_id: str) -> None:
+        """The person (and workspace) who approves the next authorize requests."""
+        with self._lock:
+            self._installer = (team_id, team_name, user_id)
+
+    def uninstall(self, team_id: str) -> None:
+        """The app is removed from a workspace: its bot tokens stop working (Slack then sends the
+        app_uninstalled and tokens_revoked events, which a test posts itself)."""
+        with self._lock:
+            for token in [t for t, team in self._team_of_token.items() if team == team_id]:
+                del self._team_of_token[token]
+
+    @property
+    def authorize_url(self) -> str:
+        return f"http://{HOST}:{self.port}{_AUTHORIZE_PATH}"
 
     # -- fault injection
 
@@ -226,6 +288,8 @@ class SlackStub(HttpStub):
             api = _API_PATH.match(parts.path)
             if api:
                 return self._api(api.group(1), parts.query, headers, body)
+            if parts.path == _AUTHORIZE_PATH and method == "GET":
+                return self._authorize(parts.query)
             hook = _RESPONSE_PATH.match(parts.path)
             if hook and method == "POST":
                 return self._response_post(hook.group(1), body)
@@ -244,12 +308,19 @@ class SlackStub(HttpStub):
             args, form_token = _parse_args(headers.get("Content-Type"), body, query)
             entry["args"] = args
             token = _bearer(headers.get("Authorization")) or form_token
-            if not token:
-                raise _SlackError("not_authed")
-            if not secrets.compare_digest(token.encode(), self._token.encode()):
-                raise _SlackError("invalid_auth")
+            if method in _CLIENT_AUTHENTICATED:
+                args.update(_basic_credentials(headers.get("Authorization")))
+                team = None
+            else:
+                if not token:
+                    raise _SlackError("not_authed")
+                team = self._token_team(token)
+                if team is None:
+                    raise _SlackError("invalid_auth")
+                entry["team"] = team
             _decode_json_fields(args)
             with self._lock:
+                self._caller_team = team or self.team_id
                 fault = self._take_fault(method)
                 if fault is not None and fault.retry_after is not None:
                     entry.update(status=429, error="ratelimited")
@@ -307,9 +378,57 @@ class SlackStub(HttpStub):
 
     # -- methods (called with the lock held; raise _SlackError for {"ok": false})
 
+    def _token_team(self, token: str) -> str | None:
+        with self._lock:
+            known = list(self._team_of_token.items())
+        return next((team for candidate, team in known if secrets.compare_digest(candidate.encode(), token.encode())),
+                    None)
+
+    def _authorize(self, query: str) -> Response:
+        """Slack's consent screen, approved at once by the installer; errors are pages, as Slack's are."""
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        with self._lock:
+            app, (team_id, team_name, user_id) = self._oauth, self._installer
+            if app is None:
+                return Response(404, b"Not Found", {"Content-Type": _TEXT_TYPE})
+            if params.get("client_id") != app.client_id:
+                return Response(400, b"invalid_client_id", {"Content-Type": _TEXT_TYPE})
+            redirect_uri = params.get("redirect_uri") or None
+            if redirect_uri is not None and redirect_uri not in app.redirect_urls:
+                return Response(400, b"bad_redirect_uri", {"Content-Type": _TEXT_TYPE})
+            scopes = [scope for scope in params.get("scope", "").split(",") if scope]
+            if not scopes or not all(_SCOPE.match(scope) for scope in scopes):
+                return Response(400, b"invalid_scope", {"Content-Type": _TEXT_TYPE})
+            code = f"{int(time.time())}.{secrets.token_hex(16)}"
+            self._grants[code] = _Grant(team_id, team_name, user_id, ",".join(scopes), redirect_uri,
+                                        time.monotonic() + _CODE_TTL_SECONDS)
+        back = {"code": code, **({"state": params["state"]} if "state" in params else {})}
+        target = redirect_uri or app.redirect_urls[0]
+        separator = "&" if "?" in target else "?"
+        return Response(302, b"", {"Location": f"{target}{separator}{urlencode(back)}"})
+
+    def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        app = self._oauth
+        if app is None or args.get("client_id") != app.client_id:
+            raise _SlackError("invalid_client_id")
+        if not secrets.compare_digest(str(args.get("client_secret", "")).encode(), app.client_secret.encode()):
+            raise _SlackError("bad_client_secret")
+        grant = self._grants.pop(str(args.get("code", "")), None)  # a code works once
+        if grant is None or grant.expires_at < time.monotonic():
+            raise _SlackError("invalid_code")
+        if grant.redirect_uri is not None and args.get("redirect_uri") != grant.redirect_uri:
+            raise _SlackError("bad_redirect_uri")
+        token = f"xoxb-{grant.team_id}-{secrets.token_hex(12)}"
+        self._team_of_token[token] = grant.team_id
+        return {
+            "access_token": token, "token_type": "bot", "scope": grant.scopes, "bot_user_id": self.bot_user_id,
+            "app_id": app.app_id, "team": {"name": grant.team_name, "id": grant.team_id}, "enterprise": None,
+            "authed_user": {"id": grant.user_id}, "is_enterprise_install": False,
+        }
+
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
-            "url": WORKSPACE_URL, "team": _TEAM_NAME, "user": _BOT_NAME, "team_id": self.team_id,
+            "url": WORKSPACE_URL, "team": _TEAM_NAME, "user": _BOT_NAME, "team_id": self._caller_team,
             "user_id": self.bot_user_id, "bot_id": BOT_ID, "is_enterprise_install": False,
         }
 
@@ -448,6 +567,7 @@ _HANDLERS: dict[str, Callable[[SlackStub, dict[str, Any]], dict[str, Any]]] = {
     "conversations.open": SlackStub._open_conversation,
     "users.info": SlackStub._users_info,
     "chat.getPermalink": SlackStub._get_permalink,
+    "oauth.v2.access": SlackStub._oauth_access,
 }
 METHODS = tuple(_HANDLERS)
 
@@ -680,6 +800,18 @@ def _optional_str(value: Any) -> str | None:
 def _dm_id(user_id: str) -> str:
     """The app's DM channel with a user: stable per user, like Slack's."""
     return "D" + user_id[1:]
+
+
+def _basic_credentials(authorization: str | None) -> dict[str, str]:
+    """client_id and client_secret from `Authorization: Basic ...`, as the SDK sends them."""
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return {}
+    try:
+        client_id, _, client_secret = base64.b64decode(value.strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return {"client_id": client_id, "client_secret": client_secret}
 
 
 def _bearer(authorization: str | None) -> str | None:

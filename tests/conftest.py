@@ -26,7 +26,7 @@ ENCRYPTION_KEY = "6f2q5nAU8pIS3HF0ACDfoPpV7xoyCydKZyXI8lPVzEw="
 
 TABLES = (
     "webhook_events, contact_activities, sync_jobs, messages, conversations, contacts, facebook_pages,"
-    " pipeline_stages, pipelines, organizations"
+    " pipeline_stages, pipelines, organizations, slack_installations, slack_oauth_states"
 )
 
 

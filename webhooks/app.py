@@ -16,9 +16,9 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
 from bot import views
-from bot.app import create_bolt_app
+from bot.app import INSTALL_PATH, REDIRECT_PATH, create_bolt_app
 from bot.deps import BotDeps
-from bot.slack_client import safe_call
+from bot.slack_client import SlackClients, safe_call
 from core import db, logfmt, metrics, tokens
 from core.config import Settings
 from core.connect import FacebookLogin, StateSigner, link_maker
@@ -37,8 +37,10 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
     settings = settings or Settings.from_env()
-    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "fb_app_id",
-                     "fb_app_secret", "fb_verify_token", "public_url")
+    settings.require("database_url", "redis_url", "slack_signing_secret", "fb_app_id", "fb_app_secret",
+                     "fb_verify_token", "public_url")
+    if not settings.slack_multi_workspace:
+        settings.require("slack_bot_token")
     assert settings.fb_app_id and settings.fb_app_secret and settings.public_url
     assert settings.database_url and settings.slack_signing_secret
     pool = db.open_pool(settings.database_url)
@@ -57,9 +59,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         redirect_uri=f"{public_url}/facebook/callback",
     )
 
+    slack_clients = SlackClients(settings, pool)
+
     def tell_user(team_id: str, user_id: str, text: str) -> None:
-        # Page names come from Facebook: escaped, so a name like "<!channel>" is only text.
-        safe_call(bolt.client.chat_postMessage, channel=user_id, text=views.escape(text))
+        client = slack_clients.for_team(team_id)
+        if client:
+            # Page names come from Facebook: escaped, so a name like "<!channel>" is only text.
+            safe_call(client.chat_postMessage, channel=user_id, text=views.escape(text))
 
     app = Flask("fbsync")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -82,6 +88,15 @@ def create_app(settings: Settings | None = None) -> Flask:
             logger.warning("slack request refused: bad, missing or stale signature bytes=%d",
                            request.content_length or 0)
             return {"error": "invalid request"}, 401
+        return slack.handle(request)
+
+    # "Add to Slack" (multi-workspace mode; Bolt answers 404 without it).
+    @app.get(INSTALL_PATH)
+    def slack_install() -> Any:
+        return slack.handle(request)
+
+    @app.get(REDIRECT_PATH)
+    def slack_oauth_redirect() -> Any:
         return slack.handle(request)
 
     def queue_depths() -> dict[str, int]:

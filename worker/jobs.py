@@ -12,7 +12,7 @@ from rq import get_current_job
 
 from bot.notify import SlackStageNotifier
 from bot.progress import ScheduledSummaryReporter, SlackProgressReporter, rewrite_parent
-from bot.slack_client import web_client
+from bot.slack_client import SlackClients
 from core import db, jobs, logfmt, metrics, pages
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
@@ -71,14 +71,16 @@ def run_sync(sync_job_id: int) -> str:
 
 def _slack_reporter(settings: Settings, pool: ConnectionPool, page: pages.Page, job: SyncJob) -> SyncReporter | None:
     """The thread of the Slack command that started the job; for scheduled runs, the notify channel."""
-    if not settings.slack_bot_token:
-        return None
     if job.requested_by == SCHEDULED_BY and not job.slack_thread_ts and page.notify_channel:
+        client = SlackClients(settings, pool).for_page(page)
+        if client is None:
+            return None
+
         def new_contacts(since: datetime) -> int:
             with pool.connection() as conn:
                 return contacts_created_since(conn, page.id, since)
 
-        return ScheduledSummaryReporter(web_client(settings), page, new_contacts)
+        return ScheduledSummaryReporter(client, page, new_contacts)
     if not (job.slack_channel and job.slack_thread_ts):
         return None
 
@@ -90,8 +92,10 @@ def _slack_reporter(settings: Settings, pool: ConnectionPool, page: pages.Page, 
         _retry_parent_rewrite(settings, job.id, wait, attempt=1)
 
     # The reporter runs in the sync's thread: it must never sleep on Slack's rate limits.
-    return SlackProgressReporter(web_client(settings, wait_on_rate_limit=False), page, job, breakdown,
-                                 retry_final=retry_final)
+    client = SlackClients(settings, pool, wait_on_rate_limit=False).for_page(page)
+    if client is None:
+        return None
+    return SlackProgressReporter(client, page, job, breakdown, retry_final=retry_final)
 
 
 # Tried for about as long as Slack could plausibly keep refusing (Retry-After is seconds to minutes).
@@ -101,7 +105,7 @@ PARENT_REWRITE_ATTEMPTS = 30
 def rewrite_sync_parent(sync_job_id: int, attempt: int) -> str:
     """Write a finished sync's final state into its Slack parent; tried again after Retry-After until it lands."""
     settings = job_settings()
-    settings.require("database_url", "slack_bot_token")
+    settings.require("database_url")
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=1)
     try:
@@ -110,7 +114,10 @@ def rewrite_sync_parent(sync_job_id: int, attempt: int) -> str:
             page = pages.get_page(conn, job.facebook_page_id)
             breakdown = stage_breakdown(conn, page.id)
         log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
-        wait = rewrite_parent(web_client(settings, wait_on_rate_limit=False), page, job, breakdown, log)
+        client = SlackClients(settings, pool, wait_on_rate_limit=False).for_page(page)
+        if client is None:  # the workspace uninstalled the app meanwhile
+            return "no slack"
+        wait = rewrite_parent(client, page, job, breakdown, log)
     finally:
         pool.close()
     if wait is None:
@@ -136,14 +143,17 @@ def sweep_stale_jobs() -> int:
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=2)
     try:
-        client = web_client(settings, wait_on_rate_limit=False) if settings.slack_bot_token else None
+        clients = SlackClients(settings, pool, wait_on_rate_limit=False)
         with pool.connection() as conn:
             reaped = jobs.reap_stale_jobs(conn, None, settings.job_stale_after)
             for job in reaped:
                 log = ContextLogger(logger, {"job_id": job.id})
                 log.warning("sync job reaped: %s", job.failure_reason)
-                if client and job.slack_channel and job.slack_thread_ts:
-                    page = pages.get_page(conn, job.facebook_page_id)
+                if not (job.slack_channel and job.slack_thread_ts):
+                    continue
+                page = pages.get_page(conn, job.facebook_page_id)
+                client = clients.for_page(page)
+                if client:
                     wait = rewrite_parent(client, page, job, stage_breakdown(conn, page.id), log)
                     if wait is not None:
                         _retry_parent_rewrite(settings, job.id, wait, attempt=1)
@@ -162,7 +172,7 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
         stack.callback(pool.close)
         qualifier = Qualifier(build_analyzer(settings), workers=1)
         stack.callback(qualifier.close)
-        notifier = SlackStageNotifier(web_client(settings)) if settings.slack_bot_token else None
+        notifier = SlackStageNotifier(SlackClients(settings, pool)) if settings.slack_enabled else None
         cipher = TokenCipher.from_settings(settings)
         refresher = Refresher(pool, qualifier, ContactLocks(redis_connection(settings)),
                               lambda page: GraphClient.for_page(settings, cipher.decrypt(page.token_ciphertext)),

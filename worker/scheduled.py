@@ -10,7 +10,7 @@ from psycopg_pool import ConnectionPool
 from rq import Queue
 
 from bot import views
-from bot.slack_client import safe_call, web_client
+from bot.slack_client import SlackClients, safe_call
 from core import db, jobs, pages, schedule
 from core.config import Settings
 from core.graph import GraphClient, GraphError
@@ -92,13 +92,14 @@ def check_tokens() -> int:
     settings = job_settings()
     settings.require("database_url", "fb_app_id", "fb_app_secret")
     assert settings.database_url
-    client = web_client(settings) if settings.slack_bot_token else None
+    pool = db.open_pool(settings.database_url, max_size=2)
+    clients = SlackClients(settings, pool)
 
     def notify(page: Page, message: dict[str, Any]) -> None:
-        if client and page.notify_channel:
+        client = clients.for_page(page) if page.notify_channel else None
+        if client:
             safe_call(client.chat_postMessage, channel=page.notify_channel, **message)
 
-    pool = db.open_pool(settings.database_url, max_size=2)
     try:
         return check_page_tokens(pool, settings, notify, datetime.now(timezone.utc))
     finally:

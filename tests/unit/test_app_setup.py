@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 
+from bot.app import BOT_SCOPES, REDIRECT_PATH
 from core.connect import WEBHOOK_FIELDS
 from core.webhook_events import ITEM_KEYS
 
@@ -54,7 +55,7 @@ def test_the_manifest_asks_for_the_scopes_the_code_uses_and_no_more() -> None:
     unmapped = called - set(SCOPE_OF_METHOD)
     assert not unmapped, f"add the scopes of {sorted(unmapped)} (Slack's method reference) to the manifest"
     needed = {SCOPE_OF_METHOD[method] for method in called} - {None} | {"commands"}
-    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed == set(BOT_SCOPES)  # what "Add to Slack" asks
 
 
 def test_the_manifest_points_slack_at_the_web_apps_routes() -> None:
@@ -68,7 +69,7 @@ def test_the_manifest_points_slack_at_the_web_apps_routes() -> None:
     ):
         assert urlsplit(url).path == "/slack/events"
     assert set(settings["event_subscriptions"]["bot_events"]) == {"app_uninstalled", "tokens_revoked"}
-    assert [urlsplit(url).path for url in MANIFEST["oauth_config"]["redirect_urls"]] == ["/slack/oauth_redirect"]
+    assert [urlsplit(url).path for url in MANIFEST["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]
     assert settings["interactivity"]["is_enabled"] and not settings["socket_mode_enabled"]
 
 

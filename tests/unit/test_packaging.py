@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -54,8 +55,11 @@ def test_test_and_dev_tools_are_extras_pinned_in_the_dev_file_only() -> None:
 
 
 def test_the_wheel_ships_the_service_without_the_stand_ins(tmp_path: Path) -> None:
+    # Built from a copy: an in-tree build would leave build/ behind in the working tree.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(source)],
         check=True,
         capture_output=True,
     )
