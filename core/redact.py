@@ -9,12 +9,15 @@ from typing import Iterable
 _CREDENTIAL = re.compile(r"\b((?:access_token|client_secret|fb_exchange_token|input_token)=)[^&\s\"']+", re.I)
 # Login codes and states, only as query parameters (`code=190` in our own log lines is an error code).
 _LOGIN_PARAMETER = re.compile(r"([?&](?:code|state)=)[^&\s\"']+", re.I)
+# Slack tokens (bot, user, app, refresh) wherever they appear, e.g. in a library's debug line.
+_SLACK_TOKEN = re.compile(r"\b(?:xox[abeoprs]|xapp)-[0-9A-Za-z-]+")
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[redacted]")
+    text = _SLACK_TOKEN.sub("[redacted]", text)
     return _LOGIN_PARAMETER.sub(r"\1[redacted]", _CREDENTIAL.sub(r"\1[redacted]", text))
 
 

@@ -17,6 +17,7 @@ from core.redact import RedactingFilter, scrub
         ("/facebook/callback?state=abc.def&code=AQ1", "/facebook/callback?state=[redacted]&code=[redacted]"),
         ("fb_exchange_token=EAAuser input_token=EAApage", "fb_exchange_token=[redacted] input_token=[redacted]"),
         ("graph rate limited code=613 wait_s=60", "graph rate limited code=613 wait_s=60"),  # our own error codes stay
+        ("installed token=xoxb-1234-5678-AbCd and xapp-1-A0", "installed token=[redacted] and [redacted]"),
     ],
 )
 def test_scrub(text, expected):
