@@ -30,14 +30,12 @@ def post_signed_event(base_url: str, team_id: str, event: dict[str, Any], secret
 
 def _post(base_url: str, body: str, content_type: str, secret: str) -> requests.Response:
     timestamp = str(int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None  # None only without a timestamp
     return requests.post(
         f"{base_url}/slack/events",
         data=body,
-        headers={
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body),
-        },
+        headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature},
         timeout=10,
     )
 
