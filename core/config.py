@@ -68,6 +68,8 @@ class Settings:
     job_stale_after: float = 600.0
     # A burst of webhook messages from one person becomes one refresh, this long after the last.
     refresh_debounce: float = 5.0
+    # A refresh queued this long ago and not yet committed is queued again, whatever Redis remembers.
+    refresh_requeue_after: float = 120.0
     # No keys: the offline rules analyzer. Keys are secrets: kept out of repr and so out of logs.
     gemini_api_keys: tuple[str, ...] = field(default=(), repr=False)
     gemini_model: str = "gemini-2.5-flash"
@@ -111,6 +113,7 @@ class Settings:
             graph_timeout=_float(env, "FBSYNC_GRAPH_TIMEOUT", cls.graph_timeout),
             job_stale_after=_float(env, "FBSYNC_JOB_STALE_AFTER", cls.job_stale_after),
             refresh_debounce=_float(env, "FBSYNC_REFRESH_DEBOUNCE", cls.refresh_debounce),
+            refresh_requeue_after=_float(env, "FBSYNC_REFRESH_REQUEUE_AFTER", cls.refresh_requeue_after),
             gemini_api_keys=_list(env, "GEMINI_API_KEYS"),
             gemini_model=env.get("GEMINI_MODEL") or cls.gemini_model,
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,

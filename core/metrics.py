@@ -59,9 +59,10 @@ def gemini_rate_limited() -> None:
     GEMINI_RATE_LIMITED.inc()
 
 
-def webhook_items(accepted: int, duplicates: int) -> None:
+def webhook_items(accepted: int, duplicates: int, rejected: int = 0) -> None:
     WEBHOOK_ITEMS.labels("accepted").inc(accepted)
     WEBHOOK_ITEMS.labels("duplicate").inc(duplicates)
+    WEBHOOK_ITEMS.labels("rejected").inc(rejected)
 
 
 def webhook_rejected(reason: str) -> None:

@@ -12,7 +12,7 @@ from typing import Callable, Protocol
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from core import pages
+from core import pages, refresh_outbox
 from core.extract import ExtractionError, clean_text, extract_conversation, split_name
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError
 from core.locks import ContactBusy, ContactLocks
@@ -44,9 +44,10 @@ class RefreshStatus(StrEnum):
     ANALYSIS_DEFERRED = "analysis deferred"
     PAGE_INACTIVE = "page inactive or needs reconnecting"
     TOKEN_DEAD = "page token rejected"
-    # Another writer held the contact past our wait: its webhook events stay pending, so a later
-    # refresh (the sweep of pending events) takes it up.
+    # Another writer held the contact past our wait: its refresh stays owed (pending_refreshes), and
+    # the drain queues it again shortly.
     CONTACT_BUSY = "contact busy"
+    NOTHING_PENDING = "nothing pending"  # an earlier run of the same refresh already committed
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,12 @@ class Refresher:
         self._notifier = notifier
 
     def refresh(self, page_pk: int, contact_id: int) -> RefreshResult:
+        """Settles the contact's pending refresh in the commit that applies it (core/refresh_outbox.py)."""
         try:
             return self._refresh(page_pk, contact_id)
         except ContactBusy:
+            with self._pool.connection() as conn:
+                refresh_outbox.release(conn, contact_id, refresh_outbox.RETRY_STEP_SECONDS)
             ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
                 "refresh postponed: contact locked by another writer")
             return RefreshResult(RefreshStatus.CONTACT_BUSY)
@@ -92,21 +96,31 @@ class Refresher:
         with self._locks.hold([contact_id]):
             with self._pool.connection() as conn:
                 page = pages.get_page(conn, page_pk)
+                version = refresh_outbox.pending_version(conn, contact_id)
             log = ContextLogger(logger, {"page_id": page.page_id, "contact_id": contact_id})
             if page.needs_reauth or not page.is_active:
+                self._release(contact_id, version)  # owed still: done once the page is reconnected
                 log.info("refresh skipped: page inactive or needs reconnecting")
                 return RefreshResult(RefreshStatus.PAGE_INACTIVE)
+            if version is None:
+                return RefreshResult(RefreshStatus.NOTHING_PENDING)
             try:
                 self._complete_from_graph(page, contact_id, log)
             except TokenInvalidError:
                 with self._pool.connection() as conn:
                     pages.mark_needs_reauth(conn, page.id)
+                self._release(contact_id, version)
                 log.warning("refresh stopped: page token rejected; page marked for reconnecting")
                 return RefreshResult(RefreshStatus.TOKEN_DEAD)
-            result = self._qualify(page, contact_id)
+            result = self._qualify(page, contact_id, version)
         if result.stage_change and self._notifier:
             self._notifier.stage_changed(page, result.stage_change)
         return result
+
+    def _release(self, contact_id: int, version: int | None) -> None:
+        if version is not None:
+            with self._pool.connection() as conn:
+                refresh_outbox.release(conn, contact_id)
 
     def _complete_from_graph(self, page: Page, contact_id: int, log: logging.LoggerAdapter) -> None:
         """A name for a new sender and the conversation's Graph record, when we do not have them yet.
@@ -159,7 +173,7 @@ class Refresher:
                 (first, last, username, clean_text(profile.get("profile_pic")), contact.id),
             )
 
-    def _qualify(self, page: Page, contact_id: int) -> RefreshResult:
+    def _qualify(self, page: Page, contact_id: int, version: int) -> RefreshResult:
         with self._pool.connection() as conn:
             contact = _load_contact(conn, contact_id)
             transcript = stored_transcripts(conn, page, [contact_id])[contact_id]
@@ -169,11 +183,13 @@ class Refresher:
         with self._pool.connection() as conn, conn.transaction():
             outcome = self._qualifier.apply(conn, [task], results, target)
             if outcome.deferred:
+                refresh_outbox.release(conn, contact_id, refresh_outbox.DEFER_SECONDS)
                 return RefreshResult(RefreshStatus.ANALYSIS_DEFERRED)
-            conn.execute(
-                "UPDATE webhook_events SET processed_at = now() WHERE contact_id = %s AND processed_at IS NULL",
-                (contact_id,),
-            )
+            if refresh_outbox.settle(conn, contact_id, version):
+                conn.execute(
+                    "UPDATE webhook_events SET processed_at = now() WHERE contact_id = %s AND processed_at IS NULL",
+                    (contact_id,),
+                )
         if not outcome.moves:
             return RefreshResult(RefreshStatus.REFRESHED)
         placed = outcome.moves[0]

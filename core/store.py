@@ -55,10 +55,18 @@ def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
     return list(merged.values())
 
 
+# A sync that sees no name keeps the name we already have; nor does an Instagram username, which is
+# all a conversation tells of a person, replace the profile name a refresh stored ("Grace Hopper"
+# stays, "grace.h" does not take over).
+_KEEPS_STORED_NAME = sql.SQL(
+    "(EXCLUDED.first_name IS NULL OR (contacts.first_name IS NOT NULL AND EXCLUDED.last_name IS NULL"
+    " AND EXCLUDED.first_name = EXCLUDED.instagram_username))"
+)
+
+
 def _upsert_contacts(conn: Connection, page: Page, platform: Platform, contacts: list[ContactRecord]) -> dict[str, int]:
     key = sql.Identifier(KEY_COLUMN[platform])
     flag = sql.Identifier(FLAG_COLUMN[platform])
-    # A sync that sees no name keeps the name we already have; it never blanks it.
     query = sql.SQL(
         "INSERT INTO contacts (facebook_page_id, {key}, first_name, last_name, instagram_username, {flag},"
         " last_interaction)"
@@ -66,14 +74,14 @@ def _upsert_contacts(conn: Connection, page: Page, platform: Platform, contacts:
         " FROM unnest(%(ids)s::text[], %(first)s::text[], %(last)s::text[], %(usernames)s::text[],"
         "  %(times)s::timestamptz[]) AS u(external_id, first_name, last_name, username, last_interaction)"
         " ON CONFLICT (facebook_page_id, {key}) DO UPDATE SET"
-        "  first_name = COALESCE(EXCLUDED.first_name, contacts.first_name),"
-        "  last_name = CASE WHEN EXCLUDED.first_name IS NULL THEN contacts.last_name ELSE EXCLUDED.last_name END,"
+        "  first_name = CASE WHEN {keeps} THEN contacts.first_name ELSE EXCLUDED.first_name END,"
+        "  last_name = CASE WHEN {keeps} THEN contacts.last_name ELSE EXCLUDED.last_name END,"
         "  instagram_username = COALESCE(EXCLUDED.instagram_username, contacts.instagram_username),"
         "  {flag} = true,"
         "  last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),"
         "  updated_at = now()"
         " RETURNING id, {key} AS external_id"
-    ).format(key=key, flag=flag)
+    ).format(key=key, flag=flag, keeps=_KEEPS_STORED_NAME)
     rows = conn.execute(
         query,
         {

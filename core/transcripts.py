@@ -29,7 +29,7 @@ def transcript_of(record: ConversationRecord, page_name: str) -> Transcript:
 
 
 def stored_transcripts(conn: Connection, page: Page, contact_ids: list[int]) -> dict[int, Transcript]:
-    """Each contact's latest stored messages, oldest first, keyed by contact id."""
+    """Each contact's latest stored messages, oldest first, keyed by contact id; unsent ones are gone."""
     contacts = conn.execute(
         "SELECT id, first_name, last_name, COALESCE(messenger_psid, instagram_sid) AS external_id,"
         " CASE WHEN messenger_psid IS NOT NULL THEN 'messenger' ELSE 'instagram' END AS platform"
@@ -39,7 +39,7 @@ def stored_transcripts(conn: Connection, page: Page, contact_ids: list[int]) -> 
     messages = conn.execute(
         "SELECT contact_id, text, created_time, is_echo FROM ("
         "  SELECT m.*, row_number() OVER (PARTITION BY contact_id ORDER BY created_time DESC) AS newest"
-        "  FROM messages m WHERE contact_id = ANY(%s)) recent"
+        "  FROM messages m WHERE contact_id = ANY(%s) AND deleted_at IS NULL) recent"
         " WHERE newest <= %s ORDER BY contact_id, created_time",
         (contact_ids, RECENT_MESSAGES),
     ).fetchall()

@@ -1,136 +1,250 @@
-"""Storing a webhook delivery durably, before it is acknowledged: events, contacts and messages.
+"""Storing a webhook delivery durably, before it is acknowledged: events, contacts, messages, edits,
+unsends, refused items and the refreshes owed, in one transaction of set-based statements.
 
-One transaction for the whole delivery. A mid already stored (Meta delivers at least once) changes
-nothing. Deliveries for pages that are not connected are counted and left out.
+Two round trips: the connected pages, then every write pipelined. Every event has a natural key
+(`dedupe_key`), so a re-delivery (Meta delivers at least once) stores nothing new and owes no new
+refresh. Deliveries for pages that are not connected are counted and left out.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from psycopg import Connection, sql
+from psycopg import Connection
 from psycopg.types.json import Jsonb
 
-from core.store import FLAG_COLUMN, KEY_COLUMN
-from core.webhook_events import CONTENT_KINDS, EventKind, InboundEvent
+from core.webhook_events import (
+    CONTENT_KINDS,
+    MESSAGE_KINDS,
+    EventKind,
+    InboundEvent,
+    ParsedDelivery,
+    Rejection,
+    excerpt,
+)
 
+# However often a customer writes, their refresh waits at most this long after their first message.
+MAX_DEBOUNCE_SECONDS = 60
 
 
 @dataclass
 class StoredDelivery:
     stored: int = 0
     duplicates: int = 0
+    rejected: int = 0
+    refreshes: int = 0  # contacts whose refresh is now owed (or pushed back)
     unknown_accounts: set[str] = field(default_factory=set)
-    # (page pk, contact id) whose conversation changed: to be refreshed.
-    to_refresh: set[tuple[int, int]] = field(default_factory=set)
 
 
-def store_delivery(conn: Connection, events: list[InboundEvent]) -> StoredDelivery:
+@dataclass(frozen=True)
+class _Known:
+    page_pk: int
+    event: InboundEvent
+
+
+def store_delivery(conn: Connection, delivery: ParsedDelivery, debounce_seconds: float) -> StoredDelivery:
     result = StoredDelivery()
-    if not events:
-        return result
+    rejections = list(delivery.rejections)
     with conn.transaction():
-        pages_by_account = _connected_pages(conn, {e.account_id for e in events})
-        known = []
-        for event in events:
-            if event.account_id in pages_by_account:
-                known.append((pages_by_account[event.account_id], event))
-            else:
+        pages = _connected_pages(conn, {e.account_id for e in delivery.events})
+        known: list[_Known] = []
+        for event in delivery.events:
+            page = pages.get(event.account_id)
+            if page is None:
                 result.unknown_accounts.add(event.account_id)
-        contact_ids = _contacts(conn, known)
-        for page_pk, event in known:
-            contact_id = contact_ids.get((page_pk, event.platform, event.contact_id))
-            if not _insert_event(conn, page_pk, contact_id, event):
-                result.duplicates += 1
-                continue
-            result.stored += 1
-            if event.mid and contact_id is not None:
-                _insert_message(conn, contact_id, event)
-            if event.worth_analysing and contact_id is not None:
-                result.to_refresh.add((page_pk, contact_id))
+            elif event.contact_id in page[1]:
+                # An echo to our own Instagram account, or the page writing to itself: not a customer.
+                rejections.append(Rejection(event.location, f"the customer {event.contact_id} is the page's own"
+                                            " account", excerpt(event.item), event.object, event.account_id))
+            else:
+                known.append(_Known(page[0], event))
+        result.rejected = len(rejections)
+        with conn.pipeline():
+            _upsert_contacts(conn, [k for k in known if k.event.kind in MESSAGE_KINDS])
+            counted = _insert_events(conn, known, debounce_seconds)
+            _insert_messages(conn, [k for k in known if k.event.kind in MESSAGE_KINDS])
+            _apply_edits(conn, [k for k in known if k.event.kind is EventKind.EDIT])
+            _apply_unsends(conn, [k for k in known if k.event.kind is EventKind.UNSEND])
+            _touch_conversations(conn, [k for k in known if k.event.kind in CONTENT_KINDS])
+            _record_rejections(conn, rejections)
+            row = counted.fetchone()
+    assert row is not None
+    result.stored, result.refreshes = row["stored"], row["refreshes"]
+    result.duplicates = len(known) - result.stored
     return result
 
 
-def _connected_pages(conn: Connection, accounts: set[str]) -> dict[str, int]:
+def record_rejection(conn: Connection, rejection: Rejection) -> None:
+    """A delivery refused as a whole (not JSON, not a messaging delivery, or refused by the database)."""
+    _record_rejections(conn, [rejection])
+
+
+def _connected_pages(conn: Connection, accounts: set[str]) -> dict[str, tuple[int, frozenset[str]]]:
+    """Account id (page or Instagram) -> (page pk, the page's own ids, which are never customers)."""
+    if not accounts:
+        return {}
     rows = conn.execute(
         "SELECT id, page_id, instagram_account_id FROM facebook_pages"
         " WHERE is_active AND (page_id = ANY(%(ids)s) OR instagram_account_id = ANY(%(ids)s))",
         {"ids": list(accounts)},
     ).fetchall()
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, frozenset[str]]] = {}
     for row in rows:
-        for account in (row["page_id"], row["instagram_account_id"]):
-            if account in accounts:
-                found[account] = row["id"]
+        own = frozenset(filter(None, (row["page_id"], row["instagram_account_id"])))
+        for account in own & accounts:
+            found[account] = (row["id"], own)
     return found
 
 
-def _contacts(conn: Connection, known: list[tuple[int, InboundEvent]]) -> dict[tuple[int, str, str], int]:
-    """Contact ids for everyone in the delivery; a new sender becomes a contact with no name yet."""
-    ids: dict[tuple[int, str, str], int] = {}
-    for page_pk, event in known:
-        key = (page_pk, event.platform, event.contact_id)
-        if key in ids:
+def _upsert_contacts(conn: Connection, known: list[_Known]) -> None:
+    """A new sender becomes a contact with no name yet (the refresh names them); one row per person,
+    since `ON CONFLICT DO UPDATE` cannot touch a row twice in one statement."""
+    latest: dict[tuple[int, str, str], Any] = {}
+    for k in known:
+        key = (k.page_pk, k.event.platform, k.event.contact_id)
+        latest[key] = max(latest.get(key, k.event.timestamp), k.event.timestamp)
+    for platform, column, flag in (("messenger", "messenger_psid", "has_messenger"),
+                                   ("instagram", "instagram_sid", "has_instagram")):
+        rows = [(page_pk, contact, at) for (page_pk, p, contact), at in latest.items() if p == platform]
+        if not rows:
             continue
-        column, flag = sql.Identifier(KEY_COLUMN[event.platform]), sql.Identifier(FLAG_COLUMN[event.platform])
-        if event.worth_analysing:
-            row = conn.execute(
-                sql.SQL(
-                    "INSERT INTO contacts (facebook_page_id, {column}, {flag}, last_interaction)"
-                    " VALUES (%s, %s, true, %s) ON CONFLICT (facebook_page_id, {column}) DO UPDATE SET {flag} = true,"
-                    " last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),"
-                    " updated_at = now() RETURNING id"
-                ).format(column=column, flag=flag),
-                (page_pk, event.contact_id, event.timestamp),
-            ).fetchone()
-        else:
-            # Reads, deliveries and reactions only happen in conversations we may already know.
-            row = conn.execute(
-                sql.SQL("SELECT id FROM contacts WHERE facebook_page_id = %s AND {column} = %s").format(column=column),
-                (page_pk, event.contact_id),
-            ).fetchone()
-        if row is not None:
-            ids[key] = row["id"]
-    return ids
+        conn.execute(
+            f"INSERT INTO contacts (facebook_page_id, {column}, {flag}, last_interaction)"
+            " SELECT u.page_pk, u.contact, true, u.at"
+            " FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS u(page_pk, contact, at)"
+            f" ON CONFLICT (facebook_page_id, {column}) DO UPDATE SET {flag} = true,"
+            "  last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),"
+            "  updated_at = now()",
+            ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]),
+        )
 
 
-def _insert_event(conn: Connection, page_pk: int, contact_id: int | None, event: InboundEvent) -> bool:
-    row = conn.execute(
-        "INSERT INTO webhook_events (facebook_page_id, contact_id, object, page_id, platform, sender_id, mid, kind,"
-        " standby, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (mid) DO NOTHING RETURNING id",
-        (page_pk, contact_id, event.object, event.account_id, event.platform, event.contact_id, event.mid,
-         event.kind.value, event.standby, Jsonb(event.item)),
-    ).fetchone()
-    return row is not None
+# The customer's contact, whichever platform column holds their id.
+_CONTACT_OF = (
+    " LEFT JOIN contacts cm ON u.platform = 'messenger' AND cm.facebook_page_id = u.page_pk"
+    "  AND cm.messenger_psid = u.customer"
+    " LEFT JOIN contacts ci ON u.platform = 'instagram' AND ci.facebook_page_id = u.page_pk"
+    "  AND ci.instagram_sid = u.customer"
+)
 
 
-def _insert_message(conn: Connection, contact_id: int, event: InboundEvent) -> None:
-    sender = event.item.get("sender", {}).get("id", event.contact_id)
+def _insert_events(conn: Connection, known: list[_Known], debounce_seconds: float) -> Any:
+    """Every event once per natural key; new content events owe their contact a refresh, pushed
+    back by each new one (the debounce) up to MAX_DEBOUNCE_SECONDS after the first. Returns the
+    cursor whose single row counts what was stored and owed."""
+    events = [k.event for k in known]
+    return conn.execute(
+        "WITH u AS (SELECT * FROM unnest(%(page)s::bigint[], %(object)s::text[], %(account)s::text[],"
+        "   %(platform)s::text[], %(customer)s::text[], %(mid)s::text[], %(kind)s::text[], %(standby)s::boolean[],"
+        "   %(payload)s::jsonb[], %(key)s::text[])"
+        "  AS u(page_pk, object, account, platform, customer, mid, kind, standby, payload, dedupe_key)),"
+        " inserted AS ("
+        "  INSERT INTO webhook_events (facebook_page_id, contact_id, object, page_id, platform, sender_id, mid, kind,"
+        "   standby, payload, dedupe_key)"
+        "  SELECT u.page_pk, COALESCE(cm.id, ci.id), u.object, u.account, u.platform, u.customer, u.mid, u.kind,"
+        f"   u.standby, u.payload, u.dedupe_key FROM u {_CONTACT_OF}"
+        "  ON CONFLICT (dedupe_key) DO NOTHING RETURNING facebook_page_id, contact_id, kind),"
+        " owed AS ("
+        "  INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at)"
+        "  SELECT DISTINCT contact_id, facebook_page_id, now() + make_interval(secs => %(debounce)s) FROM inserted"
+        "  WHERE contact_id IS NOT NULL AND kind = ANY(%(content)s)"
+        "  ON CONFLICT (contact_id) DO UPDATE SET"
+        "   due_at = LEAST(EXCLUDED.due_at, pending_refreshes.pending_since + make_interval(secs => %(most)s)),"
+        "   version = pending_refreshes.version + 1, attempts = 0"
+        "  RETURNING contact_id)"
+        " SELECT (SELECT count(*) FROM inserted) AS stored, (SELECT count(*) FROM owed) AS refreshes",
+        {
+            "page": [k.page_pk for k in known],
+            "object": [e.object for e in events],
+            "account": [e.account_id for e in events],
+            "platform": [e.platform for e in events],
+            "customer": [e.contact_id for e in events],
+            "mid": [e.mid for e in events],
+            "kind": [e.kind.value for e in events],
+            "standby": [e.standby for e in events],
+            "payload": [Jsonb(e.item) for e in events],
+            "key": [e.dedupe_key for e in events],
+            "debounce": debounce_seconds,
+            "most": MAX_DEBOUNCE_SECONDS,
+            "content": [kind.value for kind in CONTENT_KINDS],
+        },
+    )
+
+
+def _insert_messages(conn: Connection, known: list[_Known]) -> None:
+    """Once per mid; a message already stored (by a sync or an earlier delivery) is left as it is."""
+    if not known:
+        return
+    events = [k.event for k in known]
     conn.execute(
         "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time, is_echo)"
-        " VALUES ((SELECT id FROM conversations WHERE contact_id = %s ORDER BY updated_time DESC LIMIT 1),"
-        " %s, %s, %s, %s, %s, %s) ON CONFLICT (mid) DO NOTHING",
-        (contact_id, contact_id, event.mid, sender, event.text, event.timestamp, event.kind is EventKind.ECHO),
+        " SELECT (SELECT v.id FROM conversations v WHERE v.contact_id = COALESCE(cm.id, ci.id)"
+        "   ORDER BY v.updated_time DESC LIMIT 1), COALESCE(cm.id, ci.id), u.mid, u.sender, u.text, u.at, u.is_echo"
+        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],"
+        "  %s::boolean[]) AS u(page_pk, platform, customer, mid, sender, text, at, is_echo)"
+        f" {_CONTACT_OF} WHERE COALESCE(cm.id, ci.id) IS NOT NULL"
+        " ON CONFLICT (mid) DO NOTHING",
+        (
+            [k.page_pk for k in known], [e.platform for e in events], [e.contact_id for e in events],
+            [e.mid for e in events], [e.sender_id for e in events], [e.text for e in events],
+            [e.timestamp for e in events], [e.kind is EventKind.ECHO for e in events],
+        ),
     )
-    # The conversation moved on: its analysis watermark must see the new message as newer.
+
+
+def _apply_edits(conn: Connection, known: list[_Known]) -> None:
+    """The stored text becomes the latest edit's; an older edit arriving late changes nothing."""
+    latest: dict[str, _Known] = {}
+    for k in known:
+        seen = latest.get(k.event.mid or "")
+        if seen is None or k.event.edit_number > seen.event.edit_number:
+            latest[k.event.mid or ""] = k
+    if not latest:
+        return
+    edits = list(latest.values())
     conn.execute(
-        "UPDATE conversations SET updated_time = GREATEST(updated_time, %s) WHERE contact_id = %s",
-        (event.timestamp, contact_id),
+        "UPDATE messages m SET text = u.text, edit_count = u.edit_number, edited_at = u.at"
+        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::integer[], %s::timestamptz[])"
+        "  AS u(page_pk, mid, text, edit_number, at), contacts c"
+        " WHERE m.mid = u.mid AND c.id = m.contact_id AND c.facebook_page_id = u.page_pk"
+        "  AND m.edit_count < u.edit_number",
+        ([k.page_pk for k in edits], [k.event.mid for k in edits], [k.event.text for k in edits],
+         [k.event.edit_number for k in edits], [k.event.timestamp for k in edits]),
     )
 
 
-def mark_enqueued(conn: Connection, contact_ids: list[int]) -> None:
+def _apply_unsends(conn: Connection, known: list[_Known]) -> None:
+    """An unsent message stays on record, marked, and leaves the transcript the analyzer reads."""
+    if not known:
+        return
     conn.execute(
-        "UPDATE webhook_events SET enqueued_at = now() WHERE contact_id = ANY(%s) AND enqueued_at IS NULL",
-        (contact_ids,),
+        "UPDATE messages m SET deleted_at = u.at"
+        " FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS u(page_pk, mid, at), contacts c"
+        " WHERE m.mid = u.mid AND c.id = m.contact_id AND c.facebook_page_id = u.page_pk AND m.deleted_at IS NULL",
+        ([k.page_pk for k in known], [k.event.mid for k in known], [k.event.timestamp for k in known]),
     )
 
 
-def pending_refreshes(conn: Connection) -> set[tuple[int, int]]:
-    """(page pk, contact id) with stored content events that never reached the queue (Redis was down)."""
-    rows = conn.execute(
-        "SELECT DISTINCT facebook_page_id, contact_id FROM webhook_events"
-        " WHERE enqueued_at IS NULL AND contact_id IS NOT NULL AND kind = ANY(%s)",
-        ([kind.value for kind in CONTENT_KINDS],),
-    ).fetchall()
-    return {(row["facebook_page_id"], row["contact_id"]) for row in rows}
+def _touch_conversations(conn: Connection, known: list[_Known]) -> None:
+    """The conversation moved on: its analysis watermark must see the change as newer."""
+    if not known:
+        return
+    conn.execute(
+        "UPDATE conversations v SET updated_time = GREATEST(v.updated_time, t.at)"
+        " FROM (SELECT COALESCE(cm.id, ci.id) AS contact_id, max(u.at) AS at"
+        "  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) AS u(page_pk, platform, customer, at)"
+        f"  {_CONTACT_OF} GROUP BY 1) t WHERE v.contact_id = t.contact_id",
+        ([k.page_pk for k in known], [k.event.platform for k in known], [k.event.contact_id for k in known],
+         [k.event.timestamp for k in known]),
+    )
+
+
+def _record_rejections(conn: Connection, rejections: list[Rejection]) -> None:
+    if not rejections:
+        return
+    conn.execute(
+        "INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt)"
+        " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])",
+        ([r.object for r in rejections], [r.account_id for r in rejections], [r.location for r in rejections],
+         [r.reason for r in rejections], [r.excerpt for r in rejections]),
+    )

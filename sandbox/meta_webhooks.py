@@ -20,10 +20,14 @@ from typing import Any, Literal
 import requests
 
 __all__ = [
-    "delivery", "encode", "instagram_echo", "instagram_message", "messenger_attachment", "messenger_delivery",
-    "messenger_echo", "messenger_message", "messenger_postback", "messenger_reaction", "messenger_read", "post",
-    "sign",
+    "MAX_BATCH", "delivery", "encode", "instagram_echo", "instagram_message", "instagram_unsend",
+    "messenger_attachment", "messenger_delivery", "messenger_echo", "messenger_edit", "messenger_message",
+    "messenger_postback", "messenger_reaction", "messenger_read", "messenger_referral", "post", "post_again",
+    "post_bytes", "sign",
 ]
+
+# Meta batches up to 1000 messaging items into one delivery.
+MAX_BATCH = 1000
 
 # Meta's reaction names; any other emoji is reported as "other".
 _REACTIONS = {
@@ -54,7 +58,18 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 
 def post(url: str, payload: dict[str, Any], app_secret: str) -> requests.Response:
+    return post_bytes(url, encode(payload), app_secret)
+
+
+def post_again(url: str, payload: dict[str, Any], app_secret: str, times: int = 2) -> list[requests.Response]:
+    """At-least-once delivery: Meta resends the very same bytes when it is unsure the first landed
+    (a timeout, a lost 200), so one event can arrive several times."""
     body = encode(payload)
+    return [post_bytes(url, body, app_secret) for _ in range(times)]
+
+
+def post_bytes(url: str, body: bytes, app_secret: str) -> requests.Response:
+    """Any bytes, signed as Meta signs: for bodies no builder makes (the fuzz, malformed JSON)."""
     headers = {
         "Content-Type": "application/json",
         "X-Hub-Signature-256": sign(body, app_secret),
@@ -73,6 +88,8 @@ def delivery(
     the thread under the handover protocol."""
     if object_ not in ("page", "instagram"):
         raise ValueError(f'object_ must be "page" or "instagram", got {object_!r}')
+    if sum(len(items) for _, items in entries) > MAX_BATCH:
+        raise ValueError(f"Meta puts at most {MAX_BATCH} items in one delivery")
     key = "standby" if standby else "messaging"
     now = _now_ms()
     return {"object": object_, "entry": [{"id": entry_id, "time": now, key: items} for entry_id, items in entries]}
@@ -113,6 +130,23 @@ def messenger_echo(
         message["app_id"] = app_id
     message["text"] = text
     return _item(page_id, recipient_id, timestamp_ms, message=message)
+
+
+def messenger_edit(
+    page_id: str, sender_id: str, mid: str, text: str, num_edit: int = 1, timestamp_ms: int | None = None
+) -> dict[str, Any]:
+    """The customer edited message `mid` (field message_edits, Messenger only): its new text, and how
+    many times it has been edited (Messenger allows five)."""
+    if not 1 <= num_edit <= 5:
+        raise ValueError(f"num_edit must be between 1 and 5, got {num_edit}")
+    return _item(sender_id, page_id, timestamp_ms, message_edit={"mid": mid, "text": text, "num_edit": num_edit})
+
+
+def messenger_referral(
+    page_id: str, sender_id: str, ref: str, source: str = "SHORTLINK", timestamp_ms: int | None = None
+) -> dict[str, Any]:
+    """An existing conversation reopened through an m.me link or an ad (field messaging_referrals)."""
+    return _item(sender_id, page_id, timestamp_ms, referral={"ref": ref, "source": source, "type": "OPEN_THREAD"})
 
 
 def messenger_postback(
@@ -162,6 +196,11 @@ def instagram_echo(
 ) -> dict[str, Any]:
     message = {"mid": mid or _instagram_mid(ig_account_id), "is_echo": True, "text": text}
     return _item(ig_account_id, recipient_id, timestamp_ms, message=message)
+
+
+def instagram_unsend(ig_account_id: str, sender_id: str, mid: str, timestamp_ms: int | None = None) -> dict[str, Any]:
+    """The customer unsent message `mid`: Instagram sends the mid again, marked is_deleted."""
+    return _item(sender_id, ig_account_id, timestamp_ms, message={"mid": mid, "is_deleted": True})
 
 
 # --- Helpers ------------------------------------------------------------------------------------

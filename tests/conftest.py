@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 ENCRYPTION_KEY = "6f2q5nAU8pIS3HF0ACDfoPpV7xoyCydKZyXI8lPVzEw="
 
 TABLES = (
-    "webhook_events, contact_activities, sync_jobs, messages, conversations, contacts, facebook_pages,"
-    " pipeline_stages, pipelines, organizations, slack_installations, slack_oauth_states"
+    "webhook_rejections, pending_refreshes, webhook_events, contact_activities, sync_jobs, messages, conversations,"
+    " contacts, facebook_pages, pipeline_stages, pipelines, organizations, slack_installations, slack_oauth_states"
 )
 
 

@@ -25,7 +25,6 @@ from core.connect import FacebookLogin, StateSigner, link_maker
 from core.graph import GraphClient
 from webhooks.connect import connect_blueprint
 from webhooks.facebook import facebook_blueprint
-from worker.enqueue import queue_refreshes
 from worker.queues import REFRESH_QUEUE, SYNC_QUEUE, redis_connection, refresh_queue, sync_queue
 
 # Slack payloads are a few KB and a full Meta batch (1000 items) well under a megabyte.
@@ -70,12 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask("fbsync")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.register_blueprint(connect_blueprint(settings, pool, signer, login, tell_user))
-    app.register_blueprint(
-        facebook_blueprint(
-            settings, pool,
-            lambda stored: queue_refreshes(pool, refreshes, stored.to_refresh, settings.refresh_debounce),
-        )
-    )
+    app.register_blueprint(facebook_blueprint(settings, pool))
 
     # Checked here as well as by Bolt, so that a refused request is logged without its body: Bolt
     # logs the whole body, which carries a verification token and a response_url.

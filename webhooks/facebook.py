@@ -1,15 +1,19 @@
 """Meta webhooks: the verification handshake and deliveries, stored durably before they are acknowledged.
 
-Meta retries until it gets a 200 within a few seconds, so the request does only the durable part
-(one transaction) and queues the slow part (the refresh).
+Meta resends every delivery not answered 200 (whatever the status: its Messenger webhook reference
+says to always return 200 OK) and disables a webhook that keeps failing. So the answers are: 200
+when stored or deliberately ignored (refused items, and bodies that can never be stored, are put on
+record in `webhook_rejections`), 403 for a bad signature, 413 for an oversize body (both before we
+read it as Meta's), and 503 only while PostgreSQL is unreachable, which a resend can cure. The
+request touches PostgreSQL alone: the refreshes it owes are rows of `pending_refreshes`, queued
+later by the cron drain, so Redis neither slows nor fails an acknowledgement.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-from typing import Callable
+import time
 
 import psycopg
 from flask import Blueprint, Response, request
@@ -17,20 +21,22 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core import metrics
 from core.config import Settings
-from core.webhook_events import MalformedDelivery, parse_delivery
-from core.webhook_store import StoredDelivery, store_delivery
+from core.webhook_events import MalformedDelivery, Rejection, body_text, load_body, parse_delivery
+from core.webhook_store import record_rejection, store_delivery
 
 logger = logging.getLogger(__name__)
 
+# SQLSTATE classes a resend can cure: connection trouble (08), resources (53), shutdown (57),
+# serialization and deadlocks (40). Anything else is about the body, and would fail again.
+_TRANSIENT_CLASSES = frozenset({"08", "40", "53", "57"})
 
-def facebook_blueprint(
-    settings: Settings, pool: ConnectionPool, queue_refreshes: Callable[[StoredDelivery], None]
-) -> Blueprint:
+
+def facebook_blueprint(settings: Settings, pool: ConnectionPool) -> Blueprint:
     settings.require("fb_app_secret", "fb_verify_token")
     assert settings.fb_app_secret and settings.fb_verify_token
     app_secret = settings.fb_app_secret.encode()
     verify_token = settings.fb_verify_token
-    unknown_seen: set[str] = set()
+    debounce = settings.refresh_debounce
     blueprint = Blueprint("facebook", __name__)
 
     @blueprint.get("/webhooks/facebook")
@@ -42,36 +48,67 @@ def facebook_blueprint(
             return Response(args.get("hub.challenge", ""), status=200, mimetype="text/plain")
         return Response("verification failed", status=403, mimetype="text/plain")
 
+    def refuse_whole(body: bytes, reason: str, why: str, obj: str | None = None) -> Response:
+        """A signed body that can never be stored: on record for an operator (whole, to be replayed
+        once fixed) and acknowledged, since a resend would be refused again."""
+        try:
+            with pool.connection(timeout=3) as conn:
+                record_rejection(conn, Rejection("body", reason, body_text(body), obj))
+        except (psycopg.Error, PoolTimeout):
+            logger.exception("webhook not recorded: database unavailable; Meta will retry reason=%s", reason)
+            return _unavailable()
+        logger.warning("webhook refused as a whole and recorded reason=%s bytes=%d", reason, len(body))
+        metrics.webhook_rejected(why)
+        return _received()
+
     @blueprint.post("/webhooks/facebook")
     def receive() -> Response:
+        started = time.perf_counter()
         body = request.get_data(cache=False)
         if not _signed(body, request.headers.get("X-Hub-Signature-256", ""), app_secret):
             logger.warning("webhook refused: missing or wrong signature")
             metrics.webhook_rejected("signature")
             return Response("invalid signature", status=403, mimetype="text/plain")
         try:
-            events = parse_delivery(json.loads(body))
-        except (ValueError, MalformedDelivery) as exc:
-            reason = str(exc) if isinstance(exc, MalformedDelivery) else "body is not JSON"
-            logger.warning("webhook refused: %s", reason)
-            metrics.webhook_rejected("malformed")
-            return Response(f"malformed delivery: {reason}", status=400, mimetype="text/plain")
+            delivery = parse_delivery(load_body(body))
+        except MalformedDelivery as exc:
+            return refuse_whole(body, str(exc), "malformed")
         try:
             with pool.connection(timeout=3) as conn:
-                stored = store_delivery(conn, events)
-        except (psycopg.OperationalError, PoolTimeout):
+                stored = store_delivery(conn, delivery, debounce)
+        except PoolTimeout:
             logger.exception("webhook not stored: database unavailable; Meta will retry")
-            return Response("temporarily unavailable", status=503, mimetype="text/plain")
-        for account in stored.unknown_accounts - unknown_seen:
-            logger.info("webhook for a page that is not connected ignored account_id=%s", account)
-        unknown_seen.update(stored.unknown_accounts)
-        metrics.webhook_items(stored.stored, stored.duplicates)
-        queue_refreshes(stored)
-        logger.info("webhook stored events=%d duplicates=%d refreshes=%d", stored.stored, stored.duplicates,
-                    len(stored.to_refresh))
-        return Response("EVENT_RECEIVED", status=200, mimetype="text/plain")
+            return _unavailable()
+        except psycopg.Error as exc:
+            if exc.sqlstate is None or exc.sqlstate[:2] in _TRANSIENT_CLASSES:
+                logger.exception("webhook not stored: database unavailable; Meta will retry")
+                return _unavailable()
+            logger.exception("webhook refused by the database sqlstate=%s", exc.sqlstate)
+            return refuse_whole(body, f"refused by the database ({type(exc).__name__})", "database", delivery.object)
+        except Exception as exc:  # a bug must not become a 500 that Meta resends until it disables us
+            logger.exception("webhook not stored: unexpected error")
+            return refuse_whole(body, f"unexpected error ({type(exc).__name__})", "error", delivery.object)
+        metrics.webhook_items(stored.stored, stored.duplicates, stored.rejected)
+        accounts = sorted({e.account_id for e in delivery.events})
+        logger.log(
+            logging.WARNING if stored.rejected else logging.INFO,
+            "webhook stored object=%s accounts=%s items=%d stored=%d duplicates=%d rejected=%d refreshes=%d"
+            " ignored_accounts=%d ms=%.1f",
+            delivery.object, ",".join(accounts[:5]) or "-", len(delivery.events) + len(delivery.rejections),
+            stored.stored, stored.duplicates, stored.rejected, stored.refreshes, len(stored.unknown_accounts),
+            (time.perf_counter() - started) * 1000,
+        )
+        return _received()
 
     return blueprint
+
+
+def _received() -> Response:
+    return Response("EVENT_RECEIVED", status=200, mimetype="text/plain")
+
+
+def _unavailable() -> Response:
+    return Response("temporarily unavailable", status=503, mimetype="text/plain")
 
 
 def _signed(body: bytes, header: str, secret: bytes) -> bool:
@@ -79,5 +116,6 @@ def _signed(body: bytes, header: str, secret: bytes) -> bool:
     scheme, _, received = header.partition("=")
     if scheme != "sha256" or not received:
         return False
-    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, received)
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+    # Header values arrive as latin-1 text; compared as bytes, a non-ASCII one is just wrong, not an error.
+    return hmac.compare_digest(expected, received.encode("latin-1", "replace"))

@@ -9,10 +9,15 @@ from worker.jobs import queue_pending_refreshes, sweep_stale_jobs
 from worker.queues import REFRESH_QUEUE
 from worker.scheduled import check_tokens, schedule_due_syncs
 
+# How often the refreshes owed are looked at; a refresh runs this much after its debounce at most.
+REFRESH_DRAIN_SECONDS = 2
+
 # A killed worker leaves its job IN_PROGRESS; this frees the page within a minute of the job going stale.
 cron.register(sweep_stale_jobs, REFRESH_QUEUE, interval=60)
-# Webhook events stored while Redis was down get their refresh once it is back.
-cron.register(queue_pending_refreshes, REFRESH_QUEUE, interval=30)
+# Refreshes owed by webhook deliveries (PostgreSQL holds them) go on the queue once due: this is the
+# debounce, and it survives Redis restarts and flushes. A tick not run within its ttl (its worker was
+# busy) is dropped rather than piled up; the next one does the same work.
+cron.register(queue_pending_refreshes, REFRESH_QUEUE, interval=REFRESH_DRAIN_SECONDS, ttl=30, result_ttl=60)
 # Pages whose sync interval has passed (incremental syncs; they also reconcile webhooks Meta dropped).
 cron.register(schedule_due_syncs, REFRESH_QUEUE, interval=60)
 # Dead or expiring page tokens are flagged before syncs start failing.

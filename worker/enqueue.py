@@ -1,19 +1,15 @@
-"""Putting syncs on the queue."""
+"""Putting syncs and webhook refreshes on the queue."""
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Iterable
 
-import redis
 from psycopg_pool import ConnectionPool
-
 from rq import Queue
-from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from core import refresh_outbox
 from core.jobs import SyncJob
-from core.webhook_store import mark_enqueued
 
 logger = logging.getLogger(__name__)
 
@@ -50,49 +46,42 @@ def enqueue_parent_rewrite(queue: Queue, sync_job_id: int, delay_seconds: float,
 
 
 REFRESH_JOB_TIMEOUT = 15 * 60
+# RQ statuses of a job that will still run: its claim needs no second queue entry.
+_LIVE = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED})
 
 
 def refresh_rq_job_id(page_pk: int, contact_id: int) -> str:
+    """One id per contact: a refresh queued twice is one job, and a second run finds nothing owed."""
     return f"refresh-{page_pk}-{contact_id}"
 
 
-def enqueue_refresh(queue: Queue, page_pk: int, contact_id: int, delay: timedelta) -> Job:
-    """Schedule the contact's refresh `delay` from now, pushing back one already scheduled.
+def queue_due_refreshes(pool: ConnectionPool, queue: Queue, requeue_after: float) -> int:
+    """Put every due refresh on the queue, in one Redis round trip, and record the claims in the
+    transaction that found them (Redis failing rolls the claims back). A claim is queued again when
+    Redis has lost its job (restart, flush), when its job failed (after a growing pause), and when
+    it is older than `requeue_after` whatever Redis says. Returns how many were queued."""
+    with pool.connection() as conn, conn.transaction():
+        due = refresh_outbox.due_refreshes(conn, requeue_after)
+        ids = {d.contact_id: refresh_rq_job_id(d.page_pk, d.contact_id) for d in due}
+        asked = [d for d in due if d.claimed and not d.overdue]
+        jobs = Job.fetch_many([ids[d.contact_id] for d in asked], connection=queue.connection) if asked else []
+        status = {job.id: job.get_status(refresh=False) for job in jobs if job is not None}
+        chosen = [d for d in due if _needs_queueing(d, status.get(ids[d.contact_id]))]
+        if not chosen:
+            return 0
+        queue.enqueue_many([
+            Queue.prepare_data("worker.jobs.run_refresh", (d.page_pk, d.contact_id), job_id=ids[d.contact_id],
+                               timeout=REFRESH_JOB_TIMEOUT, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+            for d in chosen
+        ])
+        refresh_outbox.mark_claimed(conn, [d.contact_id for d in chosen])
+    logger.info("refreshes queued count=%d requeued=%d", len(chosen), sum(d.claimed for d in chosen))
+    return len(chosen)
 
-    Re-scheduling a job id moves it in RQ's scheduled registry, which is the debounce. A refresh that
-    already started may have read the data before this message, so a follow-up is scheduled under
-    a second id (bursts during a running refresh collapse into that one follow-up).
-    """
-    job_id = refresh_rq_job_id(page_pk, contact_id)
-    try:
-        running = Job.fetch(job_id, connection=queue.connection).get_status() == JobStatus.STARTED
-    except NoSuchJobError:
-        running = False
-    return queue.enqueue_in(
-        delay,
-        "worker.jobs.run_refresh",
-        page_pk,
-        contact_id,
-        job_id=f"{job_id}-again" if running else job_id,
-        job_timeout=REFRESH_JOB_TIMEOUT,
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-    )
 
-
-def queue_refreshes(
-    pool: ConnectionPool, queue: Queue, targets: Iterable[tuple[int, int]], debounce_seconds: float
-) -> int:
-    """Enqueue refreshes and record it on their events; Redis being down leaves them for the sweep."""
-    targets = list(targets)
-    done: list[int] = []
-    try:
-        for page_pk, contact_id in targets:
-            enqueue_refresh(queue, page_pk, contact_id, timedelta(seconds=debounce_seconds))
-            done.append(contact_id)
-    except redis.RedisError:
-        logger.warning("refresh queue unavailable; %d contact(s) left for the sweep", len(targets) - len(done))
-    if done:
-        with pool.connection() as conn:
-            mark_enqueued(conn, done)
-    return len(done)
+def _needs_queueing(due: refresh_outbox.DueRefresh, status: JobStatus | None) -> bool:
+    if not due.claimed or due.overdue:
+        return True
+    if status is None:
+        return True  # Redis lost the job: restarted empty, flushed, or evicted
+    return status not in _LIVE and due.retry_ready

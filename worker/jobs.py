@@ -26,8 +26,7 @@ from core.schedule import SCHEDULED_BY
 from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
 from core.tokens import TokenCipher
-from core.webhook_store import pending_refreshes
-from worker.enqueue import enqueue_parent_rewrite, queue_refreshes
+from worker.enqueue import enqueue_parent_rewrite, queue_due_refreshes
 from worker.queues import redis_connection, refresh_queue
 
 logger = logging.getLogger(__name__)
@@ -163,7 +162,7 @@ def sweep_stale_jobs() -> int:
 
 
 def run_refresh(page_pk: int, contact_id: int) -> str:
-    """Refresh one contact after webhook deliveries (debounced by enqueue_refresh)."""
+    """Refresh one contact after webhook deliveries (owed in pending_refreshes, queued when due)."""
     settings = job_settings()
     settings.require("database_url", "redis_url")
     assert settings.database_url
@@ -189,15 +188,12 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
 
 
 def queue_pending_refreshes() -> int:
-    """Periodic (rq cron): refreshes for webhook events stored while Redis was down."""
+    """Periodic (rq cron, every few seconds): the refreshes owed in PostgreSQL that are due, queued."""
     settings = job_settings()
     settings.require("database_url", "redis_url")
     assert settings.database_url
-    pool = db.open_pool(settings.database_url, max_size=2)
+    pool = db.open_pool(settings.database_url, max_size=1)
     try:
-        with pool.connection() as conn:
-            pending = pending_refreshes(conn)
-        # Overdue already: no debounce.
-        return queue_refreshes(pool, refresh_queue(redis_connection(settings)), pending, 0.0)
+        return queue_due_refreshes(pool, refresh_queue(redis_connection(settings)), settings.refresh_requeue_after)
     finally:
         pool.close()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from core.webhook_events import EventKind, InboundEvent, MalformedDelivery, parse_delivery
+from core.webhook_events import EventKind, InboundEvent, MalformedDelivery, load_body, parse_delivery
 
 Loader = Callable[[str], Any]
 
@@ -64,6 +66,18 @@ class Seen:
                    event.standby, event.reacted_mid)
 
 
+def parse(payload: object) -> list[InboundEvent]:
+    """The events of a delivery expected to hold nothing refused."""
+    delivery = parse_delivery(payload)
+    assert delivery.rejections == []
+    return delivery.events
+
+
+def refused(payload: object) -> list[str]:
+    """Where and why each refused item of a delivery was refused."""
+    return [f"{r.location}: {r.reason}" for r in parse_delivery(payload).rejections]
+
+
 K = EventKind
 EXPECTED: dict[str, tuple[str, list[Seen]]] = {
     "message.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, QUOTE_MID, QUOTE)]),
@@ -76,7 +90,10 @@ EXPECTED: dict[str, tuple[str, list[Seen]]] = {
     "standby.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, STANDBY_MID, STILL_WAITING, standby=True)]),
     "instagram_message.json": ("instagram", [Seen(IG, K.MESSAGE, IGSID, IG_MID, IG_ASK)]),
     "instagram_echo.json": ("instagram", [Seen(IG, K.ECHO, IGSID, IG_REPLY_MID, IG_REPLY)]),
-    "unknown_item.json": ("messenger", [Seen(PAGE, K.OTHER, PSID3)]),
+    "unknown_item.json": ("messenger", [Seen(PAGE, K.REFERRAL, PSID3)]),
+    "message_edit.json": ("messenger", [Seen(PAGE, K.EDIT, PSID, QUOTE_MID, QUOTE.replace("40 units", "400 units"))]),
+    "instagram_unsend.json": ("instagram", [Seen(IG, K.UNSEND, IGSID, IG_MID)]),
+    "instagram_read.json": ("instagram", [Seen(IG, K.READ, IGSID)]),
     "batch.json": ("messenger", [
         Seen(PAGE, K.MESSAGE, PSID, BATCH_MIDS[0],
              "Great, and if we went up to 100 units, would the price per bottle drop?"),
@@ -98,7 +115,7 @@ EXPECTED: dict[str, tuple[str, list[Seen]]] = {
 
 MALFORMED = {
     "malformed_no_entry.json": "entry is missing",
-    "malformed_wrong_object.json": "object must be 'page' or 'instagram', not 'user'",
+    "malformed_wrong_object.json": "object must be 'page' or 'instagram', not \"user\"",
     "malformed_entry_not_list.json": "entry must be a list",
 }
 
@@ -108,7 +125,7 @@ def test_fixture_parses_to_expected_events(fixture_json: Loader, name: str) -> N
     payload = fixture_json(f"webhooks/{name}")
     platform, expected = EXPECTED[name]
 
-    events = parse_delivery(payload)
+    events = parse(payload)
 
     assert [Seen.of(event) for event in events] == expected
     assert {(event.object, event.platform) for event in events} == {(payload["object"], platform)}
@@ -120,7 +137,7 @@ def test_events_keep_their_raw_item_and_its_ms_time_in_utc(fixture_json: Loader,
     raw = [(entry, item) for entry in payload["entry"]
            for item in entry.get("messaging", []) + entry.get("standby", [])]
 
-    events = parse_delivery(payload)
+    events = parse(payload)
 
     assert [event.item for event in events] == [item for _, item in raw]
     for event, (entry, item) in zip(events, raw):
@@ -131,7 +148,7 @@ def test_events_keep_their_raw_item_and_its_ms_time_in_utc(fixture_json: Loader,
 
 
 def test_message_timestamp_is_exact_to_the_millisecond(fixture_json: Loader) -> None:
-    [event] = parse_delivery(fixture_json("webhooks/message.json"))
+    [event] = parse(fixture_json("webhooks/message.json"))
 
     assert event.timestamp == datetime(2025, 1, 15, 12, 0, 1, 512000, tzinfo=UTC)
 
@@ -142,7 +159,7 @@ def test_message_timestamp_is_exact_to_the_millisecond(fixture_json: Loader) -> 
     ("reaction.json", False), ("read.json", False), ("delivery.json", False), ("unknown_item.json", False),
 ])
 def test_only_conversation_content_is_worth_analysing(fixture_json: Loader, name: str, worth: bool) -> None:
-    [event] = parse_delivery(fixture_json(f"webhooks/{name}"))
+    [event] = parse(fixture_json(f"webhooks/{name}"))
 
     assert event.worth_analysing is worth
 
@@ -150,7 +167,7 @@ def test_only_conversation_content_is_worth_analysing(fixture_json: Loader, name
 def test_batch_keeps_every_item_in_delivery_order(fixture_json: Loader) -> None:
     payload = fixture_json("webhooks/batch.json")
 
-    events = parse_delivery(payload)
+    events = parse(payload)
 
     # 11 entries, one of them a Page feed `changes` entry that carries no messaging items.
     assert len(payload["entry"]) == 11
@@ -162,7 +179,7 @@ def test_batch_keeps_every_item_in_delivery_order(fixture_json: Loader) -> None:
 def test_entry_without_messaging_is_not_an_error() -> None:
     feed = {"object": "page", "entry": [{"id": PAGE, "time": 1736953262, "changes": [{"field": "feed", "value": {}}]}]}
 
-    assert parse_delivery(feed) == []
+    assert parse(feed) == []
 
 
 @pytest.mark.parametrize("name", MALFORMED)
@@ -183,30 +200,17 @@ def _item(payload: dict[str, Any]) -> dict[str, Any]:
     return payload["entry"][0]["messaging"][0]
 
 
-# Each breaks message.json in one place; the reason must say where, so the sender can be told.
-BROKEN: list[tuple[Callable[[dict[str, Any]], object], str]] = [
-    (lambda p: p.update(object=["page"]), r"^object must be 'page' or 'instagram', not \['page'\]$"),
-    (lambda p: p.update(entry=["not an object"]), r"^entry\[0\] must be an object$"),
-    (lambda p: p["entry"][0].update(id=104857600000001), r"^entry\[0\]\.id must be a string$"),
-    (lambda p: p["entry"][0].update(messaging={"sender": {}}), r"^entry\[0\]\.messaging must be a list$"),
-    (lambda p: p["entry"][0].update(standby="none"), r"^entry\[0\]\.standby must be a list$"),
-    (lambda p: p["entry"][0]["messaging"].append(None), r"^entry\[0\]\.messaging\[1\] must be an object$"),
-    (lambda p: _item(p).pop("sender"), r"^entry\[0\]\.messaging\[0\]\.sender\.id must be a string$"),
-    (lambda p: _item(p).update(sender={"user_ref": "9172634"}), r"\.sender\.id must be a string$"),
-    (lambda p: _item(p)["recipient"].update(id=104857600000001), r"\.recipient\.id must be a string$"),
-    (lambda p: _item(p).pop("timestamp"), r"\.timestamp must be a number of milliseconds$"),
-    (lambda p: _item(p).update(timestamp="1736942401512"), r"\.timestamp must be a number of milliseconds$"),
-    (lambda p: _item(p).update(timestamp=True), r"\.timestamp must be a number of milliseconds$"),
-    (lambda p: _item(p).update(timestamp=float("nan")), r"\.timestamp is out of range$"),
-    (lambda p: _item(p).update(timestamp=1e400), r"\.timestamp is out of range$"),
-    (lambda p: _item(p).update(message="hello"), r"^entry\[0\]\.messaging\[0\]\.message must be an object$"),
+# Each breaks message.json's envelope: nothing in it can be read as Meta's.
+BROKEN_ENVELOPE: list[tuple[Callable[[dict[str, Any]], object], str]] = [
+    (lambda p: p.update(object=["page"]), r"""^object must be 'page' or 'instagram', not \["page"\]$"""),
+    (lambda p: p.update(entry={"id": PAGE}), r"^entry must be a list$"),
+    (lambda p: p.pop("entry"), r"^entry is missing$"),
 ]
 
 
-@pytest.mark.parametrize("breakage, reason", BROKEN)
-def test_a_broken_envelope_or_item_names_the_problem(fixture_json: Loader,
-                                                     breakage: Callable[[dict[str, Any]], object],
-                                                     reason: str) -> None:
+@pytest.mark.parametrize("breakage, reason", BROKEN_ENVELOPE)
+def test_a_broken_envelope_refuses_the_delivery_and_names_the_problem(
+        fixture_json: Loader, breakage: Callable[[dict[str, Any]], object], reason: str) -> None:
     payload = fixture_json("webhooks/message.json")
     breakage(payload)
 
@@ -214,12 +218,132 @@ def test_a_broken_envelope_or_item_names_the_problem(fixture_json: Loader,
         parse_delivery(payload)
 
 
+# Each breaks message.json's one entry or item in one place: that part is refused, saying where and why.
+BROKEN: list[tuple[Callable[[dict[str, Any]], object], str]] = [
+    (lambda p: p["entry"].__setitem__(0, "not an object"), r"^entry\[0\]: entry\[0\] must be an object$"),
+    (lambda p: p["entry"][0].update(id=104857600000001), r"^entry\[0\]: entry\[0\]\.id must be a Meta id"),
+    (lambda p: p["entry"][0].update(id="../../me"), r"^entry\[0\]: entry\[0\]\.id must be a Meta id"),
+    (lambda p: p["entry"][0].update(messaging={"sender": {}}), r"^entry\[0\]: entry\[0\]\.messaging must be a list$"),
+    (lambda p: p["entry"][0].update(standby="none"), r"^entry\[0\]: entry\[0\]\.standby must be a list$"),
+    (lambda p: p["entry"][0]["messaging"].append(None), r"^entry\[0\]\.messaging\[1\]: .* must be an object$"),
+    (lambda p: _item(p).pop("sender"), r"messaging\[0\]\.sender\.id must be a Meta id"),
+    (lambda p: _item(p).update(sender={"user_ref": "9172634"}), r"\.sender\.id must be a Meta id"),
+    (lambda p: _item(p)["recipient"].update(id=104857600000001), r"\.recipient\.id must be a Meta id"),
+    (lambda p: _item(p)["sender"].update(id="24511230000123 "), r"\.sender\.id must be a Meta id"),
+    (lambda p: _item(p)["sender"].update(id="0"), r"\.sender\.id must be a Meta id"),
+    (lambda p: _item(p)["sender"].update(id=PAGE), r"the customer is the page's own account"),
+    (lambda p: _item(p).pop("timestamp"), r"\.timestamp must be a number of milliseconds$"),
+    (lambda p: _item(p).update(timestamp="1736942401512"), r"\.timestamp must be a number of milliseconds$"),
+    (lambda p: _item(p).update(timestamp=True), r"\.timestamp must be a number of milliseconds$"),
+    (lambda p: _item(p).update(timestamp=1e400), r"\.timestamp is out of range$"),
+    (lambda p: _item(p).update(timestamp=0), r"\.timestamp is out of range \(0 ms"),
+    (lambda p: _item(p).update(timestamp=1736942401), r"\.timestamp is out of range"),  # seconds, not ms
+    (lambda p: _item(p).update(message="hello"), r"messaging\[0\]\.message must be an object$"),
+    (lambda p: _item(p)["message"].pop("mid"), r"\.message\.mid must be a message id"),
+    (lambda p: _item(p)["message"].update(mid=""), r"\.message\.mid must be a message id"),
+    (lambda p: _item(p)["message"].update(mid="m_" + "a" * 600), r"\.message\.mid must be a message id"),
+    (lambda p: _item(p)["message"].update(text=42), r"\.message\.text must be a string$"),
+    (lambda p: _item(p)["message"].update(text="x" * 20_001), r"holds a string of 20001 characters"),
+    (lambda p: _item(p)["message"].update(text="a\x00b"), r"holds a NUL or a lone surrogate$"),
+    (lambda p: _item(p)["message"].update(text="a\ud83d"), r"holds a NUL or a lone surrogate$"),
+    (lambda p: _item(p).update(deep=_nested(20)), r"nests deeper than 16 levels$"),
+]
+
+
+def _nested(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("breakage, reason", BROKEN)
+def test_a_broken_entry_or_item_is_refused_alone_and_named(fixture_json: Loader,
+                                                           breakage: Callable[[dict[str, Any]], object],
+                                                           reason: str) -> None:
+    payload = fixture_json("webhooks/message.json")
+    payload["entry"].append(fixture_json("webhooks/read.json")["entry"][0])  # a good entry beside it
+    breakage(payload)
+
+    delivery = parse_delivery(payload)
+
+    [why] = [f"{r.location}: {r.reason}" for r in delivery.rejections]
+    assert re.search(reason, why), why
+    assert [event.kind for event in delivery.events][-1] is EventKind.READ
+
+
+def test_a_refused_item_keeps_an_ascii_excerpt_a_text_column_holds(fixture_json: Loader) -> None:
+    payload = fixture_json("webhooks/message.json")
+    _item(payload)["message"]["text"] = "caf\u00e9 \x00 " + "y" * 5000
+
+    [rejection] = parse_delivery(payload).rejections
+
+    assert rejection.excerpt.isascii() and "\\u0000" in rejection.excerpt and len(rejection.excerpt) == 2000
+    assert (rejection.object, rejection.account_id) == ("page", PAGE)
+
+
 def test_a_delivery_receipt_needs_a_time_from_somewhere(fixture_json: Loader) -> None:
     payload = fixture_json("webhooks/delivery.json")
     del payload["entry"][0]["time"]
 
-    with pytest.raises(MalformedDelivery, match=r"messaging\[0\]\.timestamp must be a number"):
-        parse_delivery(payload)
+    assert refused(payload) == ["entry[0].messaging[0]: entry[0].messaging[0].timestamp must be a number of"
+                                " milliseconds"]
+
+
+def test_items_have_natural_keys_that_a_redelivery_repeats(fixture_json: Loader) -> None:
+    first, again = (parse(fixture_json("webhooks/batch.json")) for _ in range(2))
+    keys = [event.dedupe_key for event in first]
+
+    assert keys == [event.dedupe_key for event in again]
+    assert len(set(keys)) == len(keys) and all(len(key) < 700 for key in keys)
+
+
+def test_reacting_again_after_unreacting_is_a_new_event(fixture_json: Loader) -> None:
+    payload = fixture_json("webhooks/reaction.json")
+    item = _item(payload)
+    unreact = {**item, "timestamp": item["timestamp"] + 1000, "reaction": {"mid": REPLY_MID, "action": "unreact"}}
+    react = {**item, "timestamp": item["timestamp"] + 2000}
+    payload["entry"][0]["messaging"] += [unreact, react]
+
+    assert len({event.dedupe_key for event in parse(payload)}) == 3
+
+
+def test_an_edit_is_keyed_by_its_number_and_an_unsend_by_its_mid(fixture_json: Loader) -> None:
+    [edit] = parse(fixture_json("webhooks/message_edit.json"))
+    [unsend] = parse(fixture_json("webhooks/instagram_unsend.json"))
+
+    assert (edit.edit_number, edit.dedupe_key) == (1, f"{PAGE}:edit:{QUOTE_MID}:1")
+    assert unsend.dedupe_key == f"{IG}:unsend:{IG_MID}"
+    assert edit.worth_analysing and unsend.worth_analysing
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b'{"object":"page","entry":' + b"[" * 65 + b"]" * 65 + b"}", "nests deeper than 64 levels"),
+    (b'{"object":"page","entry":[' + b"{" * 100_000, "nests deeper than 64 levels"),
+    (b"\xc3\x28", "is not JSON"),
+    (b"", "is not JSON"),
+])
+def test_a_body_is_read_only_within_bounds(body: bytes, reason: str) -> None:
+    with pytest.raises(MalformedDelivery, match=reason):
+        load_body(body)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    text = "[{" * 200 + '\\"'
+    loaded = load_body(json.dumps({"object": "page", "entry": [], "note": text}).encode())
+    assert isinstance(loaded, dict) and loaded["note"] == text
+
+
+def test_numbers_no_column_holds_refuse_only_their_item(fixture_json: Loader) -> None:
+    payload = fixture_json("webhooks/message.json")
+    good = json.dumps(payload).encode()
+    bad = good.replace(b'"timestamp": 1736942401512', b'"timestamp": 1736942401512, "x": Infinity')
+    bad = bad.replace(b"\"entry\": [", b"\"entry\": [" + json.dumps(payload["entry"][0]).encode() + b", ", 1)
+
+    delivery = parse_delivery(load_body(bad))
+
+    assert len(delivery.events) == 1
+    assert [r.location for r in delivery.rejections] == ["entry[1].messaging[0]"]
 
 
 def test_a_thousand_item_delivery_parses_quickly(fixture_json: Loader) -> None:
@@ -234,7 +358,7 @@ def test_a_thousand_item_delivery_parses_quickly(fixture_json: Loader) -> None:
         entry["messaging"].append(item)
 
     started = time.perf_counter()
-    events = parse_delivery(payload)
+    events = parse(payload)
     elapsed = time.perf_counter() - started
 
     assert [event.mid for event in events] == [f"m_{n:06d}" for n in range(1000)]
@@ -249,12 +373,12 @@ def test_an_unhandled_item_without_a_customer_is_skipped_not_refused():
         {"sender": {"id": "24511230000123"}, "recipient": {"id": "104857600000001"}, "timestamp": 1732530000001,
          "message": {"mid": "m_ok", "text": "hi"}},
     ]}]}
-    [event] = parse_delivery(delivery)
+    [event] = parse(delivery)
     assert (event.kind, event.mid) == (EventKind.MESSAGE, "m_ok")
 
 
-def test_a_message_without_a_sender_is_still_refused():
-    delivery = {"object": "page", "entry": [{"id": "104857600000001", "time": 1, "messaging": [
-        {"recipient": {"id": "104857600000001"}, "timestamp": 1, "message": {"mid": "m_x", "text": "hi"}}]}]}
-    with pytest.raises(MalformedDelivery, match="sender.id"):
-        parse_delivery(delivery)
+def test_a_message_without_a_sender_is_refused_alone():
+    delivery = {"object": "page", "entry": [{"id": "104857600000001", "time": 1732530000000, "messaging": [
+        {"recipient": {"id": "104857600000001"}, "timestamp": 1732530000000, "message": {"mid": "m_x", "text": "hi"}}]}]}
+    assert refused(delivery) == ["entry[0].messaging[0]: entry[0].messaging[0].sender.id must be a Meta id (a string"
+                                 " of up to 24 digits), not null"]
