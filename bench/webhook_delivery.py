@@ -1,28 +1,133 @@
-"""Webhook acknowledgement latency: signed deliveries of 1, 10 and 1000 items through the Flask app.
+"""Webhook acknowledgement speed under gunicorn (2 sync workers), next to a bare Flask app under the
+same gunicorn settings, from one run:
+
+- req/s of signed single-message deliveries, closed loop, against the bare app's req/s (goal >= 50%);
+- p50/p99 latency at a steady 200 req/s, open loop (latency counted from each request's planned
+  send time, so a receiver that falls behind shows it; goal p99 < 50 ms);
+- every delivery answered 200 is checked to be stored (events and messages) afterwards.
 
     python -m bench.webhook_delivery
 
-Meta wants a 200 within seconds; the goal is milliseconds. Uses DATABASE_URL / REDIS_URL when set.
+Uses DATABASE_URL / REDIS_URL when set, else embedded servers. The web app logs at INFO, as in production.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import platform
+import socket
+import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from multiprocessing import Pool
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
 from core import db, pages
-from core.config import Settings
 from core.tokens import TokenCipher
-from sandbox import meta_webhooks
+from sandbox import processes
 from sandbox.services import embedded_postgres, embedded_redis, scratch_database
-from webhooks.app import create_app
 
 PAGE_ID, APP_SECRET = "100000000000777", "bench-app-secret"
+CLIENT_PROCESSES, CONNECTIONS_PER_PROCESS = 2, 4
+THROUGHPUT_SECONDS, STEADY_RATE, STEADY_SECONDS = 5.0, 200, 10.0
+# One message item, as Meta sends it (compact JSON, escaped "/").
+BODY = ('{"object":"page","entry":[{"id":"%s","time":%d,"messaging":[{"sender":{"id":"%s"},'
+        '"recipient":{"id":"%s"},"timestamp":%d,"message":{"mid":"m_%s","text":"Is the 1kg bag of the house'
+        ' blend back in stock? I would need %d."}}]}]}')
+
+
+def request_bytes(port: int, tag: str, n: int) -> bytes:
+    now = time.time_ns() // 1_000_000
+    body = (BODY % (PAGE_ID, now, 24511230000000 + n % 500, PAGE_ID, now, f"bench{tag}x{n}", n)).encode()
+    signature = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return (f"POST /webhooks/facebook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"X-Hub-Signature-256: sha256={signature}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            ).encode() + body
+
+
+def send(port: int, payload: bytes) -> int:
+    """One request on its own connection (gunicorn's sync workers close after each); the status."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(payload)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    return int(received.split(b" ", 2)[1]) if received.startswith(b"HTTP/") else 0
+
+
+def closed_loop(args: tuple[int, str, float]) -> tuple[int, int]:
+    """A client process: CONNECTIONS_PER_PROCESS threads sending back to back until the deadline."""
+    port, tag, seconds = args
+    deadline = time.monotonic() + seconds
+    counts = [0, 0]  # ok, other
+    lock = threading.Lock()
+
+    def run(thread: int) -> None:
+        n = 0
+        while time.monotonic() < deadline:
+            status = send(port, request_bytes(port, f"{tag}t{thread}", n))
+            n += 1
+            with lock:
+                counts[0 if status == 200 else 1] += 1
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CONNECTIONS_PER_PROCESS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return counts[0], counts[1]
+
+
+def throughput(port: int, tag: str) -> tuple[float, int, int]:
+    with Pool(CLIENT_PROCESSES) as pool:
+        results = pool.map(closed_loop, [(port, f"{tag}p{i}", THROUGHPUT_SECONDS) for i in range(CLIENT_PROCESSES)])
+    ok, other = sum(r[0] for r in results), sum(r[1] for r in results)
+    return ok / THROUGHPUT_SECONDS, ok, other
+
+
+def steady(port: int, tag: str) -> tuple[list[float], int, int]:
+    """Open loop at STEADY_RATE: request i is due at start + i/rate; latency is measured from then."""
+    total = int(STEADY_RATE * STEADY_SECONDS)
+    payloads = [request_bytes(port, tag, n) for n in range(total)]
+    start = time.perf_counter() + 0.2
+    latencies: list[float] = []
+    statuses: list[int] = []
+
+    def one(n: int) -> None:
+        due = start + n / STEADY_RATE
+        time.sleep(max(0.0, due - time.perf_counter()))
+        status = send(port, payloads[n])
+        latencies.append(time.perf_counter() - due)
+        statuses.append(status)
+
+    with ThreadPoolExecutor(max_workers=64) as executor:
+        list(executor.map(one, range(total)))
+    ok = statuses.count(200)
+    return latencies, ok, total - ok
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+
+
+def serve(stack: ExitStack, app: str, env: dict[str, str], log: Path) -> int:
+    port = processes.free_port()
+    command = [str(processes.BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", app]
+    output = stack.enter_context(log.open("w"))
+    stack.callback(processes.stop, processes.start(command, env, output))
+    processes.wait_for(lambda: processes.serving(f"http://127.0.0.1:{port}/healthz"), 60, f"gunicorn {app}")
+    return port
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
@@ -38,19 +143,34 @@ def main() -> None:
         with pool.connection() as conn, conn.transaction():
             pages.add_page(conn, organization_id=pages.ensure_organization(conn, "T0BENCH"), page_id=PAGE_ID,
                            name="Bench Page", token_ciphertext=TokenCipher((key,)).encrypt("bench-token"))
-        settings = Settings(database_url=database_url, redis_url=redis_url, slack_bot_token="xoxb-bench",
-                            slack_signing_secret="bench", fb_app_id="1", fb_app_secret=APP_SECRET,
-                            fb_verify_token="bench", public_url="http://127.0.0.1", encryption_keys=(key,))
-        server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        stack.callback(server.shutdown)
-        url = f"http://127.0.0.1:{server.server_port}/webhooks/facebook"
-        for size in (1, 10, 1000):
-            items = [meta_webhooks.messenger_message(PAGE_ID, str(24511230000000 + i % 200), f"message {i}")
-                     for i in range(size)]
-            began = time.perf_counter()
-            answer = meta_webhooks.post(url, meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET)
-            print(f"{size:>5} items: HTTP {answer.status_code} in {(time.perf_counter() - began) * 1000:.0f} ms")
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SLACK_BOT_TOKEN": "xoxb-bench",
+               "SLACK_SIGNING_SECRET": "bench", "FB_APP_ID": "1", "FB_APP_SECRET": APP_SECRET,
+               "FB_VERIFY_TOKEN": "bench", "FBSYNC_PUBLIC_URL": "http://127.0.0.1", "FBSYNC_ENCRYPTION_KEY": key,
+               "FBSYNC_LOG_LEVEL": "INFO", "SLACK_API_URL": "http://127.0.0.1:9/"}
+        bare_port = serve(stack, "bench.bare_app:app", env, workdir / "bare.log")
+        fbsync_port = serve(stack, "webhooks.app:create_app()", env, workdir / "web.log")
+
+        print(f"webhook ack bench on {machine()}; gunicorn --workers 2 (sync); logs in {workdir}")
+        bare_rps, _, _ = throughput(bare_port, "warm")
+        bare_rps, _, bare_bad = throughput(bare_port, "bare")
+        _, warm_ok, _ = throughput(fbsync_port, "warm")
+        fbsync_rps, fbsync_ok, fbsync_bad = throughput(fbsync_port, "tput")
+        print(f"  closed loop, {CLIENT_PROCESSES * CONNECTIONS_PER_PROCESS} connections, {THROUGHPUT_SECONDS:.0f} s:"
+              f" bare Flask {bare_rps:.0f} req/s, fbsync {fbsync_rps:.0f} req/s"
+              f" = {fbsync_rps / bare_rps:.0%} of bare (goal >= 50%); non-200: {bare_bad} bare, {fbsync_bad} fbsync")
+        bare_lat, _, _ = steady(bare_port, "sbare")
+        fbsync_lat, steady_ok, steady_bad = steady(fbsync_port, "steady")
+        print(f"  open loop at {STEADY_RATE} req/s for {STEADY_SECONDS:.0f} s: fbsync p50 {percentile(fbsync_lat, 0.5):.1f} ms,"
+              f" p99 {percentile(fbsync_lat, 0.99):.1f} ms (goal < 50 ms), max {max(fbsync_lat) * 1000:.0f} ms;"
+              f" bare p50 {percentile(bare_lat, 0.5):.1f} ms, p99 {percentile(bare_lat, 0.99):.1f} ms;"
+              f" non-200: {steady_bad}")
+        with pool.connection() as conn:
+            row = conn.execute("SELECT (SELECT count(*) FROM webhook_events WHERE mid LIKE 'm_bench%%') AS events,"
+                               " (SELECT count(*) FROM messages WHERE mid LIKE 'm_bench%%') AS messages").fetchone()
+        acked = warm_ok + fbsync_ok + steady_ok
+        missing = max(0, acked - min(row["events"], row["messages"]))
+        print(f"  durability: {acked} deliveries answered 200; {row['events']} events and {row['messages']} messages"
+              f" stored; acknowledged but not stored: {missing}")
 
 
 if __name__ == "__main__":

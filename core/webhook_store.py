@@ -1,26 +1,27 @@
 """Storing a webhook delivery durably, before it is acknowledged: events, contacts, messages, edits,
-unsends, refused items and the refreshes owed, in one transaction of set-based statements.
+unsends, refused items and the refreshes owed.
 
-Two round trips: the connected pages, then every write pipelined. Every event has a natural key
-(`dedupe_key`), so a re-delivery (Meta delivers at least once) stores nothing new and owes no new
-refresh. Deliveries for pages that are not connected are counted and left out.
+One statement for the whole delivery (set-based, data-modifying CTEs): one round trip and, the pool
+being autocommit, one transaction. Every event has a natural key (`dedupe_key`), so a re-delivery
+(Meta delivers at least once) stores nothing new and owes no new refresh. Deliveries for pages that
+are not connected are counted and left out.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from psycopg import Connection
+from psycopg import Connection, RawCursor
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from core.webhook_events import (
     CONTENT_KINDS,
+    EXCERPT_CHARS,
     MESSAGE_KINDS,
     EventKind,
     InboundEvent,
     ParsedDelivery,
     Rejection,
-    excerpt,
 )
 
 # However often a customer writes, their refresh waits at most this long after their first message.
@@ -36,215 +37,150 @@ class StoredDelivery:
     unknown_accounts: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class _Known:
-    page_pk: int
-    event: InboundEvent
-
-
 def store_delivery(conn: Connection, delivery: ParsedDelivery, debounce_seconds: float) -> StoredDelivery:
-    result = StoredDelivery()
-    rejections = list(delivery.rejections)
-    with conn.transaction():
-        pages = _connected_pages(conn, {e.account_id for e in delivery.events})
-        known: list[_Known] = []
-        for event in delivery.events:
-            page = pages.get(event.account_id)
-            if page is None:
-                result.unknown_accounts.add(event.account_id)
-            elif event.contact_id in page[1]:
-                # An echo to our own Instagram account, or the page writing to itself: not a customer.
-                rejections.append(Rejection(event.location, f"the customer {event.contact_id} is the page's own"
-                                            " account", excerpt(event.item), event.object, event.account_id))
-            else:
-                known.append(_Known(page[0], event))
-        result.rejected = len(rejections)
-        with conn.pipeline():
-            _upsert_contacts(conn, [k for k in known if k.event.kind in MESSAGE_KINDS])
-            counted = _insert_events(conn, known, debounce_seconds)
-            _insert_messages(conn, [k for k in known if k.event.kind in MESSAGE_KINDS])
-            _apply_edits(conn, [k for k in known if k.event.kind is EventKind.EDIT])
-            _apply_unsends(conn, [k for k in known if k.event.kind is EventKind.UNSEND])
-            _touch_conversations(conn, [k for k in known if k.event.kind in CONTENT_KINDS])
-            _record_rejections(conn, rejections)
-            row = counted.fetchone()
+    events = delivery.events
+    texts, edit_numbers, unsent = _folded_into_their_messages(events)
+    rows = [
+        {"ord": n, "object": e.object, "account": e.account_id, "platform": e.platform, "customer": e.contact_id,
+         "sender": e.sender_id, "mid": e.mid, "kind": e.kind.value, "standby": e.standby, "payload": e.item,
+         "dedupe_key": e.dedupe_key, "text": text, "at": e.timestamp.isoformat(), "edit_number": edit_number,
+         "unsent": gone, "location": e.location}
+        for n, (e, text, edit_number, gone) in enumerate(zip(events, texts, edit_numbers, unsent))
+    ]
+    refused = [{"object": r.object, "account": r.account_id, "location": r.location, "reason": r.reason,
+                "excerpt": r.excerpt} for r in delivery.rejections]
+    # A raw cursor ($n placeholders): the statement is sent as written, not re-parsed for %s on each call.
+    with RawCursor(conn, row_factory=dict_row) as cursor:
+        row = cursor.execute(_STORE, (Jsonb(rows), Jsonb(refused), debounce_seconds, MAX_DEBOUNCE_SECONDS,
+                                      EXCERPT_CHARS)).fetchone()
     assert row is not None
-    result.stored, result.refreshes = row["stored"], row["refreshes"]
-    result.duplicates = len(known) - result.stored
-    return result
+    return StoredDelivery(stored=row["stored"], duplicates=row["known"] - row["stored"], rejected=row["rejected"],
+                          refreshes=row["refreshes"], unknown_accounts=set(row["unknown"]))
 
 
 def record_rejection(conn: Connection, rejection: Rejection) -> None:
     """A delivery refused as a whole (not JSON, not a messaging delivery, or refused by the database)."""
-    _record_rejections(conn, [rejection])
-
-
-def _connected_pages(conn: Connection, accounts: set[str]) -> dict[str, tuple[int, frozenset[str]]]:
-    """Account id (page or Instagram) -> (page pk, the page's own ids, which are never customers)."""
-    if not accounts:
-        return {}
-    rows = conn.execute(
-        "SELECT id, page_id, instagram_account_id FROM facebook_pages"
-        " WHERE is_active AND (page_id = ANY(%(ids)s) OR instagram_account_id = ANY(%(ids)s))",
-        {"ids": list(accounts)},
-    ).fetchall()
-    found: dict[str, tuple[int, frozenset[str]]] = {}
-    for row in rows:
-        own = frozenset(filter(None, (row["page_id"], row["instagram_account_id"])))
-        for account in own & accounts:
-            found[account] = (row["id"], own)
-    return found
-
-
-def _upsert_contacts(conn: Connection, known: list[_Known]) -> None:
-    """A new sender becomes a contact with no name yet (the refresh names them); one row per person,
-    since `ON CONFLICT DO UPDATE` cannot touch a row twice in one statement."""
-    latest: dict[tuple[int, str, str], Any] = {}
-    for k in known:
-        key = (k.page_pk, k.event.platform, k.event.contact_id)
-        latest[key] = max(latest.get(key, k.event.timestamp), k.event.timestamp)
-    for platform, column, flag in (("messenger", "messenger_psid", "has_messenger"),
-                                   ("instagram", "instagram_sid", "has_instagram")):
-        rows = [(page_pk, contact, at) for (page_pk, p, contact), at in latest.items() if p == platform]
-        if not rows:
-            continue
-        conn.execute(
-            f"INSERT INTO contacts (facebook_page_id, {column}, {flag}, last_interaction)"
-            " SELECT u.page_pk, u.contact, true, u.at"
-            " FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS u(page_pk, contact, at)"
-            f" ON CONFLICT (facebook_page_id, {column}) DO UPDATE SET {flag} = true,"
-            "  last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),"
-            "  updated_at = now()",
-            ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]),
-        )
-
-
-# The customer's contact, whichever platform column holds their id.
-_CONTACT_OF = (
-    " LEFT JOIN contacts cm ON u.platform = 'messenger' AND cm.facebook_page_id = u.page_pk"
-    "  AND cm.messenger_psid = u.customer"
-    " LEFT JOIN contacts ci ON u.platform = 'instagram' AND ci.facebook_page_id = u.page_pk"
-    "  AND ci.instagram_sid = u.customer"
-)
-
-
-def _insert_events(conn: Connection, known: list[_Known], debounce_seconds: float) -> Any:
-    """Every event once per natural key; new content events owe their contact a refresh, pushed
-    back by each new one (the debounce) up to MAX_DEBOUNCE_SECONDS after the first. Returns the
-    cursor whose single row counts what was stored and owed."""
-    events = [k.event for k in known]
-    return conn.execute(
-        "WITH u AS (SELECT * FROM unnest(%(page)s::bigint[], %(object)s::text[], %(account)s::text[],"
-        "   %(platform)s::text[], %(customer)s::text[], %(mid)s::text[], %(kind)s::text[], %(standby)s::boolean[],"
-        "   %(payload)s::jsonb[], %(key)s::text[])"
-        "  AS u(page_pk, object, account, platform, customer, mid, kind, standby, payload, dedupe_key)),"
-        " inserted AS ("
-        "  INSERT INTO webhook_events (facebook_page_id, contact_id, object, page_id, platform, sender_id, mid, kind,"
-        "   standby, payload, dedupe_key)"
-        "  SELECT u.page_pk, COALESCE(cm.id, ci.id), u.object, u.account, u.platform, u.customer, u.mid, u.kind,"
-        f"   u.standby, u.payload, u.dedupe_key FROM u {_CONTACT_OF}"
-        "  ON CONFLICT (dedupe_key) DO NOTHING RETURNING facebook_page_id, contact_id, kind),"
-        " owed AS ("
-        "  INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at)"
-        "  SELECT DISTINCT contact_id, facebook_page_id, now() + make_interval(secs => %(debounce)s) FROM inserted"
-        "  WHERE contact_id IS NOT NULL AND kind = ANY(%(content)s)"
-        "  ON CONFLICT (contact_id) DO UPDATE SET"
-        "   due_at = LEAST(EXCLUDED.due_at, pending_refreshes.pending_since + make_interval(secs => %(most)s)),"
-        "   version = pending_refreshes.version + 1, attempts = 0"
-        "  RETURNING contact_id)"
-        " SELECT (SELECT count(*) FROM inserted) AS stored, (SELECT count(*) FROM owed) AS refreshes",
-        {
-            "page": [k.page_pk for k in known],
-            "object": [e.object for e in events],
-            "account": [e.account_id for e in events],
-            "platform": [e.platform for e in events],
-            "customer": [e.contact_id for e in events],
-            "mid": [e.mid for e in events],
-            "kind": [e.kind.value for e in events],
-            "standby": [e.standby for e in events],
-            "payload": [Jsonb(e.item) for e in events],
-            "key": [e.dedupe_key for e in events],
-            "debounce": debounce_seconds,
-            "most": MAX_DEBOUNCE_SECONDS,
-            "content": [kind.value for kind in CONTENT_KINDS],
-        },
-    )
-
-
-def _insert_messages(conn: Connection, known: list[_Known]) -> None:
-    """Once per mid; a message already stored (by a sync or an earlier delivery) is left as it is."""
-    if not known:
-        return
-    events = [k.event for k in known]
     conn.execute(
-        "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time, is_echo)"
-        " SELECT (SELECT v.id FROM conversations v WHERE v.contact_id = COALESCE(cm.id, ci.id)"
-        "   ORDER BY v.updated_time DESC LIMIT 1), COALESCE(cm.id, ci.id), u.mid, u.sender, u.text, u.at, u.is_echo"
-        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],"
-        "  %s::boolean[]) AS u(page_pk, platform, customer, mid, sender, text, at, is_echo)"
-        f" {_CONTACT_OF} WHERE COALESCE(cm.id, ci.id) IS NOT NULL"
-        " ON CONFLICT (mid) DO NOTHING",
-        (
-            [k.page_pk for k in known], [e.platform for e in events], [e.contact_id for e in events],
-            [e.mid for e in events], [e.sender_id for e in events], [e.text for e in events],
-            [e.timestamp for e in events], [e.kind is EventKind.ECHO for e in events],
-        ),
+        "INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt) VALUES (%s, %s, %s, %s, %s)",
+        (rejection.object, rejection.account_id, rejection.location, rejection.reason, rejection.excerpt),
     )
 
 
-def _apply_edits(conn: Connection, known: list[_Known]) -> None:
-    """The stored text becomes the latest edit's; an older edit arriving late changes nothing."""
-    latest: dict[str, _Known] = {}
-    for k in known:
-        seen = latest.get(k.event.mid or "")
-        if seen is None or k.event.edit_number > seen.event.edit_number:
-            latest[k.event.mid or ""] = k
-    if not latest:
-        return
-    edits = list(latest.values())
-    conn.execute(
-        "UPDATE messages m SET text = u.text, edit_count = u.edit_number, edited_at = u.at"
-        " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::integer[], %s::timestamptz[])"
-        "  AS u(page_pk, mid, text, edit_number, at), contacts c"
-        " WHERE m.mid = u.mid AND c.id = m.contact_id AND c.facebook_page_id = u.page_pk"
-        "  AND m.edit_count < u.edit_number",
-        ([k.page_pk for k in edits], [k.event.mid for k in edits], [k.event.text for k in edits],
-         [k.event.edit_number for k in edits], [k.event.timestamp for k in edits]),
-    )
+def _folded_into_their_messages(events: list[InboundEvent]) -> tuple[list[str | None], list[int], list[bool]]:
+    """Each event's text, edit number and unsent flag, with a message edited or unsent within its own
+    delivery stored as it ended up: one statement cannot insert a row and then update it."""
+    edits: dict[str, InboundEvent] = {}
+    unsends: set[str] = set()
+    for event in events:
+        if event.kind is EventKind.EDIT and event.mid:
+            seen = edits.get(event.mid)
+            if seen is None or event.edit_number > seen.edit_number:
+                edits[event.mid] = event
+        elif event.kind is EventKind.UNSEND and event.mid:
+            unsends.add(event.mid)
+    texts: list[str | None] = []
+    edit_numbers: list[int] = []
+    unsent: list[bool] = []
+    for event in events:
+        edit = edits.get(event.mid or "") if event.kind in MESSAGE_KINDS else None
+        texts.append(edit.text if edit else event.text)
+        edit_numbers.append(edit.edit_number if edit else event.edit_number)
+        unsent.append(event.kind in MESSAGE_KINDS and event.mid in unsends)
+    return texts, edit_numbers, unsent
 
 
-def _apply_unsends(conn: Connection, known: list[_Known]) -> None:
-    """An unsent message stays on record, marked, and leaves the transcript the analyzer reads."""
-    if not known:
-        return
-    conn.execute(
-        "UPDATE messages m SET deleted_at = u.at"
-        " FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS u(page_pk, mid, at), contacts c"
-        " WHERE m.mid = u.mid AND c.id = m.contact_id AND c.facebook_page_id = u.page_pk AND m.deleted_at IS NULL",
-        ([k.page_pk for k in known], [k.event.mid for k in known], [k.event.timestamp for k in known]),
-    )
+def _kinds(kinds: frozenset[EventKind]) -> str:
+    return "(" + ", ".join(f"'{kind.value}'" for kind in sorted(kinds)) + ")"
 
 
-def _touch_conversations(conn: Connection, known: list[_Known]) -> None:
-    """The conversation moved on: its analysis watermark must see the change as newer."""
-    if not known:
-        return
-    conn.execute(
-        "UPDATE conversations v SET updated_time = GREATEST(v.updated_time, t.at)"
-        " FROM (SELECT COALESCE(cm.id, ci.id) AS contact_id, max(u.at) AS at"
-        "  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[]) AS u(page_pk, platform, customer, at)"
-        f"  {_CONTACT_OF} GROUP BY 1) t WHERE v.contact_id = t.contact_id",
-        ([k.page_pk for k in known], [k.event.platform for k in known], [k.event.contact_id for k in known],
-         [k.event.timestamp for k in known]),
-    )
-
-
-def _record_rejections(conn: Connection, rejections: list[Rejection]) -> None:
-    if not rejections:
-        return
-    conn.execute(
-        "INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt)"
-        " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])",
-        ([r.object for r in rejections], [r.account_id for r in rejections], [r.location for r in rejections],
-         [r.reason for r in rejections], [r.excerpt for r in rejections]),
-    )
+# Data-modifying CTEs all run, to completion, on the statement's one snapshot: each reads the input
+# and the RETURNING of those before it, never another's writes (hence the folding above).
+_STORE = f"""
+WITH u AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS u(ord int, object text, account text, platform text,
+    customer text, sender text, mid text, kind text, standby boolean, payload jsonb, dedupe_key text, text text,
+    at timestamptz, edit_number int, unsent boolean, location text)),
+-- Connected pages only; a page's own ids (page, Instagram account) are never its customers.
+p AS (
+  SELECT u.*, f.id AS page_pk, u.customer IN (f.page_id, COALESCE(f.instagram_account_id, '')) AS own
+  FROM u JOIN facebook_pages f ON f.is_active AND (f.page_id = u.account OR f.instagram_account_id = u.account)),
+ok AS (SELECT * FROM p WHERE NOT own),
+-- A new sender becomes a contact with no name yet (the refresh names them); one row per person.
+fresh AS (
+  SELECT DISTINCT ON (page_pk, platform, customer) page_pk, platform, customer, at FROM ok
+  WHERE kind IN {_kinds(MESSAGE_KINDS)} ORDER BY page_pk, platform, customer, at DESC),
+cm AS (
+  INSERT INTO contacts (facebook_page_id, messenger_psid, has_messenger, last_interaction)
+  SELECT page_pk, customer, true, at FROM fresh WHERE platform = 'messenger'
+  ON CONFLICT (facebook_page_id, messenger_psid) DO UPDATE SET has_messenger = true,
+    last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction), updated_at = now()
+  RETURNING id, facebook_page_id, messenger_psid AS customer, 'messenger'::text AS platform),
+ci AS (
+  INSERT INTO contacts (facebook_page_id, instagram_sid, has_instagram, last_interaction)
+  SELECT page_pk, customer, true, at FROM fresh WHERE platform = 'instagram'
+  ON CONFLICT (facebook_page_id, instagram_sid) DO UPDATE SET has_instagram = true,
+    last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction), updated_at = now()
+  RETURNING id, facebook_page_id, instagram_sid AS customer, 'instagram'::text AS platform),
+touched AS (SELECT * FROM cm UNION ALL SELECT * FROM ci),
+-- Reads, deliveries, reactions, edits and unsends only name contacts we may already have.
+resolved AS (
+  SELECT ok.*, COALESCE(t.id, xm.id, xi.id) AS contact_id FROM ok
+  LEFT JOIN touched t ON t.facebook_page_id = ok.page_pk AND t.platform = ok.platform AND t.customer = ok.customer
+  LEFT JOIN contacts xm ON t.id IS NULL AND ok.platform = 'messenger' AND xm.facebook_page_id = ok.page_pk
+    AND xm.messenger_psid = ok.customer
+  LEFT JOIN contacts xi ON t.id IS NULL AND ok.platform = 'instagram' AND xi.facebook_page_id = ok.page_pk
+    AND xi.instagram_sid = ok.customer),
+inserted AS (
+  INSERT INTO webhook_events (facebook_page_id, contact_id, object, page_id, platform, sender_id, mid, kind,
+    standby, payload, dedupe_key)
+  SELECT page_pk, contact_id, object, account, platform, customer, mid, kind, standby, payload, dedupe_key
+  FROM resolved ORDER BY ord
+  ON CONFLICT (dedupe_key) DO NOTHING RETURNING facebook_page_id, contact_id, kind),
+-- New content owes its contact a refresh, pushed back by each new one (the debounce), but at most
+-- MAX_DEBOUNCE_SECONDS after the first one still owed.
+owed AS (
+  INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at)
+  SELECT DISTINCT contact_id, facebook_page_id, now() + make_interval(secs => $3::float8) FROM inserted
+  WHERE contact_id IS NOT NULL AND kind IN {_kinds(CONTENT_KINDS)}
+  ON CONFLICT (contact_id) DO UPDATE SET
+    due_at = LEAST(EXCLUDED.due_at, pending_refreshes.pending_since + make_interval(secs => $4::float8)),
+    version = pending_refreshes.version + 1, attempts = 0
+  RETURNING contact_id),
+-- Once per mid; a message already stored (by a sync or an earlier delivery) is left as it is.
+added AS (
+  INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time, is_echo, edit_count,
+    edited_at, deleted_at)
+  SELECT (SELECT v.id FROM conversations v WHERE v.contact_id = r.contact_id ORDER BY v.updated_time DESC LIMIT 1),
+    r.contact_id, r.mid, r.sender, r.text, r.at, r.kind = 'echo', r.edit_number,
+    CASE WHEN r.edit_number > 0 THEN r.at END, CASE WHEN r.unsent THEN r.at END
+  FROM resolved r WHERE r.kind IN {_kinds(MESSAGE_KINDS)} AND r.contact_id IS NOT NULL
+  ON CONFLICT (mid) DO NOTHING RETURNING 1),
+-- The stored text becomes the latest edit's; an older edit arriving late changes nothing.
+edited AS (
+  UPDATE messages m SET text = e.text, edit_count = e.edit_number, edited_at = e.at
+  FROM (SELECT DISTINCT ON (mid) mid, text, edit_number, at, contact_id FROM resolved WHERE kind = 'edit'
+        ORDER BY mid, edit_number DESC) e
+  WHERE m.mid = e.mid AND m.contact_id = e.contact_id AND m.edit_count < e.edit_number RETURNING 1),
+-- An unsent message stays on record, marked, and leaves the transcript the analyzer reads.
+unsent AS (
+  UPDATE messages m SET deleted_at = d.at
+  FROM (SELECT DISTINCT ON (mid) mid, at, contact_id FROM resolved WHERE kind = 'unsend' ORDER BY mid, at) d
+  WHERE m.mid = d.mid AND m.contact_id = d.contact_id AND m.deleted_at IS NULL RETURNING 1),
+-- The conversation moved on: its analysis watermark must see the change as newer.
+moved AS (
+  UPDATE conversations v SET updated_time = GREATEST(v.updated_time, c.at)
+  FROM (SELECT contact_id, max(at) AS at FROM resolved
+        WHERE kind IN {_kinds(CONTENT_KINDS)} AND contact_id IS NOT NULL GROUP BY contact_id) c
+  WHERE v.contact_id = c.contact_id RETURNING 1),
+refused AS (
+  INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt)
+  SELECT object, account, location, 'the customer ' || customer || ' is the page''s own account',
+    left(payload::text, $5::int) FROM p WHERE own
+  UNION ALL
+  SELECT object, account, location, reason, excerpt FROM jsonb_to_recordset($2::jsonb)
+    AS r(object text, account text, location text, reason text, excerpt text)
+  RETURNING 1)
+SELECT (SELECT count(*) FROM inserted) AS stored, (SELECT count(*) FROM ok) AS known,
+  (SELECT count(*) FROM owed) AS refreshes, (SELECT count(*) FROM refused) AS rejected,
+  ARRAY(SELECT DISTINCT account FROM u WHERE account NOT IN (SELECT account FROM p)) AS unknown
+"""

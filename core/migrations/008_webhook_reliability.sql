@@ -47,3 +47,7 @@ CREATE INDEX pending_refreshes_due_idx ON pending_refreshes (due_at);
 INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at)
 SELECT DISTINCT ON (contact_id) contact_id, facebook_page_id, now() FROM webhook_events
 WHERE processed_at IS NULL AND contact_id IS NOT NULL AND kind IN ('message', 'echo', 'postback');
+
+-- The old sweep's index: what is pending is found in pending_refreshes now, and every index costs
+-- the acknowledgement of each delivery.
+DROP INDEX webhook_events_unenqueued_idx;

@@ -394,3 +394,17 @@ def test_an_instagram_unsend_takes_the_message_out_of_the_transcript(web, pool, 
     with pool.connection() as conn:
         assert conn.execute("SELECT deleted_at FROM messages").fetchone()["deleted_at"] is not None
     assert owed_refreshes(pool) == 1
+
+
+def test_a_message_edited_and_unsent_within_its_own_delivery_is_stored_as_it_ended_up(web, pool, page):
+    from sandbox import meta_webhooks
+
+    first = meta_webhooks.messenger_message(PAGE_ID, PSID, "40 bottles please", mid="m_firstdraft")
+    edit = meta_webhooks.messenger_edit(PAGE_ID, PSID, "m_firstdraft", "400 bottles please")
+    gone = meta_webhooks.messenger_message(PAGE_ID, PSID, "oops, wrong chat", mid="m_wrongchat")
+    unsend = {**gone, "message": {"mid": "m_wrongchat", "is_deleted": True}}
+    meta_webhooks.post(f"{web}/webhooks/facebook",
+                       meta_webhooks.delivery("page", [(PAGE_ID, [first, edit, gone, unsend])]), APP_SECRET)
+
+    assert transcript_texts(pool, page, PSID) == ["400 bottles please"]
+    assert counts(pool)["events"] == 4
