@@ -160,7 +160,8 @@ def main() -> None:
               f" = {fbsync_rps / bare_rps:.0%} of bare (goal >= 50%); non-200: {bare_bad} bare, {fbsync_bad} fbsync")
         bare_lat, _, _ = steady(bare_port, "sbare")
         fbsync_lat, steady_ok, steady_bad = steady(fbsync_port, "steady")
-        print(f"  open loop at {STEADY_RATE} req/s for {STEADY_SECONDS:.0f} s: fbsync p50 {percentile(fbsync_lat, 0.5):.1f} ms,"
+        print(f"  open loop at {STEADY_RATE} req/s for {STEADY_SECONDS:.0f} s:"
+              f" fbsync p50 {percentile(fbsync_lat, 0.5):.1f} ms,"
               f" p99 {percentile(fbsync_lat, 0.99):.1f} ms (goal < 50 ms), max {max(fbsync_lat) * 1000:.0f} ms;"
               f" bare p50 {percentile(bare_lat, 0.5):.1f} ms, p99 {percentile(bare_lat, 0.99):.1f} ms;"
               f" non-200: {steady_bad}")

@@ -45,11 +45,14 @@ def due_refreshes(conn: Connection, requeue_after: float, limit: int = 500) -> l
             for r in rows]
 
 
-def mark_claimed(conn: Connection, contact_ids: list[int]) -> None:
-    """The refreshes are on the queue now; so are their events."""
+def mark_claimed(conn: Connection, contact_ids: list[int], attempts: list[int]) -> None:
+    """The refreshes are on the queue now; so are their events. `attempts` are the contact ids whose
+    queueing is an attempt (the first, or after their job failed or vanished); a claim merely renewed
+    while its job still waits behind others (a long sync) is not one, however long the wait."""
     conn.execute(
-        "UPDATE pending_refreshes SET enqueued_at = now(), attempts = attempts + 1 WHERE contact_id = ANY(%s)",
-        (contact_ids,),
+        "UPDATE pending_refreshes SET enqueued_at = now(),"
+        " attempts = attempts + (contact_id = ANY(%s))::int WHERE contact_id = ANY(%s)",
+        (attempts, contact_ids),
     )
     conn.execute(
         "UPDATE webhook_events SET enqueued_at = now()"

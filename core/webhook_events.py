@@ -205,7 +205,8 @@ def parse_delivery(payload: object, now: datetime | None = None) -> ParsedDelive
 
 
 def _rejection(where: str, exc: _ItemRejected, value: object, obj: str, account_id: object) -> Rejection:
-    return Rejection(where, str(exc), excerpt(value), obj, account_id if _is_id(account_id) else None)
+    return Rejection(where, str(exc), excerpt(value), obj, account_id if isinstance(account_id, str)
+                     and _is_id(account_id) else None)
 
 
 def excerpt(value: object) -> str:

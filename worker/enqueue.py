@@ -59,29 +59,34 @@ def queue_due_refreshes(pool: ConnectionPool, queue: Queue, requeue_after: float
     """Put every due refresh on the queue, in one Redis round trip, and record the claims in the
     transaction that found them (Redis failing rolls the claims back). A claim is queued again when
     Redis has lost its job (restart, flush), when its job failed (after a growing pause), and when
-    it is older than `requeue_after` whatever Redis says. Returns how many were queued."""
+    it is older than `requeue_after`, unless its job is verifiably still waiting in the queue (then
+    the claim is only renewed: a refresh stuck behind a long sync is not pushed again and again).
+    Returns how many were queued."""
     with pool.connection() as conn, conn.transaction():
         due = refresh_outbox.due_refreshes(conn, requeue_after)
         ids = {d.contact_id: refresh_rq_job_id(d.page_pk, d.contact_id) for d in due}
-        asked = [d for d in due if d.claimed and not d.overdue]
-        jobs = Job.fetch_many([ids[d.contact_id] for d in asked], connection=queue.connection) if asked else []
+        claimed = [ids[d.contact_id] for d in due if d.claimed]
+        jobs = Job.fetch_many(claimed, connection=queue.connection) if claimed else []
         status = {job.id: job.get_status(refresh=False) for job in jobs if job is not None}
-        chosen = [d for d in due if _needs_queueing(d, status.get(ids[d.contact_id]))]
-        if not chosen:
-            return 0
-        queue.enqueue_many([
-            Queue.prepare_data("worker.jobs.run_refresh", (d.page_pk, d.contact_id), job_id=ids[d.contact_id],
-                               timeout=REFRESH_JOB_TIMEOUT, result_ttl=3600, failure_ttl=7 * 24 * 3600)
-            for d in chosen
-        ])
-        refresh_outbox.mark_claimed(conn, [d.contact_id for d in chosen])
-    logger.info("refreshes queued count=%d requeued=%d", len(chosen), sum(d.claimed for d in chosen))
-    return len(chosen)
-
-
-def _needs_queueing(due: refresh_outbox.DueRefresh, status: JobStatus | None) -> bool:
-    if not due.claimed or due.overdue:
-        return True
-    if status is None:
-        return True  # Redis lost the job: restarted empty, flushed, or evicted
-    return status not in _LIVE and due.retry_ready
+        waiting = set(queue.get_job_ids()) if any(d.overdue for d in due) else set()
+        enqueue, renew, attempts = [], [], []
+        for d in due:
+            job_id = ids[d.contact_id]
+            state = status.get(job_id)
+            if d.overdue and state == JobStatus.QUEUED and job_id in waiting:
+                renew.append(d.contact_id)
+            elif not d.claimed or d.overdue or state is None or (state not in _LIVE and d.retry_ready):
+                enqueue.append(d)
+                if not d.claimed or state not in _LIVE:
+                    attempts.append(d.contact_id)  # first try, or its job failed or vanished
+        if enqueue:
+            queue.enqueue_many([
+                Queue.prepare_data("worker.jobs.run_refresh", (d.page_pk, d.contact_id), job_id=ids[d.contact_id],
+                                   timeout=REFRESH_JOB_TIMEOUT, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+                for d in enqueue
+            ])
+        if enqueue or renew:
+            refresh_outbox.mark_claimed(conn, [d.contact_id for d in enqueue] + renew, attempts)
+    if enqueue:
+        logger.info("refreshes queued count=%d requeued=%d", len(enqueue), sum(d.claimed for d in enqueue))
+    return len(enqueue)

@@ -20,7 +20,6 @@ UPDATE webhook_events SET dedupe_key = page_id || ':' || kind || ':' || COALESCE
 ALTER TABLE webhook_events ALTER COLUMN dedupe_key SET NOT NULL;
 ALTER TABLE webhook_events DROP CONSTRAINT webhook_events_mid_key;
 CREATE UNIQUE INDEX webhook_events_dedupe_key_idx ON webhook_events (dedupe_key);
-CREATE INDEX webhook_events_mid_idx ON webhook_events (mid) WHERE mid IS NOT NULL;
 
 -- A message edited (message_edit) or taken back (Instagram is_deleted) after it was stored.
 ALTER TABLE messages
@@ -41,7 +40,8 @@ CREATE TABLE pending_refreshes (
     enqueued_at       timestamptz,
     attempts          integer NOT NULL DEFAULT 0
 );
-CREATE INDEX pending_refreshes_due_idx ON pending_refreshes (due_at);
+-- No index on due_at: the table holds only what is owed now (small), and each delivery moves due_at,
+-- which an index would turn from an in-place (HOT) update into index writes on the ack path.
 
 -- Content events stored before this migration whose refresh never committed are owed one now.
 INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at)

@@ -29,6 +29,7 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
     gunicorn = start_process(processes.gunicorn(port) + ["--log-level", "debug", "--access-logfile", "-"], env)
     processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "gunicorn")
     worker = start_process(processes.rq_worker(env["REDIS_URL"], "sync", "refresh"), env)
+    cron = start_process(processes.rq_cron(env["REDIS_URL"]), env)
 
     def slash(text: str) -> dict:
         before = len(slack.responses)
@@ -66,13 +67,15 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
     )
     time.sleep(0.5)  # let the processes flush their last lines
     processes.stop(worker)
+    processes.stop(cron)
     processes.stop(gunicorn)
-    logs = worker.stdout.read().decode() + gunicorn.stdout.read().decode()
+    logs = worker.stdout.read().decode() + cron.stdout.read().decode() + gunicorn.stdout.read().decode()
 
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         records = json.dumps([
             conn.execute(f"SELECT json_agg(t) AS rows FROM {table} t").fetchone()["rows"]
-            for table in ("sync_jobs", "webhook_events", "contacts", "contact_activities", "messages")
+            for table in ("sync_jobs", "webhook_events", "webhook_rejections", "contacts", "contact_activities",
+                          "messages")
         ])
         stored = conn.execute("SELECT page_token_ciphertext FROM facebook_pages").fetchone()["page_token_ciphertext"]
 

@@ -313,18 +313,26 @@ def test_refreshes_marked_enqueued_whose_jobs_vanished_are_queued_again(web, sim
 
 def test_a_claim_older_than_the_bound_is_queued_again_whatever_redis_says(
         web, sim, pool, page, worker_env, sync_queue, monkeypatch):
+    """Redis says the job is queued, but the queue no longer holds it (a partial loss): past the
+    bound, the job is queued again rather than trusted."""
     from rq import Queue
+    from rq.job import Job
 
     monkeypatch.setenv("FBSYNC_REFRESH_REQUEUE_AFTER", "60")
     who = customer_not_won(sim, pool)
     write_and_deliver(web, sim, who, "is the sauna open tonight?")
     due_now(pool)
     assert drain(sync_queue) == 1
+    refreshes = Queue("refresh", connection=sync_queue.connection)
+    [job_id] = refreshes.get_job_ids()
+    sync_queue.connection.delete(refreshes.key)  # the queue list is gone; the job hash says "queued"
+    assert Job.fetch(job_id, connection=sync_queue.connection).get_status() == "queued"
+    assert drain(sync_queue) == 0  # within the bound, Redis is believed
     with pool.connection() as conn:
         conn.execute("UPDATE pending_refreshes SET enqueued_at = now() - interval '61 seconds'")
 
-    assert drain(sync_queue) == 1  # Redis still has it queued; it is queued again all the same
-    assert Queue("refresh", connection=sync_queue.connection).count == 2
+    assert drain(sync_queue) == 1
+    assert refreshes.get_job_ids() == [job_id]
 
 
 def test_refreshes_of_a_page_awaiting_reconnection_wait_for_it(web, sim, pool, page, worker_env, sync_queue):
@@ -334,3 +342,23 @@ def test_refreshes_of_a_page_awaiting_reconnection_wait_for_it(web, sim, pool, p
     with pool.connection() as conn:
         pages.mark_needs_reauth(conn, page.id)
     assert drain(sync_queue) == 0 and len(owed(pool)) == 1  # kept, not lost
+
+
+def test_a_refresh_waiting_behind_a_long_sync_is_renewed_not_given_up(
+        web, sim, pool, page, worker_env, sync_queue, monkeypatch):
+    """Its job still waits in the queue at every bound: the claim is renewed, not pushed again, and
+    waiting is not a failed attempt."""
+    from rq import Queue
+
+    monkeypatch.setenv("FBSYNC_REFRESH_REQUEUE_AFTER", "60")
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, sim, who, "is the sauna open tonight?")
+    due_now(pool)
+    assert drain(sync_queue) == 1
+    for _ in range(12):
+        with pool.connection() as conn:
+            conn.execute("UPDATE pending_refreshes SET enqueued_at = now() - interval '61 seconds'")
+        assert drain(sync_queue) == 0
+    [row] = owed(pool)
+    assert row["attempts"] == 1 and row["enqueued_at"] is not None
+    assert Queue("refresh", connection=sync_queue.connection).count == 1

@@ -379,6 +379,7 @@ def test_an_unhandled_item_without_a_customer_is_skipped_not_refused():
 
 def test_a_message_without_a_sender_is_refused_alone():
     delivery = {"object": "page", "entry": [{"id": "104857600000001", "time": 1732530000000, "messaging": [
-        {"recipient": {"id": "104857600000001"}, "timestamp": 1732530000000, "message": {"mid": "m_x", "text": "hi"}}]}]}
+        {"recipient": {"id": "104857600000001"}, "timestamp": 1732530000000,
+         "message": {"mid": "m_x", "text": "hi"}}]}]}
     assert refused(delivery) == ["entry[0].messaging[0]: entry[0].messaging[0].sender.id must be a Meta id (a string"
                                  " of up to 24 digits), not null"]
