@@ -101,9 +101,14 @@ WITH u AS (
     customer text, sender text, mid text, kind text, standby boolean, payload jsonb, dedupe_key text, text text,
     at timestamptz, edit_number int, unsent boolean, location text)),
 -- Connected pages only; a page's own ids (page, Instagram account) are never its customers.
+-- (Two joins, each on its unique index, rather than one on an OR that no index serves.)
 p AS (
-  SELECT u.*, f.id AS page_pk, u.customer IN (f.page_id, COALESCE(f.instagram_account_id, '')) AS own
-  FROM u JOIN facebook_pages f ON f.is_active AND (f.page_id = u.account OR f.instagram_account_id = u.account)),
+  SELECT u.*, COALESCE(fp.id, fi.id) AS page_pk,
+    u.customer IN (COALESCE(fp.page_id, fi.page_id), COALESCE(fp.instagram_account_id, fi.instagram_account_id, ''))
+    AS own
+  FROM u LEFT JOIN facebook_pages fp ON fp.page_id = u.account AND fp.is_active
+  LEFT JOIN facebook_pages fi ON fi.instagram_account_id = u.account AND fi.is_active
+  WHERE COALESCE(fp.id, fi.id) IS NOT NULL),
 ok AS (SELECT * FROM p WHERE NOT own),
 -- A new sender becomes a contact with no name yet (the refresh names them); one row per person.
 fresh AS (
