@@ -120,10 +120,14 @@ def test_a_batch_stores_every_item_of_connected_pages_only(web, pool, page, sync
 
 
 def test_a_duplicate_delivery_changes_nothing(web, pool, page, sync_queue):
-    deliver(web, fixture_bytes("message"))
+    from sandbox import meta_webhooks
+
+    payload = json.loads(fixture_bytes("batch"))
+    first, *again = meta_webhooks.post_again(f"{web}/webhooks/facebook", payload, APP_SECRET, times=3)
     before = counts(pool)
-    again = deliver(web, fixture_bytes("message"))
-    assert again.status_code == 200 and counts(pool) == before
+    assert first.status_code == 200 and before["events"] > 0
+    assert [a.status_code for a in again] == [200, 200] and counts(pool) == before
+    assert owed_refreshes(pool) == 2  # two customers of the connected page wrote
 
 
 MALFORMED = {

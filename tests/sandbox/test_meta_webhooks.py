@@ -180,6 +180,34 @@ def test_messenger_read_and_delivery() -> None:
     assert delivered["delivery"] == {"mids": ["m_1", "m_2"], "watermark": 11}
 
 
+def test_messenger_edit_and_referral() -> None:
+    edit = mw.messenger_edit(PAGE_ID, PSID, "m_abc", "40 bottles, not 4", num_edit=2, timestamp_ms=13)
+    assert edit == {"sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 13,
+                    "message_edit": {"mid": "m_abc", "text": "40 bottles, not 4", "num_edit": 2}}
+    with pytest.raises(ValueError):
+        mw.messenger_edit(PAGE_ID, PSID, "m_abc", "sixth edit", num_edit=6)  # Messenger allows five
+    referral = mw.messenger_referral(PAGE_ID, PSID, "spring_promo")
+    assert referral["referral"] == {"ref": "spring_promo", "source": "SHORTLINK", "type": "OPEN_THREAD"}
+
+
+def test_a_delivery_holds_at_most_a_thousand_items() -> None:
+    items = [mw.messenger_message(PAGE_ID, PSID, f"m{n}") for n in range(mw.MAX_BATCH)]
+    assert len(mw.delivery("page", [(PAGE_ID, items[:600]), ("104857600000002", items[600:])])["entry"]) == 2
+    with pytest.raises(ValueError, match="at most 1000"):
+        mw.delivery("page", [(PAGE_ID, items), ("104857600000002", items[:1])])
+
+
+def test_post_again_resends_the_very_same_bytes(receiver: tuple[str, list[tuple[dict[str, str], bytes]]]) -> None:
+    url, received = receiver
+    payload = mw.delivery("page", [(PAGE_ID, [mw.messenger_read(PAGE_ID, PSID)])])
+
+    answers = mw.post_again(url, payload, SECRET, times=3)
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len({body for _, body in received}) == 1 and len(received) == 3
+    assert len({headers["X-Hub-Signature-256"] for headers, _ in received}) == 1
+
+
 # --- Instagram items ----------------------------------------------------------------------------
 
 def test_instagram_message_and_echo() -> None:
@@ -194,3 +222,9 @@ def test_instagram_message_and_echo() -> None:
     assert (echo["sender"], echo["recipient"]) == ({"id": IG_ID}, {"id": IGSID}) and recent(echo["timestamp"])
     assert echo["message"] == {"mid": "aWdf_given", "is_echo": True, "text": "It's $16.50"}
     assert len({mw.instagram_message(IG_ID, IGSID, "x")["message"]["mid"] for _ in range(50)}) == 50
+
+
+def test_instagram_unsend() -> None:
+    item = mw.instagram_unsend(IG_ID, IGSID, "aWdf_gone", timestamp_ms=14)
+    assert item == {"sender": {"id": IGSID}, "recipient": {"id": IG_ID}, "timestamp": 14,
+                    "message": {"mid": "aWdf_gone", "is_deleted": True}}
