@@ -231,7 +231,10 @@ def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events
         pending = conn.execute("SELECT count(*) AS n FROM webhook_events WHERE contact_id = %s"
                                " AND processed_at IS NULL", (contact_id,)).fetchone()["n"]
     assert pending == 1
+    [still_owed] = owed(pool)
+    assert still_owed["enqueued_at"] is None  # released for the drain to queue again shortly
     assert refresher.refresh(page.id, contact_id).status is RefreshStatus.REFRESHED
+    assert owed(pool) == []
 
 
 def test_a_new_instagram_sender_keeps_their_profile_name_not_their_username(web, sim, pool, page, worker_env):
