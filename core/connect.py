@@ -42,6 +42,7 @@ WEBHOOK_FIELDS = (
     "message_reads",
     "message_deliveries",
     "message_edits",
+    "messaging_referrals",
     "standby",
 )
 STATE_TTL_SECONDS = 600

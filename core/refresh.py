@@ -5,7 +5,8 @@ Serialised per contact with the sync engine through ContactLocks, held until aft
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Callable, Protocol
 
@@ -54,6 +55,7 @@ class RefreshStatus(StrEnum):
 class RefreshResult:
     status: RefreshStatus
     stage_change: StageChange | None = None
+    owed_since: datetime | None = None  # the first delivery this refresh answered
 
 
 @dataclass(frozen=True)
@@ -96,31 +98,30 @@ class Refresher:
         with self._locks.hold([contact_id]):
             with self._pool.connection() as conn:
                 page = pages.get_page(conn, page_pk)
-                version = refresh_outbox.pending_version(conn, contact_id)
+                owed = refresh_outbox.owed(conn, contact_id)
             log = ContextLogger(logger, {"page_id": page.page_id, "contact_id": contact_id})
             if page.needs_reauth or not page.is_active:
-                self._release(contact_id, version)  # owed still: done once the page is reconnected
+                self._release(contact_id)  # owed still: done once the page is reconnected
                 log.info("refresh skipped: page inactive or needs reconnecting")
                 return RefreshResult(RefreshStatus.PAGE_INACTIVE)
-            if version is None:
+            if owed is None:
                 return RefreshResult(RefreshStatus.NOTHING_PENDING)
             try:
                 self._complete_from_graph(page, contact_id, log)
             except TokenInvalidError:
                 with self._pool.connection() as conn:
                     pages.mark_needs_reauth(conn, page.id)
-                self._release(contact_id, version)
+                self._release(contact_id)
                 log.warning("refresh stopped: page token rejected; page marked for reconnecting")
                 return RefreshResult(RefreshStatus.TOKEN_DEAD)
-            result = self._qualify(page, contact_id, version)
+            result = replace(self._qualify(page, contact_id, owed.version), owed_since=owed.since)
         if result.stage_change and self._notifier:
             self._notifier.stage_changed(page, result.stage_change)
         return result
 
-    def _release(self, contact_id: int, version: int | None) -> None:
-        if version is not None:
-            with self._pool.connection() as conn:
-                refresh_outbox.release(conn, contact_id)
+    def _release(self, contact_id: int) -> None:
+        with self._pool.connection() as conn:
+            refresh_outbox.release(conn, contact_id)
 
     def _complete_from_graph(self, page: Page, contact_id: int, log: logging.LoggerAdapter) -> None:
         """A name for a new sender and the conversation's Graph record, when we do not have them yet.

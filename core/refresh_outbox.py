@@ -8,6 +8,7 @@ restart or flush, a dead scheduler or a killed worker delays a refresh and never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg import Connection
 
@@ -61,10 +62,17 @@ def mark_claimed(conn: Connection, contact_ids: list[int], attempts: list[int]) 
     )
 
 
-def pending_version(conn: Connection, contact_id: int) -> int | None:
+@dataclass(frozen=True)
+class Owed:
+    version: int
+    since: datetime  # the first delivery still owed a refresh
+
+
+def owed(conn: Connection, contact_id: int) -> Owed | None:
     """Read before the refresh reads anything else; None when nothing is owed (already refreshed)."""
-    row = conn.execute("SELECT version FROM pending_refreshes WHERE contact_id = %s", (contact_id,)).fetchone()
-    return None if row is None else row["version"]
+    row = conn.execute("SELECT version, pending_since FROM pending_refreshes WHERE contact_id = %s",
+                       (contact_id,)).fetchone()
+    return None if row is None else Owed(row["version"], row["pending_since"])
 
 
 def settle(conn: Connection, contact_id: int, version: int) -> bool:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import redis
 from psycopg_pool import ConnectionPool
-from rq import get_current_job
 
 from bot.notify import SlackStageNotifier
 from bot.progress import ScheduledSummaryReporter, SlackProgressReporter, rewrite_parent
@@ -177,9 +176,8 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
                               lambda page: GraphClient.for_page(settings, cipher.decrypt(page.token_ciphertext)),
                               notifier)
         result = refresher.refresh(page_pk, contact_id)
-        queued = get_current_job()
-        if queued is not None and queued.created_at:  # (re)created by the latest webhook: debounce included
-            metrics.refresh_done((datetime.now(UTC) - queued.created_at).total_seconds())
+        if result.owed_since is not None:  # from the first message it answered: debounce included
+            metrics.refresh_done((datetime.now(UTC) - result.owed_since).total_seconds())
         ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
             "refresh done status=%s stage_change=%s", result.status.value,
             result.stage_change.to_stage if result.stage_change else "-",

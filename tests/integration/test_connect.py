@@ -66,7 +66,7 @@ def test_connecting_stores_both_pages_encrypted_and_subscribes_them(web, slash, 
     for page in (BLUEBIRD, ANNEX):
         assert sorted(sim.subscriptions(page.page_id)) == sorted(
             ["messages", "message_echoes", "messaging_postbacks", "message_reactions", "message_reads",
-             "message_deliveries", "message_edits", "standby"])
+             "message_deliveries", "message_edits", "messaging_referrals", "standby"])
     assert any("Connected 2 page(s)" in text for text in dms(slack))
     _, listed = slash("pages", user=MEMBER)
     assert "Bluebird Annex" in json.dumps(listed)

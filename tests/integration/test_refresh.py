@@ -276,7 +276,9 @@ def test_a_delivery_during_a_refresh_leaves_another_refresh_owed(web, sim, pool,
     write_and_deliver(web, sim, who, "do you have a beginners' class?")
     contact_id = contact(pool, who["id"])["id"]
     with pool.connection() as conn:
-        version = refresh_outbox.pending_version(conn, contact_id)  # a refresh starts reading here
+        claim = refresh_outbox.owed(conn, contact_id)  # a refresh starts reading here
+    assert claim is not None
+    version = claim.version
     write_and_deliver(web, sim, who, "actually, two of us would come")
     with pool.connection() as conn, conn.transaction():
         assert refresh_outbox.settle(conn, contact_id, version) is False

@@ -34,6 +34,7 @@ FIELD_OF_ITEM = {
     "read": "message_reads",
     "delivery": "message_deliveries",
     "message_edit": "message_edits",
+    "referral": "messaging_referrals",
 }
 METHOD_NAME = re.compile(r"\b[a-z]+_[a-zA-Z]+\b")
 
