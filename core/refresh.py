@@ -5,10 +5,11 @@ Serialised per contact with the sync engine through ContactLocks, held until aft
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Callable, Protocol
+from typing import Protocol
 
 from psycopg import Connection
 from psycopg_pool import ConnectionPool

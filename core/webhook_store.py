@@ -45,7 +45,7 @@ def store_delivery(conn: Connection, delivery: ParsedDelivery, debounce_seconds:
          "sender": e.sender_id, "mid": e.mid, "kind": e.kind.value, "standby": e.standby, "payload": e.item,
          "dedupe_key": e.dedupe_key, "text": text, "at": e.timestamp.isoformat(), "edit_number": edit_number,
          "unsent": gone, "location": e.location}
-        for n, (e, text, edit_number, gone) in enumerate(zip(events, texts, edit_numbers, unsent))
+        for n, (e, text, edit_number, gone) in enumerate(zip(events, texts, edit_numbers, unsent, strict=True))
     ]
     refused = [{"object": r.object, "account": r.account_id, "location": r.location, "reason": r.reason,
                 "excerpt": r.excerpt} for r in delivery.rejections]

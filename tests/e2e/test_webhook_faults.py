@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import APP_SECRET, TEAM_ID
 
+from conftest import APP_SECRET, TEAM_ID
 from sandbox import meta_webhooks, processes
 from sandbox.graph_sim import SimPage
 

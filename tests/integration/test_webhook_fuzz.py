@@ -9,10 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from conftest import APP_SECRET, FIXTURES, TEAM_ID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import APP_SECRET, FIXTURES, TEAM_ID
 from sandbox.graph_sim import SimPage
 from sandbox.meta_webhooks import sign
 

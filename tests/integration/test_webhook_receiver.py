@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 import requests
-from conftest import APP_SECRET, FIXTURES, TEAM_ID, VERIFY_TOKEN, serve_app
 
+from conftest import APP_SECRET, FIXTURES, TEAM_ID, VERIFY_TOKEN, serve_app
 from sandbox.graph_sim import SimPage
 from sandbox.meta_webhooks import sign
 

@@ -5,9 +5,10 @@ import copy
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -140,7 +141,7 @@ def test_events_keep_their_raw_item_and_its_ms_time_in_utc(fixture_json: Loader,
     events = parse(payload)
 
     assert [event.item for event in events] == [item for _, item in raw]
-    for event, (entry, item) in zip(events, raw):
+    for event, (entry, item) in zip(events, raw, strict=True):
         # Meta documents delivery receipts without a timestamp; the entry's send time stands in.
         ms = item.get("timestamp", entry["time"])
         assert event.timestamp == datetime.fromtimestamp(ms / 1000, UTC)
