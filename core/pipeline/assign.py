@@ -1,4 +1,7 @@
-"""Applying an analysis to a contact: AI context always; stage, score and status per the page's mode."""
+"""Applying an analysis to a contact: AI context always; stage, score and status per the page's mode.
+
+An audit row (`contact_activities`) is written only when the stage, score or status changes.
+"""
 from __future__ import annotations
 
 import logging
@@ -26,7 +29,8 @@ def apply_analysis(
 ) -> StageMove | None:
     """Write the analysis to the contact (inside the caller's transaction); the move, if its stage changed."""
     current = conn.execute(
-        "SELECT pipeline_id, stage_id FROM contacts WHERE id = %s FOR UPDATE", (contact_id,)
+        "SELECT pipeline_id, stage_id, lead_score, lead_status FROM contacts WHERE id = %s FOR UPDATE",
+        (contact_id,),
     ).fetchone()
     if current is None:
         raise LookupError(f"no contact {contact_id}")
@@ -36,10 +40,7 @@ def apply_analysis(
         or analysis.recommended_stage is None
         or (placed and target.mode is AutoMode.SKIP_EXISTING)
     ):
-        conn.execute(
-            "UPDATE contacts SET ai_context = %s, ai_context_updated_at = now(), updated_at = now() WHERE id = %s",
-            (analysis.summary, contact_id),
-        )
+        _refresh_summary(conn, contact_id, analysis)
         return None
 
     stage, rule = match_stage(analysis.recommended_stage, target.pipeline.stages)
@@ -49,6 +50,13 @@ def apply_analysis(
             contact_id, analysis.recommended_stage, target.pipeline.id,
         )
     moved = current["pipeline_id"] != target.pipeline.id or current["stage_id"] != stage.id
+    score = clamp_score(analysis.lead_score)
+    status = analysis.lead_status.value if analysis.lead_status else None
+    rescored = score not in (None, current["lead_score"]) or status not in (None, current["lead_status"])
+    if not moved and not rescored:
+        # The audit trail records changes: the same verdict again is not one.
+        _refresh_summary(conn, contact_id, analysis)
+        return None
     conn.execute(
         "UPDATE contacts SET ai_context = %(summary)s, ai_context_updated_at = now(),"
         " pipeline_id = %(pipeline)s, stage_id = %(stage)s,"
@@ -61,8 +69,8 @@ def apply_analysis(
             "pipeline": target.pipeline.id,
             "stage": stage.id,
             "moved": moved,
-            "score": clamp_score(analysis.lead_score),
-            "status": analysis.lead_status.value if analysis.lead_status else None,
+            "score": score,
+            "status": status,
         },
     )
     conn.execute(
@@ -73,16 +81,23 @@ def apply_analysis(
             "STAGE_CHANGED" if moved else "AI_ANALYZED",
             current["stage_id"],
             stage.id,
-            clamp_score(analysis.lead_score),
+            score,
             clamp_score(analysis.confidence),
             analysis.reasoning,
             Jsonb({
                 "rule": rule.value,
                 "recommended_stage": analysis.recommended_stage,
-                "lead_status": analysis.lead_status.value if analysis.lead_status else None,
+                "lead_status": status,
                 "analyzer": analyzer,
                 "mode": target.mode.value,
             }),
         ),
     )
     return StageMove(current["stage_id"], stage) if moved else None
+
+
+def _refresh_summary(conn: Connection, contact_id: int, analysis: Analysis) -> None:
+    conn.execute(
+        "UPDATE contacts SET ai_context = %s, ai_context_updated_at = now(), updated_at = now() WHERE id = %s",
+        (analysis.summary, contact_id),
+    )

@@ -80,16 +80,45 @@ def test_sync_places_every_contact_with_an_audit_entry(pool, page, sync):
     assert scalar(pool, "SELECT count(*) FROM contacts WHERE stage_entered_at IS NULL") == 0
 
 
-def test_rerunning_on_unchanged_conversations_writes_no_new_activity(pool, page, sync):
+@pytest.mark.parametrize("mode", list(AutoMode))
+def test_rerunning_on_unchanged_conversations_writes_no_new_activity(pool, page, sync, mode):
+    set_mode(pool, page, mode)
     sync(page)
     activities = scalar(pool, "SELECT count(*) FROM contact_activities")
+    with pool.connection() as conn:
+        conn.execute("UPDATE contacts SET ai_context_updated_at = now() - interval '1 day'")
 
     incremental = sync(page)
     full = sync(page, full=True)
+    again = sync(page, full=True)
 
     assert incremental.analyzed_contacts == 0
-    assert full.analyzed_contacts == 80 and full.stage_changes == 0
+    assert full.analyzed_contacts == again.analyzed_contacts == 80
+    assert full.stage_changes == again.stage_changes == 0
     assert scalar(pool, "SELECT count(*) FROM contact_activities") == activities
+    # The summary is still refreshed.
+    assert scalar(pool, "SELECT count(*) FROM contacts WHERE ai_context_updated_at < now() - interval '1 hour'") == 0
+
+
+def test_a_new_score_in_the_same_stage_is_recorded_once(pool, page, sync):
+    set_mode(pool, page, AutoMode.UPDATE_EXISTING)
+    sync(page)
+    with pool.connection() as conn:
+        target = auto_pipeline_of(conn, page.id)
+        contact = conn.execute("SELECT c.id, s.name, c.lead_score, c.lead_status FROM contacts c"
+                               " JOIN pipeline_stages s ON s.id = c.stage_id ORDER BY c.id LIMIT 1").fetchone()
+    rescored = Analysis(summary="Asked again", recommended_stage=contact["name"],
+                        lead_score=(contact["lead_score"] + 7) % 100, lead_status=LeadStatus(contact["lead_status"]),
+                        confidence=70, reasoning="a second question")
+    before = scalar(pool, "SELECT count(*) FROM contact_activities WHERE contact_id = %s", contact["id"])
+
+    for _ in range(2):
+        with pool.connection() as conn, conn.transaction():
+            assert apply_analysis(conn, contact["id"], rescored, target, "test") is None
+
+    assert scalar(pool, "SELECT count(*) FROM contact_activities WHERE contact_id = %s AND type = 'AI_ANALYZED'",
+                  contact["id"]) == 1
+    assert scalar(pool, "SELECT count(*) FROM contact_activities WHERE contact_id = %s", contact["id"]) == before + 1
 
 
 def test_update_existing_moves_a_contact_back_and_says_why(pool, page, sync):
