@@ -59,18 +59,43 @@ def parse_graph_time(value: Any) -> datetime:
 
 
 def split_name(full_name: str | None) -> Name:
-    """'John Smith' -> John / Smith; 'Mary Anne Smith' -> Mary / Anne Smith; single and non-Latin names whole."""
-    if not full_name or not full_name.strip():
+    """A display name -> given and family name, the same in the sync and the webhook refresh.
+
+    Space-separated scripts split at the first space: 'Mary Anne Smith' -> Mary / Anne Smith,
+    'Иван Петров' -> Иван / Петров, 'Νίκος Παπαδόπουλος' -> Νίκος / Παπαδόπουλος. Names in scripts
+    that do not separate given and family names with a space (Chinese, Japanese, Korean, Thai...)
+    stay whole. Parts without a letter ('Nia 💕', '✨ Jo ✨') are decoration, never a name.
+    """
+    parts = [part for part in (_strip_decoration(word) for word in (full_name or "").split()) if part]
+    if not parts:
         return Name(None, None)
-    cleaned = " ".join(full_name.split())
-    parts = cleaned.split(" ")
-    if len(parts) == 1 or not _is_latin(cleaned):
-        return Name(cleaned, None)
+    if len(parts) == 1 or _kept_whole(parts):
+        return Name(" ".join(parts), None)
     return Name(parts[0], " ".join(parts[1:]))
 
 
-def _is_latin(text: str) -> bool:
-    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha())
+# Unicode name prefixes of the scripts whose names are not split at spaces.
+_UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+
+
+def _kept_whole(parts: list[str]) -> bool:
+    return any(unicodedata.name(ch, "").startswith(_UNSPACED_SCRIPTS) for part in parts for ch in part)
+
+
+def _is_decoration(ch: str) -> bool:
+    # Symbols (emoji, hearts, stars), format characters (zero-width joiners) and emoji variation selectors.
+    return unicodedata.category(ch)[0] in "SC" or "\ufe00" <= ch <= "\ufe0f"
+
+
+def _strip_decoration(word: str) -> str:
+    """The word less leading and trailing emoji; empty when no letter is left."""
+    start, end = 0, len(word)
+    while start < end and _is_decoration(word[start]):
+        start += 1
+    while end > start and _is_decoration(word[end - 1]):
+        end -= 1
+    core = word[start:end]
+    return core if any(ch.isalpha() for ch in core) else ""
 
 
 def display_name(first: str | None, last: str | None, external_id: str) -> str:
@@ -99,12 +124,14 @@ def extract_conversation(raw: Any, platform: Platform, own_ids: Collection[str])
         if contact_id in own_ids:
             continue
         username = clean_text(participant.get("username")) if platform == "instagram" else None
-        label = clean_text(participant.get("name")) or username or _name_from_messages(raw, contact_id)
+        # An emoji-only display name names no one: the username or the messages may.
+        labels = (clean_text(participant.get("name")), username, _name_from_messages(raw, contact_id))
+        name = next((n for n in map(split_name, labels) if n.first), Name(None, None))
         contacts.append(
             ContactRecord(
                 platform=platform,
                 external_id=contact_id,
-                name=split_name(label),
+                name=name,
                 username=username,
                 last_interaction=updated_time,
             )

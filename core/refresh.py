@@ -161,12 +161,14 @@ class Refresher:
 
     def _store_profile(self, contact: _Contact, profile: dict[str, object]) -> None:
         if contact.platform == "messenger":
-            first, last = clean_text(profile.get("first_name")), clean_text(profile.get("last_name"))
+            # Meta's parts joined and split again, so a name comes out as the sync stores it.
+            given, family = (clean_text(profile.get(field)) for field in ("first_name", "last_name"))
+            name = split_name(" ".join(part for part in (given, family) if part))
             username = None
         else:
             username = clean_text(profile.get("username"))
             name = split_name(clean_text(profile.get("name")) or username)
-            first, last = name.first, name.last
+        first, last = name.first, name.last
         with self._pool.connection() as conn:
             conn.execute(
                 "UPDATE contacts SET first_name = COALESCE(%s, first_name), last_name = COALESCE(%s, last_name),"

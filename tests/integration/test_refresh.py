@@ -142,6 +142,24 @@ def test_a_new_instagram_sender_gets_their_profile_name(web, sim, pool, page, wo
     assert who["instagram_username"] == "mat.hunter" and who["first_name"] is not None
 
 
+NAMES = [("Иван Петров", ("Иван", "Петров")), ("Νίκος Παπαδόπουλος", ("Νίκος", "Παπαδόπουλος")),
+         ("Nia 💕", ("Nia", None)), ("李小龙", ("李小龙", None)), ("สมชาย ใจดี", ("สมชาย ใจดี", None))]
+
+
+@pytest.mark.parametrize("name, expected", NAMES)
+@pytest.mark.parametrize("source", ["profile", "conversation"])
+def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, worker_env, name, expected, source):
+    sender = "24511299990123"
+    deliver_new_sender(web, sim, "messenger", sender, "hello, do you have classes on saturday?", name=name)
+    if source == "conversation":
+        sim.inject_profile_error(SHOP.page_id, sender, 230)
+
+    refresh(pool, page, sender)
+
+    stored = contact(pool, sender)
+    assert (stored["first_name"], stored["last_name"]) == expected
+
+
 @pytest.mark.parametrize("code", [2018218, 230, 10])
 def test_profile_errors_leave_the_name_empty_but_still_qualify(web, sim, pool, page, worker_env, code):
     deliver_new_sender(web, sim, "messenger", "24511299990002", "how much is a drop-in class?")  # no name anywhere

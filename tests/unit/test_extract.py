@@ -11,23 +11,51 @@ from core.extract import ExtractionError, Name, display_name, extract_conversati
 PAGE_IDS = frozenset({"104857600000001", "17841400000000001"})
 
 
-@pytest.mark.parametrize(
-    "full, expected",
-    [
-        ("John Smith", Name("John", "Smith")),
-        ("Mary Anne Smith", Name("Mary", "Anne Smith")),
-        ("José García", Name("José", "García")),
-        ("Cher", Name("Cher", None)),
-        ("李小龙", Name("李小龙", None)),
-        ("Алексей Иванов", Name("Алексей Иванов", None)),
-        ("محمد علي", Name("محمد علي", None)),
-        ("  John   Smith ", Name("John", "Smith")),
-        ("", Name(None, None)),
-        (None, Name(None, None)),
-    ],
-)
+NAME_CASES = [
+    ("John Smith", Name("John", "Smith")),
+    ("Mary Anne Smith", Name("Mary", "Anne Smith")),
+    ("José García", Name("José", "García")),
+    ("Cher", Name("Cher", None)),
+    ("Иван Петров", Name("Иван", "Петров")),
+    ("Νίκος Παπαδόπουλος", Name("Νίκος", "Παπαδόπουλος")),
+    ("محمد علي", Name("محمد", "علي")),
+    ("राहुल शर्मा", Name("राहुल", "शर्मा")),
+    ("李小龙", Name("李小龙", None)),
+    ("田中 太郎", Name("田中 太郎", None)),
+    ("김민준", Name("김민준", None)),
+    ("สมชาย ใจดี", Name("สมชาย ใจดี", None)),
+    ("Nia 💕", Name("Nia", None)),
+    ("✨ Jo ✨ Lee 🇵🇭", Name("Jo", "Lee")),
+    ("Ana-María ❤️", Name("Ana-María", None)),
+    ("💕💕", Name(None, None)),
+    ("  John   Smith ", Name("John", "Smith")),
+    ("", Name(None, None)),
+    (None, Name(None, None)),
+]
+
+
+@pytest.mark.parametrize("full, expected", NAME_CASES)
 def test_split_name(full, expected):
     assert split_name(full) == expected
+
+
+@pytest.mark.parametrize("full, expected", [case for case in NAME_CASES if case[1].first])
+def test_a_synced_participant_is_named_by_the_same_rules(fixture_json, full, expected):
+    raw = copy.deepcopy(fixture_json("graph/conversations_messenger_page1.json")["data"][0])
+    for participant in raw["participants"]["data"]:
+        if participant["id"] not in PAGE_IDS:
+            participant["name"] = full
+    [contact] = extract_conversation(raw, "messenger", PAGE_IDS).contacts
+    assert contact.name == expected
+
+
+def test_an_emoji_only_display_name_falls_back_to_the_username(fixture_json):
+    raw = copy.deepcopy(fixture_json("graph/conversations_instagram.json")["data"][0])
+    for participant in raw["participants"]["data"]:
+        if participant["id"] not in PAGE_IDS:
+            participant["name"] = "🌸🌸"
+    [contact] = extract_conversation(raw, "instagram", PAGE_IDS).contacts
+    assert contact.name == Name("jane.doe_88", None)
 
 
 def test_display_name_falls_back_to_the_id_without_inventing_a_name():
