@@ -84,7 +84,8 @@ def _kept_whole(parts: list[str]) -> bool:
 
 def _is_decoration(ch: str) -> bool:
     # Symbols (emoji, hearts, stars), format characters (zero-width joiners) and emoji variation selectors.
-    return unicodedata.category(ch)[0] in "SC" or "\ufe00" <= ch <= "\ufe0f"
+    category = unicodedata.category(ch)
+    return category[0] == "S" or category == "Cf" or "\ufe00" <= ch <= "\ufe0f"
 
 
 def _strip_decoration(word: str) -> str:
