@@ -216,6 +216,15 @@ def cmd_pipelines_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pipelines_define(args: argparse.Namespace) -> int:
+    with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
+        found = pipeline.find_pipeline(conn, pages.ensure_organization(conn, args.team), args.pipeline)
+        updated = pipeline.define_stage(conn, found, args.stage, args.definition)
+    stage = next(s for s in updated.stages if s.name.casefold() == args.stage.strip().casefold())
+    print(f"{updated.name} / {stage.name}: {stage.definition or '(no definition: judged by its name)'}")
+    return 0
+
+
 def cmd_pages_pipeline(args: argparse.Namespace) -> int:
     with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
         page = pages.find_page(conn, args.page)
@@ -300,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("stages", nargs="+", help="stage names, first to last")
     create.add_argument("--team", default=pages.LOCAL_TEAM_ID)
     create.set_defaults(func=cmd_pipelines_create)
+    define = pipelines_commands.add_parser("define", help="set what a stage requires (the analyzer is told)")
+    define.add_argument("pipeline", help="pipeline name or id")
+    define.add_argument("stage")
+    define.add_argument("definition", help="the stage's entry criteria; '' clears it")
+    define.add_argument("--team", default=pages.LOCAL_TEAM_ID)
+    define.set_defaults(func=cmd_pipelines_define)
 
     sync = commands.add_parser("sync", help="sync a page now and print the result")
     sync.add_argument("page", help="page id, name or unique name prefix")

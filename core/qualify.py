@@ -58,11 +58,12 @@ class Qualifier:
     ) -> list[Analysis | AnalysisFailed | AnalysisUnavailable]:
         """One result per task, in order; analyzer errors come back as values, not raised."""
         stages = target.pipeline.stage_names if target else None
+        definitions = target.pipeline.definitions if target else None
 
         def run(task: QualifyTask) -> Analysis | AnalysisFailed | AnalysisUnavailable:
             try:
                 if stages:
-                    return self.analyzer.analyze(task.transcript, stages)
+                    return self.analyzer.analyze(task.transcript, stages, definitions)
                 return self.analyzer.summarize(task.transcript)
             except (AnalysisFailed, AnalysisUnavailable) as exc:
                 return exc

@@ -424,7 +424,7 @@ class GeminiStub(HttpStub):
     @property
     def requests(self) -> list[dict[str, Any]]:
         """Every request, oldest first: key, model (None off the generateContent route), path,
-        status, prompt, schema, at (time.monotonic())."""
+        status, prompt (system instruction and contents), system, contents, schema, at (time.monotonic())."""
         with self._lock:
             return [dict(entry) for entry in self._requests]
 
@@ -444,7 +444,7 @@ class GeminiStub(HttpStub):
         key = headers.get("x-goog-api-key") or dict(parse_qsl(parts.query)).get("key") or ""
         entry: dict[str, Any] = {
             "key": key, "model": route.group(2) if route else None, "path": parts.path, "status": 0,
-            "prompt": "", "schema": None, "at": time.monotonic(),
+            "prompt": "", "system": "", "contents": "", "schema": None, "at": time.monotonic(),
         }
         try:
             if route is None:
@@ -464,6 +464,7 @@ class GeminiStub(HttpStub):
     def _generate(self, entry: dict[str, Any], body: bytes) -> Response:
         request, problem = _parse_request(body)
         entry["prompt"], entry["schema"] = _prompt_of(request), _schema_of(request)
+        entry["system"], entry["contents"] = _system_of(request), _contents_of(request)
         key, model = entry["key"], entry["model"]
         if not key or (self._keys is not None and key not in self._keys):
             raise _key_invalid()
@@ -544,15 +545,24 @@ def _parse_request(body: bytes) -> tuple[dict[str, Any], str | None]:
 
 def _prompt_of(request: Mapping[str, Any]) -> str:
     """Text of every part, system instruction first, one part per line."""
+    return "\n".join(text for text in (_system_of(request), _contents_of(request)) if text)
+
+
+def _system_of(request: Mapping[str, Any]) -> str:
+    return _texts([request.get("systemInstruction") or request.get("system_instruction")])
+
+
+def _contents_of(request: Mapping[str, Any]) -> str:
     contents = request.get("contents")
-    blocks = [request.get("systemInstruction") or request.get("system_instruction")]
-    blocks += contents if isinstance(contents, list) else [contents]
-    texts = [
+    return _texts(contents if isinstance(contents, list) else [contents])
+
+
+def _texts(blocks: list[Any]) -> str:
+    return "\n".join(
         part["text"]
         for block in blocks if isinstance(block, dict)
         for part in block.get("parts") or () if isinstance(part, dict) and isinstance(part.get("text"), str)
-    ]
-    return "\n".join(texts)
+    )
 
 
 def _schema_of(request: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -12,8 +12,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pydantic
 from google import genai
@@ -28,9 +27,10 @@ from core.analysis.model import (
     AnalysisUnavailable,
     LeadStatus,
     Transcript,
+    analysis_schema,
     clamp_score,
 )
-from core.analysis.prompt import analysis_prompt, summary_prompt
+from core.analysis.prompt import Prompt, analysis_prompt, summary_prompt
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +44,6 @@ MAX_SERVER_RETRIES = 2
 
 class SummaryOut(pydantic.BaseModel):
     summary: str
-
-
-@lru_cache(maxsize=64)
-def analysis_schema(stages: tuple[str, ...]) -> type[pydantic.BaseModel]:
-    """The full-analysis schema, with the stage constrained to this pipeline's stage names."""
-    return pydantic.create_model(
-        "StageAnalysis",
-        summary=(str, ...),
-        recommended_stage=(Literal[stages], ...),  # type: ignore[valid-type]
-        lead_score=(int, ...),
-        lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[valid-type]
-        confidence=(int, ...),
-        reasoning=(str, ...),
-    )
 
 
 @dataclass(frozen=True)
@@ -109,9 +95,11 @@ class GeminiAnalyzer:
         out = self._generate(summary_prompt(transcript, self._char_budget), SummaryOut)
         return Analysis(summary=out.summary.strip())
 
-    def analyze(self, transcript: Transcript, stages: Sequence[str]) -> Analysis:
+    def analyze(
+        self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
+    ) -> Analysis:
         out: Any = self._generate(
-            analysis_prompt(transcript, stages, self._char_budget), analysis_schema(tuple(stages))
+            analysis_prompt(transcript, stages, self._char_budget, definitions), analysis_schema(tuple(stages))
         )
         return Analysis(
             summary=out.summary.strip(),
@@ -120,17 +108,21 @@ class GeminiAnalyzer:
             lead_status=LeadStatus(out.lead_status),
             confidence=clamp_score(out.confidence),
             reasoning=out.reasoning.strip(),
+            evidence=tuple(quote.strip() for quote in out.evidence if quote.strip()),
         )
 
-    def _generate(self, prompt: str, schema: type[pydantic.BaseModel]) -> Any:
+    def _generate(self, prompt: Prompt, schema: type[pydantic.BaseModel]) -> Any:
         config = types.GenerateContentConfig(
-            response_mime_type="application/json", response_schema=schema, temperature=0.2
+            system_instruction=prompt.system,
+            response_mime_type="application/json",
+            response_schema=schema,
+            temperature=0.2,
         )
         server_errors = 0
         while True:
             key = self._acquire_key()
             try:
-                response = key.client.models.generate_content(model=self._model, contents=prompt, config=config)
+                response = key.client.models.generate_content(model=self._model, contents=prompt.user, config=config)
             except genai_errors.ClientError as exc:
                 self._on_client_error(key, exc)
                 continue

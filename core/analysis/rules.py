@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from enum import IntEnum, StrEnum
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from core.analysis.model import Analysis, LeadStatus, Line, Transcript, clamp_score
 
@@ -676,7 +676,10 @@ class RulesAnalyzer:
     def summarize(self, transcript: Transcript) -> Analysis:
         return Analysis(summary=_summary(transcript, _judge(transcript, self.now)))
 
-    def analyze(self, transcript: Transcript, stages: Sequence[str]) -> Analysis:
+    def analyze(
+        self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
+    ) -> Analysis:
+        """`definitions` are not read: the rules carry the default stages' meaning, mapped by stage name."""
         verdict = _judge(transcript, self.now)
         return Analysis(
             summary=_summary(transcript, verdict),

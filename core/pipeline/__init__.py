@@ -2,6 +2,7 @@
 from core.pipeline.assign import StageMove, apply_analysis
 from core.pipeline.matching import MatchRule, Stage, match_stage
 from core.pipeline.pipelines import (
+    DEFAULT_DEFINITIONS,
     DEFAULT_STAGES,
     AutoMode,
     AutoPipeline,
@@ -9,6 +10,7 @@ from core.pipeline.pipelines import (
     PipelineError,
     auto_pipeline_of,
     create_pipeline,
+    define_stage,
     ensure_default_pipeline,
     find_pipeline,
     list_pipelines,
@@ -16,6 +18,7 @@ from core.pipeline.pipelines import (
 )
 
 __all__ = [
+    "DEFAULT_DEFINITIONS",
     "DEFAULT_STAGES",
     "AutoMode",
     "AutoPipeline",
@@ -27,6 +30,7 @@ __all__ = [
     "apply_analysis",
     "auto_pipeline_of",
     "create_pipeline",
+    "define_stage",
     "ensure_default_pipeline",
     "find_pipeline",
     "list_pipelines",

@@ -90,6 +90,7 @@ def apply_analysis(
                 "lead_status": status,
                 "analyzer": analyzer,
                 "mode": target.mode.value,
+                "evidence": list(analysis.evidence),
             }),
         ),
     )

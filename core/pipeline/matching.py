@@ -23,6 +23,7 @@ class Stage:
     id: int
     name: str
     position: int
+    definition: str | None = None  # entry criteria the analyzer is given; None: judged by its name
 
 
 def _words(name: str) -> tuple[str, ...]:

@@ -122,6 +122,23 @@ def test_pipelines_and_auto_assignment_from_the_command_line(run):
     assert "automatic pipeline assignment is off" in off.stdout
 
 
+def test_a_custom_pipelines_stages_are_defined_from_the_command_line(run, pool):
+    assert run("pipelines", "create", "Weddings", "Inquiry", "Deposit Paid", "Lost").returncode == 0
+
+    defined = run("pipelines", "define", "weddings", "deposit paid", "The couple paid the 30% deposit.")
+    assert defined.stdout.strip() == "Weddings / Deposit Paid: The couple paid the 30% deposit."
+    cleared = run("pipelines", "define", "Weddings", "Inquiry", "")
+    assert cleared.stdout.strip() == "Weddings / Inquiry: (no definition: judged by its name)"
+    unknown = run("pipelines", "define", "Weddings", "Booked", "x")
+    assert unknown.returncode == 2 and "has no stage 'Booked'" in unknown.stderr
+
+    with pool.connection() as conn:
+        rows = conn.execute("SELECT s.name, s.definition FROM pipeline_stages s JOIN pipelines p"
+                            " ON p.id = s.pipeline_id WHERE p.name = 'Weddings' ORDER BY s.position").fetchall()
+    assert [(r["name"], r["definition"]) for r in rows] == [
+        ("Inquiry", None), ("Deposit Paid", "The couple paid the 30% deposit."), ("Lost", None)]
+
+
 def test_gemini_keys_without_redis_is_a_clear_configuration_error(run):
     add_shop(run)
     result = run("sync", "corner", GEMINI_API_KEYS="AIzaSy-secret-key", REDIS_URL="")

@@ -9,6 +9,7 @@ from core.analysis.model import Analysis, LeadStatus
 from core.analysis.rules import RulesAnalyzer
 from core.jobs import JobStatus
 from core.pipeline import (
+    DEFAULT_DEFINITIONS,
     DEFAULT_STAGES,
     AutoMode,
     apply_analysis,
@@ -63,6 +64,7 @@ def test_a_new_organization_has_the_default_pipeline_and_a_new_page_uses_it(pool
         [pipeline] = list_pipelines(conn, page.organization_id)
         target = auto_pipeline_of(conn, page.id)
     assert pipeline.stage_names == list(DEFAULT_STAGES)
+    assert pipeline.definitions == DEFAULT_DEFINITIONS
     assert target.pipeline == pipeline and target.mode is AutoMode.SKIP_EXISTING
 
 
