@@ -246,8 +246,8 @@ def test_summary_quotes_the_ask_and_the_state():
 
 def test_summary_mentions_an_overturned_signal():
     result = analyze(chat("c: Not interested", "p: No problem!", "c: Actually, I'll take 2 bags"))
-    assert "Earlier they opted out." in result.summary
-    assert "after an opt-out earlier" in result.reasoning
+    assert "Earlier they declined." in result.summary
+    assert "after a refusal earlier" in result.reasoning
 
 
 def test_a_nameless_contact_is_called_the_contact():

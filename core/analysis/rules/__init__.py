@@ -1,0 +1,47 @@
+"""The offline analyzer: keyword rules over the contact's messages, no network, same answer every time.
+
+`vocabulary` holds what it recognises (intents and their words in nine languages), `verdict` how it
+decides, `stages` how a step maps onto a pipeline's stage names, `wording` what it says.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Mapping, Sequence
+
+from core.analysis.model import Analysis, Transcript, clamp_score
+from core.analysis.rules.stages import map_step_to_stage
+from core.analysis.rules.verdict import judge, score, status
+from core.analysis.rules.vocabulary import Step
+from core.analysis.rules.wording import reasoning, summary
+
+__all__ = ["RulesAnalyzer", "Step", "map_step_to_stage"]
+
+
+class RulesAnalyzer:
+    """Deterministic keyword analysis; stateless, so one instance can serve many threads.
+
+    `now`, when given, lets long-quiet conversations score lower; without it the result depends on
+    the transcript alone.
+    """
+
+    name = "rules"
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now
+
+    def summarize(self, transcript: Transcript) -> Analysis:
+        return Analysis(summary=summary(transcript, judge(transcript, self.now)))
+
+    def analyze(
+        self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
+    ) -> Analysis:
+        """`definitions` are not read: the rules carry the default stages' meaning, mapped by stage name."""
+        verdict = judge(transcript, self.now)
+        return Analysis(
+            summary=summary(transcript, verdict),
+            recommended_stage=map_step_to_stage(verdict.step, stages),
+            lead_score=score(verdict),
+            lead_status=status(verdict),
+            confidence=clamp_score(verdict.confidence),
+            reasoning=reasoning(transcript, verdict),
+        )

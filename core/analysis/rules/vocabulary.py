@@ -1,0 +1,407 @@
+"""What the rules analyzer recognises: intents, their meaning for the funnel, and the words that signal them.
+
+Text and patterns are compared normalised (`normalise`): case-folded, accents and diacritics dropped
+("remboursé" -> "rembourse", "überwiesen" -> "uberwiesen", "đã chuyển khoản" -> "da chuyen khoan",
+"أريد" -> "اريد"), so patterns are written once, plainly, and match every spelling. Stems match
+inflections ("rembours" covers remboursé, remboursement, rembourser).
+
+Languages: English, Spanish, French, German, Portuguese, Tagalog, Vietnamese, Arabic and Russian, for
+every signal listed here (price, quote, booking, purchase, payment, refund, cancellation, complaint,
+opt-out, refusal, spam, and the business's offers and confirmations).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+
+class Step(IntEnum):
+    """The canonical funnel, in order; LOST sits outside the order and is handled apart."""
+
+    NEW = 0
+    CONTACTED = 1
+    QUALIFIED = 2
+    PROPOSAL = 3
+    WON = 4
+    LOST = 5
+
+
+class Intent(StrEnum):
+    # Declaration order is priority: a message's headline intent is the first one it matches.
+    SPAM = "spam"
+    REFUND = "refund"
+    CANCEL = "cancel"
+    OPT_OUT = "opt_out"
+    REFUSAL = "refusal"
+    PRICE_OBJECTION = "price_objection"
+    COMPLAINT = "complaint"
+    PAYMENT = "payment"
+    RECEIVED = "received"
+    DEAL = "deal"
+    QUOTE = "quote"
+    PURCHASE = "purchase"
+    BOOKING = "booking"
+    PRICING = "pricing"
+    AVAILABILITY = "availability"
+    HESITATION = "hesitation"
+    THANKS = "thanks"
+    GREETING = "greeting"
+
+
+@dataclass(frozen=True)
+class Meaning:
+    outcome: Step | None  # the step this intent decides; None when it only nudges the score
+    weight: float  # signal strength, 0-1
+    confidence: int  # how sure a stage decided by this intent is
+    asked: str  # summary verb phrase, past tense: "{name} asked for a quote"
+    signal: str  # reasoning noun phrase: "the contact sent a quote request"
+
+
+MEANINGS: dict[Intent, Meaning] = {
+    Intent.SPAM: Meaning(Step.LOST, 0.0, 85, "sent spam", "spam"),
+    # Asking for a refund or to cancel means they bought once: a little more worth than a cold opt-out.
+    Intent.REFUND: Meaning(Step.LOST, 0.3, 85, "asked for a refund", "a refund request"),
+    Intent.CANCEL: Meaning(Step.LOST, 0.3, 85, "asked to cancel", "a cancellation request"),
+    Intent.OPT_OUT: Meaning(Step.LOST, 0.0, 90, "opted out", "an opt-out"),
+    Intent.REFUSAL: Meaning(Step.LOST, 0.2, 85, "declined", "a refusal"),
+    Intent.PRICE_OBJECTION: Meaning(Step.LOST, 0.2, 75, "refused the price", "a refusal of the price"),
+    Intent.COMPLAINT: Meaning(None, 0.3, 50, "complained", "a complaint"),
+    Intent.PAYMENT: Meaning(Step.WON, 1.0, 95, "said they paid", "a payment confirmation"),
+    Intent.RECEIVED: Meaning(Step.WON, 0.8, 90, "said they received their order", "a delivery confirmation"),
+    Intent.DEAL: Meaning(Step.WON, 0.6, 85, "agreed to the deal", "an agreed deal"),
+    Intent.QUOTE: Meaning(Step.QUALIFIED, 1.0, 80, "asked for a quote", "a quote request"),
+    Intent.PURCHASE: Meaning(Step.QUALIFIED, 0.85, 80, "wanted to buy", "a purchase request"),
+    Intent.BOOKING: Meaning(Step.QUALIFIED, 0.7, 75, "asked to book", "a booking request"),
+    Intent.PRICING: Meaning(Step.QUALIFIED, 0.55, 70, "asked about pricing", "a pricing question"),
+    Intent.AVAILABILITY: Meaning(
+        Step.QUALIFIED, 0.4, 60, "asked about availability or delivery", "a stock or delivery question"
+    ),
+    Intent.HESITATION: Meaning(None, 0.2, 40, "hesitated", "some hesitation"),
+    Intent.THANKS: Meaning(None, 0.3, 40, "said thanks", "thanks"),
+    Intent.GREETING: Meaning(None, 0.0, 25, "only sent a greeting", "only a greeting"),
+}
+
+# Ends a sale or a lead: a message saying one of these is not also a buying signal.
+NEGATIVE = (
+    Intent.SPAM, Intent.REFUND, Intent.CANCEL, Intent.OPT_OUT, Intent.REFUSAL, Intent.PRICE_OBJECTION,
+    Intent.COMPLAINT,
+)
+# Turning something down that a later clause of the same message then asks about ("not interested in
+# the decaf, but is the espresso available?") refuses that thing only, not the business.
+SCOPED_REFUSALS = (Intent.REFUSAL, Intent.OPT_OUT, Intent.CANCEL, Intent.PRICE_OBJECTION)
+# Negated, these say nothing: "I haven't paid yet", "please don't cancel", "no refund needed".
+NEGATABLE = (
+    Intent.PAYMENT, Intent.RECEIVED, Intent.REFUND, Intent.CANCEL, Intent.PURCHASE, Intent.BOOKING,
+    Intent.COMPLAINT,
+)
+
+
+# --- Normalising --------------------------------------------------------------------------------
+
+# Letters that carry no combining mark to drop, and Arabic spelling variants.
+_FOLD = str.maketrans({
+    "đ": "d", "ð": "d", "ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i",
+    "ى": "ي", "ة": "ه", "ـ": None, "’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'",
+})
+
+
+def fold(text: str) -> str:
+    """Accents and diacritics off, spelling variants merged; case is left alone (patterns are regexes)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD)
+
+
+def normalise(text: str) -> str:
+    """Text as patterns see it: folded, lower case, one space between words."""
+    return " ".join(fold(text.casefold()).split())
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(fold(a) for a in alternatives), re.IGNORECASE)
+
+
+# --- The contact's words --------------------------------------------------------------------------
+
+PATTERNS: dict[Intent, re.Pattern[str]] = {
+    Intent.SPAM: _rx(
+        r"\b(earn|make) \$?\d[\d,]*\s*(usd|dollars?)?\s*(a|per|/)\s*(day|week|hour)", r"\$\d+/(day|week)",
+        r"\bclick (here|this link|the link|below)\b", r"\bbit\.ly/", r"\btinyurl\.", r"\bcongratulations\b.*\b(won|winner|selected)\b",
+        r"\bseo (expert|services?|package)\b", r"\b(grow|boost|increase) (your )?(followers|likes|page|sales|traffic|engagement)\b",
+        r"\b(cheap|real|buy) (followers|likes)\b", r"\b(crypto|bitcoin|forex|binary options?)\b",
+        r"\binvestment (opportunity|plan)\b", r"\bpassive income\b", r"\bwork from home\b",
+        r"\byour (page|account) (will be|has been|is) (disabled|suspended|restricted|deleted|banned)\b",
+        r"\bverify your (page|account)\b", r"\bweb ?design services\b", r"\bdigital marketing (services|agency|expert)\b",
+        r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
+        r"\bgana dinero\b", r"\bgagne[rz]? de l'argent\b", r"\bgeld verdienen\b", r"\bganhe dinheiro\b",
+        r"\bkumita ng\b", r"\bkiem tien\b", r"اربح", r"\bзаработ(ок|ать) от\b",
+    ),
+    Intent.REFUND: _rx(
+        r"\brefund", r"\bmoney back\b", r"\bchargeback\b", r"\breturn (it|this|them|the|my)\b", r"\bwant to return\b",
+        r"\breembols", r"\bdevoluci", r"\bdevuelvan\b", r"\bdevolver (el|mi) dinero\b",
+        r"\brembours",
+        r"\bruckerstatt", r"\berstatt", r"\bgeld zuruck\b", r"\bzuruckerstatt",
+        r"\bestorno\b", r"\bdevolucao\b", r"\bdevolver o (meu )?dinheiro\b", r"\bdinheiro de volta\b",
+        r"\bibalik (nyo|niyo|ninyo|ang|yung) (pera|bayad)\b", r"\bisauli\b",
+        r"\bhoan (lai )?tien\b", r"\btra lai tien\b",
+        r"استرداد", r"استرجاع", r"ارجاع (المبلغ|الفلوس)", r"رجع(وا)? (فلوسي|المبلغ)",
+        r"\bвозврат", r"\bверн(ите|уть|ете) (мне )?(деньги|средства)\b",
+    ),
+    Intent.CANCEL: _rx(
+        r"cancel", r"\bannul", r"\bstornier", r"\babsagen\b", r"\bhuy (don|lich|dat|hen|ban|giup)\b", r"\bhuy\b(?! dang ky)",
+        r"(ا|إ)لغاء", r"\bالغي\b", r"\bотмен",
+    ),
+    Intent.OPT_OUT: _rx(
+        r"\bunsubscribe\b", r"\bopt(ed)? out\b", r"\bremove me\b", r"\bleave me alone\b",
+        r"\bstop (messaging|texting|sending|contacting|spamming|writing|messaging me)\b", r"^\W*(please,? )?stop( please)?\W*$",
+        r"\b(don't|do not|dont) (message|contact|text|write to|send me|dm) ?(me|us)?\b",
+        r"\bno me (escriban|manden|envien|contacten|escribas)( mas)?\b", r"\bdejen de (escribir|enviar|mandar)", r"\bdar(me)? de baja\b",
+        r"\barret(ez|e) de m'(ecrire|envoyer)", r"\bne m'(ecrivez|envoyez) plus\b", r"\bdesabonn", r"\bdesinscri",
+        r"\b(schreiben|kontaktieren) sie mich nicht mehr\b", r"\bschreibt mir nicht mehr\b", r"\bhort auf\b", r"\babmelden\b",
+        r"\babbestell",
+        r"\bpar(em|e) de (me )?(mandar|enviar|escrever)", r"\bnao me (mandem|enviem|escrevam|mande) mais\b", r"\bdescadastr",
+        r"\b(wag|huwag) (nyo|niyo|mo) na (po )?(akong|ako|kami) (i-?message|i-?text|padalhan|istorbohin|chat)",
+        r"\btigil(an)? (nyo|niyo|na)\b",
+        r"\bdung (nhan|gui|lam phien)", r"\bhuy dang ky\b",
+        r"توقف(وا)? عن (مراسلتي|الارسال|ارسال)", r"لا (ترسل|ترسلوا|تراسلني|تراسلوني)", r"الغاء الاشتراك",
+        r"\bне пишите\b", r"\bне присылайте\b", r"\bотпиш", r"\bхватит (писать|присылать)\b", r"\bперестаньте (писать|присылать)\b",
+    ),
+    Intent.REFUSAL: _rx(
+        r"\bnot interested\b", r"\bno longer interested\b", r"\bno,? thanks?\b", r"\bno,? thank you\b",
+        r"\bthanks,? but no\b", r"\b(go|going|went|gone) with (another|a different|other|someone else|a competitor)\b",
+        r"\banother (supplier|vendor|company|provider|shop|store|studio|salon|bakery|option)\b",
+        r"\bfound (one|it|them|something|a \w+)? ?(cheaper|elsewhere|somewhere else)\b",
+        r"\b(bought|got|ordered) (it|one|them)? ?(elsewhere|somewhere else|from someone else)\b",
+        r"\bdecided (not to|against)\b", r"\b(no longer|don't|do not) need (it|this|them|that|the)\b",
+        r"\bchanged (my|our) minds?\b", r"\bnever ?mind\b", r"\bnvm\b", r"\bforget it\b",
+        r"\b(i'll|we'll|i will|we will) pass\b(?! by)", r"\bhard pass\b", r"\bnot for (me|us)\b",
+        r"\byeah,? right\b", r"\bare you (kidding|joking|serious)\b", r"\byou('re| are) (kidding|joking)\b",
+        r"\b(do|cut|fix|make|build|bake|paint) (it|them) (myself|ourselves)\b",
+        r"\bno me interesa\b", r"\bno,? gracias\b", r"\b(otro|otra) (proveedor|tienda|empresa|lado)\b",
+        r"\bcompre en otro\b", r"\bolvidalo\b", r"\bcambie de opinion\b", r"\bya no (lo )?(necesito|quiero)\b",
+        r"\bpas int[e]ress", r"\bne m'interesse (pas|plus)\b", r"\bnon,? merci\b", r"\bautre (fournisseur|studio|magasin|boutique|prestataire)\b",
+        r"\btrouve (ailleurs|moins cher)\b", r"\blaisse tomber\b", r"\bchange d'avis\b", r"\bplus besoin\b",
+        r"\bkein interesse\b", r"\bnicht interessiert\b", r"\bnein,? danke\b", r"\banderen anbieter\b", r"\bwoanders\b",
+        r"\banders entschieden\b", r"\bbrauche? (ich|wir) nicht mehr\b", r"\bmache? (ich|wir) selbst\b",
+        r"\bnao tenho interesse\b", r"\bsem interesse\b", r"\bnao,? obrigad", r"\boutro (fornecedor|lugar|estudio)\b",
+        r"\bem outro lugar\b", r"\bdesisti\b", r"\bmudei de ideia\b", r"\bnao preciso mais\b",
+        r"\bhindi na\b", r"\bayoko na\b", r"\b(wag|huwag) na( lang)?\b", r"\bdi na (po )?(ako|kami|tuloy)", r"\bsa iba na\b",
+        r"\bnakabili na (ako|kami) sa iba\b", r"\bhindi (ako |po )?interesado\b", r"\bhindi na (ako|kami) tutuloy\b",
+        r"\bkhong quan tam\b", r"\bkhong can nua\b", r"\bkhong mua nua\b", r"\bthoi,? (minh|em|toi|khong)\b",
+        r"\bmua (cho|ben) khac\b",
+        r"غير مهتم", r"مش مهتم", r"لا شكرا", r"مورد (اخر|ثاني)", r"من مكان (اخر|ثاني)", r"ما بدي", r"مش عايز", r"لا اريد",
+        r"\bне интересно\b", r"\bнеинтересно\b", r"\bне надо\b", r"\bнет,? спасибо\b", r"\bдругого поставщика\b",
+        r"\bв другом месте\b", r"\bпередумал", r"\bбольше не нужно\b",
+    ),
+    Intent.PRICE_OBJECTION: _rx(
+        r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b", r"\bthat's too much\b", r"\brip[- ]?off\b",
+        r"\bdaylight robbery\b", r"\bcan't afford\b", r"\bout of (my|our) budget\b",
+        r"\b(muy|demasiado|bien) caro\b", r"\btrop cher\b", r"\b(zu|viel zu) teuer\b", r"\b(muito|mto|mt) caro\b",
+        r"\bang mahal\b", r"\bmahal (masyado|naman|po)\b", r"\bdat qua\b", r"\bmac qua\b", r"غالي", r"\b(слишком )?дорого",
+    ),
+    Intent.COMPLAINT: _rx(
+        r"\b(broken|damaged|defective|faulty|stale|leaking|spoiled|ripped|torn)\b", r"\bwrong (item|order|size|colou?r)\b",
+        r"\b(arrived|arriving|is|was|so|too|very|always|still) late\b", r"\blate (delivery|order|shipment)\b",
+        r"\bdelayed\b", r"\b(never|not|haven't|hasn't|didn't) (arrived|received|got|get|receive|come|came)\b",
+        r"\bcharged twice\b", r"\bdouble[- ]charged\b", r"\bwhere('s| is) my (order|package|parcel|delivery)\b",
+        r"\bit's been \d+ (days|weeks)\b",
+        r"\b(terrible|awful|horrible|worst|disappoint(ed|ing)|unacceptable|scam|ripped off)\b",
+        r"\b(not happy|unhappy|complain(t)?)\b", r"\bpoor (quality|service)\b",
+        r"\b(roto|rota|danad|defectuos|estafa|mal estado)", r"\bno (ha )?llego\b", r"\bllego tarde\b",
+        r"\b(casse|abime|defectueu|arnaque|decue?)\b", r"\ben retard\b", r"\bpas (recu|arrive)\b", r"\bprobleme de\b",
+        r"\b(kaputt|beschadigt|defekt|verdorben|betrug|enttauscht)\b", r"\bzu spat\b", r"\bnicht angekommen\b",
+        r"\b(quebrad|danificad|estragad|atrasad|golpe|decepcionad)", r"\bcom defeito\b", r"\bnao chegou\b",
+        r"\b(sira|basag|panget)\b", r"\b(hindi|di) (pa )?dumating\b",
+        r"\bbi (hong|vo|loi)\b", r"\bgiao cham\b", r"\bchua nhan duoc\b", r"\blua dao\b", r"\bthat vong\b",
+        r"تالف", r"مكسور", r"متاخر", r"ما وصل", r"لم يصل", r"نصب",
+        r"\b(сломан|поврежд|брак|дырк|испорч|опоздал|обман|ужасн)", r"\bне пришл", r"\bне получил",
+    ),
+    Intent.PAYMENT: _rx(
+        r"\b(just |already )?paid\b", r"\bpayment (is )?(sent|done|made|complete|completed|went through)\b",
+        r"\bsent (you )?(the |my )?(payment|money|transfer|deposit|funds)\b", r"\btransferred\b",
+        r"\btransfer (is )?(done|sent|made|complete)\b", r"\bwire sent\b", r"\b(receipt|proof of payment) (attached|sent)\b",
+        r"\bhere'?s the (receipt|proof of payment)\b", r"\bvenmo'?d\b", r"\bdeposit (is )?(sent|paid|done)\b",
+        r"\b(received|get|got) my (payment|transfer)\b",
+        r"\b(ya )?pague\b", r"\bpagado\b", r"\btransferi\b", r"\bhice (la|el) (transferencia|pago|deposito)\b",
+        r"\btransferencia (hecha|realizada|enviada)\b", r"\b(te|les) (envie|mande) el (pago|comprobante)\b",
+        r"\bj'ai (paye|regle|vire)\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
+        r"\bpar virement ce\b",
+        r"\bbezahlt\b", r"\buberwiesen\b", r"\bzahlung (ist )?(raus|erfolgt|gesendet|getatigt)\b", r"\b(beleg|quittung) anbei\b",
+        r"\bpaguei\b", r"\bja paguei\b", r"\bfiz o (pix|pagamento|deposito)\b", r"\bpix (feito|enviado|realizado)\b",
+        r"\btransferi\b", r"\bsegue o comprovante\b",
+        r"\bnagbayad\b", r"\bnakapagbayad\b", r"\bbayad na\b", r"\bnabayaran\b", r"\bnag-?(send|gcash|transfer) na\b",
+        r"\bsent na\b", r"\bpaid na\b",
+        r"\bda (chuyen khoan|chuyen tien|thanh toan|ck)\b", r"\b(chuyen khoan|ck|chuyen tien|thanh toan) (roi|xong)\b",
+        r"دفعت", r"حولت", r"تم (الدفع|التحويل|السداد)", r"ارسلت (المبلغ|الفلوس|التحويل)",
+        r"\bоплатил", r"\bоплачено\b", r"\bперевел(а|и)?\b", r"\bоплата прошла\b", r"\bотправил(а)? деньги\b",
+        r"\bчек во вложении\b",
+    ),
+    Intent.RECEIVED: _rx(
+        r"\b(received|got|picked up) (my|the|our) (order|package|parcel|delivery|items?|box)\b",
+        r"\b(order|package|parcel) (arrived|came|was delivered)\b",
+        r"\brecu (ma|la) commande\b", r"\brecibi (mi|el) pedido\b", r"\brecebi (o|meu) pedido\b",
+    ),
+    Intent.DEAL: _rx(r"\b(it's|that's) a deal\b", r"\bdeal done\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b"),
+    Intent.QUOTE: _rx(
+        r"\bquot(e|es|ation)\b", r"\bestimate\b", r"\bwholesale\b", r"\bbulk\b", r"\bcorporate\b", r"\bbest price\b",
+        r"\b(for|to) (our|my) (cafe|restaurant|shop|store|office|company|business|hotel|team|event)\b",
+        r"\bcotiza", r"\bpresupuesto\b", r"\bpor mayor\b", r"\bmayoreo\b",
+        r"\bdevis\b", r"\ben gros\b",
+        r"\bangebot\b", r"\bkostenvoranschlag\b", r"\bgrosshandel\b", r"\bfur unser (cafe|buro|restaurant|team)\b",
+        r"\borcamento\b", r"\batacado\b",
+        r"\bpa-?quote\b", r"\bpara sa (cafe|shop|business|opisina)\b",
+        r"\bbao gia\b", r"\b(gia|ban|lay) si\b", r"\bcho quan\b",
+        r"عرض سعر", r"بالجمله", r"للمطعم", r"للمكتب",
+        r"\bкоммерческое предложение\b", r"\bкп\b", r"\bоптом\b", r"\bсмет", r"\bдля офиса\b",
+    ),
+    Intent.PURCHASE: _rx(
+        r"\b(i|we)('d| would) like to (order|buy|get|purchase|place)\b",
+        r"\b(i|we) (want|wanna|need) to (order|buy|get|purchase)\b", r"\b(i|we)('ll| will) take\b",
+        r"\b(i|we)('d| would) like (one|two|three|the|this|that|these|those|a|an|\d+)\b",
+        r"\b(i|we) (want|need) (one|two|three|this|that|these|those|it|a|an|\d+)\b",
+        r"\bcan (i|we) (order|buy|purchase|get)\b", r"\b(place|make) an order\b", r"\bbuy\b", r"\bpurchase\b",
+        r"\bhow (do|can) (i|we) (pay|order|sign up|register)\b", r"\bpay (by|with|via)\b", r"\baccept (paypal|cards?|credit|cash)\b",
+        r"\bsend (me |us )?(the |an )?invoice\b", r"\b(sign up|signup|register|enrol|enroll)\b",
+        r"\bcan you (do|make|bake|cater|supply|provide|print)\b", r"\bi'll get\b",
+        r"\bquiero (comprar|pedir|ordenar|encargar|el|la|uno|una|\d+)\b", r"\bme llevo\b", r"\bcomprar\b", r"\bencargar\b",
+        r"\bcomo (pago|puedo pagar|hago el pedido)\b",
+        r"\bje (voudrais|veux|souhaite) (commander|acheter|prendre)\b", r"\bje prends\b", r"\bcommander\b", r"\bacheter\b",
+        r"\bje confirme la commande\b",
+        r"\bich (nehme|kaufe|bestelle|mochte (bestellen|kaufen))\b", r"\bbestellen\b", r"\bkaufen\b",
+        r"\bwie kann ich (bezahlen|bestellen)\b",
+        r"\bquero (comprar|encomendar|pedir|o|a|um|uma|comecar|\d+)\b", r"\bvou querer\b", r"\bencomendar\b",
+        r"\bcomo (faco|funciona) (o pedido|a matricula)\b", r"\bmatricula\b",
+        r"\border (po )?(ako|ko|kami)\b", r"\bbibili\b", r"\bkukuha (ako|po|kami)\b", r"\bgusto ko (bumili|umorder|mag-?order)\b",
+        r"\bpa-?order\b", r"\bmag-?order\b", r"\bkunin ko\b",
+        r"\b(minh|em|toi|anh|chi) (lay|mua|muon mua|muon dat)\b", r"\bdat hang\b", r"\bchot don\b", r"\bmuon dat\b",
+        r"\bdat \d",
+        r"اريد (شراء|طلب|ال)", r"ابغى", r"عايز", r"بدي (اطلب|اشتري)", r"اطلب", r"شراء",
+        r"\bберу\b", r"\bвозьму\b", r"\bхочу (купить|заказать)\b", r"\bзаказать\b", r"\bкупить\b", r"\bоформить заказ\b",
+        r"\bкак (оплатить|заказать)\b",
+    ),
+    Intent.BOOKING: _rx(
+        r"\bbook(ing)?\b", r"\bappointment\b", r"\breserv(e|ation)\b", r"\bschedule\b", r"\bvisit\b",
+        r"\b(come|stop|drop) (by|in|over)\b", r"\btable for\b", r"\bprivate (session|class|lesson)\b",
+        r"\bcita\b", r"\breserv", r"\bagendar\b", r"\bturno\b",
+        r"\brendez-vous\b", r"\brdv\b",
+        r"\bbuchen\b", r"\btermin\b",
+        r"\bagendamento\b", r"\bmarcar (um )?horario\b",
+        r"\bpa-?book\b", r"\bmagpa-?book\b", r"\bpa-?reserve\b", r"\bsched\b",
+        r"\bdat (ban|lich|cho|phong|truoc|banh)\b",
+        r"حجز", r"احجز", r"موعد",
+        r"\bзапис(ать|аться|ываюсь)\b", r"\bзапиш(ите|у)\b", r"\bзаброниров", r"\bбронь\b",
+    ),
+    Intent.PRICING: _rx(
+        r"\bhow much\b", r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bcharge\b", r"\brates?\b",
+        r"\bdiscounts?\b", r"[$€£₱₽]\s?\d",
+        r"\bcuanto\b", r"\bcuesta\b", r"\bprecios?\b", r"\bcobran\b", r"\btarifa\b",
+        r"\bcombien\b", r"\bcoute\b", r"\bprix\b", r"\btarifs?\b",
+        r"\bwas kostet\b", r"\bwie ?viel\b", r"\bpreis", r"\bkosten\b",
+        r"\bquanto\b", r"\bpreco\b", r"\bqual o valor\b", r"\bvalor d", r"\bcusta\b",
+        r"\bmagkano\b", r"\bpresyo\b", r"\bhm (po|ito|yan|to)\b", r"\bhm\s*\?",
+        r"\bbao nhieu\b", r"\bgia\b", r"\bbn\b",
+        r"\bكم\b", r"بكم", r"سعر", r"تكلف",
+        r"\bсколько\b", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
+    ),
+    Intent.AVAILABILITY: _rx(
+        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bdo you (still )?(have|sell|carry|make|do)\b",
+        r"\bin (a )?(size|large|medium|small)\b", r"\bany (slots|openings)\b",
+        r"\bdisponib", r"\btienen\b", r"\bhay (stock|existencia)", r"\btalla\b",
+        r"\ben stock\b", r"\bvous avez\b", r"\btaille\b",
+        r"\bverfugbar\b", r"\blieferbar\b", r"\bauf lager\b", r"\bhabt ihr\b", r"\bhaben sie\b", r"\bgibt es\b",
+        r"\bestoque\b", r"\btamanho\b", r"\btem (esse|essa|o|a|em)\b",
+        r"\bmeron (pa|po|ba)\b", r"\bmay (stock|available)\b",
+        r"\bcon (hang|ban|banh|size)\b", r"\bcon \w+ khong\b", r"\bcon khong\b",
+        r"متوفر", r"متاح", r"عندكم", r"مقاس",
+        r"\bесть ли\b", r"\bв наличии\b", r"\bналичи", r"\bразмер",
+    ),
+    Intent.HESITATION: _rx(
+        r"\bthink about it\b", r"\blet me think\b", r"\bmaybe later\b", r"\bnot (right )?now\b", r"\brun it by\b",
+        r"\bget back to you\b", r"\bnot sure\b", r"\blet me check with\b", r"\bi'll confirm\b",
+        r"\blo pienso\b", r"\blo voy a pensar\b", r"\bte aviso\b", r"\bje vais reflechir\b", r"\bje reflechis\b",
+        r"\bich uberlege\b", r"\bmelde mich\b", r"\bvou (ver|pensar)\b", r"\bte falo\b",
+        r"\bpag-?iisipan\b", r"\bpag isipan\b", r"\bsuy nghi\b", r"\bподумаю\b", r"سافكر", r"افكر",
+    ),
+    Intent.THANKS: _rx(
+        r"\b(thanks|thank you|thx|cheers|appreciated?|gracias|merci|danke|obrigad[oa]|salamat|cam on|спасибо)\b",
+        r"شكرا", "🙏", "👍",
+    ),
+    # Only a message that is nothing but a greeting counts: "Hi, how much is it?" is a pricing question.
+    Intent.GREETING: _rx(
+        r"^\W*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening)|hola|buenas( tardes| noches)?"
+        r"|buenos dias|bonjour|salut|bonsoir|hallo|guten (tag|morgen|abend)|moin|servus|oi|ola|bom dia"
+        r"|boa (tarde|noite)|kumusta|magandang (umaga|hapon|gabi)|chao|xin chao|السلام عليكم|مرحبا|اهلا"
+        r"|здравствуйте|привет|добрый (день|вечер)|доброе утро)( (there|po|shop|all|everyone|zusammen|team|a|ban))*\W*$"
+    ),
+}
+
+# Statements about delivery or pickup are buying signals only as questions ("do you deliver?"),
+# not as thanks for the last delivery.
+LOGISTICS_QUESTION = _rx(
+    r"\bship(ping|s)?\b", r"\bdeliver(y|ies)?\b", r"\bpick ?up\b", r"\benv[ií]os?\b", r"\bentrega", r"\blivr",
+    r"\bliefer", r"\bversand\b", r"\bfrete\b", r"\bgiao\b", r"توصيل", r"شحن", r"\bдоставк",
+)
+# Words that undo what follows them in the same phrase: "haven't paid", "chưa chuyển", "не оплатил".
+NEGATION = _rx(
+    r"\b(not|never|no|without|yet to|nothing)\b", r"n't\b", r"\b(nunca|jamas|todavia no|aun no)\b", r"\bno\b",
+    r"\b(pas|ne|jamais|n')\b", r"\bn'", r"\b(nicht|kein\w*|nie)\b", r"\b(nao|ainda nao)\b",
+    r"\b(hindi|di|wala|wag|huwag)\b", r"\b(chua|khong)\b", r"\b(не|нет|ни)\b", r"(^|\s)(لم|لا|ما|مش|ليس)(\s|$)",
+)
+# Asking about a policy is not asking for it: "what's your refund policy?".
+POLICY = _rx(r"\bpolic(y|ies)\b", r"\bpolitica\b", r"\bpolitique\b", r"\brichtlinie", r"\bполитик", r"سياسه")
+# Where a message turns: the refusal before it is scoped to what it named.
+CLAUSE_BREAK = re.compile(
+    fold(r"(?<=[.!?;\n؟])\s*|\s(?:but|however|although|pero|sino|mais|cependant|aber|sondern|mas|porem|kaso"
+         r"|kaya lang|nhung|ma|но|а|однако|لكن|بس)\s"),
+    re.IGNORECASE,
+)
+PHRASE_BREAK = re.compile(r"[,:()]")
+NEGATION_WINDOW_WORDS = 3
+
+# Counts, not sizes: "3 x", "40 units", "2 bags", "80 guests", but not the "1kg" of "1kg bag".
+QUANTITY = _rx(
+    r"\b\d+\s*[x×](?!\w)",
+    r"\b\d+\s*(units?|pcs|pieces?|bags?|boxes|packs?|cases?|bottles?|dozens?|cartons?|pallets?|items?|sets?|pairs?"
+    r"|guests|people|persons|pax|sandwiches|cupcakes|tees|shirts|loaves"
+    r"|unidades|cajas|bolsas|personas|pi[eè]ces|sacs|bo[iî]tes|personnes|stuck|personen|pessoas|unidades|katao"
+    r"|nguoi|cai|hop|человек|штук|шт|شخص|قطع)\b",
+    r"\b\d+ of (the|your|these|those)\b", r"\b(two|three|four|five|ten|\d+) dozen\b",
+)
+
+# --- The business's words -------------------------------------------------------------------------
+
+# A price, quote, invoice or payment link: a proposal when it answers a buying question.
+OFFER = _rx(
+    r"[$€£₱₽¥₩]\s?\d", r"\d\s?[€£₱₽$]", r"\br\$\s?\d", r"\d\s?(d|vnd|k|nghin|ngan|trieu)\b(?!\w)",
+    r"\d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|brl|руб\w*|ريال|درهم|جنيه|دينار|sar|aed|egp)",
+    r"\bprice is\b", r"\bcosts?\b", r"\bquot(e|ation)\b", r"\bestimate\b", r"\binvoice\b", r"\bpayment link\b",
+    r"\bhere's the link\b", r"https?://", r"\btotal\b", r"\bcomes? to\b", r"\d+\s?% off\b", r"\bproposal\b",
+    r"\bprecio\b", r"\bcuesta\b", r"\bsale en\b", r"\bcotizacion\b", r"\bpresupuesto\b", r"\bfactura\b",
+    r"\bprix\b", r"\bcoute\b", r"\bdevis\b", r"\bfacture\b",
+    r"\bkostet\b", r"\bkosten\b", r"\bpreis\b", r"\bangebot\b", r"\brechnung\b", r"\bmacht (das )?\d",
+    r"\bcusta\b", r"\bvalor\b", r"\borcamento\b", r"\bfica (em|por)\b", r"\bchave pix\b", r"\blink para pagamento\b",
+    r"\bpresyo\b", r"\bgcash\b",
+    r"\bgia\b", r"\bbao gia\b", r"\btong\b",
+    r"السعر", r"عرض سعر", r"المجموع", r"رابط الدفع",
+    r"\bстоит\b", r"\bстоимость\b", r"\bцена\b", r"\bсч[её]т\b", r"\bитого\b", r"\bобойд", r"\bреквизит",
+)
+# The business confirming a payment, an order or a booking: the sale is made.
+PAGE_CONFIRMED = _rx(
+    r"(?<!fully )\bbooked\b(?! up)", r"\b(you're|you are) (all )?(booked|set|confirmed)\b",
+    r"\b(order|booking|reservation|appointment|payment|everything|spot|place)\b[^.!?]{0,40}\b(confirmed|reserved)\b",
+    r"\bpayment received\b", r"\b(received|got) (your|the) (payment|transfer|deposit|money)\b",
+    r"\bthanks for (your|the) (payment|transfer|deposit)\b", r"\bwe('ve| have) received (it|your|the payment)\b",
+    r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
+    r"\bpago recibido\b", r"\brecibimos (tu|su|el) pago\b", r"\b(pedido|reserva|cita)\b[^.!?]{0,40}\bconfirmad",
+    r"\bpaiement recu\b", r"\bbien recu\b", r"\b(commande|reservation|rendez-vous)\b[^.!?]{0,40}\bconfirme",
+    r"\bzahlung (ist )?(eingegangen|erhalten)\b", r"\b(bestellung|buchung|reservierung|termin)\b[^.!?]{0,40}\bbestatigt\b",
+    r"\buberweisung (ist )?eingegangen\b", r"\bgeld ist angekommen\b",
+    r"\bpagamento (recebido|confirmado)\b", r"\brecebemos (o|seu) (pagamento|pix)\b", r"\bpix recebido\b",
+    r"\b(pedido|reserva|agendamento)\b[^.!?]{0,40}\bconfirmad",
+    r"\bnatanggap na (namin )?(po )?(ang |yung )?(bayad|payment)\b", r"\bconfirmed na (po )?(ang |yung )?(order|booking|appointment)\b",
+    r"\breceived (na )?po\b",
+    r"\bda nhan (duoc )?(tien|thanh toan|chuyen khoan)\b", r"\bdon hang (da duoc )?xac nhan\b", r"\bxac nhan dat\b",
+    r"تم استلام (الدفع|المبلغ|التحويل)", r"وصلنا المبلغ", r"تم تاكيد (الطلب|الحجز)",
+    r"\bоплат(у|а) получ", r"\bденьги пришли\b", r"\bзаказ подтвержд", r"\bбронь подтвержд", r"\bзапись\b.*\bподтвержд",
+)
