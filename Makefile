@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo run bench clean
+.PHONY: install test lint demo run bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ demo: install
 # `make run RUN_ARGS=--socket-mode` adds the Socket Mode bot (Procfile.socket).
 run: install
 	$(BIN)/python -m sandbox.run $(RUN_ARGS)
+
+eval: install  # the rules analyzer's accuracy on the labelled conversations, per stage and language
+	$(BIN)/python tests/rules_eval.py
 
 bench: install
 	$(BIN)/python -m bench.sync_throughput

@@ -13,6 +13,9 @@ from typing import Sequence
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
 from core.analysis.rules.vocabulary import (
     CLAUSE_BREAK,
+    CONDITION,
+    CONFIRMED_WORD,
+    DONE,
     LOGISTICS_QUESTION,
     MEANINGS,
     NEGATABLE,
@@ -22,10 +25,12 @@ from core.analysis.rules.vocabulary import (
     OFFER,
     PAGE_CONFIRMED,
     PATTERNS,
+    PAYMENT_REQUEST,
     PHRASE_BREAK,
     POLICY,
     QUANTITY,
     SCOPED_REFUSALS,
+    WHAT_IF,
     Intent,
     Step,
     normalise,
@@ -100,10 +105,12 @@ def _clause_intents(clause: str) -> set[Intent]:
         matches = [m for m in pattern.finditer(clause) if intent not in NEGATABLE or not _negated(clause, m.start())]
         if matches:
             found.add(intent)
-    if found & {Intent.REFUND, Intent.CANCEL} and POLICY.search(clause):
+    question = "?" in clause or "؟" in clause
+    if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and WHAT_IF.search(clause))):
         found -= {Intent.REFUND, Intent.CANCEL}
         found.add(Intent.AVAILABILITY)  # a question before buying
-    if "?" in clause or "؟" in clause:
+    if question:
+        found.discard(Intent.RECEIVED)  # "have you received my order?" asks, it does not close
         if LOGISTICS_QUESTION.search(clause):
             found.add(Intent.AVAILABILITY)
     return found
@@ -132,11 +139,16 @@ def detect(text: str) -> tuple[Intent, ...]:
 
 def read(lines: Sequence[Line]) -> list[Message]:
     messages = []
+    asked_to_pay = False
     for position, line in enumerate(lines):
-        if line.speaker != "contact":
-            continue
         normal = normalise(line.text)
+        if line.speaker != "contact":
+            asked_to_pay = bool(PAYMENT_REQUEST.search(normal))
+            continue
         intents = detect(normal)
+        if asked_to_pay and DONE.search(normal) and not set(intents) & set(NEGATIVE):
+            intents = (Intent.PAYMENT, *(i for i in intents if i is not Intent.PAYMENT))
+        asked_to_pay = False
         # A bare count ("2 bags please") is an order; with a question it strengthens that question.
         quantity = bool(QUANTITY.search(normal)) and not any(i in NEGATIVE for i in intents)
         if quantity and not any(MEANINGS[i].outcome for i in intents):
@@ -229,14 +241,32 @@ def _is_offer(line: Line) -> bool:
     return bool(OFFER.search(text)) and not PATTERNS[Intent.REFUND].search(text)
 
 
+def _prompts_offer(message: Message) -> bool:
+    # Asking whether something is in stock invites its price; asking about delivery invites a fee, no offer.
+    if any(i in OFFER_PROMPTS for i in message.intents):
+        return True
+    return Intent.AVAILABILITY in message.intents and not LOGISTICS_QUESTION.search(normalise(message.text))
+
+
 def _offer_made(lines: Sequence[Line], streak: Sequence[Message]) -> bool:
-    prompt = next((m for m in streak if any(i in OFFER_PROMPTS for i in m.intents)), None)
+    prompt = next((m for m in streak if _prompts_offer(m)), None)
     return prompt is not None and any(_is_offer(line) for line in page_lines_after(lines, prompt.position))
 
 
 def _confirmation(lines: Sequence[Line], streak: Sequence[Message]) -> Line | None:
     after = page_lines_after(lines, streak[0].position)
-    return next((line for line in after if PAGE_CONFIRMED.search(normalise(line.text))), None)
+    return next((line for line in after if _confirms(normalise(line.text))), None)
+
+
+def _confirms(text: str) -> bool:
+    """The business confirmed a payment, order or booking: "payment received", "booking confirmed"."""
+    return bool(PAGE_CONFIRMED.search(text)) or any(_states_confirmed(c) for c in CLAUSE_BREAK.split(text) if c)
+
+
+def _states_confirmed(clause: str) -> bool:
+    # "Confirmed" as a fact, not a condition ("once payment is confirmed"), a question or a negation.
+    found = CONFIRMED_WORD.search(clause)
+    return found is not None and "?" not in clause and not CONDITION.search(clause) and not _negated(clause, found.start())
 
 
 def _offer_unanswered(lines: Sequence[Line]) -> bool:

@@ -131,14 +131,18 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bseo (expert|services?|package)\b", r"\b(grow|boost|increase) (your )?(followers|likes|page|sales|traffic|engagement)\b",
         r"\b(cheap|real|buy) (followers|likes)\b", r"\b(crypto|bitcoin|forex|binary options?)\b",
         r"\binvestment (opportunity|plan)\b", r"\bpassive income\b", r"\bwork from home\b",
-        r"\byour (page|account) (will be|has been|is) (disabled|suspended|restricted|deleted|banned)\b",
+        r"\byour (facebook |fb |instagram |ig )?(page|account) (will be|has been|is) (disabled|suspended|restricted|deleted|banned)\b",
+        r"\bcopyright (violation|infringement)\b", r"\bappeal (here|now)\b",
         r"\bverify your (page|account)\b", r"\bweb ?design services\b", r"\bdigital marketing (services|agency|expert)\b",
         r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
+        r"\b(we are|we're|i am|i'm) an? (digital|marketing|seo|web|ads?|social media|growth) (agency|expert|marketer|company|specialist|team)\b",
+        r"\b(run|manage) your (ads|social media|page)\b", r"\b\d+x more (customers|sales|followers|leads|clients)\b",
+        r"\bmore (customers|clients|leads|sales|followers) (for|to) your (page|business|shop)\b",
         r"\bgana dinero\b", r"\bgagne[rz]? de l'argent\b", r"\bgeld verdienen\b", r"\bganhe dinheiro\b",
         r"\bkumita ng\b", r"\bkiem tien\b", r"اربح", r"\bзаработ(ок|ать) от\b",
     ),
     Intent.REFUND: _rx(
-        r"\brefund", r"\bmoney back\b", r"\bchargeback\b", r"\breturn (it|this|them|the|my)\b", r"\bwant to return\b",
+        r"\brefund", r"\bmoney back\b", r"\bmy money (back|returned)\b", r"\bmoney returned\b", r"\b(return|give back) my money\b", r"\bchargeback\b", r"\breturn (it|this|them|the|my)\b", r"\bwant to return\b",
         r"\breembols", r"\bdevoluci", r"\bdevuelvan\b", r"\bdevolver (el|mi) dinero\b",
         r"\brembours",
         r"\bruckerstatt", r"\berstatt", r"\bgeld zuruck\b", r"\bzuruckerstatt",
@@ -153,19 +157,19 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"(ا|إ)لغاء", r"\bالغي\b", r"\bотмен",
     ),
     Intent.OPT_OUT: _rx(
-        r"\bunsubscribe\b", r"\bopt(ed)? out\b", r"\bremove me\b", r"\bleave me alone\b",
+        r"\bunsubscribe\b", r"\bopt(ed)? out\b", r"\bremove me\b", r"\bleave me alone\b", r"\b(don't|do not) want (to (receive|get) )?(any )?more (messages|texts)\b", r"\bno more (messages|texts|spam|emails)\b",
         r"\bstop (messaging|texting|sending|contacting|spamming|writing|messaging me)\b", r"^\W*(please,? )?stop( please)?\W*$",
         r"\b(don't|do not|dont) (message|contact|text|write to|send me|dm) ?(me|us)?\b",
         r"\bno me (escriban|manden|envien|contacten|escribas)( mas)?\b", r"\bdejen de (escribir|enviar|mandar)", r"\bdar(me)? de baja\b",
-        r"\barret(ez|e) de m'(ecrire|envoyer)", r"\bne m'(ecrivez|envoyez) plus\b", r"\bdesabonn", r"\bdesinscri",
+        r"\barret(ez|e) de m'(ecrire|envoyer)", r"\bne m'(ecrivez|envoyez) plus\b", r"\bdesabonn", r"\bdesinscri", r"\bplus de messages\b", r"\b(veux|veut) plus recevoir\b", r"\bno (quiero|deseo) recibir\b", r"\bне хочу получать\b",
         r"\b(schreiben|kontaktieren) sie mich nicht mehr\b", r"\bschreibt mir nicht mehr\b", r"\bhort auf\b", r"\babmelden\b",
-        r"\babbestell",
-        r"\bpar(em|e) de (me )?(mandar|enviar|escrever)", r"\bnao me (mandem|enviem|escrevam|mande) mais\b", r"\bdescadastr",
+        r"\babbestell", r"\bkeine (nachrichten|werbung|mails|e-mails) mehr\b", r"\bnicht mehr (schreiben|kontaktieren|anschreiben)\b",
+        r"\bpar(em|e) de (me )?(mandar|enviar|escrever)", r"\bnao me (mandem|enviem|escrevam|mande) mais\b", r"\bdescadastr", r"\bnao quero (mais )?receber\b",
         r"\b(wag|huwag) (nyo|niyo|mo) na (po )?(akong|ako|kami) (i-?message|i-?text|padalhan|istorbohin|chat)",
         r"\btigil(an)? (nyo|niyo|na)\b",
         r"\bdung (nhan|gui|lam phien)", r"\bhuy dang ky\b",
-        r"توقف(وا)? عن (مراسلتي|الارسال|ارسال)", r"لا (ترسل|ترسلوا|تراسلني|تراسلوني)", r"الغاء الاشتراك",
-        r"\bне пишите\b", r"\bне присылайте\b", r"\bотпиш", r"\bхватит (писать|присылать)\b", r"\bперестаньте (писать|присылать)\b",
+        r"توقف(وا)? عن (مراسلتي|الارسال|ارسال)", r"لا (ترسل|ترسلوا|تراسلني|تراسلوني)", r"لا تراسلني", r"الغاء الاشتراك",
+        r"\bне пишите\b", r"\bбольше не (пишите|присылайте)\b", r"\bне присылайте\b", r"\bотпиш", r"\bхватит (писать|присылать)\b", r"\bперестаньте (писать|присылать)\b",
     ),
     Intent.REFUSAL: _rx(
         r"\bnot interested\b", r"\bno longer interested\b", r"\bno,? thanks?\b", r"\bno,? thank you\b",
@@ -175,24 +179,30 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(bought|got|ordered) (it|one|them)? ?(elsewhere|somewhere else|from someone else)\b",
         r"\bdecided (not to|against)\b", r"\b(no longer|don't|do not) need (it|this|them|that|the)\b",
         r"\bchanged (my|our) minds?\b", r"\bnever ?mind\b", r"\bnvm\b", r"\bforget it\b",
+        r"\bnot (going to|gonna) (go ahead|proceed|buy|order|book|take)\b", r"\b(won't|will not) (go ahead|proceed|be (ordering|buying|booking))\b",
+        r"\b(look|shop) around\b", r"\b(over|above|beyond|more than) (my|our|what (i|we)) (budget|wanted|want|can)\b",
+        r"\b(already )?(bought|got|ordered|found) (one|it|them)? ?(somewhere else|elsewhere|from (another|someone))\b",
+        r"\balready (bought|got|ordered) (one|it|them)\b",
+        r"\b(another|other|different) (supplier|vendor|company|provider|shop|store|studio|salon|bakery|place|seller|brand|florist)\b",
+        r"\b(buy|get|order|go) (it |them )?(from|at|to) (the |a )?\w+ instead\b",
         r"\b(i'll|we'll|i will|we will) pass\b(?! by)", r"\bhard pass\b", r"\bnot for (me|us)\b",
         r"\byeah,? right\b", r"\bare you (kidding|joking|serious)\b", r"\byou('re| are) (kidding|joking)\b",
         r"\b(do|cut|fix|make|build|bake|paint) (it|them) (myself|ourselves)\b",
         r"\bno me interesa\b", r"\bno,? gracias\b", r"\b(otro|otra) (proveedor|tienda|empresa|lado)\b",
-        r"\bcompre en otro\b", r"\bolvidalo\b", r"\bcambie de opinion\b", r"\bya no (lo )?(necesito|quiero)\b",
+        r"\bcompre en otro\b", r"\b(ya|al final) (lo |la )?compr(e|amos)\b", r"\ben otr[oa] (tienda|lugar|sitio|lado)\b", r"\bolvidalo\b", r"\bcambie de opinion\b", r"\bya no (lo )?(necesito|quiero)\b",
         r"\bpas int[e]ress", r"\bne m'interesse (pas|plus)\b", r"\bnon,? merci\b", r"\bautre (fournisseur|studio|magasin|boutique|prestataire)\b",
-        r"\btrouve (ailleurs|moins cher)\b", r"\blaisse tomber\b", r"\bchange d'avis\b", r"\bplus besoin\b",
-        r"\bkein interesse\b", r"\bnicht interessiert\b", r"\bnein,? danke\b", r"\banderen anbieter\b", r"\bwoanders\b",
+        r"\btrouve (ailleurs|moins cher)\b", r"\bdeja achete\b", r"\bailleurs\b", r"\blaisse tomber\b", r"\bchange d'avis\b", r"\bplus besoin\b",
+        r"\bkein interesse\b", r"\bnicht interessiert\b", r"\bnein,? danke\b", r"\banderen anbieter\b", r"\bwoanders\b", r"\b(schon|bereits) gekauft\b", r"\banderswo\b", r"\beinem anderen (laden|geschaft|anbieter)\b",
         r"\banders entschieden\b", r"\bbrauche? (ich|wir) nicht mehr\b", r"\bmache? (ich|wir) selbst\b",
         r"\bnao tenho interesse\b", r"\bsem interesse\b", r"\bnao,? obrigad", r"\boutro (fornecedor|lugar|estudio)\b",
-        r"\bem outro lugar\b", r"\bdesisti\b", r"\bmudei de ideia\b", r"\bnao preciso mais\b",
+        r"\bem outro lugar\b", r"\bja comprei\b", r"\boutra loja\b", r"\bdesisti\b", r"\bmudei de ideia\b", r"\bnao preciso mais\b",
         r"\bhindi na\b", r"\bayoko na\b", r"\b(wag|huwag) na( lang)?\b", r"\bdi na (po )?(ako|kami|tuloy)", r"\bsa iba na\b",
-        r"\bnakabili na (ako|kami) sa iba\b", r"\bhindi (ako |po )?interesado\b", r"\bhindi na (ako|kami) tutuloy\b",
+        r"\bnakabili na (ako|kami) sa iba\b", r"\bnakabili na\b", r"\bsa \w+ na (lang|lng)\b", r"\bsa iba(ng \w+)? na\b", r"\bhindi (ako |po )?interesado\b", r"\bhindi na (ako|kami) tutuloy\b",
         r"\bkhong quan tam\b", r"\bkhong can nua\b", r"\bkhong mua nua\b", r"\bthoi,? (minh|em|toi|khong)\b",
-        r"\bmua (cho|ben) khac\b",
-        r"غير مهتم", r"مش مهتم", r"لا شكرا", r"مورد (اخر|ثاني)", r"من مكان (اخر|ثاني)", r"ما بدي", r"مش عايز", r"لا اريد",
+        r"\bmua (cho|ben) khac\b", r"\b(cho|ben|noi|shop) khac\b", r"\bda mua (roi|o)\b",
+        r"غير مهتم", r"مش مهتم", r"لا شكرا", r"مورد (اخر|ثاني)", r"من مكان (اخر|ثاني)", r"(محل|مكان|متجر) (اخر|ثاني)", r"اشتريت (من|خلاص)", r"ما بدي", r"مش عايز", r"لا اريد",
         r"\bне интересно\b", r"\bнеинтересно\b", r"\bне надо\b", r"\bнет,? спасибо\b", r"\bдругого поставщика\b",
-        r"\bв другом месте\b", r"\bпередумал", r"\bбольше не нужно\b",
+        r"\bв другом месте\b", r"\bв друго(м|и) \w+", r"\bуже купил", r"\bу других\b", r"\bпередумал", r"\bбольше не нужно\b",
     ),
     Intent.PRICE_OBJECTION: _rx(
         r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b", r"\bthat's too much\b", r"\brip[- ]?off\b",
@@ -225,7 +235,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(received|get|got) my (payment|transfer)\b",
         r"\b(ya )?pague\b", r"\bpagado\b", r"\btransferi\b", r"\bhice (la|el) (transferencia|pago|deposito)\b",
         r"\btransferencia (hecha|realizada|enviada)\b", r"\b(te|les) (envie|mande) el (pago|comprobante)\b",
-        r"\bj'ai (paye|regle|vire)\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
+        r"\bj'ai (paye|regle|vire)\b", r"\bc'est regle\b", r"\breglement effectue\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
         r"\bpar virement ce\b",
         r"\bbezahlt\b", r"\buberwiesen\b", r"\bzahlung (ist )?(raus|erfolgt|gesendet|getatigt)\b", r"\b(beleg|quittung) anbei\b",
         r"\bpaguei\b", r"\bja paguei\b", r"\bfiz o (pix|pagamento|deposito)\b", r"\bpix (feito|enviado|realizado)\b",
@@ -239,6 +249,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     ),
     Intent.RECEIVED: _rx(
         r"\b(received|got|picked up) (my|the|our) (order|package|parcel|delivery|items?|box)\b",
+    r"\b(picked up|collected) (my|the|our) \w+", r"\b(arrived|came) (today|yesterday|safely|in perfect)\b",
         r"\b(order|package|parcel) (arrived|came|was delivered)\b",
         r"\brecu (ma|la) commande\b", r"\brecibi (mi|el) pedido\b", r"\brecebi (o|meu) pedido\b",
     ),
@@ -263,7 +274,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bcan (i|we) (order|buy|purchase|get)\b", r"\b(place|make) an order\b", r"\bbuy\b", r"\bpurchase\b",
         r"\bhow (do|can) (i|we) (pay|order|sign up|register)\b", r"\bpay (by|with|via)\b", r"\baccept (paypal|cards?|credit|cash)\b",
         r"\bsend (me |us )?(the |an )?invoice\b", r"\b(sign up|signup|register|enrol|enroll)\b",
-        r"\bcan you (do|make|bake|cater|supply|provide|print)\b", r"\bi'll get\b",
+        r"\b(can|could|would) you (do|make|bake|cater|supply|provide|print|build|hold|reserve|put aside)\b",
+        r"\b(custom|made to order|bespoke)\b", r"\b(more|some) (photos|pictures|pics|details|info)\b", r"\b(catalog|catalogue|menu)\b", r"\bi'll get\b",
         r"\bquiero (comprar|pedir|ordenar|encargar|el|la|uno|una|\d+)\b", r"\bme llevo\b", r"\bcomprar\b", r"\bencargar\b",
         r"\bcomo (pago|puedo pagar|hago el pedido)\b",
         r"\bje (voudrais|veux|souhaite) (commander|acheter|prendre)\b", r"\bje prends\b", r"\bcommander\b", r"\bacheter\b",
@@ -278,11 +290,13 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bdat \d",
         r"اريد (شراء|طلب|ال)", r"ابغى", r"عايز", r"بدي (اطلب|اشتري)", r"اطلب", r"شراء",
         r"\bберу\b", r"\bвозьму\b", r"\bхочу (купить|заказать)\b", r"\bзаказать\b", r"\bкупить\b", r"\bоформить заказ\b",
-        r"\bкак (оплатить|заказать)\b",
+        r"\bкак (оплатить|заказать)\b", r"\bна заказ\b",
     ),
     Intent.BOOKING: _rx(
         r"\bbook(ing)?\b", r"\bappointment\b", r"\breserv(e|ation)\b", r"\bschedule\b", r"\bvisit\b",
         r"\b(come|stop|drop) (by|in|over)\b", r"\btable for\b", r"\bprivate (session|class|lesson)\b",
+        r"\b(bring|see) (\w+ )?(in|you)\b.*\b(at \d|\d\s?(am|pm))", r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b",
+        r"\b(a las|um|as|vers|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
         r"\bcita\b", r"\breserv", r"\bagendar\b", r"\bturno\b",
         r"\brendez-vous\b", r"\brdv\b",
         r"\bbuchen\b", r"\btermin\b",
@@ -305,7 +319,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bсколько\b", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
-        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bdo you (still )?(have|sell|carry|make|do)\b",
+        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bdo you (guys )?(still )?(have|sell|carry|make|do)\b",
+        r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
+        r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
         r"\bin (a )?(size|large|medium|small)\b", r"\bany (slots|openings)\b",
         r"\bdisponib", r"\btienen\b", r"\bhay (stock|existencia)", r"\btalla\b",
         r"\ben stock\b", r"\bvous avez\b", r"\btaille\b",
@@ -348,8 +364,14 @@ NEGATION = _rx(
     r"\b(pas|ne|jamais|n')\b", r"\bn'", r"\b(nicht|kein\w*|nie)\b", r"\b(nao|ainda nao)\b",
     r"\b(hindi|di|wala|wag|huwag)\b", r"\b(chua|khong)\b", r"\b(не|нет|ни)\b", r"(^|\s)(لم|لا|ما|مش|ليس)(\s|$)",
 )
-# Asking about a policy is not asking for it: "what's your refund policy?".
+# Asking about a policy or what is possible is not asking for it: "what's your refund policy?",
+# "can I cancel anytime?".
 POLICY = _rx(r"\bpolic(y|ies)\b", r"\bpolitica\b", r"\bpolitique\b", r"\brichtlinie", r"\bполитик", r"سياسه")
+WHAT_IF = _rx(
+    r"\b(can|could) (i|we)\b", r"\bis it possible\b", r"\bwhat if\b", r"\bdo you (offer|allow|accept|give)\b",
+    r"\b(puedo|se puede)\b", r"\best-ce qu", r"\b(kann|darf) ich\b", r"\bposso\b", r"\bpwede\b", r"\bco the\b",
+    r"\bможно\b", r"هل يمكن",
+)
 # Where a message turns: the refusal before it is scoped to what it named.
 CLAUSE_BREAK = re.compile(
     fold(r"(?<=[.!?;\n؟])\s*|\s(?:but|however|although|pero|sino|mais|cependant|aber|sondern|mas|porem|kaso"
@@ -393,6 +415,9 @@ PAGE_CONFIRMED = _rx(
     r"\bpayment received\b", r"\b(received|got) (your|the) (payment|transfer|deposit|money)\b",
     r"\bthanks for (your|the) (payment|transfer|deposit)\b", r"\bwe('ve| have) received (it|your|the payment)\b",
     r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
+    r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b", r"\bis yours\b", r"\breserved for you\b",
+    r"\byour order (is|has been) (placed|in|booked)\b",
+    r"\bencomenda confirmad", r"\bc'est (note|reserve)\b", r"\bc'est regle\b",
     r"\bpago recibido\b", r"\brecibimos (tu|su|el) pago\b", r"\b(pedido|reserva|cita)\b[^.!?]{0,40}\bconfirmad",
     r"\bpaiement recu\b", r"\bbien recu\b", r"\b(commande|reservation|rendez-vous)\b[^.!?]{0,40}\bconfirme",
     r"\bzahlung (ist )?(eingegangen|erhalten)\b", r"\b(bestellung|buchung|reservierung|termin)\b[^.!?]{0,40}\bbestatigt\b",
@@ -404,4 +429,25 @@ PAGE_CONFIRMED = _rx(
     r"\bda nhan (duoc )?(tien|thanh toan|chuyen khoan)\b", r"\bdon hang (da duoc )?xac nhan\b", r"\bxac nhan dat\b",
     r"تم استلام (الدفع|المبلغ|التحويل)", r"وصلنا المبلغ", r"تم تاكيد (الطلب|الحجز)",
     r"\bоплат(у|а) получ", r"\bденьги пришли\b", r"\bзаказ подтвержд", r"\bбронь подтвержд", r"\bзапись\b.*\bподтвержд",
+)
+
+# The business asking to be paid: a bare "done" from the customer right after it is a payment.
+PAYMENT_REQUEST = _rx(
+    r"\bpayment link\b", r"\bpay here\b", r"\bbank (details|account|transfer)\b", r"\baccount (number|no)\b", r"\biban\b",
+    r"\bpay (via|through|using|at|here|by)\b", r"\blink to pay\b", r"\bgcash\b", r"\bpaymaya\b", r"\bpix\b", r"\btransfer (it )?to\b", r"\bvenmo\b", r"\bzelle\b", r"\bpaypal\b",
+    r"\blink de pago\b", r"\bdatos (bancarios|para la transferencia)\b", r"\blien de paiement\b", r"\bcoordonnees bancaires\b",
+    r"\brib\b", r"\bbankdaten\b", r"\bbankverbindung\b", r"\bzahlungslink\b", r"\blink (de|para) pagamento\b",
+    r"\bchuyen khoan\b", r"\bstk\b", r"\bso tai khoan\b", r"\bреквизит", r"\bномер карты\b", r"رابط الدفع", r"رقم الحساب",
+)
+DONE = _rx(
+    r"^\W*(ok(ay)?,? )?(done|sent|all done|transferred|listo|hecho|ya esta|c'est fait|fait|erledigt|gemacht|feito|pronto"
+    r"|ok na|sent na|done na|xong|xong roi|da xong|готово|сделано|отправил[аи]?|تم|خلاص)\b(?!\s*\?)"
+)
+# "Confirmed" in the business's words, unless it is a condition ("once payment is confirmed") or a question.
+CONFIRMED_WORD = _rx(
+    r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|تم تاكيد|kumpirmado)\b"
+)
+CONDITION = _rx(
+    r"\b(once|when|after|as soon as|if|until|before|cuando|una vez|si|quand|des que|une fois|apres|sobald|wenn|nachdem"
+    r"|quando|assim que|depois|pag|kapag|khi|sau khi|neu|когда|как только|после|если|عندما|بعد|اذا)\b"
 )
