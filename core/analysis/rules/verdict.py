@@ -22,6 +22,7 @@ from core.analysis.rules.vocabulary import (
     NEGATION,
     NEGATION_WINDOW_WORDS,
     NEGATIVE,
+    OBJECTIONS,
     OFFER,
     PAGE_CONFIRMED,
     PATTERNS,
@@ -130,8 +131,8 @@ def detect(text: str) -> tuple[Intent, ...]:
     if PATTERNS[Intent.GREETING].search(text):
         found.add(Intent.GREETING)
     # "Too expensive, can you do $50?" is haggling, not a refusal.
-    if Intent.PRICE_OBJECTION in found and ("?" in text or found & {Intent.PRICING, Intent.HESITATION}):
-        found = (found - {Intent.PRICE_OBJECTION}) | {Intent.HESITATION}
+    if found & set(OBJECTIONS) and ("?" in text or "؟" in text or found & {Intent.PRICING, Intent.HESITATION}):
+        found = (found - set(OBJECTIONS)) | {Intent.HESITATION}
     if found & set(NEGATIVE):
         found = {i for i in found if MEANINGS[i].outcome not in POSITIVE_OUTCOMES}
     return tuple(i for i in Intent if i in found)

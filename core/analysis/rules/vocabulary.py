@@ -36,6 +36,7 @@ class Intent(StrEnum):
     OPT_OUT = "opt_out"
     REFUSAL = "refusal"
     PRICE_OBJECTION = "price_objection"
+    ELSEWHERE = "elsewhere"
     COMPLAINT = "complaint"
     PAYMENT = "payment"
     RECEIVED = "received"
@@ -67,6 +68,7 @@ MEANINGS: dict[Intent, Meaning] = {
     Intent.OPT_OUT: Meaning(Step.LOST, 0.0, 90, "opted out", "an opt-out"),
     Intent.REFUSAL: Meaning(Step.LOST, 0.2, 85, "declined", "a refusal"),
     Intent.PRICE_OBJECTION: Meaning(Step.LOST, 0.2, 75, "refused the price", "a refusal of the price"),
+    Intent.ELSEWHERE: Meaning(Step.LOST, 0.2, 80, "went elsewhere", "a choice of another provider"),
     Intent.COMPLAINT: Meaning(None, 0.3, 50, "complained", "a complaint"),
     Intent.PAYMENT: Meaning(Step.WON, 1.0, 95, "said they paid", "a payment confirmation"),
     Intent.RECEIVED: Meaning(Step.WON, 0.8, 90, "said they received their order", "a delivery confirmation"),
@@ -86,11 +88,13 @@ MEANINGS: dict[Intent, Meaning] = {
 # Ends a sale or a lead: a message saying one of these is not also a buying signal.
 NEGATIVE = (
     Intent.SPAM, Intent.REFUND, Intent.CANCEL, Intent.OPT_OUT, Intent.REFUSAL, Intent.PRICE_OBJECTION,
-    Intent.COMPLAINT,
+    Intent.ELSEWHERE, Intent.COMPLAINT,
 )
+# Objections that are haggling when asked ("cheaper elsewhere, can you match it?"), a refusal when stated.
+OBJECTIONS = (Intent.PRICE_OBJECTION, Intent.ELSEWHERE)
 # Turning something down that a later clause of the same message then asks about ("not interested in
 # the decaf, but is the espresso available?") refuses that thing only, not the business.
-SCOPED_REFUSALS = (Intent.REFUSAL, Intent.OPT_OUT, Intent.CANCEL, Intent.PRICE_OBJECTION)
+SCOPED_REFUSALS = (Intent.REFUSAL, Intent.OPT_OUT, Intent.CANCEL, Intent.PRICE_OBJECTION, Intent.ELSEWHERE)
 # Negated, these say nothing: "I haven't paid yet", "please don't cancel", "no refund needed".
 NEGATABLE = (
     Intent.PAYMENT, Intent.RECEIVED, Intent.REFUND, Intent.CANCEL, Intent.PURCHASE, Intent.BOOKING,
@@ -135,6 +139,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bcopyright (violation|infringement)\b", r"\bappeal (here|now)\b",
         r"\bverify your (page|account)\b", r"\bweb ?design services\b", r"\bdigital marketing (services|agency|expert)\b",
         r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
+        r"\bmake \$+", r"\bjoin my team\b", r"\bdm me (the word|for|now)\b", r"\b(money|income|cash) from home\b",
         r"\b(we are|we're|i am|i'm) an? (digital|marketing|seo|web|ads?|social media|growth) (agency|expert|marketer|company|specialist|team)\b",
         r"\b(run|manage) your (ads|social media|page)\b", r"\b\d+x more (customers|sales|followers|leads|clients)\b",
         r"\bmore (customers|clients|leads|sales|followers) (for|to) your (page|business|shop)\b",
@@ -175,11 +180,14 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bnot interested\b", r"\bno longer interested\b", r"\bno,? thanks?\b", r"\bno,? thank you\b",
         r"\bthanks,? but no\b", r"\b(go|going|went|gone) with (another|a different|other|someone else|a competitor)\b",
         r"\banother (supplier|vendor|company|provider|shop|store|studio|salon|bakery|option)\b",
-        r"\bfound (one|it|them|something|a \w+)? ?(cheaper|elsewhere|somewhere else)\b",
+        r"\bfound (one|it|them|something|a \w+)? ?(elsewhere|somewhere else)\b",
         r"\b(bought|got|ordered) (it|one|them)? ?(elsewhere|somewhere else|from someone else)\b",
         r"\bdecided (not to|against)\b", r"\b(no longer|don't|do not) need (it|this|them|that|the)\b",
         r"\bchanged (my|our) minds?\b", r"\bnever ?mind\b", r"\bnvm\b", r"\bforget it\b",
-        r"\bnot (going to|gonna) (go ahead|proceed|buy|order|book|take)\b", r"\b(won't|will not) (go ahead|proceed|be (ordering|buying|booking))\b",
+        r"\bnot (going to|gonna) (go ahead|proceed|buy|order|book|take)\b", r"\b(won't|will not|wont) need (it|them|this|that|you)\b",
+        r"\bfound (someone|somebody|another|a|an) (\w+ )?(\w+ )?(closer|nearer|cheaper|else)\b", r"\bconsegui (a )?(alguien|otr[oa])\b",
+        r"\bj'ai trouve (quelqu'un|un autre|une autre)\b", r"\b(jemand|einen) anderen gefunden\b", r"\bachei (outro|outra|alguem)\b",
+        r"\bnakahanap na\b", r"\bda tim (duoc )?(ben|cho|nguoi) khac\b", r"\bнашли (друг|дешевле)", r"لقيت", r"\b(won't|will not) (go ahead|proceed|be (ordering|buying|booking))\b",
         r"\b(look|shop) around\b", r"\b(over|above|beyond|more than) (my|our|what (i|we)) (budget|wanted|want|can)\b",
         r"\b(already )?(bought|got|ordered|found) (one|it|them)? ?(somewhere else|elsewhere|from (another|someone))\b",
         r"\balready (bought|got|ordered) (one|it|them)\b",
@@ -208,7 +216,19 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b", r"\bthat's too much\b", r"\brip[- ]?off\b",
         r"\bdaylight robbery\b", r"\bcan't afford\b", r"\bout of (my|our) budget\b",
         r"\b(muy|demasiado|bien) caro\b", r"\btrop cher\b", r"\b(zu|viel zu) teuer\b", r"\b(muito|mto|mt) caro\b",
+        r"\bcaro demais\b", r"\bcaro (pra|para) mim\b", r"\bcher pour (moi|nous)\b", r"\bexpensive for (me|us)\b", r"\bsteep\b",
+        r"\bcheaper\b", r"\bmas barat[oa]\b", r"\bmoins cher\b", r"\b(gunstiger|billiger)\b", r"\bmais barat[oa]\b",
+        r"\bmas mura\b", r"\bre hon\b", r"\bдешевле\b", r"ارخص",
         r"\bang mahal\b", r"\bmahal (masyado|naman|po)\b", r"\bdat qua\b", r"\bmac qua\b", r"غالي", r"\b(слишком )?дорого",
+    ),
+    Intent.ELSEWHERE: _rx(
+        r"\b(another|other|different|otr[oa]|autre|anderen?|outr[oa]|ibang)( \w+)? (supplier|vendor|company|provider|shop|store"
+        r"|studio|salon|bakery|place|seller|brand|florist|gym|trainer|cleaners?|agency|business|restaurant|cafe|clinic|school"
+        r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise|prestataire"
+        r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
+        r"\b(cho|ben|noi|shop|cua hang|tiem) khac\b", r"\bв друг\w+ (магазин|месте|компании|студии|зале)\b",
+        r"\bу друг(их|ого)\b", r"(شركه|محل|مكان|متجر) (اخر|ثاني|ثانيه|اخرى|ارخص)",
+        r"\b(go|going|went|sign up|signing up|buy|buying|bought|order|ordering) (with|at|from) (them|a competitor|someone else)\b",
     ),
     Intent.COMPLAINT: _rx(
         r"\b(broken|damaged|defective|faulty|stale|leaking|spoiled|ripped|torn)\b", r"\bwrong (item|order|size|colou?r)\b",
@@ -275,7 +295,12 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bhow (do|can) (i|we) (pay|order|sign up|register)\b", r"\bpay (by|with|via)\b", r"\baccept (paypal|cards?|credit|cash)\b",
         r"\bsend (me |us )?(the |an )?invoice\b", r"\b(sign up|signup|register|enrol|enroll)\b",
         r"\b(can|could|would) you (do|make|bake|cater|supply|provide|print|build|hold|reserve|put aside)\b",
-        r"\b(custom|made to order|bespoke)\b", r"\b(more|some) (photos|pictures|pics|details|info)\b", r"\b(catalog|catalogue|menu)\b", r"\bi'll get\b",
+        r"\b(custom|made to order|bespoke)\b", r"\bneed (a|an|some|\d+)\b", r"\blooking for (a|an|some)\b",
+        r"\binterested in\b", r"\bready to (order|buy|book)\b", r"\bthinking of (joining|buying|ordering|booking|getting)\b",
+        r"\bnecesit", r"\bbusco\b", r"\binteresad[oa]\b", r"\bj'ai besoin\b", r"\bje cherche\b", r"\binteresse par\b",
+        r"\b(ich|wir) (brauche|brauchen|suche|suchen)\b", r"\binteressiert an\b", r"\b(preciso|procuro)\b", r"\binteressad[oa]\b",
+        r"\bkailangan (ko|namin|po|namin po)\b", r"\bmagpapa-?\w+", r"\bpo sana\b", r"\bsana (po )?(kami|ako)\b",
+        r"\b(minh|em|toi) can\b", r"\bquan tam\b", r"\b(нужн[аоы]|нужен|ищу|интересует)\b", r"احتاج", r"محتاج", r"مهتم", r"\b(more|some) (photos|pictures|pics|details|info)\b", r"\b(catalog|catalogue|menu)\b", r"\bi'll get\b",
         r"\bquiero (comprar|pedir|ordenar|encargar|el|la|uno|una|\d+)\b", r"\bme llevo\b", r"\bcomprar\b", r"\bencargar\b",
         r"\bcomo (pago|puedo pagar|hago el pedido)\b",
         r"\bje (voudrais|veux|souhaite) (commander|acheter|prendre)\b", r"\bje prends\b", r"\bcommander\b", r"\bacheter\b",
@@ -297,10 +322,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(come|stop|drop) (by|in|over)\b", r"\btable for\b", r"\bprivate (session|class|lesson)\b",
         r"\b(bring|see) (\w+ )?(in|you)\b.*\b(at \d|\d\s?(am|pm))", r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b",
         r"\b(a las|um|as|vers|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
-        r"\bcita\b", r"\breserv", r"\bagendar\b", r"\bturno\b",
+        r"\bcita\b", r"\breserv", r"\bagend", r"\bturno\b",
         r"\brendez-vous\b", r"\brdv\b",
         r"\bbuchen\b", r"\btermin\b",
-        r"\bagendamento\b", r"\bmarcar (um )?horario\b",
+        r"\bmarcar (um )?horario\b", r"\beinplanen\b",
         r"\bpa-?book\b", r"\bmagpa-?book\b", r"\bpa-?reserve\b", r"\bsched\b",
         r"\bdat (ban|lich|cho|phong|truoc|banh)\b",
         r"حجز", r"احجز", r"موعد",
@@ -322,6 +347,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bdo you (guys )?(still )?(have|sell|carry|make|do)\b",
         r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
+        r"\bdo you (offer|provide)\b", r"\b(ofrecen|proponez|proposez|bieten sie|oferecem|предлагаете)\b", r"\bvous propose",
         r"\bin (a )?(size|large|medium|small)\b", r"\bany (slots|openings)\b",
         r"\bdisponib", r"\btienen\b", r"\bhay (stock|existencia)", r"\btalla\b",
         r"\ben stock\b", r"\bvous avez\b", r"\btaille\b",
@@ -362,7 +388,7 @@ LOGISTICS_QUESTION = _rx(
 NEGATION = _rx(
     r"\b(not|never|no|without|yet to|nothing)\b", r"n't\b", r"\b(nunca|jamas|todavia no|aun no)\b", r"\bno\b",
     r"\b(pas|ne|jamais|n')\b", r"\bn'", r"\b(nicht|kein\w*|nie)\b", r"\b(nao|ainda nao)\b",
-    r"\b(hindi|di|wala|wag|huwag)\b", r"\b(chua|khong)\b", r"\b(не|нет|ни)\b", r"(^|\s)(لم|لا|ما|مش|ليس)(\s|$)",
+    r"\b(hindi|di|wala|wag|huwag)\b", r"\b(chua|khong)\b", r"\b(не|нет|ни)\b", r"(^|\s)(لم|لا|ما|مش|ليس|غير)(\s|$)",
 )
 # Asking about a policy or what is possible is not asking for it: "what's your refund policy?",
 # "can I cancel anytime?".
@@ -385,7 +411,8 @@ NEGATION_WINDOW_WORDS = 3
 QUANTITY = _rx(
     r"\b\d+\s*[x×](?!\w)",
     r"\b\d+\s*(units?|pcs|pieces?|bags?|boxes|packs?|cases?|bottles?|dozens?|cartons?|pallets?|items?|sets?|pairs?"
-    r"|guests|people|persons|pax|sandwiches|cupcakes|tees|shirts|loaves"
+    r"|guests|people|persons|pax|sandwiches|cupcakes|tees|shirts|loaves|bed(room)?s?|rooms?|zimmer|habitaciones|ambientes"
+    r"|quartos|kwarto|phong|комнат\w*"
     r"|unidades|cajas|bolsas|personas|pi[eè]ces|sacs|bo[iî]tes|personnes|stuck|personen|pessoas|unidades|katao"
     r"|nguoi|cai|hop|человек|штук|шт|شخص|قطع)\b",
     r"\b\d+ of (the|your|these|those)\b", r"\b(two|three|four|five|ten|\d+) dozen\b",
@@ -417,7 +444,8 @@ PAGE_CONFIRMED = _rx(
     r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
     r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b", r"\bis yours\b", r"\breserved for you\b",
     r"\byour order (is|has been) (placed|in|booked)\b",
-    r"\bencomenda confirmad", r"\bc'est (note|reserve)\b", r"\bc'est regle\b",
+    r"\bencomenda confirmad", r"\b(te|los|las|lo|la) esperamos\b", r"\bagendad[oa]\b", r"\bon vous attend\b",
+    r"\b(fest )?eingetragen\b", r"\bзаписали вас\b", r"\bвы записаны\b", r"\bda (xac nhan|len) lich\b", r"\bc'est (note|reserve)\b", r"\bc'est regle\b",
     r"\bpago recibido\b", r"\brecibimos (tu|su|el) pago\b", r"\b(pedido|reserva|cita)\b[^.!?]{0,40}\bconfirmad",
     r"\bpaiement recu\b", r"\bbien recu\b", r"\b(commande|reservation|rendez-vous)\b[^.!?]{0,40}\bconfirme",
     r"\bzahlung (ist )?(eingegangen|erhalten)\b", r"\b(bestellung|buchung|reservierung|termin)\b[^.!?]{0,40}\bbestatigt\b",
