@@ -27,10 +27,9 @@ from core.analysis.model import (
     AnalysisUnavailable,
     LeadStatus,
     Transcript,
-    analysis_schema,
     clamp_score,
 )
-from core.analysis.prompt import Prompt, analysis_prompt, summary_prompt
+from core.analysis.prompt import Prompt, analysis_prompt, analysis_schema, summary_prompt
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache
-from typing import Annotated, Any, Literal, Mapping, Protocol, Sequence
-
-import pydantic
+from typing import Literal, Mapping, Protocol, Sequence
 
 Speaker = Literal["contact", "page"]
 
@@ -77,38 +74,3 @@ class Analyzer(Protocol):
 
 def clamp_score(value: float | int | None) -> int | None:
     return None if value is None else max(0, min(100, int(round(value))))
-
-
-def _clamped(value: Any) -> Any:
-    # A number out of range is clamped, not refused; anything else is left for validation to refuse.
-    return clamp_score(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
-
-
-# 0-100 in the schema the model is given, and clamped when read back.
-Score = Annotated[int, pydantic.Field(ge=0, le=100), pydantic.BeforeValidator(_clamped)]
-
-
-@lru_cache(maxsize=64)
-def analysis_schema(stages: tuple[str, ...]) -> type[pydantic.BaseModel]:
-    """The model's answer, with the stage constrained to this pipeline's stage names.
-
-    Models write fields in schema order, so the evidence and the reasoning come before the stage,
-    status and scores they justify: the model reasons first and decides after.
-    """
-    # Gemini orders properties alphabetically unless told; google-genai sends this declaration order
-    # as propertyOrdering, which keeps the evidence and reasoning first.
-    return pydantic.create_model(
-        "StageAnalysis",
-        summary=(str, pydantic.Field(description="3-5 factual sentences on where the conversation stands")),
-        evidence=(list[str], pydantic.Field(
-            description="short verbatim quotes from the conversation that decide the stage, each prefixed"
-            " 'customer:' or 'business:'; empty when nothing decisive was said"
-        )),
-        reasoning=(str, pydantic.Field(
-            description="which stage definition the evidence meets and why the neighbouring stages do not fit"
-        )),
-        recommended_stage=(Literal[stages], ...),  # type: ignore[valid-type]
-        lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[valid-type]
-        lead_score=(Score, pydantic.Field(description="0-100: how likely the customer is to buy soon")),
-        confidence=(Score, pydantic.Field(description="0-100: how sure you are of the stage")),
-    )

@@ -1,4 +1,5 @@
-"""Prompts for the language-model analyzer: instructions in the system instruction, the conversation as data.
+"""Prompts and the answer schema for the language-model analyzer: instructions in the system instruction,
+the conversation as data, evidence and reasoning asked for before the verdict.
 
 The conversation goes in the user turn only, fenced and with every message as a JSON string, so what a
 customer writes (including "ignore your instructions") reaches the model as quoted data it is told never
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Mapping, Sequence
 
-from core.analysis.model import LeadStatus, Transcript
+import pydantic
+
+from core.analysis.model import LeadStatus, Transcript, clamp_score
 
 OMITTED = "(earlier messages omitted)"
 FENCE_OPEN, FENCE_CLOSE = "<conversation>", "</conversation>"
@@ -118,3 +122,38 @@ def analysis_prompt(
         "- confidence: an integer 0-100, how sure you are of the stage."
     )
     return Prompt(system, _conversation(transcript, budget_chars))
+
+
+def _clamped(value: Any) -> Any:
+    # A number out of range is clamped, not refused; anything else is left for validation to refuse.
+    return clamp_score(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+# 0-100 in the schema the model is given, and clamped when read back.
+Score = Annotated[int, pydantic.Field(ge=0, le=100), pydantic.BeforeValidator(_clamped)]
+
+
+@lru_cache(maxsize=64)
+def analysis_schema(stages: tuple[str, ...]) -> type[pydantic.BaseModel]:
+    """The model's answer, with the stage constrained to this pipeline's stage names.
+
+    Models write fields in schema order, so the evidence and the reasoning come before the stage,
+    status and scores they justify: the model reasons first and decides after.
+    """
+    # Gemini orders properties alphabetically unless told; google-genai sends this declaration order
+    # as propertyOrdering, which keeps the evidence and reasoning first.
+    return pydantic.create_model(
+        "StageAnalysis",
+        summary=(str, pydantic.Field(description="3-5 factual sentences on where the conversation stands")),
+        evidence=(list[str], pydantic.Field(
+            description="short verbatim quotes from the conversation that decide the stage, each prefixed"
+            " 'customer:' or 'business:'; empty when nothing decisive was said"
+        )),
+        reasoning=(str, pydantic.Field(
+            description="which stage definition the evidence meets and why the neighbouring stages do not fit"
+        )),
+        recommended_stage=(Literal[stages], ...),  # type: ignore[valid-type]
+        lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[valid-type]
+        lead_score=(Score, pydantic.Field(description="0-100: how likely the customer is to buy soon")),
+        confidence=(Score, pydantic.Field(description="0-100: how sure you are of the stage")),
+    )

@@ -40,7 +40,7 @@ from core.analysis.rules.vocabulary import (
 POSITIVE_OUTCOMES = (Step.WON, Step.QUALIFIED)
 # Whether a page line is an offer or a confirmation only matters after the buying signal that prompted it.
 # Stock and shipping answers often state a shipping fee, which alone is no proposal.
-OFFER_PROMPTS = (Intent.QUOTE, Intent.PURCHASE, Intent.BOOKING, Intent.PRICING)
+OFFER_PROMPTS = (Intent.QUOTE, Intent.PURCHASE, Intent.BOOKING, Intent.PRICING, Intent.DEAL)
 
 _RECENCY_DECAY = 0.85  # each newer contact message makes an older one count this much less
 _QUANTITY_BONUS = 0.15
@@ -261,12 +261,12 @@ def _confirmation(lines: Sequence[Line], streak: Sequence[Message]) -> Line | No
 
 def _confirms(text: str) -> bool:
     """The business confirmed a payment, order or booking: "payment received", "booking confirmed"."""
-    return bool(PAGE_CONFIRMED.search(text)) or any(_states_confirmed(c) for c in CLAUSE_BREAK.split(text) if c)
+    return any(_states_confirmed(clause) for clause in CLAUSE_BREAK.split(text) if clause)
 
 
 def _states_confirmed(clause: str) -> bool:
-    # "Confirmed" as a fact, not a condition ("once payment is confirmed"), a question or a negation.
-    found = CONFIRMED_WORD.search(clause)
+    # As a fact: not a condition ("once payment is confirmed"), a question or a negation.
+    found = PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause)
     return found is not None and "?" not in clause and not CONDITION.search(clause) and not _negated(clause, found.start())
 
 
