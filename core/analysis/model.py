@@ -35,7 +35,9 @@ class Transcript:
 
     @property
     def page_replied(self) -> bool:
-        return any(line.speaker == "page" for line in self.lines)
+        """The business answered the customer: a broadcast before the customer wrote is no reply."""
+        spoke = next((i for i, line in enumerate(self.lines) if line.speaker == "contact"), None)
+        return spoke is not None and any(line.speaker == "page" for line in self.lines[spoke + 1 :])
 
 
 @dataclass(frozen=True)

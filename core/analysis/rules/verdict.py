@@ -16,6 +16,7 @@ from core.analysis.rules.vocabulary import (
     CONDITION,
     CONFIRMED_WORD,
     DONE,
+    HYPOTHETICAL,
     LOGISTICS_QUESTION,
     MEANINGS,
     NEGATABLE,
@@ -31,7 +32,6 @@ from core.analysis.rules.vocabulary import (
     POLICY,
     QUANTITY,
     SCOPED_REFUSALS,
-    WHAT_IF,
     Intent,
     Step,
     normalise,
@@ -107,7 +107,7 @@ def _clause_intents(clause: str) -> set[Intent]:
         if matches:
             found.add(intent)
     question = "?" in clause or "؟" in clause
-    if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and WHAT_IF.search(clause))):
+    if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and HYPOTHETICAL.search(clause))):
         found -= {Intent.REFUND, Intent.CANCEL}
         found.add(Intent.AVAILABILITY)  # a question before buying
     if question:

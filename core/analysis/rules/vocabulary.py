@@ -140,7 +140,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bcopyright (violation|infringement)\b", r"\bappeal (here|now)\b",
         r"\bverify your (page|account)\b", r"\bweb ?design services\b", r"\bdigital marketing (services|agency|expert)\b",
         r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
-        r"\bmake \$+", r"\bjoin my team\b", r"\bdm me (the word|for|now)\b", r"\b(money|income|cash) from home\b",
+        r"\bmake \$+", r"\b(business |personal )?loans?\b.*\b(approval|apply|offer)\b", r"\binstant approval\b",
+        r"\b(i am|i'm|this is) \w+ from \w+\b.*\b(we (provide|offer|help)|our services)\b", r"\bjoin my team\b", r"\bdm me (the word|for|now)\b", r"\b(money|income|cash) from home\b",
         r"\b(we are|we're|i am|i'm) an? (digital|marketing|seo|web|ads?|social media|growth) (agency|expert|marketer|company|specialist|team)\b",
         r"\b(run|manage) your (ads|social media|page)\b", r"\b\d+x more (customers|sales|followers|leads|clients)\b",
         r"\bmore (customers|clients|leads|sales|followers) (for|to) your (page|business|shop)\b",
@@ -148,7 +149,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bkumita ng\b", r"\bkiem tien\b", r"اربح", r"\bзаработ(ок|ать) от\b",
     ),
     Intent.REFUND: _rx(
-        r"\brefund", r"\bmoney back\b", r"\bmy money (back|returned)\b", r"\bmoney returned\b", r"\b(return|give back) my money\b", r"\bchargeback\b", r"\breturn (it|this|them|the|my)\b", r"\bwant to return\b",
+        r"\brefund", r"\bmoney back\b", r"\bmy money (back|returned)\b", r"\b(deposit|payment|money) back\b", r"\bmoney returned\b", r"\b(return|give back) my money\b", r"\bchargeback\b", r"\breturn (it|this|them|the|my)\b", r"\bwant to return\b",
         r"\breembols", r"\bdevoluci", r"\bdevuelvan\b", r"\bdevolver (el|mi) dinero\b",
         r"\brembours",
         r"\bruckerstatt", r"\berstatt", r"\bgeld zuruck\b", r"\bzuruckerstatt",
@@ -185,6 +186,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(bought|got|ordered) (it|one|them)? ?(elsewhere|somewhere else|from someone else)\b",
         r"\bdecided (not to|against)\b", r"\b(no longer|don't|do not) need (it|this|them|that|the)\b",
         r"\bchanged (my|our) minds?\b", r"\bnever ?mind\b", r"\bnvm\b", r"\bforget it\b",
+        r"\bthanks anyway\b", r"\bgracias (igual|de todos modos|de todas formas)\b", r"\bmerci quand meme\b",
+        r"\btrotzdem danke\b", r"\bobrigad[oa] mesmo assim\b", r"\bsalamat (pa rin|na lang)\b",
+        r"\b(do|doing) it ourselves\b", r"\b(found|find) someone\b", r"\bencontre (a )?alguien\b", r"\btrouve quelqu'un\b",
+        r"\bjemanden gefunden\b", r"\b(achei|encontrei) alguem\b", r"\bнашли (кого|другого)", r"\bпередумал",
         r"\bnot (going to|gonna) (go ahead|proceed|buy|order|book|take)\b", r"\b(won't|will not|wont) need (it|them|this|that|you)\b",
         r"\bfound (someone|somebody|another|a|an) (\w+ )?(\w+ )?(closer|nearer|cheaper|else)\b", r"\bconsegui (a )?(alguien|otr[oa])\b",
         r"\bj'ai trouve (quelqu'un|un autre|une autre)\b", r"\b(jemand|einen) anderen gefunden\b", r"\bachei (outro|outra|alguem)\b",
@@ -217,6 +222,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b", r"\bthat's too much\b", r"\brip[- ]?off\b",
         r"\bdaylight robbery\b", r"\bcan't afford\b", r"\bout of (my|our) budget\b",
         r"\b(muy|demasiado|bien) caro\b", r"\btrop cher\b", r"\b(zu|viel zu) teuer\b", r"\b(muito|mto|mt) caro\b",
+        r"\b(too much|mucho|demasiado|trop|zu viel|muito|masyado|слишком много) (for|para|pour|fur|pra|sa) (me|us|mi|nosotros|moi|nous|mich|uns|mim|nos|amin|akin)\b",
+        r"\bes mucho\b", r"\bc'est trop\b", r"\b(over|above|beyond|exceeds?) (na )?(sa )?(the |my |our )?budget\b",
+        r"\bsa budget (namin|ko)\b", r"\bno (tengo|tenemos) (el )?presupuesto\b", r"\bpas (le|de) budget\b", r"\bkein budget\b",
+        r"\bнет бюджета\b", r"ميزانيتي", r"ميزانيتنا",
         r"\bcaro demais\b", r"\bcaro (pra|para) mim\b", r"\bcher pour (moi|nous)\b", r"\bexpensive for (me|us)\b", r"\bsteep\b",
         r"\bcheaper\b", r"\bmas barat[oa]\b", r"\bmoins cher\b", r"\b(gunstiger|billiger)\b", r"\bmais barat[oa]\b",
         r"\bmas mura\b", r"\bre hon\b", r"\bдешевле\b", r"ارخص",
@@ -227,6 +236,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|studio|salon|bakery|place|seller|brand|florist|gym|trainer|cleaners?|agency|business|restaurant|cafe|clinic|school"
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
+        r"\b(from|at|with|chez|bei|en|em|sa|у|من) (an?other|un autre|une autre|einem anderen|einer anderen|otro|otra|outro|outra|ibang|другого|другой)\b",
         r"\b(cho|ben|noi|shop|cua hang|tiem) khac\b", r"\bв друг\w+ (магазин|месте|компании|студии|зале)\b",
         r"\bу друг(их|ого)\b", r"(شركه|محل|مكان|متجر) (اخر|ثاني|ثانيه|اخرى|ارخص)",
         r"\b(go|going|went|sign up|signing up|buy|buying|bought|order|ordering) (with|at|from) (them|a competitor|someone else)\b",
@@ -266,7 +276,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bda (chuyen khoan|chuyen tien|thanh toan|ck)\b", r"\b(chuyen khoan|ck|chuyen tien|thanh toan) (roi|xong)\b",
         r"دفعت", r"حولت", r"تم (الدفع|التحويل|السداد)", r"ارسلت (المبلغ|الفلوس|التحويل)",
         r"\bоплатил", r"\bоплачено\b", r"\bперевел(а|и)?\b", r"\bоплата прошла\b", r"\bотправил(а)? деньги\b",
-        r"\bчек во вложении\b",
+        r"\bчек во вложении\b", r"\b(предоплату|оплату|аванс|депозит) (внес|отправил|сделал)", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b",
     ),
     Intent.RECEIVED: _rx(
         r"\b(received|got|picked up) (my|the|our) (order|package|parcel|delivery|items?|box)\b",
@@ -292,13 +302,18 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(i|we) (want|wanna|need) to (order|buy|get|purchase)\b", r"\b(i|we)('ll| will) take\b",
         r"\b(i|we)('d| would) like (one|two|three|the|this|that|these|those|a|an|\d+)\b",
         r"\b(i|we) (want|need) (one|two|three|this|that|these|those|it|a|an|\d+)\b",
-        r"\bcan (i|we) (order|buy|purchase|get)\b", r"\b(place|make) an order\b", r"\bbuy\b", r"\bpurchase\b",
+        r"\bcan (i|we) (order|buy|purchase|get|preorder|pre-order|reserve|book)\b", r"\b(place|make) an order\b", r"\bbuy\b", r"\bpurchase\b",
         r"\bhow (do|can) (i|we) (pay|order|sign up|register)\b", r"\bpay (by|with|via)\b", r"\baccept (paypal|cards?|credit|cash)\b",
         r"\bsend (me |us )?(the |an )?invoice\b", r"\b(iban|bank details|account number|gcash number|paypal)\b",
         r"\bdatos bancarios\b", r"\b(coordonnees bancaires|rib)\b", r"\b(bankdaten|kontodaten|bankverbindung)\b",
         r"\b(dados bancarios|chave pix)\b", r"\b(so tai khoan|stk)\b", r"\bреквизит", r"رقم الحساب", r"\b(sign up|signup|register|enrol|enroll)\b",
         r"\b(can|could|would) you (do|make|bake|cater|supply|provide|print|build|hold|reserve|put aside)\b",
-        r"\b(custom|made to order|bespoke)\b", r"\bneed (a|an|some|\d+)\b", r"\blooking for (a|an|some)\b",
+        r"\b(custom|made to order|bespoke)\b", r"\bneeds? (a|an|some|\d+)\b", r"\bpre-?order\b",
+        r"\b(i|we)('d| would) (love|like) (to|a|an|some)\b", r"\b(i|we) (want|wanna) (to )?(get|have|do|book|make|start|try)\b",
+        r"\b(something you('d| would)|can you|could you) (take on|handle|help (me |us )?with)\b",
+        r"\bquiero\b", r"\b(quisiera|me gustaria)\b", r"\b(je voudrais|j'aimerais|je souhaite|nous voudrions)\b",
+        r"\b(ich|wir) (mochte|mochten|wurde gern|wurden gern|hatte gern|hatten gern)\b", r"\b(quero|gostaria|queria)\b",
+        r"\bgusto (ko|namin|po)\b", r"\b(muon|can) (dat|mua|lam|lay)\b", r"\b(хочу|хотим|хотела? бы)\b", r"ابغى", r"\bابي\b", r"\bاود\b", r"\bحاب\b", r"\blooking for (a|an|some)\b",
         r"\binterested in\b", r"\bready to (order|buy|book)\b", r"\bthinking of (joining|buying|ordering|booking|getting)\b",
         r"\bnecesit", r"\bbusco\b", r"\binteresad[oa]\b", r"\bj'ai besoin\b", r"\bje cherche\b", r"\binteresse par\b",
         r"\b(ich|wir) (brauche|brauchen|suche|suchen)\b", r"\binteressiert an\b", r"\b(preciso|procuro)\b", r"\binteressad[oa]\b",
@@ -332,7 +347,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bpa-?book\b", r"\bmagpa-?book\b", r"\bpa-?reserve\b", r"\bsched\b",
         r"\bdat (ban|lich|cho|phong|truoc|banh)\b",
         r"حجز", r"احجز", r"موعد",
-        r"\bзапис(ать|аться|ываюсь)\b", r"\bзапиш(ите|у)\b", r"\bзаброниров", r"\bбронь\b",
+        r"\bзапис(ать|аться|ываюсь|ывай)", r"\bзапиш(ите|у)\b", r"\bзаброниров", r"\bбронь\b",
     ),
     Intent.PRICING: _rx(
         r"\bhow much\b", r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bcharge\b", r"\brates?\b",
@@ -393,13 +408,13 @@ NEGATION = _rx(
     r"\b(pas|ne|jamais|n')\b", r"\bn'", r"\b(nicht|kein\w*|nie)\b", r"\b(nao|ainda nao)\b",
     r"\b(hindi|di|wala|wag|huwag)\b", r"\b(chua|khong)\b", r"\b(не|нет|ни)\b", r"(^|\s)(لم|لا|ما|مش|ليس|غير)(\s|$)",
 )
-# Asking about a policy or what is possible is not asking for it: "what's your refund policy?",
-# "can I cancel anytime?".
+# Asking about a policy or a what-if is not asking for it: "what's your refund policy?",
+# "can I cancel anytime?", "if it doesn't fit, can I return it?".
 POLICY = _rx(r"\bpolic(y|ies)\b", r"\bpolitica\b", r"\bpolitique\b", r"\brichtlinie", r"\bполитик", r"سياسه")
-WHAT_IF = _rx(
-    r"\b(can|could) (i|we)\b", r"\bis it possible\b", r"\bwhat if\b", r"\bdo you (offer|allow|accept|give)\b",
-    r"\b(puedo|se puede)\b", r"\best-ce qu", r"\b(kann|darf) ich\b", r"\bposso\b", r"\bpwede\b", r"\bco the\b",
-    r"\bможно\b", r"هل يمكن",
+HYPOTHETICAL = _rx(
+    r"\b(anytime|any time|in case|later on|policy|free of charge)\b", r"\bif\b", r"\bwhat if\b",
+    r"\b(si|en cualquier momento)\b", r"\ba tout moment\b", r"\b(wenn|falls|jederzeit)\b", r"\b(se|a qualquer momento)\b",
+    r"\b(kung|kapag)\b", r"\b(neu|bat cu luc nao)\b", r"\b(если|в любой момент)\b", r"\bاذا\b", r"\bلو\b",
 )
 # Where a message turns: the refusal before it is scoped to what it named.
 CLAUSE_BREAK = re.compile(
@@ -413,7 +428,7 @@ NEGATION_WINDOW_WORDS = 3
 # Counts, not sizes: "3 x", "40 units", "2 bags", "80 guests", but not the "1kg" of "1kg bag".
 QUANTITY = _rx(
     r"\b\d+\s*[x×](?!\w)",
-    r"\b\d+\s*(units?|pcs|pieces?|bags?|boxes|packs?|cases?|bottles?|dozens?|cartons?|pallets?|items?|sets?|pairs?"
+    r"\b\d+\s*(\w+ )?(units?|pcs|pieces?|bags?|boxes|packs?|cases?|bottles?|dozens?|cartons?|pallets?|items?|sets?|pairs?"
     r"|guests|people|persons|pax|sandwiches|cupcakes|tees|shirts|loaves|bed(room)?s?|rooms?|zimmer|habitaciones|ambientes"
     r"|quartos|kwarto|phong|комнат\w*"
     r"|unidades|cajas|bolsas|personas|pi[eè]ces|sacs|bo[iî]tes|personnes|stuck|personen|pessoas|unidades|katao"
@@ -476,7 +491,7 @@ DONE = _rx(
 )
 # "Confirmed" in the business's words, unless it is a condition ("once payment is confirmed") or a question.
 CONFIRMED_WORD = _rx(
-    r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|تم تاكيد|kumpirmado)\b"
+    r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|kumpirmado)\b", r"تم تاكيد", r"موكد"
 )
 CONDITION = _rx(
     r"\b(once|when|after|as soon as|if|until|before|cuando|una vez|si|quand|des que|une fois|apres|sobald|wenn|nachdem"
