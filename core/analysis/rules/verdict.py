@@ -17,6 +17,7 @@ from core.analysis.rules.vocabulary import (
     CONFIRMED_WORD,
     DONE,
     HYPOTHETICAL,
+    LINK,
     LOGISTICS_QUESTION,
     MEANINGS,
     NEGATABLE,
@@ -29,6 +30,7 @@ from core.analysis.rules.vocabulary import (
     PATTERNS,
     PAYMENT_REQUEST,
     PHRASE_BREAK,
+    PITCH,
     POLICY,
     QUANTITY,
     SCOPED_REFUSALS,
@@ -126,7 +128,8 @@ def detect(text: str) -> tuple[Intent, ...]:
         if any(MEANINGS[i].outcome is Step.QUALIFIED for i in later):
             intents -= set(SCOPED_REFUSALS)
     found = set().union(*per_clause) if per_clause else set()
-    if PATTERNS[Intent.SPAM].search(text):
+    pitches = len({m.group(0) for m in PITCH.finditer(text)})
+    if PATTERNS[Intent.SPAM].search(text) or pitches >= 3 or (pitches and LINK.search(text)):
         found.add(Intent.SPAM)
     if PATTERNS[Intent.GREETING].search(text):
         found.add(Intent.GREETING)

@@ -94,8 +94,11 @@ NEGATIVE = (
 # Objections that are haggling when asked ("cheaper elsewhere, can you match it?"), a refusal when stated.
 OBJECTIONS = (Intent.PRICE_OBJECTION, Intent.ELSEWHERE)
 # Turning something down that a later clause of the same message then asks about ("not interested in
-# the decaf, but is the espresso available?") refuses that thing only, not the business.
-SCOPED_REFUSALS = (Intent.REFUSAL, Intent.OPT_OUT, Intent.CANCEL, Intent.PRICE_OBJECTION, Intent.ELSEWHERE)
+# the decaf, but is the espresso available?") refuses that thing only, not the business; a problem
+# followed by a request ("my screen is cracked, can you fix it?") is what the customer wants done.
+SCOPED_REFUSALS = (
+    Intent.REFUSAL, Intent.OPT_OUT, Intent.CANCEL, Intent.PRICE_OBJECTION, Intent.ELSEWHERE, Intent.COMPLAINT,
+)
 # Negated, these say nothing: "I haven't paid yet", "please don't cancel", "no refund needed".
 NEGATABLE = (
     Intent.PAYMENT, Intent.RECEIVED, Intent.REFUND, Intent.CANCEL, Intent.PURCHASE, Intent.BOOKING,
@@ -213,10 +216,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bhindi na\b", r"\bayoko na\b", r"\b(wag|huwag) na( lang)?\b", r"\bdi na (po )?(ako|kami|tuloy)", r"\bsa iba na\b",
         r"\bnakabili na (ako|kami) sa iba\b", r"\bnakabili na\b", r"\bsa \w+ na (lang|lng)\b", r"\bsa iba(ng \w+)? na\b", r"\bhindi (ako |po )?interesado\b", r"\bhindi na (ako|kami) tutuloy\b",
         r"\bkhong quan tam\b", r"\bkhong can nua\b", r"\bkhong mua nua\b", r"\bthoi,? (minh|em|toi|khong)\b",
-        r"\bmua (cho|ben) khac\b", r"\b(cho|ben|noi|shop) khac\b", r"\bda mua (roi|o)\b",
-        r"غير مهتم", r"مش مهتم", r"لا شكرا", r"مورد (اخر|ثاني)", r"من مكان (اخر|ثاني)", r"(محل|مكان|متجر) (اخر|ثاني)", r"اشتريت (من|خلاص)", r"ما بدي", r"مش عايز", r"لا اريد",
+        r"\bmua (cho|ben) khac\b", r"^\W*thoi\b", r"\b(cho|ben|noi|shop) khac\b", r"\bda mua (roi|o)\b",
+        r"غير مهتم", r"مش مهتم", r"لا شكرا", r"(لا|ما|مو) (احتاج|محتاج)", r"بعد الان", r"مورد (اخر|ثاني)", r"من مكان (اخر|ثاني)", r"(محل|مكان|متجر) (اخر|ثاني)", r"اشتريت (من|خلاص)", r"ما بدي", r"مش عايز", r"لا اريد",
         r"\bне интересно\b", r"\bнеинтересно\b", r"\bне надо\b", r"\bнет,? спасибо\b", r"\bдругого поставщика\b",
-        r"\bв другом месте\b", r"\bв друго(м|и) \w+", r"\bуже купил", r"\bу других\b", r"\bпередумал", r"\bбольше не нужно\b",
+        r"\bв другом месте\b", r"\bв друго(м|и) \w+", r"\bуже купил", r"\bу других\b", r"\bпередумал", r"\bбольше не нужно\b", r"\b(уже )?не нужн(о|а) уже\b",
     ),
     Intent.PRICE_OBJECTION: _rx(
         r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b", r"\bthat's too much\b", r"\brip[- ]?off\b",
@@ -236,7 +239,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|studio|salon|bakery|place|seller|brand|florist|gym|trainer|cleaners?|agency|business|restaurant|cafe|clinic|school"
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\b(from|at|with|chez|bei|en|em|sa|у|من) (an?other|un autre|une autre|einem anderen|einer anderen|otro|otra|outro|outra|ibang|другого|другой)\b",
+        r"\binstead\b", r"\b(plutot|stattdessen|em vez disso|en vez de eso|вместо этого)\b", r"بدلا",
+        r"\b(o|tai) (tiem|cho|shop|cua hang|ben) \w+( \w+)?( \w+)? roi\b",
+        r"\b(from|at|with|chez|bei|en|em|sa|у|من|com|con|avec|mit|kay|voi|с) (an?other|un autre|une autre|einem anderen|einer anderen|otro|otra|outro|outra|ibang|другого|другой)\b",
         r"\b(cho|ben|noi|shop|cua hang|tiem) khac\b", r"\bв друг\w+ (магазин|месте|компании|студии|зале)\b",
         r"\bу друг(их|ого)\b", r"(شركه|محل|مكان|متجر) (اخر|ثاني|ثانيه|اخرى|ارخص)",
         r"\b(go|going|went|sign up|signing up|buy|buying|bought|order|ordering) (with|at|from) (them|a competitor|someone else)\b",
@@ -284,7 +289,11 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(order|package|parcel) (arrived|came|was delivered)\b",
         r"\brecu (ma|la) commande\b", r"\brecibi (mi|el) pedido\b", r"\brecebi (o|meu) pedido\b",
     ),
-    Intent.DEAL: _rx(r"\b(it's|that's) a deal\b", r"\bdeal done\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b"),
+    Intent.DEAL: _rx(
+        r"\b(it's|that's) a deal\b", r"\bdeal done\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b",
+        r"\b(going|go|we'll go|i'll go) with the\b", r"\blet's (do it|go ahead)\b", r"\b(please )?go ahead\b",
+        r"\b(we|i) accept the (quote|estimate|offer|price|proposal)\b",
+    ),
     Intent.QUOTE: _rx(
         r"\bquot(e|es|ation)\b", r"\bestimate\b", r"\bwholesale\b", r"\bbulk\b", r"\bcorporate\b", r"\bbest price\b",
         r"\b(for|to) (our|my) (cafe|restaurant|shop|store|office|company|business|hotel|team|event)\b",
@@ -308,6 +317,17 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bdatos bancarios\b", r"\b(coordonnees bancaires|rib)\b", r"\b(bankdaten|kontodaten|bankverbindung)\b",
         r"\b(dados bancarios|chave pix)\b", r"\b(so tai khoan|stk)\b", r"\bреквизит", r"رقم الحساب", r"\b(sign up|signup|register|enrol|enroll)\b",
         r"\b(can|could|would) you (do|make|bake|cater|supply|provide|print|build|hold|reserve|put aside)\b",
+        r"\b(can|could|would) you (fix|repair|replace|check|look at|take a look|service|install|clean|paint)\b",
+        r"\b(fix|repair|replace) (my|the|a|it)\b", r"\b(is|are) (it|they|the( \w+){1,3}) (free|open|available) (on|for|this|next|tomorrow)\b",
+        r"\bhow long (does|would|will) (it|that|the \w+) take\b",
+        r"\b(pueden|puede|podrian|podria) (arreglar|reparar|cambiar|revisar|hacer|enviar|mandar)\b",
+        r"\b(vous pouvez|pouvez-vous|pourriez-vous) (regarder|reparer|changer|faire|livrer|venir|envoyer)\b",
+        r"\b(konnen sie|konnt ihr|konnten sie) .{0,40}\b(reparieren|wechseln|machen|schauen|liefern|tauschen)\b",
+        r"\b(podem|pode|conseguem|consegue) (consertar|trocar|arrumar|fazer|ver|entregar|olhar)\b",
+        r"\bpwede (po )?(ba )?(ipa|mag|pa)\w*", r"\b(ipaayos|ipagawa|paayos|pagawa|ipapalit|magpagawa)\b",
+        r"\b(sua|thay|lam) (giup|duoc)\b", r"\bco the (sua|thay|lam|giao)\b",
+        r"\b(можете|сможете) (починить|поменять|заменить|сделать|посмотреть|приехать|доставить)\b",
+        r"\bнужно (поменять|починить|заменить|сделать)\b", r"(تقدرون|ممكن|هل يمكن) (تصلح|تغير|اصلاح|تركيب|توصيل)",
         r"\b(custom|made to order|bespoke)\b", r"\bneeds? (a|an|some|\d+)\b", r"\bpre-?order\b",
         r"\b(i|we)('d| would) (love|like) (to|a|an|some)\b", r"\b(i|we) (want|wanna) (to )?(get|have|do|book|make|start|try)\b",
         r"\b(something you('d| would)|can you|could you) (take on|handle|help (me |us )?with)\b",
@@ -338,7 +358,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.BOOKING: _rx(
         r"\bbook(ing)?\b", r"\bappointment\b", r"\breserv(e|ation)\b", r"\bschedule\b", r"\bvisit\b",
         r"\b(come|stop|drop) (by|in|over)\b", r"\btable for\b", r"\bprivate (session|class|lesson)\b",
-        r"\b(bring|see) (\w+ )?(in|you)\b.*\b(at \d|\d\s?(am|pm))", r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b",
+        r"\b(bring|see) (\w+ )?(in|you)\b.*\b(at \d|\d\s?(am|pm))", r"\bdrop (it|them|\w+) off\b", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?$",
+        r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?\b(?!\s?(kg|g|%|units|each|per|dollars|usd|eur))", r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b",
         r"\b(a las|um|as|vers|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
         r"\bcita\b", r"\breserv", r"\bagend", r"\bturno\b",
         r"\brendez-vous\b", r"\brdv\b",
@@ -430,7 +451,7 @@ QUANTITY = _rx(
     r"\b\d+\s*[x×](?!\w)",
     r"\b\d+\s*(\w+ )?(units?|pcs|pieces?|bags?|boxes|packs?|cases?|bottles?|dozens?|cartons?|pallets?|items?|sets?|pairs?"
     r"|guests|people|persons|pax|sandwiches|cupcakes|tees|shirts|loaves|bed(room)?s?|rooms?|zimmer|habitaciones|ambientes"
-    r"|quartos|kwarto|phong|комнат\w*"
+    r"|quartos|kwarto|phong|комнат\w*|nights|noches|nuits|nachte|noites|gabi|dem|ноч\w*|ليال\w*"
     r"|unidades|cajas|bolsas|personas|pi[eè]ces|sacs|bo[iî]tes|personnes|stuck|personen|pessoas|unidades|katao"
     r"|nguoi|cai|hop|человек|штук|шт|شخص|قطع)\b",
     r"\b\d+ of (the|your|these|those)\b", r"\b(two|three|four|five|ten|\d+) dozen\b",
@@ -497,3 +518,13 @@ CONDITION = _rx(
     r"\b(once|when|after|as soon as|if|until|before|cuando|una vez|si|quand|des que|une fois|apres|sobald|wenn|nachdem"
     r"|quando|assim que|depois|pag|kapag|khi|sau khi|neu|когда|как только|после|если|عندما|بعد|اذا)\b"
 )
+
+# Unsolicited pitches: a link with one of these, or three of them, is spam.
+PITCH = _rx(
+    r"\b(boost|grow|increase|double|triple) (your|the)\b", r"\bmarketing\b", r"\bfree trial\b", r"\b\d+\s?% more\b",
+    r"\bby \d+\s?%", r"\b(followers|leads|traffic|engagement)\b", r"\bour (tool|service|services|agency|platform|app|team)\b",
+    r"\bwe (help|offer|provide|can help) (businesses|brands|pages|companies|you)\b", r"\b(sign up|apply|join|register) now\b",
+    r"\blimited (time|offer)\b", r"\bguarantee", r"\b(profit|income|earn|earnings)\b", r"\b(investment|invest)\b",
+    r"\bloans?\b", r"\bcrypto", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
+)
+LINK = _rx(r"https?://", r"\bwww\.", r"\b\w+\.(com|net|io|ly|example|xyz|online|site)/?\b")
