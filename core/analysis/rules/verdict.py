@@ -12,6 +12,7 @@ from typing import Sequence
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
 from core.analysis.rules.vocabulary import (
+    AMENITY,
     CLAUSE_BREAK,
     CONDITION,
     CONFIRMED_WORD,
@@ -112,6 +113,8 @@ def _clause_intents(clause: str) -> set[Intent]:
     if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and HYPOTHETICAL.search(clause))):
         found -= {Intent.REFUND, Intent.CANCEL}
         found.add(Intent.AVAILABILITY)  # a question before buying
+    if found == {Intent.AVAILABILITY} and AMENITY.search(clause):
+        found.clear()
     if question:
         found.discard(Intent.RECEIVED)  # "have you received my order?" asks, it does not close
         if LOGISTICS_QUESTION.search(clause):
@@ -188,6 +191,8 @@ def walk(messages: Sequence[Message]) -> Thread:
     earlier: Intent | None = None
     for message in messages:
         step, current = message.outcome, decisive.outcome if decisive else None
+        if message.outcome_intent is Intent.NEVERMIND and decisive is None:
+            continue  # nothing to let go of yet
         # A customer asking about more is still a customer; only a refund, cancel or opt-out undoes a sale.
         if step is None or (current is Step.WON and step is Step.QUALIFIED):
             continue

@@ -37,6 +37,7 @@ class Intent(StrEnum):
     REFUSAL = "refusal"
     PRICE_OBJECTION = "price_objection"
     ELSEWHERE = "elsewhere"
+    NEVERMIND = "nevermind"
     COMPLAINT = "complaint"
     PAYMENT = "payment"
     RECEIVED = "received"
@@ -69,6 +70,8 @@ MEANINGS: dict[Intent, Meaning] = {
     Intent.REFUSAL: Meaning(Step.LOST, 0.2, 85, "declined", "a refusal"),
     Intent.PRICE_OBJECTION: Meaning(Step.LOST, 0.2, 75, "refused the price", "a refusal of the price"),
     Intent.ELSEWHERE: Meaning(Step.LOST, 0.2, 80, "went elsewhere", "a choice of another provider"),
+    # "Never mind" ends a deal only once there was one to end: cold, it only closes a question.
+    Intent.NEVERMIND: Meaning(Step.LOST, 0.2, 70, "let it go", "a change of mind"),
     Intent.COMPLAINT: Meaning(None, 0.3, 50, "complained", "a complaint"),
     Intent.PAYMENT: Meaning(Step.WON, 1.0, 95, "said they paid", "a payment confirmation"),
     Intent.RECEIVED: Meaning(Step.WON, 0.8, 90, "said they received their order", "a delivery confirmation"),
@@ -89,7 +92,7 @@ MEANINGS: dict[Intent, Meaning] = {
 # Ends a sale or a lead: a message saying one of these is not also a buying signal.
 NEGATIVE = (
     Intent.SPAM, Intent.REFUND, Intent.CANCEL, Intent.OPT_OUT, Intent.REFUSAL, Intent.PRICE_OBJECTION,
-    Intent.ELSEWHERE, Intent.COMPLAINT,
+    Intent.ELSEWHERE, Intent.NEVERMIND, Intent.COMPLAINT,
 )
 # Objections that are haggling when asked ("cheaper elsewhere, can you match it?"), a refusal when stated.
 OBJECTIONS = (Intent.PRICE_OBJECTION, Intent.ELSEWHERE)
@@ -97,7 +100,8 @@ OBJECTIONS = (Intent.PRICE_OBJECTION, Intent.ELSEWHERE)
 # the decaf, but is the espresso available?") refuses that thing only, not the business; a problem
 # followed by a request ("my screen is cracked, can you fix it?") is what the customer wants done.
 SCOPED_REFUSALS = (
-    Intent.REFUSAL, Intent.OPT_OUT, Intent.CANCEL, Intent.PRICE_OBJECTION, Intent.ELSEWHERE, Intent.COMPLAINT,
+    Intent.REFUSAL, Intent.OPT_OUT, Intent.CANCEL, Intent.PRICE_OBJECTION, Intent.ELSEWHERE, Intent.NEVERMIND,
+    Intent.COMPLAINT,
 )
 # Negated, these say nothing: "I haven't paid yet", "please don't cancel", "no refund needed".
 NEGATABLE = (
@@ -188,9 +192,17 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bfound (one|it|them|something|a \w+)? ?(elsewhere|somewhere else)\b",
         r"\b(bought|got|ordered) (it|one|them)? ?(elsewhere|somewhere else|from someone else)\b",
         r"\bdecided (not to|against)\b", r"\b(no longer|don't|do not) need (it|this|them|that|the)\b",
-        r"\bchanged (my|our) minds?\b", r"\bnever ?mind\b", r"\bnvm\b", r"\bforget it\b",
-        r"\bthanks anyway\b", r"\bgracias (igual|de todos modos|de todas formas)\b", r"\bmerci quand meme\b",
-        r"\btrotzdem danke\b", r"\bobrigad[oa] mesmo assim\b", r"\bsalamat (pa rin|na lang)\b",
+        r"\bchanged (my|our) minds?\b",
+        r"\b(won't|will not|not) (be )?(moving|going) forward\b", r"\bbudget (was|got|has been) (cut|reduced|frozen)\b",
+        r"\bunfortunately,? (we|i) (can't|cannot|won't|will not|have to|need to|decided)\b",
+        r"\b(do|make|cut|fix) it (myself|ourselves|at home)\b", r"\bdo it at home\b", r"\bсделаю (сам|сама)\b",
+        r"\blo hago (yo )?(mismo|misma)\b", r"\bje (le ferai|vais le faire) moi\b", r"\bfaco em casa\b", r"\beu mesm[oa] faco\b",
+        r"\bako na lang (ang )?(gagawa|mag)", r"\btu lam\b", r"بنفسي",
+        r"\bno (lo |la |los |las )?necesit", r"\b(lo|la) (voy a|vamos a) dejar\b", r"\bleave it (for now|there)\b",
+        r"\bje n'en ai pas besoin\b", r"\bbrauche (ich|es) nicht\b", r"\bnao (preciso|vou precisar)\b",
+        r"\bdecided (on|to go with|for) (another|a different|someone|a cheaper)\b", r"\b(uns )?dagegen entschieden\b",
+        r"\buns fur (einen|eine|ein) anderen? \w+ entschieden\b", r"\bdecidimos (ir con|por) otr", r"\bon a choisi (un autre|une autre|ailleurs)\b",
+        r"\b(escolhemos|decidimos por) outr", r"\bвыбрали друг",
         r"\b(do|doing) it ourselves\b", r"\b(found|find) someone\b", r"\bencontre (a )?alguien\b", r"\btrouve quelqu'un\b",
         r"\bjemanden gefunden\b", r"\b(achei|encontrei) alguem\b", r"\bнашли (кого|другого)", r"\bпередумал",
         r"\bnot (going to|gonna) (go ahead|proceed|buy|order|book|take)\b", r"\b(won't|will not|wont) need (it|them|this|that|you)\b",
@@ -233,6 +245,12 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bcheaper\b", r"\bmas barat[oa]\b", r"\bmoins cher\b", r"\b(gunstiger|billiger)\b", r"\bmais barat[oa]\b",
         r"\bmas mura\b", r"\bre hon\b", r"\bдешевле\b", r"ارخص",
         r"\bang mahal\b", r"\bmahal (masyado|naman|po)\b", r"\bdat qua\b", r"\bmac qua\b", r"غالي", r"\b(слишком )?дорого",
+    ),
+    Intent.NEVERMIND: _rx(
+        r"\bnever ?mind\b", r"\bnvm\b", r"\bforget it\b", r"\bthanks anyway\b", r"\bgracias (igual|de todos modos|de todas formas)\b",
+        r"\bmerci quand meme\b", r"\btrotzdem danke\b", r"\bobrigad[oa] mesmo assim\b", r"\bsalamat (pa rin|na lang)\b",
+        r"\bolvidalo\b", r"\blaisse tomber\b", r"\bvergiss es\b", r"\besquece\b", r"\bwag na\b", r"\bthoi khong can\b",
+        r"\bзабудьте\b", r"\bخلاص\b",
     ),
     Intent.ELSEWHERE: _rx(
         r"\b(another|other|different|otr[oa]|autre|anderen?|outr[oa]|ibang)( \w+)? (supplier|vendor|company|provider|shop|store"
@@ -277,9 +295,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bpaguei\b", r"\bja paguei\b", r"\bfiz o (pix|pagamento|deposito)\b", r"\bpix (feito|enviado|realizado)\b",
         r"\btransferi\b", r"\bsegue o comprovante\b",
         r"\bnagbayad\b", r"\bnakapagbayad\b", r"\bbayad na\b", r"\bnabayaran\b", r"\bnag-?(send|gcash|transfer) na\b",
-        r"\bsent na\b", r"\bpaid na\b",
+        r"\bsent na\b", r"\bpaid na\b", r"\bnagpadala na\b", r"\bnagsend na\b",
         r"\bda (chuyen khoan|chuyen tien|thanh toan|ck)\b", r"\b(chuyen khoan|ck|chuyen tien|thanh toan) (roi|xong)\b",
-        r"دفعت", r"حولت", r"تم (الدفع|التحويل|السداد)", r"ارسلت (المبلغ|الفلوس|التحويل)",
+        r"دفعت", r"حولت", r"تم (تحويل|دفع|سداد)", r"ارسلت (لكم )?(الايصال|الوصل)", r"تم (الدفع|التحويل|السداد)", r"ارسلت (المبلغ|الفلوس|التحويل)",
         r"\bоплатил", r"\bоплачено\b", r"\bперевел(а|и)?\b", r"\bоплата прошла\b", r"\bотправил(а)? деньги\b",
         r"\bчек во вложении\b", r"\b(предоплату|оплату|аванс|депозит) (внес|отправил|сделал)", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b",
     ),
@@ -288,11 +306,15 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     r"\b(picked up|collected) (my|the|our) \w+", r"\b(arrived|came) (today|yesterday|safely|in perfect)\b",
         r"\b(order|package|parcel) (arrived|came|was delivered)\b",
         r"\brecu (ma|la) commande\b", r"\brecibi (mi|el) pedido\b", r"\brecebi (o|meu) pedido\b",
+        r"\bya (lo |la )?(retire|recogi|recibi)\b", r"\bj'ai (recupere|recu) (ma|mon|la|le)\b", r"\b(abgeholt|erhalten)\b",
+        r"\b(retirei|peguei|recebi) (o|a|meu|minha)\b", r"\b(nakuha|natanggap) ko na\b", r"\bda nhan (duoc )?hang\b",
+        r"\b(забрал|забрала|получил|получила) (заказ|посылку|платье|костюм)", r"استلمت",
     ),
     Intent.DEAL: _rx(
         r"\b(it's|that's) a deal\b", r"\bdeal done\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b",
         r"\b(going|go|we'll go|i'll go) with the\b", r"\blet's (do it|go ahead)\b", r"\b(please )?go ahead\b",
-        r"\b(we|i) accept the (quote|estimate|offer|price|proposal)\b",
+        r"\b(we|i) accept the (quote|estimate|offer|price|proposal)\b", r"\bagreed\b", r"\b(fechado|combinado|abgemacht|einverstanden)\b",
+        r"\bd'accord pour\b", r"\bchot\b", r"\bдоговорились\b", r"اتفقنا",
     ),
     Intent.QUOTE: _rx(
         r"\bquot(e|es|ation)\b", r"\bestimate\b", r"\bwholesale\b", r"\bbulk\b", r"\bcorporate\b", r"\bbest price\b",
@@ -319,7 +341,13 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(can|could|would) you (do|make|bake|cater|supply|provide|print|build|hold|reserve|put aside)\b",
         r"\b(can|could|would) you (fix|repair|replace|check|look at|take a look|service|install|clean|paint)\b",
         r"\b(fix|repair|replace) (my|the|a|it)\b", r"\b(is|are) (it|they|the( \w+){1,3}) (free|open|available) (on|for|this|next|tomorrow)\b",
-        r"\bhow long (does|would|will) (it|that|the \w+) take\b",
+        r"\bhow long (does|would|will) (it|that|the \w+) take\b", r"\bthat needs\b", r"\bneeds? (\w+ing)\b",
+        r"\bwhen (can|could|should) (i|we) (bring|drop|come|pick|book|start)\b",
+        r"\bwhat('s| is| does) (included|it include|the \w+( \w+)? include)\b", r"\bwhat('s| is) in the \w+ (package|box|set)\b",
+        r"\bque incluye\b", r"\b(qu'est-ce qui est (inclus|compris)|ce qui est inclus)\b", r"\b(enthalten|inklusive)\?",
+        r"\bo que (inclui|vem)\b", r"\b(ano|anu) po ang kasama\b", r"\b(bao gom|gom nhung gi)\b", r"\bчто входит\b", r"يشمل",
+        r"\bvoces (fazem|ajustam|consertam|vendem|entregam|trabalham com|atendem)\b", r"\btumatanggap\b",
+        r"\b(minh|em|toi|anh|chi|cho) muon\b",
         r"\b(pueden|puede|podrian|podria) (arreglar|reparar|cambiar|revisar|hacer|enviar|mandar)\b",
         r"\b(vous pouvez|pouvez-vous|pourriez-vous) (regarder|reparer|changer|faire|livrer|venir|envoyer)\b",
         r"\b(konnen sie|konnt ihr|konnten sie) .{0,40}\b(reparieren|wechseln|machen|schauen|liefern|tauschen)\b",
@@ -383,7 +411,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bсколько\b", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
-        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bdo you (guys )?(still )?(have|sell|carry|make|do)\b",
+        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b",
+        r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install|accept|take)\b",
         r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
         r"\bdo you (offer|provide)\b", r"\b(ofrecen|proponez|proposez|bieten sie|oferecem|предлагаете)\b", r"\bvous propose",
@@ -491,10 +520,11 @@ PAGE_CONFIRMED = _rx(
     r"\buberweisung (ist )?eingegangen\b", r"\bgeld ist angekommen\b",
     r"\bpagamento (recebido|confirmado)\b", r"\brecebemos (o|seu) (pagamento|pix)\b", r"\bpix recebido\b",
     r"\b(pedido|reserva|agendamento)\b[^.!?]{0,40}\bconfirmad",
-    r"\bnatanggap na (namin )?(po )?(ang |yung )?(bayad|payment)\b", r"\bconfirmed na (po )?(ang |yung )?(order|booking|appointment)\b",
+    r"\bnatanggap na (po )?(namin|ko)\b", r"\bnatanggap na (namin )?(po )?(ang |yung )?(bayad|payment)\b", r"\bconfirmed na (po )?(ang |yung )?(order|booking|appointment)\b",
     r"\breceived (na )?po\b",
     r"\bda nhan (duoc )?(tien|thanh toan|chuyen khoan)\b", r"\bdon hang (da duoc )?xac nhan\b", r"\bxac nhan dat\b",
-    r"تم استلام (الدفع|المبلغ|التحويل)", r"وصلنا المبلغ", r"تم تاكيد (الطلب|الحجز)",
+    r"تم استلام (الدفع|المبلغ|التحويل)", r"وصلنا المبلغ", r"\bوصلنا\b", r"\bوصل(ت)? (المبلغ|التحويل)",
+    r"\bзаказ оформлен\b", r"\bоформили заказ\b", r"\bждем вас\b", r"تم تاكيد (الطلب|الحجز)",
     r"\bоплат(у|а) получ", r"\bденьги пришли\b", r"\bзаказ подтвержд", r"\bбронь подтвержд", r"\bзапись\b.*\bподтвержд",
 )
 
@@ -528,3 +558,11 @@ PITCH = _rx(
     r"\bloans?\b", r"\bcrypto", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
 )
 LINK = _rx(r"https?://", r"\bwww\.", r"\b\w+\.(com|net|io|ly|example|xyz|online|site)/?\b")
+
+# Questions about the place itself are not buying signals: "do you have parking?", "are you open Mondays?".
+AMENITY = _rx(
+    r"\b(parking|wifi|wi-fi|toilets?|bathrooms?|restrooms?|wheelchair|opening hours|address|location|located)\b",
+    r"\b(estacionamiento|aparcamiento|banos|horario|direccion|ubicacion)\b", r"\b(toilettes|horaires|adresse)\b",
+    r"\b(parkplatz|parkplatze|offnungszeiten|adresse)\b", r"\b(estacionamento|endereco)\b", r"\b(paradahan)\b",
+    r"\b(cho dau xe|bai do xe|dia chi)\b", r"\b(парковк\w*|адрес|часы работы)\b", r"موقف", r"عنوان", r"مواعيد",
+)
