@@ -25,6 +25,7 @@ from core.analysis.rules.vocabulary import (
     NEGATION,
     NEGATION_WINDOW_WORDS,
     NEGATIVE,
+    NEGOTIATE,
     OBJECTIONS,
     OFFER,
     PAGE_CONFIRMED,
@@ -137,7 +138,7 @@ def detect(text: str) -> tuple[Intent, ...]:
     if PATTERNS[Intent.GREETING].search(text):
         found.add(Intent.GREETING)
     # "Too expensive, can you do $50?" is haggling, not a refusal.
-    if found & set(OBJECTIONS) and ("?" in text or "؟" in text or found & {Intent.PRICING, Intent.HESITATION}):
+    if found & set(OBJECTIONS) and ("?" in text or "؟" in text or Intent.HESITATION in found or NEGOTIATE.search(text)):
         found = (found - set(OBJECTIONS)) | {Intent.HESITATION}
     if found & set(NEGATIVE):
         found = {i for i in found if MEANINGS[i].outcome not in POSITIVE_OUTCOMES}

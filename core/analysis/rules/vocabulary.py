@@ -226,7 +226,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bnao tenho interesse\b", r"\bsem interesse\b", r"\bnao,? obrigad", r"\boutro (fornecedor|lugar|estudio)\b",
         r"\bem outro lugar\b", r"\bja comprei\b", r"\boutra loja\b", r"\bdesisti\b", r"\bmudei de ideia\b", r"\bnao preciso mais\b",
         r"\bhindi na\b", r"\bayoko na\b", r"\b(wag|huwag) na( lang)?\b", r"\bdi na (po )?(ako|kami|tuloy)", r"\bsa iba na\b",
-        r"\bnakabili na (ako|kami) sa iba\b", r"\bnakabili na\b", r"\bsa \w+ na (lang|lng)\b", r"\bsa iba(ng \w+)? na\b", r"\bhindi (ako |po )?interesado\b", r"\bhindi na (ako|kami) tutuloy\b",
+        r"\bnakabili na (ako|kami) sa iba\b", r"\bsa \w+ na (lang|lng)\b", r"\bsa iba(ng \w+)? na\b", r"\bhindi (ako |po )?interesado\b", r"\bhindi na (ako|kami) tutuloy\b",
         r"\bkhong quan tam\b", r"\bkhong can nua\b", r"\bkhong mua nua\b", r"\bthoi,? (minh|em|toi|khong)\b",
         r"\bmua (cho|ben) khac\b", r"^\W*thoi\b", r"\b(cho|ben|noi|shop) khac\b", r"\bda mua (roi|o)\b",
         r"غير مهتم", r"مش مهتم", r"لا شكرا", r"(لا|ما|مو) (احتاج|محتاج)", r"بعد الان", r"مورد (اخر|ثاني)", r"من مكان (اخر|ثاني)", r"(محل|مكان|متجر) (اخر|ثاني)", r"اشتريت (من|خلاص)", r"ما بدي", r"مش عايز", r"لا اريد",
@@ -241,7 +241,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bes mucho\b", r"\bc'est trop\b", r"\b(over|above|beyond|exceeds?) (na )?(sa )?(the |my |our )?budget\b",
         r"\bsa budget (namin|ko)\b", r"\bno (tengo|tenemos) (el )?presupuesto\b", r"\bpas (le|de) budget\b", r"\bkein budget\b",
         r"\bнет бюджета\b", r"ميزانيتي", r"ميزانيتنا",
-        r"\bcaro demais\b", r"\bcaro (pra|para) mim\b", r"\bcher pour (moi|nous)\b", r"\bexpensive for (me|us)\b", r"\bsteep\b",
+        r"\bcaro demais\b", r"\bouch\b", r"\byikes\b", r"(السعر|سعر) عالي", r"عالي علي", r"\bcaro (pra|para) mim\b", r"\bcher pour (moi|nous)\b", r"\bexpensive for (me|us)\b", r"\bsteep\b",
         r"\bcheaper\b", r"\bmas barat[oa]\b", r"\bmoins cher\b", r"\b(gunstiger|billiger)\b", r"\bmais barat[oa]\b",
         r"\bmas mura\b", r"\bre hon\b", r"\bдешевле\b", r"ارخص",
         r"\bang mahal\b", r"\bmahal (masyado|naman|po)\b", r"\bdat qua\b", r"\bmac qua\b", r"غالي", r"\b(слишком )?дорого",
@@ -257,7 +257,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|studio|salon|bakery|place|seller|brand|florist|gym|trainer|cleaners?|agency|business|restaurant|cafe|clinic|school"
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\binstead\b", r"\b(plutot|stattdessen|em vez disso|en vez de eso|вместо этого)\b", r"بدلا",
+        r"\binstead\b", r"\b(i'll|i will|we'll|we will|gonna|i'm going to) stick (with|to)\b", r"\b(ich bleibe|wir bleiben) bei\b",
+        r"\bme quedo con (el|lo|la) (mio|mia|que tengo)\b", r"\bje (reste|garde) (avec|mon|ma)\b", r"\bvou ficar com o (meu|que tenho)\b",
+        r"\bостан(усь|емся) (с|при)\b", r"\b(plutot|stattdessen|em vez disso|en vez de eso|вместо этого)\b", r"بدلا",
         r"\b(o|tai) (tiem|cho|shop|cua hang|ben) \w+( \w+)?( \w+)? roi\b",
         r"\b(from|at|with|chez|bei|en|em|sa|у|من|com|con|avec|mit|kay|voi|с) (an?other|un autre|une autre|einem anderen|einer anderen|otro|otra|outro|outra|ibang|другого|другой)\b",
         r"\b(cho|ben|noi|shop|cua hang|tiem) khac\b", r"\bв друг\w+ (магазин|месте|компании|студии|зале)\b",
@@ -286,7 +288,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bsent (you )?(the |my )?(payment|money|transfer|deposit|funds)\b", r"\btransferred\b",
         r"\btransfer (is )?(done|sent|made|complete)\b", r"\bwire sent\b", r"\b(receipt|proof of payment) (attached|sent)\b",
         r"\bhere'?s the (receipt|proof of payment)\b", r"\bvenmo'?d\b", r"\bdeposit (is )?(sent|paid|done)\b",
-        r"\b(received|get|got) my (payment|transfer)\b",
+        r"\b(received|get|got) my (payment|transfer)\b", r"\b(just )?(bought|purchased) (it|the|a|an|your) \w+ (on|from|through) (your|the) (site|website|shop|store|app|link)\b",
+        r"\bjust (bought|purchased)\b", r"\bdeposited\b", r"\b(te |ya )?deposite\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
         r"\b(ya )?pague\b", r"\bpagado\b", r"\btransferi\b", r"\bhice (la|el) (transferencia|pago|deposito)\b",
         r"\btransferencia (hecha|realizada|enviada)\b", r"\b(te|les) (envie|mande) el (pago|comprobante)\b",
         r"\bj'ai (paye|regle|vire)\b", r"\bc'est regle\b", r"\breglement effectue\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
@@ -399,7 +402,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bзапис(ать|аться|ываюсь|ывай)", r"\bзапиш(ите|у)\b", r"\bзаброниров", r"\bбронь\b",
     ),
     Intent.PRICING: _rx(
-        r"\bhow much\b", r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bcharge\b", r"\brates?\b",
+        r"\bhow much\b", r"\bprices?\b", r"\bpricing\b",
+        r"\bwhat('s| is| are) (the|your|any) (\w+ )?(offers?|deals?|promos?|promotions?|specials?)\b", r"\bany (offers|deals|promos|discounts)\b",
+        r"\b(ofertas?|promocion|promo|offres?|aktion|promocao|khuyen mai|акци\w*|скидк\w*)\b", r"خصم", r"\bcosts?\b", r"\bcharge\b", r"\brates?\b",
         r"\bdiscounts?\b", r"[$€£₱₽]\s?\d",
         r"\bcuanto\b", r"\bcuesta\b", r"\bprecios?\b", r"\bcobran\b", r"\btarifa\b",
         r"\bcombien\b", r"\bcoute\b", r"\bprix\b", r"\btarifs?\b",
@@ -421,7 +426,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\ben stock\b", r"\bvous avez\b", r"\btaille\b",
         r"\bverfugbar\b", r"\blieferbar\b", r"\bauf lager\b", r"\bhabt ihr\b", r"\bhaben sie\b", r"\bgibt es\b",
         r"\bestoque\b", r"\btamanho\b", r"\btem (esse|essa|o|a|em)\b",
-        r"\bmeron (pa|po|ba)\b", r"\bmay (stock|available)\b",
+        r"\bmeron (pa|po|ba)\b", r"\bmay (stock|available)\b", r"\bmay \w+( \w+)? (po )?ba kayo\b", r"\bmeron (po )?(ba )?kayo\b",
         r"\bcon (hang|ban|banh|size)\b", r"\bcon \w+ khong\b", r"\bcon khong\b",
         r"متوفر", r"متاح", r"عندكم", r"مقاس",
         r"\bесть ли\b", r"\bв наличии\b", r"\bналичи", r"\bразмер",
@@ -555,7 +560,8 @@ PITCH = _rx(
     r"\bby \d+\s?%", r"\b(followers|leads|traffic|engagement)\b", r"\bour (tool|service|services|agency|platform|app|team)\b",
     r"\bwe (help|offer|provide|can help) (businesses|brands|pages|companies|you)\b", r"\b(sign up|apply|join|register) now\b",
     r"\blimited (time|offer)\b", r"\bguarantee", r"\b(profit|income|earn|earnings)\b", r"\b(investment|invest)\b",
-    r"\bloans?\b", r"\bcrypto", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
+    r"\bloans?\b", r"\bcrypto", r"\bwe help \w+( \w+)? (get|grow|increase|boost|reach|rank)\b",
+    r"\b(google|5-star|five star) reviews\b", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
 )
 LINK = _rx(r"https?://", r"\bwww\.", r"\b\w+\.(com|net|io|ly|example|xyz|online|site)/?\b")
 
@@ -565,4 +571,10 @@ AMENITY = _rx(
     r"\b(estacionamiento|aparcamiento|banos|horario|direccion|ubicacion)\b", r"\b(toilettes|horaires|adresse)\b",
     r"\b(parkplatz|parkplatze|offnungszeiten|adresse)\b", r"\b(estacionamento|endereco)\b", r"\b(paradahan)\b",
     r"\b(cho dau xe|bai do xe|dia chi)\b", r"\b(парковк\w*|адрес|часы работы)\b", r"موقف", r"عنوان", r"مواعيد",
+)
+
+# Haggling words: an objection with one of these is a counter-offer, not a refusal.
+NEGOTIATE = _rx(
+    r"\b(discount|lower|best price|can you do|could you do|meet me|deal)\b", r"\b(descuento|rebaja|remise|rabatt|desconto|tawad)\b",
+    r"\b(giam gia|bot)\b", r"\bскидк", r"خصم",
 )
