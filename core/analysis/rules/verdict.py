@@ -36,6 +36,7 @@ from core.analysis.rules.vocabulary import (
     POLICY,
     QUANTITY,
     SCOPED_REFUSALS,
+    THANKS_BUT,
     Intent,
     Step,
     normalise,
@@ -137,6 +138,8 @@ def detect(text: str) -> tuple[Intent, ...]:
         found.add(Intent.SPAM)
     if PATTERNS[Intent.GREETING].search(text):
         found.add(Intent.GREETING)
+    if THANKS_BUT.search(text) and not any(MEANINGS[i].outcome in POSITIVE_OUTCOMES for i in found):
+        found.add(Intent.NEVERMIND)
     # "Too expensive, can you do $50?" is haggling, not a refusal.
     if found & set(OBJECTIONS) and ("?" in text or "؟" in text or Intent.HESITATION in found or NEGOTIATE.search(text)):
         found = (found - set(OBJECTIONS)) | {Intent.HESITATION}
@@ -320,6 +323,11 @@ def _decide(transcript: Transcript, messages: list[Message], thread: Thread) -> 
     if not messages:
         return Verdict(Step.NEW, 0.0, 15 if transcript.lines else 10, thread)
     if thread.decisive is None or thread.intent is None:
+        # An order or booking the business confirmed is a sale, however the customer worded it.
+        confirmation = _confirmation(transcript.lines, messages[:1])
+        if confirmation is not None:
+            return Verdict(Step.WON, _CONFIRMED_WEIGHT + _nudges(messages), 65, thread, messages[-1],
+                           confirmation=confirmation)
         return _undecided(transcript, messages, thread)
     if thread.streak:
         return _prospect(transcript, messages, thread)

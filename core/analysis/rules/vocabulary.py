@@ -205,7 +205,11 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(escolhemos|decidimos por) outr", r"\bвыбрали друг",
         r"\b(do|doing) it ourselves\b", r"\b(found|find) someone\b", r"\bencontre (a )?alguien\b", r"\btrouve quelqu'un\b",
         r"\bjemanden gefunden\b", r"\b(achei|encontrei) alguem\b", r"\bнашли (кого|другого)", r"\bпередумал",
-        r"\bnot (going to|gonna) (go ahead|proceed|buy|order|book|take)\b", r"\b(won't|will not|wont) need (it|them|this|that|you)\b",
+        r"\bnot (going to|gonna) (go ahead|proceed|buy|order|book|take|sign up|join|register|enrol)\b",
+        r"\bje ne vais pas (m'inscrire|acheter|commander|reserver|prendre|venir)\b", r"\bno voy a (comprar|pedir|reservar|inscribirme|contratar)\b",
+        r"\bnao vou (comprar|pedir|fechar|me inscrever|contratar)\b", r"\b(werde|werden) (nicht|doch nicht) (buchen|bestellen|kaufen|kommen)\b",
+        r"\bне буду (заказывать|покупать|записываться|брать)\b", r"\bhindi na (ako|kami) (bibili|o-?order|mag)", r"\bkhong (lay|mua|dat) (nua|dau)\b",
+        r"ما راح (اشتري|اطلب)", r"\b(won't|will not|wont) need (it|them|this|that|you)\b",
         r"\bfound (someone|somebody|another|a|an) (\w+ )?(\w+ )?(closer|nearer|cheaper|else)\b", r"\bconsegui (a )?(alguien|otr[oa])\b",
         r"\bj'ai trouve (quelqu'un|un autre|une autre)\b", r"\b(jemand|einen) anderen gefunden\b", r"\bachei (outro|outra|alguem)\b",
         r"\bnakahanap na\b", r"\bda tim (duoc )?(ben|cho|nguoi) khac\b", r"\bнашли (друг|дешевле)", r"لقيت", r"\b(won't|will not) (go ahead|proceed|be (ordering|buying|booking))\b",
@@ -215,7 +219,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(another|other|different) (supplier|vendor|company|provider|shop|store|studio|salon|bakery|place|seller|brand|florist)\b",
         r"\b(buy|get|order|go) (it |them )?(from|at|to) (the |a )?\w+ instead\b",
         r"\b(i'll|we'll|i will|we will) pass\b(?! by)", r"\bhard pass\b", r"\bnot for (me|us)\b",
-        r"\byeah,? right\b", r"\bare you (kidding|joking|serious)\b", r"\byou('re| are) (kidding|joking)\b",
+        r"\byeah,? right\b", r"\b(nope|nah)\b", r"\bare you (kidding|joking|serious)\b", r"\byou('re| are) (kidding|joking)\b",
         r"\b(do|cut|fix|make|build|bake|paint) (it|them) (myself|ourselves)\b",
         r"\bno me interesa\b", r"\bno,? gracias\b", r"\b(otro|otra) (proveedor|tienda|empresa|lado)\b",
         r"\bcompre en otro\b", r"\b(ya|al final) (lo |la )?compr(e|amos)\b", r"\ben otr[oa] (tienda|lugar|sitio|lado)\b", r"\bolvidalo\b", r"\bcambie de opinion\b", r"\bya no (lo )?(necesito|quiero)\b",
@@ -241,7 +245,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bes mucho\b", r"\bc'est trop\b", r"\b(over|above|beyond|exceeds?) (na )?(sa )?(the |my |our )?budget\b",
         r"\bsa budget (namin|ko)\b", r"\bno (tengo|tenemos) (el )?presupuesto\b", r"\bpas (le|de) budget\b", r"\bkein budget\b",
         r"\bнет бюджета\b", r"ميزانيتي", r"ميزانيتنا",
-        r"\bcaro demais\b", r"\bouch\b", r"\byikes\b", r"(السعر|سعر) عالي", r"عالي علي", r"\bcaro (pra|para) mim\b", r"\bcher pour (moi|nous)\b", r"\bexpensive for (me|us)\b", r"\bsteep\b",
+        r"\bcaro demais\b", r"\bcao qua\b", r"\bno me alcanza\b", r"\bpas les moyens\b", r"\bnicht leisten\b",
+        r"\bnao tenho (condicoes|grana)\b", r"\b(walang|kulang ang) budget\b", r"\bkhong du tien\b", r"\bне по карману\b",
+        r"\bне могу себе позволить\b", r"ما اقدر", r"ما عندي ميزانيه", r"\bouch\b", r"\byikes\b", r"(السعر|سعر) عالي", r"عالي علي", r"\bcaro (pra|para) mim\b", r"\bcher pour (moi|nous)\b", r"\bexpensive for (me|us)\b", r"\bsteep\b",
         r"\bcheaper\b", r"\bmas barat[oa]\b", r"\bmoins cher\b", r"\b(gunstiger|billiger)\b", r"\bmais barat[oa]\b",
         r"\bmas mura\b", r"\bre hon\b", r"\bдешевле\b", r"ارخص",
         r"\bang mahal\b", r"\bmahal (masyado|naman|po)\b", r"\bdat qua\b", r"\bmac qua\b", r"غالي", r"\b(слишком )?дорого",
@@ -289,7 +295,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\btransfer (is )?(done|sent|made|complete)\b", r"\bwire sent\b", r"\b(receipt|proof of payment) (attached|sent)\b",
         r"\bhere'?s the (receipt|proof of payment)\b", r"\bvenmo'?d\b", r"\bdeposit (is )?(sent|paid|done)\b",
         r"\b(received|get|got) my (payment|transfer)\b", r"\b(just )?(bought|purchased) (it|the|a|an|your) \w+ (on|from|through) (your|the) (site|website|shop|store|app|link)\b",
-        r"\bjust (bought|purchased)\b", r"\bdeposited\b", r"\b(te |ya )?deposite\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
+        r"\bjust (bought|purchased)\b", r"\b(купил|купила|купили) .{0,20}(на сайте|онлайн)", r"\b(купил|купила|купили) абонемент\b",
+        r"\bsent (you )?(the |my )?([£$€₱₽]\s?\d|\d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|руб))",
+        r"\bte (envie|mande|transferi) (los )?\d", r"\b(mandei|enviei|transferi) (os )?(r\$ ?)?\d", r"\b(envoye|vire) (les )?\d",
+        r"\b(перевел|перевела|отправил|отправила) \d", r"\bdeposited\b", r"\b(te |ya )?deposite\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
         r"\b(ya )?pague\b", r"\bpagado\b", r"\btransferi\b", r"\bhice (la|el) (transferencia|pago|deposito)\b",
         r"\btransferencia (hecha|realizada|enviada)\b", r"\b(te|les) (envie|mande) el (pago|comprobante)\b",
         r"\bj'ai (paye|regle|vire)\b", r"\bc'est regle\b", r"\breglement effectue\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
@@ -336,7 +345,11 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(i|we) (want|wanna|need) to (order|buy|get|purchase)\b", r"\b(i|we)('ll| will) take\b",
         r"\b(i|we)('d| would) like (one|two|three|the|this|that|these|those|a|an|\d+)\b",
         r"\b(i|we) (want|need) (one|two|three|this|that|these|those|it|a|an|\d+)\b",
-        r"\bcan (i|we) (order|buy|purchase|get|preorder|pre-order|reserve|book)\b", r"\b(place|make) an order\b", r"\bbuy\b", r"\bpurchase\b",
+        r"\bcan (i|we) (order|buy|purchase|get|preorder|pre-order|reserve|book)\b", r"\b(just )?ordered\b",
+        r"\bcan (we|i) (have|hold|do|host|celebrate|bring)\b", r"\bkann man (bei euch|bei ihnen)\b", r"\bse puede (hacer|celebrar|reservar)\b",
+        r"\b(peut-on|on peut) (faire|reserver|venir|organiser)\b", r"\bda (pra|para) (fazer|comemorar|marcar)\b",
+        r"\bможно (прийти|записаться|заказать|провести|отметить|забронировать)\b", r"\bco the (dat|to chuc)\b",
+        r"\bу вас есть\b", r"\b(place|make) an order\b", r"\bbuy\b", r"\bpurchase\b",
         r"\bhow (do|can) (i|we) (pay|order|sign up|register)\b", r"\bpay (by|with|via)\b", r"\baccept (paypal|cards?|credit|cash)\b",
         r"\bsend (me |us )?(the |an )?invoice\b", r"\b(iban|bank details|account number|gcash number|paypal)\b",
         r"\bdatos bancarios\b", r"\b(coordonnees bancaires|rib)\b", r"\b(bankdaten|kontodaten|bankverbindung)\b",
@@ -365,7 +378,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bquiero\b", r"\b(quisiera|me gustaria)\b", r"\b(je voudrais|j'aimerais|je souhaite|nous voudrions)\b",
         r"\b(ich|wir) (mochte|mochten|wurde gern|wurden gern|hatte gern|hatten gern)\b", r"\b(quero|gostaria|queria)\b",
         r"\bgusto (ko|namin|po)\b", r"\b(muon|can) (dat|mua|lam|lay)\b", r"\b(хочу|хотим|хотела? бы)\b", r"ابغى", r"\bابي\b", r"\bاود\b", r"\bحاب\b", r"\blooking for (a|an|some)\b",
-        r"\binterested in\b", r"\bready to (order|buy|book)\b", r"\bthinking of (joining|buying|ordering|booking|getting)\b",
+        r"\binterested in\b", r"\bready to (order|buy|book)\b", r"\bthinking of (joining|buying|ordering|booking|getting|coming|visiting|signing up)\b",
         r"\bnecesit", r"\bbusco\b", r"\binteresad[oa]\b", r"\bj'ai besoin\b", r"\bje cherche\b", r"\binteresse par\b",
         r"\b(ich|wir) (brauche|brauchen|suche|suchen)\b", r"\binteressiert an\b", r"\b(preciso|procuro)\b", r"\binteressad[oa]\b",
         r"\bkailangan (ko|namin|po|namin po)\b", r"\bmagpapa-?\w+", r"\bpo sana\b", r"\bsana (po )?(kami|ako)\b",
@@ -391,7 +404,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(come|stop|drop) (by|in|over)\b", r"\btable for\b", r"\bprivate (session|class|lesson)\b",
         r"\b(bring|see) (\w+ )?(in|you)\b.*\b(at \d|\d\s?(am|pm))", r"\bdrop (it|them|\w+) off\b", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?$",
         r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?\b(?!\s?(kg|g|%|units|each|per|dollars|usd|eur))", r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b",
-        r"\b(a las|um|as|vers|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
+        r"\b(a las|para las|um|as|vers|pour|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
         r"\bcita\b", r"\breserv", r"\bagend", r"\bturno\b",
         r"\brendez-vous\b", r"\brdv\b",
         r"\bbuchen\b", r"\btermin\b",
@@ -407,17 +420,17 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(ofertas?|promocion|promo|offres?|aktion|promocao|khuyen mai|акци\w*|скидк\w*)\b", r"خصم", r"\bcosts?\b", r"\bcharge\b", r"\brates?\b",
         r"\bdiscounts?\b", r"[$€£₱₽]\s?\d",
         r"\bcuanto\b", r"\bcuesta\b", r"\bprecios?\b", r"\bcobran\b", r"\btarifa\b",
-        r"\bcombien\b", r"\bcoute\b", r"\bprix\b", r"\btarifs?\b",
+        r"\bcombien\b(?! de (personnes|moniteurs|temps|places|gens|fois|jours))", r"\bcoute\b", r"\bprix\b", r"\btarifs?\b",
         r"\bwas kostet\b", r"\bwie ?viel\b", r"\bpreis", r"\bkosten\b",
         r"\bquanto\b", r"\bpreco\b", r"\bqual o valor\b", r"\bvalor d", r"\bcusta\b",
         r"\bmagkano\b", r"\bpresyo\b", r"\bhm (po|ito|yan|to)\b", r"\bhm\s*\?",
         r"\bbao nhieu\b", r"\bgia\b", r"\bbn\b",
         r"\bكم\b", r"بكم", r"سعر", r"تكلف",
-        r"\bсколько\b", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
+        r"\bсколько (стоит|стоят|будет|за|обойд|по цене)", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
         r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b",
-        r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install|accept|take)\b",
+        r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install|accept|take|rent|hire|lend)\b",
         r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
         r"\bdo you (offer|provide)\b", r"\b(ofrecen|proponez|proposez|bieten sie|oferecem|предлагаете)\b", r"\bvous propose",
@@ -429,7 +442,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bmeron (pa|po|ba)\b", r"\bmay (stock|available)\b", r"\bmay \w+( \w+)? (po )?ba kayo\b", r"\bmeron (po )?(ba )?kayo\b",
         r"\bcon (hang|ban|banh|size)\b", r"\bcon \w+ khong\b", r"\bcon khong\b",
         r"متوفر", r"متاح", r"عندكم", r"مقاس",
-        r"\bесть ли\b", r"\bв наличии\b", r"\bналичи", r"\bразмер",
+        r"\bесть ли\b", r"^\W*(а )?есть\b.*\?", r"\bв наличии\b", r"\bналичи", r"\bразмер",
     ),
     Intent.HESITATION: _rx(
         r"\bthink about it\b", r"\blet me think\b", r"\bmaybe later\b", r"\bnot (right )?now\b", r"\brun it by\b",
@@ -484,7 +497,7 @@ NEGATION_WINDOW_WORDS = 3
 QUANTITY = _rx(
     r"\b\d+\s*[x×](?!\w)",
     r"\b\d+\s*(\w+ )?(units?|pcs|pieces?|bags?|boxes|packs?|cases?|bottles?|dozens?|cartons?|pallets?|items?|sets?|pairs?"
-    r"|guests|people|persons|pax|sandwiches|cupcakes|tees|shirts|loaves|bed(room)?s?|rooms?|zimmer|habitaciones|ambientes"
+    r"|guests|people|persons|pax|friends|kids|children|sandwiches|cupcakes|tees|shirts|loaves|bed(room)?s?|rooms?|zimmer|habitaciones|ambientes"
     r"|quartos|kwarto|phong|комнат\w*|nights|noches|nuits|nachte|noites|gabi|dem|ноч\w*|ليال\w*"
     r"|unidades|cajas|bolsas|personas|pi[eè]ces|sacs|bo[iî]tes|personnes|stuck|personen|pessoas|unidades|katao"
     r"|nguoi|cai|hop|человек|штук|шт|شخص|قطع)\b",
@@ -512,7 +525,8 @@ OFFER = _rx(
 PAGE_CONFIRMED = _rx(
     r"(?<!fully )\bbooked\b(?! up)", r"\b(you're|you are) (all )?(booked|set|confirmed)\b",
     r"\b(order|booking|reservation|appointment|payment|everything|spot|place)\b[^.!?]{0,40}\b(confirmed|reserved)\b",
-    r"\bpayment received\b", r"\b(received|got) (your|the) (payment|transfer|deposit|money)\b",
+    r"\bpayment received\b", r"\b(got|received) your (order|payment)\b", r"\ball paid\b",
+    r"\bвидим оплату\b", r"\bоплата пришла\b", r"\bполучили оплату\b", r"\b(received|got) (your|the) (payment|transfer|deposit|money)\b",
     r"\bthanks for (your|the) (payment|transfer|deposit)\b", r"\bwe('ve| have) received (it|your|the payment)\b",
     r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
     r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b", r"\bis yours\b", r"\breserved for you\b",
@@ -561,7 +575,8 @@ PITCH = _rx(
     r"\bwe (help|offer|provide|can help) (businesses|brands|pages|companies|you)\b", r"\b(sign up|apply|join|register) now\b",
     r"\blimited (time|offer)\b", r"\bguarantee", r"\b(profit|income|earn|earnings)\b", r"\b(investment|invest)\b",
     r"\bloans?\b", r"\bcrypto", r"\bwe help \w+( \w+)? (get|grow|increase|boost|reach|rank)\b",
-    r"\b(google|5-star|five star) reviews\b", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
+    r"\b(google|5-star|five star) reviews\b", r"\b(want|need) more (sales|customers|clients|followers|leads)\b",
+    r"\bi (build|design|make|create) (websites|stores|apps|logos|shopify)", r"\b(portfolio|shopify)\b", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
 )
 LINK = _rx(r"https?://", r"\bwww\.", r"\b\w+\.(com|net|io|ly|example|xyz|online|site)/?\b")
 
@@ -577,4 +592,10 @@ AMENITY = _rx(
 NEGOTIATE = _rx(
     r"\b(discount|lower|best price|can you do|could you do|meet me|deal)\b", r"\b(descuento|rebaja|remise|rabatt|desconto|tawad)\b",
     r"\b(giam gia|bot)\b", r"\bскидк", r"خصم",
+)
+
+# "Thanks, but ..." without anything asked for after it: a polite no.
+THANKS_BUT = _rx(
+    r"^\W*(ok(ay)?,? )?(thanks|thank you|thx|gracias|merci|je vous remercie|danke|obrigad[oa]|valeu|salamat( po)?|cam on|спасибо|شكرا)"
+    r"( (so much|for the (info|information|quote|offer|proposal|reply)|po|ha|anyway))?\W*\s*(but|pero|mais|aber|mas|kaso|nhung|но|بس|لكن)\b"
 )
