@@ -43,6 +43,7 @@ from core.analysis.rules.vocabulary import (
 )
 
 POSITIVE_OUTCOMES = (Step.WON, Step.QUALIFIED)
+BUYING = (Intent.PURCHASE, Intent.BOOKING, Intent.DEAL)
 # Whether a page line is an offer or a confirmation only matters after the buying signal that prompted it.
 # Stock and shipping answers often state a shipping fee, which alone is no proposal.
 OFFER_PROMPTS = (Intent.QUOTE, Intent.PURCHASE, Intent.BOOKING, Intent.PRICING, Intent.DEAL)
@@ -105,13 +106,16 @@ def _negated(clause: str, start: int) -> bool:
 
 def _clause_intents(clause: str) -> set[Intent]:
     found = set()
+    question = "?" in clause or "؟" in clause
     for intent, pattern in PATTERNS.items():
         if intent in (Intent.GREETING, Intent.SPAM):
             continue  # whole-message signals
-        matches = [m for m in pattern.finditer(clause) if intent not in NEGATABLE or not _negated(clause, m.start())]
-        if matches:
+        matches = list(pattern.finditer(clause))
+        kept = [m for m in matches if intent not in NEGATABLE or not _negated(clause, m.start())]
+        if kept:
             found.add(intent)
-    question = "?" in clause or "؟" in clause
+        elif matches and intent in BUYING and not question:
+            found.add(Intent.NEVERMIND)  # "I don't want to order it", "mình không mua": a no, once there was an ask
     if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and HYPOTHETICAL.search(clause))):
         found -= {Intent.REFUND, Intent.CANCEL}
         found.add(Intent.AVAILABILITY)  # a question before buying

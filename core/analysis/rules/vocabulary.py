@@ -147,7 +147,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bcopyright (violation|infringement)\b", r"\bappeal (here|now)\b",
         r"\bverify your (page|account)\b", r"\bweb ?design services\b", r"\bdigital marketing (services|agency|expert)\b",
         r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
-        r"\bmake \$+", r"\b(business |personal )?loans?\b.*\b(approval|apply|offer)\b", r"\binstant approval\b",
+        r"\bmake \$+", r"\bearn (money|cash|\$)", r"\$\d+ (daily|a day|per day)\b", r"\bno experience (needed|required)\b", r"\b(business |personal )?loans?\b.*\b(approval|apply|offer)\b", r"\binstant approval\b",
         r"\b(i am|i'm|this is) \w+ from \w+\b.*\b(we (provide|offer|help)|our services)\b", r"\bjoin my team\b", r"\bdm me (the word|for|now)\b", r"\b(money|income|cash) from home\b",
         r"\b(we are|we're|i am|i'm) an? (digital|marketing|seo|web|ads?|social media|growth) (agency|expert|marketer|company|specialist|team)\b",
         r"\b(run|manage) your (ads|social media|page)\b", r"\b\d+x more (customers|sales|followers|leads|clients)\b",
@@ -263,7 +263,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|studio|salon|bakery|place|seller|brand|florist|gym|trainer|cleaners?|agency|business|restaurant|cafe|clinic|school"
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\binstead\b", r"\b(i'll|i will|we'll|we will|gonna|i'm going to) stick (with|to)\b", r"\b(ich bleibe|wir bleiben) bei\b",
+        r"\binstead\b", r"\bin[- ]house\b", r"\bkeep doing it (ourselves|myself)?\b", r"\b(i'll|i will|we'll|we will|gonna|i'm going to) stick (with|to)\b", r"\b(ich bleibe|wir bleiben) bei\b",
         r"\bme quedo con (el|lo|la) (mio|mia|que tengo)\b", r"\bje (reste|garde) (avec|mon|ma)\b", r"\bvou ficar com o (meu|que tenho)\b",
         r"\bостан(усь|емся) (с|при)\b", r"\b(plutot|stattdessen|em vez disso|en vez de eso|вместо этого)\b", r"بدلا",
         r"\b(o|tai) (tiem|cho|shop|cua hang|ben) \w+( \w+)?( \w+)? roi\b",
@@ -301,7 +301,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(перевел|перевела|отправил|отправила) \d", r"\bdeposited\b", r"\b(te |ya )?deposite\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
         r"\b(ya )?pague\b", r"\bpagado\b", r"\btransferi\b", r"\bhice (la|el) (transferencia|pago|deposito)\b",
         r"\btransferencia (hecha|realizada|enviada)\b", r"\b(te|les) (envie|mande) el (pago|comprobante)\b",
-        r"\bj'ai (paye|regle|vire)\b", r"\bc'est regle\b", r"\breglement effectue\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
+        r"\bj'ai (paye|regle|vire)\b", r"\bje viens de\b.*\b(payer|regler)\b", r"\bc'est regle\b", r"\breglement effectue\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
         r"\bpar virement ce\b",
         r"\bbezahlt\b", r"\buberwiesen\b", r"\bzahlung (ist )?(raus|erfolgt|gesendet|getatigt)\b", r"\b(beleg|quittung) anbei\b",
         r"\bpaguei\b", r"\bja paguei\b", r"\bfiz o (pix|pagamento|deposito)\b", r"\bpix (feito|enviado|realizado)\b",
@@ -311,11 +311,16 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bda (chuyen khoan|chuyen tien|thanh toan|ck)\b", r"\b(chuyen khoan|ck|chuyen tien|thanh toan) (roi|xong)\b",
         r"دفعت", r"حولت", r"تم (تحويل|دفع|سداد)", r"ارسلت (لكم )?(الايصال|الوصل)", r"تم (الدفع|التحويل|السداد)", r"ارسلت (المبلغ|الفلوس|التحويل)",
         r"\bоплатил", r"\bоплачено\b", r"\bперевел(а|и)?\b", r"\bоплата прошла\b", r"\bотправил(а)? деньги\b",
-        r"\bчек во вложении\b", r"\b(предоплату|оплату|аванс|депозит) (внес|отправил|сделал)", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b",
+        r"\bчек во вложении\b",
+        r"\b(here('s| is)|attached|sending|sent|anbei|adjunto|ci-joint|segue|eto|gui|прикрепил\w*|ارسلت)\b.{0,25}"
+        r"\b(receipt|screenshot|proof|comprobante|beleg|quittung|comprovante|resibo|bien lai|чек|квитанц\w*)",
+        r"\b(receipt|screenshot of the (payment|transfer)|comprobante|beleg|quittung|comprovante|resibo|чек|квитанц\w*)"
+        r" (attached|sent|anbei|adjunto|ci-joint|segue|eto|во вложении|отправил\w*)", r"\b(предоплату|оплату|аванс|депозит) (внес|отправил|сделал)", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b",
     ),
     Intent.RECEIVED: _rx(
         r"\b(received|got|picked up) (my|the|our) (order|package|parcel|delivery|items?|box)\b",
-    r"\b(picked up|collected) (my|the|our) \w+", r"\b(arrived|came) (today|yesterday|safely|in perfect)\b",
+    r"\b(picked up|collected) (my|the|our) \w+", r"\b(got|received) (my|the|our) \w+( \w+)? (today|yesterday|this morning)\b",
+    r"\b(got|received) it (today|yesterday|this morning)\b", r"\b(arrived|came) (today|yesterday|safely|in perfect)\b",
         r"\b(order|package|parcel) (arrived|came|was delivered)\b",
         r"\brecu (ma|la) commande\b", r"\brecibi (mi|el) pedido\b", r"\brecebi (o|meu) pedido\b",
         r"\bya (lo |la )?(retire|recogi|recibi)\b", r"\bj'ai (recupere|recu) (ma|mon|la|le)\b", r"\b(abgeholt|erhalten)\b",
@@ -373,7 +378,12 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(можете|сможете) (починить|поменять|заменить|сделать|посмотреть|приехать|доставить)\b",
         r"\bнужно (поменять|починить|заменить|сделать)\b", r"(تقدرون|ممكن|هل يمكن) (تصلح|تغير|اصلاح|تركيب|توصيل)",
         r"\b(custom|made to order|bespoke)\b", r"\bneeds? (a|an|some|\d+)\b", r"\bpre-?order\b",
-        r"\b(i|we)('d| would) (love|like) (to|a|an|some)\b", r"\b(i|we) (want|wanna) (to )?(get|have|do|book|make|start|try)\b",
+        r"\b(i|we)('d| would) (love|like) (to|a|an|some)\b", r"\b(want|wanna|would like|'d like) to (get|buy|order|book|try|have|gift)\b",
+        r"\b(recommend|suggest)\b", r"\bwhich (one|of your \w+)( \w+)? (is|would be) (best|better|good)\b",
+        r"\b(recomiendan|recomienda|recomiendas)\b", r"\b(recommandez|conseillez|recommanderiez)\b", r"\bempfehl",
+        r"\b(recomendam|recomenda|indicam)\b", r"\b(irerecommend|marecommend)\b", r"\b(tu van|goi y)\b",
+        r"\b(посоветуете|порекомендуете|посоветуйте)\b", r"(تنصح|تنصحوني|تنصحني)",
+        r"\bje viens de\b.*\b(commander|passer commande)\b", r"\bpasser commande\b", r"\b(i|we) (want|wanna) (to )?(get|have|do|book|make|start|try)\b",
         r"\b(something you('d| would)|can you|could you) (take on|handle|help (me |us )?with)\b",
         r"\bquiero\b", r"\b(quisiera|me gustaria)\b", r"\b(je voudrais|j'aimerais|je souhaite|nous voudrions)\b",
         r"\b(ich|wir) (mochte|mochten|wurde gern|wurden gern|hatte gern|hatten gern)\b", r"\b(quero|gostaria|queria)\b",
@@ -426,11 +436,11 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bmagkano\b", r"\bpresyo\b", r"\bhm (po|ito|yan|to)\b", r"\bhm\s*\?",
         r"\bbao nhieu\b", r"\bgia\b", r"\bbn\b",
         r"\bكم\b", r"بكم", r"سعر", r"تكلف",
-        r"\bсколько (стоит|стоят|будет|за|обойд|по цене)", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
+        r"\bсколько (стоит|стоят|будет|за|обойд|по цене)", r"\bпочем\b", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
         r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b",
-        r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install|accept|take|rent|hire|lend)\b",
+        r"\bvoces tem\b", r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install|accept|take|rent|hire|lend)\b",
         r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
         r"\bdo you (offer|provide)\b", r"\b(ofrecen|proponez|proposez|bieten sie|oferecem|предлагаете)\b", r"\bvous propose",
@@ -574,9 +584,10 @@ PITCH = _rx(
     r"\bby \d+\s?%", r"\b(followers|leads|traffic|engagement)\b", r"\bour (tool|service|services|agency|platform|app|team)\b",
     r"\bwe (help|offer|provide|can help) (businesses|brands|pages|companies|you)\b", r"\b(sign up|apply|join|register) now\b",
     r"\blimited (time|offer)\b", r"\bguarantee", r"\b(profit|income|earn|earnings)\b", r"\b(investment|invest)\b",
-    r"\bloans?\b", r"\bcrypto", r"\bwe help \w+( \w+)? (get|grow|increase|boost|reach|rank)\b",
+    r"\bloans?\b", r"\bcrypto", r"\bwhatsapp\b", r"\bearn (money|cash)\b", r"\bno experience\b", r"\bwe help \w+( \w+)? (get|grow|increase|boost|reach|rank)\b",
     r"\b(google|5-star|five star) reviews\b", r"\b(want|need) more (sales|customers|clients|followers|leads)\b",
-    r"\bi (build|design|make|create) (websites|stores|apps|logos|shopify)", r"\b(portfolio|shopify)\b", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
+    r"\bi (build|design|make|create) (websites|stores|apps|logos|shopify)", r"\bcheck (out )?my\b", r"\bvisit (my|our)\b",
+    r"\bfollow (me|us|my|our)\b", r"\b(portfolio|shopify)\b", r"\bpromo(tion)? code\b", r"\bcollab(oration)?\b", r"\b(dm|message) me\b", r"\bseo\b",
 )
 LINK = _rx(r"https?://", r"\bwww\.", r"\b\w+\.(com|net|io|ly|example|xyz|online|site)/?\b")
 
@@ -596,6 +607,6 @@ NEGOTIATE = _rx(
 
 # "Thanks, but ..." without anything asked for after it: a polite no.
 THANKS_BUT = _rx(
-    r"^\W*(ok(ay)?,? )?(thanks|thank you|thx|gracias|merci|je vous remercie|danke|obrigad[oa]|valeu|salamat( po)?|cam on|спасибо|شكرا)"
+    r"^\W*(ok(ay)?,? )?(thanks|thank you|thx|appreciate it|much appreciated|gracias|merci|je vous remercie|danke|obrigad[oa]|valeu|salamat( po)?|cam on|спасибо|شكرا)"
     r"( (so much|for the (info|information|quote|offer|proposal|reply)|po|ha|anyway))?\W*\s*(but|pero|mais|aber|mas|kaso|nhung|но|بس|لكن)\b"
 )
