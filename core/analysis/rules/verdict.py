@@ -18,6 +18,7 @@ from core.analysis.rules.vocabulary import (
     CONFIRMED_WORD,
     DONE,
     HYPOTHETICAL,
+    IN_THE_END,
     LINK,
     LOGISTICS_QUESTION,
     MEANINGS,
@@ -142,7 +143,9 @@ def detect(text: str) -> tuple[Intent, ...]:
         found.add(Intent.SPAM)
     if PATTERNS[Intent.GREETING].search(text):
         found.add(Intent.GREETING)
-    if THANKS_BUT.search(text) and not any(MEANINGS[i].outcome in POSITIVE_OUTCOMES for i in found):
+    if (THANKS_BUT.search(text) or IN_THE_END.search(text)) and not any(
+        MEANINGS[i].outcome in POSITIVE_OUTCOMES for i in found
+    ):
         found.add(Intent.NEVERMIND)
     # "Too expensive, can you do $50?" is haggling, not a refusal.
     if found & set(OBJECTIONS) and ("?" in text or "؟" in text or Intent.HESITATION in found or NEGOTIATE.search(text)):

@@ -163,7 +163,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bestorno\b", r"\bdevolucao\b", r"\bdevolver o (meu )?dinheiro\b", r"\bdinheiro de volta\b",
         r"\bibalik (nyo|niyo|ninyo|ang|yung) (pera|bayad)\b", r"\bisauli\b",
         r"\bhoan (lai )?tien\b", r"\btra lai tien\b",
-        r"استرداد", r"استرجاع", r"ارجاع (المبلغ|الفلوس)", r"رجع(وا)? (فلوسي|المبلغ)",
+        r"استرداد", r"استرجاع", r"استرد", r"(ارجعه|ارجاعه|ارجعها)", r"ارجاع (المبلغ|الفلوس)", r"رجع(وا)? (فلوسي|المبلغ)",
         r"\bвозврат", r"\bверн(ите|уть|ете) (мне )?(деньги|средства)\b",
     ),
     Intent.CANCEL: _rx(
@@ -219,7 +219,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(another|other|different) (supplier|vendor|company|provider|shop|store|studio|salon|bakery|place|seller|brand|florist)\b",
         r"\b(buy|get|order|go) (it |them )?(from|at|to) (the |a )?\w+ instead\b",
         r"\b(i'll|we'll|i will|we will) pass\b(?! by)", r"\bhard pass\b", r"\bnot for (me|us)\b",
-        r"\byeah,? right\b", r"\b(nope|nah)\b", r"\bare you (kidding|joking|serious)\b", r"\byou('re| are) (kidding|joking)\b",
+        r"\byeah,? right\b", r"\b(nope|nah)\b", r"\bno way\b", r"\bare you (kidding|joking|serious)\b", r"\byou('re| are) (kidding|joking)\b",
         r"\b(do|cut|fix|make|build|bake|paint) (it|them) (myself|ourselves)\b",
         r"\bno me interesa\b", r"\bno,? gracias\b", r"\b(otro|otra) (proveedor|tienda|empresa|lado)\b",
         r"\bcompre en otro\b", r"\b(ya|al final) (lo |la )?compr(e|amos)\b", r"\ben otr[oa] (tienda|lugar|sitio|lado)\b", r"\bolvidalo\b", r"\bcambie de opinion\b", r"\bya no (lo )?(necesito|quiero)\b",
@@ -264,6 +264,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
         r"\binstead\b", r"\bin[- ]house\b", r"\bkeep doing it (ourselves|myself)?\b", r"\b(i'll|i will|we'll|we will|gonna|i'm going to) stick (with|to)\b", r"\b(ich bleibe|wir bleiben) bei\b",
+        r"\bvou ficar (na|no|com)\b", r"\bme quedo (con|en)\b", r"\bje reste (chez|avec)\b", r"\bstay with (my|our|the)\b",
         r"\bme quedo con (el|lo|la) (mio|mia|que tengo)\b", r"\bje (reste|garde) (avec|mon|ma)\b", r"\bvou ficar com o (meu|que tenho)\b",
         r"\bостан(усь|емся) (с|при)\b", r"\b(plutot|stattdessen|em vez disso|en vez de eso|вместо этого)\b", r"بدلا",
         r"\b(o|tai) (tiem|cho|shop|cua hang|ben) \w+( \w+)?( \w+)? roi\b",
@@ -295,7 +296,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\btransfer (is )?(done|sent|made|complete)\b", r"\bwire sent\b", r"\b(receipt|proof of payment) (attached|sent)\b",
         r"\bhere'?s the (receipt|proof of payment)\b", r"\bvenmo'?d\b", r"\bdeposit (is )?(sent|paid|done)\b",
         r"\b(received|get|got) my (payment|transfer)\b", r"\b(just )?(bought|purchased) (it|the|a|an|your) \w+ (on|from|through) (your|the) (site|website|shop|store|app|link)\b",
-        r"\bjust (bought|purchased)\b", r"\b(купил|купила|купили) .{0,20}(на сайте|онлайн)", r"\b(купил|купила|купили) абонемент\b",
+        r"\bjust (bought|purchased)\b", r"\b(gerade|eben|schon|online) .{0,30}gekauft\b", r"\bbought .{0,30}\bonline\b",
+        r"\bcompre .{0,30}(en la web|online|por internet)\b", r"\bachete .{0,30}(en ligne|sur le site)\b",
+        r"\bcomprei .{0,30}(no site|online)\b", r"\bbinili ko (na )?(online|sa site)\b",
+        r"\b(just )?signed up (for|to) (the|a|your) .{0,30}(online|membership|plan|pass|program|package|class|course|monthly|unlimited)\b", r"\b(купил|купила|купили) .{0,20}(на сайте|онлайн)", r"\b(купил|купила|купили) абонемент\b",
         r"\bsent (you )?(the |my )?([£$€₱₽]\s?\d|\d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|руб))",
         r"\bte (envie|mande|transferi) (los )?\d", r"\b(mandei|enviei|transferi) (os )?(r\$ ?)?\d", r"\b(envoye|vire) (les )?\d",
         r"\b(перевел|перевела|отправил|отправила) \d", r"\bdeposited\b", r"\b(te |ya )?deposite\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
@@ -445,6 +449,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
         r"\bdo you (offer|provide)\b", r"\b(ofrecen|proponez|proposez|bieten sie|oferecem|предлагаете)\b", r"\bvous propose",
         r"\bin (a )?(size|large|medium|small)\b", r"\bany (slots|openings)\b",
+        r"\b(fit|fits|true to size|sizing|size chart|what size)\b", r"\b(which|what) (days?|times?)\b",
+        r"\bwhen (is|are) (the|your) (next )?(class|classes|session|sessions|course|workshop|intake)\b",
+        r"\b(is|are) (it|they|the \w+|your \w+) (suitable|good|ok|okay|gentle|safe)( enough)?\b",
         r"\bdisponib", r"\btienen\b", r"\bhay (stock|existencia)", r"\btalla\b",
         r"\ben stock\b", r"\bvous avez\b", r"\btaille\b",
         r"\bverfugbar\b", r"\blieferbar\b", r"\bauf lager\b", r"\bhabt ihr\b", r"\bhaben sie\b", r"\bgibt es\b",
@@ -457,7 +464,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.HESITATION: _rx(
         r"\bthink about it\b", r"\blet me think\b", r"\bmaybe later\b", r"\bnot (right )?now\b", r"\brun it by\b",
         r"\bget back to you\b", r"\bnot sure\b", r"\blet me check with\b", r"\bi'll confirm\b",
-        r"\blo pienso\b", r"\blo voy a pensar\b", r"\bte aviso\b", r"\bje vais reflechir\b", r"\bje reflechis\b",
+        r"\blo pienso\b", r"\blo consulto\b", r"\blo voy a pensar\b", r"\bte aviso\b", r"\bje vais reflechir\b", r"\bje reflechis\b",
         r"\bich uberlege\b", r"\bmelde mich\b", r"\bvou (ver|pensar)\b", r"\bte falo\b",
         r"\bpag-?iisipan\b", r"\bpag isipan\b", r"\bsuy nghi\b", r"\bподумаю\b", r"سافكر", r"افكر",
     ),
@@ -594,6 +601,9 @@ LINK = _rx(r"https?://", r"\bwww\.", r"\b\w+\.(com|net|io|ly|example|xyz|online|
 # Questions about the place itself are not buying signals: "do you have parking?", "are you open Mondays?".
 AMENITY = _rx(
     r"\b(parking|wifi|wi-fi|toilets?|bathrooms?|restrooms?|wheelchair|opening hours|address|location|located)\b",
+    r"\b(store|shop|branch|location|studio) (in|near)\b", r"\bphysical (store|shop)\b",
+    r"\b(open|opens|close|closes|closed|opening|closing)\b", r"\b(abren|cierran|ouvert|ouvre|ferme|geoffnet|offnet|abrem|fecham)\b",
+    r"\b(bukas|sarado|mo cua|dong cua|открыт\w*|закрыт\w*|работаете)\b", r"(تفتحون|مفتوح)",
     r"\b(estacionamiento|aparcamiento|banos|horario|direccion|ubicacion)\b", r"\b(toilettes|horaires|adresse)\b",
     r"\b(parkplatz|parkplatze|offnungszeiten|adresse)\b", r"\b(estacionamento|endereco)\b", r"\b(paradahan)\b",
     r"\b(cho dau xe|bai do xe|dia chi)\b", r"\b(парковк\w*|адрес|часы работы)\b", r"موقف", r"عنوان", r"مواعيد",
@@ -609,4 +619,9 @@ NEGOTIATE = _rx(
 THANKS_BUT = _rx(
     r"^\W*(ok(ay)?,? )?(thanks|thank you|thx|appreciate it|much appreciated|gracias|merci|je vous remercie|danke|obrigad[oa]|valeu|salamat( po)?|cam on|спасибо|شكرا)"
     r"( (so much|for the (info|information|quote|offer|proposal|reply)|po|ha|anyway))?\W*\s*(but|pero|mais|aber|mas|kaso|nhung|но|بس|لكن)\b"
+)
+
+# "In the end ..." with nothing asked for after it: they went another way.
+IN_THE_END = _rx(
+    r"\b(al final|finalmente|in the end|eventually|am ende|letztendlich|no fim|no final|sa huli|cuoi cung|в итоге|в конце концов)\b"
 )
