@@ -125,9 +125,18 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD)
 
 
+# Chat spellings, so that patterns need one spelling: "do u ship", "pls".
+_SLANG = [(re.compile(rf"\b{short}\b"), full) for short, full in (
+    ("u", "you"), ("ur", "your"), ("pls", "please"), ("plz", "please"), ("im", "i'm"), ("thx", "thanks"), ("ty", "thanks"),
+)]
+
+
 def normalise(text: str) -> str:
-    """Text as patterns see it: folded, lower case, one space between words."""
-    return " ".join(fold(text.casefold()).split())
+    """Text as patterns see it: folded, lower case, one space between words, chat spellings expanded."""
+    text = " ".join(fold(text.casefold()).split())
+    for short, full in _SLANG:
+        text = short.sub(full, text)
+    return text
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -178,7 +187,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\barret(ez|e) de m'(ecrire|envoyer)", r"\bne m'(ecrivez|envoyez) plus\b", r"\bdesabonn", r"\bdesinscri", r"\bplus de messages\b", r"\b(veux|veut) plus recevoir\b", r"\bno (quiero|deseo) recibir\b", r"\bне хочу получать\b",
         r"\b(schreiben|kontaktieren) sie mich nicht mehr\b", r"\bschreibt mir nicht mehr\b", r"\bhort auf\b", r"\babmelden\b",
         r"\babbestell", r"\bkeine (nachrichten|werbung|mails|e-mails) mehr\b", r"\bnicht mehr (schreiben|kontaktieren|anschreiben)\b",
-        r"\bpar(em|e) de (me )?(mandar|enviar|escrever)", r"\bnao me (mandem|enviem|escrevam|mande) mais\b", r"\bdescadastr", r"\bnao quero (mais )?receber\b",
+        r"\bpar(em|e|a) de (me )?(mandar|enviar|escrever)", r"\bnao me (mandem|enviem|escrevam|mande) mais\b", r"\bdescadastr", r"\bnao quero (mais )?receber\b",
         r"\b(wag|huwag) (nyo|niyo|mo) na (po )?(akong|ako|kami) (i-?message|i-?text|padalhan|istorbohin|chat)",
         r"\btigil(an)? (nyo|niyo|na)\b",
         r"\bdung (nhan|gui|lam phien)", r"\bhuy dang ky\b",
@@ -218,7 +227,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\balready (bought|got|ordered) (one|it|them)\b",
         r"\b(another|other|different) (supplier|vendor|company|provider|shop|store|studio|salon|bakery|place|seller|brand|florist)\b",
         r"\b(buy|get|order|go) (it |them )?(from|at|to) (the |a )?\w+ instead\b",
-        r"\b(i'll|we'll|i will|we will) pass\b(?! by)", r"\bhard pass\b", r"\bnot for (me|us)\b",
+        r"\b(i'll|we'll|i will|we will) pass\b(?! by)", r"\bpass (muna|na|ako|po)\b", r"^\W*pass\W*$", r"\bpaso\W*$", r"\bhard pass\b", r"\bnot for (me|us)\b",
         r"\byeah,? right\b", r"\b(nope|nah)\b", r"\bno way\b", r"\bare you (kidding|joking|serious)\b", r"\byou('re| are) (kidding|joking)\b",
         r"\b(do|cut|fix|make|build|bake|paint) (it|them) (myself|ourselves)\b",
         r"\bno me interesa\b", r"\bno,? gracias\b", r"\b(otro|otra) (proveedor|tienda|empresa|lado)\b",
@@ -240,7 +249,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.PRICE_OBJECTION: _rx(
         r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b", r"\bthat's too much\b", r"\brip[- ]?off\b",
         r"\bdaylight robbery\b", r"\bcan't afford\b", r"\bout of (my|our) budget\b",
-        r"\b(muy|demasiado|bien) caro\b", r"\btrop cher\b", r"\b(zu|viel zu) teuer\b", r"\b(muito|mto|mt) caro\b",
+        r"\b(muy|demasiado|bien) car[oa]s?\b", r"\btrop cher\b", r"\b(zu|viel zu) teuer\b", r"\b(muito|mto|mt) caro\b",
         r"\b(too much|mucho|demasiado|trop|zu viel|muito|masyado|слишком много) (for|para|pour|fur|pra|sa) (me|us|mi|nosotros|moi|nous|mich|uns|mim|nos|amin|akin)\b",
         r"\bes mucho\b", r"\bc'est trop\b", r"\b(over|above|beyond|exceeds?) (na )?(sa )?(the |my |our )?budget\b",
         r"\bsa budget (namin|ko)\b", r"\bno (tengo|tenemos) (el )?presupuesto\b", r"\bpas (le|de) budget\b", r"\bkein budget\b",
@@ -302,7 +311,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(just )?signed up (for|to) (the|a|your) .{0,30}(online|membership|plan|pass|program|package|class|course|monthly|unlimited)\b", r"\b(купил|купила|купили) .{0,20}(на сайте|онлайн)", r"\b(купил|купила|купили) абонемент\b",
         r"\bsent (you )?(the |my )?([£$€₱₽]\s?\d|\d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|руб))",
         r"\bte (envie|mande|transferi) (los )?\d", r"\b(mandei|enviei|transferi) (os )?(r\$ ?)?\d", r"\b(envoye|vire) (les )?\d",
-        r"\b(перевел|перевела|отправил|отправила) \d", r"\bdeposited\b", r"\b(te |ya )?deposite\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
+        r"\b(перевел|перевела|отправил|отправила) \d", r"\bdeposited\b", r"\b(te |ya )?deposite\b", r"\b(ya )?(quedo|esta|hice) el (deposito|pago)\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
         r"\b(ya )?pague\b", r"\bpagado\b", r"\btransferi\b", r"\bhice (la|el) (transferencia|pago|deposito)\b",
         r"\btransferencia (hecha|realizada|enviada)\b", r"\b(te|les) (envie|mande) el (pago|comprobante)\b",
         r"\bj'ai (paye|regle|vire)\b", r"\bje viens de\b.*\b(payer|regler)\b", r"\bc'est regle\b", r"\breglement effectue\b", r"\bvirement (effectue|fait|envoye)\b", r"\bpaiement (effectue|envoye|fait)\b",
@@ -324,7 +333,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.RECEIVED: _rx(
         r"\b(received|got|picked up) (my|the|our) (order|package|parcel|delivery|items?|box)\b",
     r"\b(picked up|collected) (my|the|our) \w+", r"\b(got|received) (my|the|our) \w+( \w+)? (today|yesterday|this morning)\b",
-    r"\b(got|received) it (today|yesterday|this morning)\b", r"\b(arrived|came) (today|yesterday|safely|in perfect)\b",
+    r"\b(got|received) (it|them) (today|yesterday|this morning)\b", r"\b(arrived|came) (today|yesterday|safely|in perfect)\b",
         r"\b(order|package|parcel) (arrived|came|was delivered)\b",
         r"\brecu (ma|la) commande\b", r"\brecibi (mi|el) pedido\b", r"\brecebi (o|meu) pedido\b",
         r"\bya (lo |la )?(retire|recogi|recibi)\b", r"\bj'ai (recupere|recu) (ma|mon|la|le)\b", r"\b(abgeholt|erhalten)\b",
@@ -350,7 +359,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bкоммерческое предложение\b", r"\bкп\b", r"\bоптом\b", r"\bсмет", r"\bдля офиса\b",
     ),
     Intent.PURCHASE: _rx(
-        r"\b(i|we)('d| would) like to (order|buy|get|purchase|place)\b",
+        r"\b(i|we)('d| would) like to (order|buy|get|purchase|place)\b", r"\b(ill|imma|i'm gonna) take\b", r"^\W*mine\b",
+        r"\bme (lo|la|los|las) apart", r"\bapartame\b", r"\bnehme ich\b", r"\bich nehm\b",
         r"\b(i|we) (want|wanna|need) to (order|buy|get|purchase)\b", r"\b(i|we)('ll| will) take\b",
         r"\b(i|we)('d| would) like (one|two|three|the|this|that|these|those|a|an|\d+)\b",
         r"\b(i|we) (want|need) (one|two|three|this|that|these|those|it|a|an|\d+)\b",
@@ -443,7 +453,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bсколько (стоит|стоят|будет|за|обойд|по цене)", r"\bпочем\b", r"\bцен(а|у|ы)\b", r"\bстоит\b", r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
-        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b",
+        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b", r"\bdo you (ship|deliver)\b", r"\bvous (les |l'|en )?avez\b",
         r"\bvoces tem\b", r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install|accept|take|rent|hire|lend)\b",
         r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
@@ -548,7 +558,7 @@ PAGE_CONFIRMED = _rx(
     r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
     r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b", r"\bis yours\b", r"\breserved for you\b",
     r"\byour order (is|has been) (placed|in|booked)\b",
-    r"\bencomenda confirmad", r"\b(te|los|las|lo|la) esperamos\b", r"\bagendad[oa]\b", r"\bon vous attend\b",
+    r"\bencomenda confirmad", r"\bapartad[oa]s?\b", r"\b(da )?len don\b", r"\b(te|los|las|lo|la) esperamos\b", r"\bagendad[oa]\b", r"\bon vous attend\b",
     r"\b(fest )?eingetragen\b", r"\bзаписали вас\b", r"\bвы записаны\b", r"\bda (xac nhan|len) lich\b", r"\bc'est (note|reserve)\b", r"\bc'est regle\b",
     r"\bpago recibido\b", r"\brecibimos (tu|su|el) pago\b", r"\b(pedido|reserva|cita)\b[^.!?]{0,40}\bconfirmad",
     r"\bpaiement recu\b", r"\bbien recu\b", r"\b(commande|reservation|rendez-vous)\b[^.!?]{0,40}\bconfirme",
@@ -567,14 +577,14 @@ PAGE_CONFIRMED = _rx(
 # The business asking to be paid: a bare "done" from the customer right after it is a payment.
 PAYMENT_REQUEST = _rx(
     r"\bpayment link\b", r"\bpay here\b", r"\bbank (details|account|transfer)\b", r"\baccount (number|no)\b", r"\biban\b",
-    r"\bpay (via|through|using|at|here|by)\b", r"\blink to pay\b", r"\bgcash\b", r"\bpaymaya\b", r"\bpix\b", r"\btransfer (it )?to\b", r"\bvenmo\b", r"\bzelle\b", r"\bpaypal\b",
+    r"\bpay (via|through|using|at|here|by)\b", r"\bcash ?app\b", r"\bcashtag\b", r"\blink to pay\b", r"\bgcash\b", r"\bpaymaya\b", r"\bpix\b", r"\btransfer (it )?to\b", r"\bvenmo\b", r"\bzelle\b", r"\bpaypal\b",
     r"\blink de pago\b", r"\bdatos (bancarios|para la transferencia)\b", r"\blien de paiement\b", r"\bcoordonnees bancaires\b",
     r"\brib\b", r"\bbankdaten\b", r"\bbankverbindung\b", r"\bzahlungslink\b", r"\blink (de|para) pagamento\b",
     r"\bchuyen khoan\b", r"\bstk\b", r"\bso tai khoan\b", r"\bреквизит", r"\bномер карты\b", r"رابط الدفع", r"رقم الحساب",
 )
 DONE = _rx(
     r"^\W*(ok(ay)?,? )?(done|sent|all done|transferred|listo|hecho|ya esta|c'est fait|fait|erledigt|gemacht|feito|pronto"
-    r"|ok na|sent na|done na|xong|xong roi|da xong|готово|сделано|отправил[аи]?|تم|خلاص)\b(?!\s*\?)"
+    r"|ok na|sent na|done na|ist raus|raus|xong|xong roi|da xong|готово|сделано|отправил[аи]?|تم|خلاص)\b(?!\s*\?)"
 )
 # "Confirmed" in the business's words, unless it is a condition ("once payment is confirmed") or a question.
 CONFIRMED_WORD = _rx(
