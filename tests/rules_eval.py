@@ -107,7 +107,8 @@ def render(report: Report, title: str, *, misses: bool = False) -> str:
         for o in report.outcomes:
             if not o.right:
                 said = " | ".join(f"{t['from'][0]}: {t['text']}" for t in o.conversation["turns"])
-                out.append(f"  miss {o.conversation['id']}: {o.conversation['stage']} -> {o.predicted} ({o.score}): {said}")
+                gold = o.conversation["stage"]
+                out.append(f"  miss {o.conversation['id']}: {gold} -> {o.predicted} ({o.score}): {said}")
     return "\n".join(out)
 
 

@@ -152,8 +152,8 @@ def analysis_schema(stages: tuple[str, ...]) -> type[pydantic.BaseModel]:
         reasoning=(str, pydantic.Field(
             description="which stage definition the evidence meets and why the neighbouring stages do not fit"
         )),
-        recommended_stage=(Literal[stages], ...),  # type: ignore[valid-type]
-        lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[valid-type]
+        recommended_stage=(Literal[stages], ...),  # type: ignore[valid-type, arg-type]
+        lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[valid-type, arg-type]
         lead_score=(Score, pydantic.Field(description="0-100: how likely the customer is to buy soon")),
         confidence=(Score, pydantic.Field(description="0-100: how sure you are of the stage")),
     )

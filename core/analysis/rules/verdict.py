@@ -106,7 +106,7 @@ def _negated(clause: str, start: int) -> bool:
 
 
 def _clause_intents(clause: str) -> set[Intent]:
-    found = set()
+    found: set[Intent] = set()
     question = "?" in clause or "؟" in clause
     for intent, pattern in PATTERNS.items():
         if intent in (Intent.GREETING, Intent.SPAM):
@@ -137,7 +137,7 @@ def detect(text: str) -> tuple[Intent, ...]:
         later = set().union(*per_clause[index + 1:])
         if any(MEANINGS[i].outcome is Step.QUALIFIED for i in later):
             intents -= set(SCOPED_REFUSALS)
-    found = set().union(*per_clause) if per_clause else set()
+    found: set[Intent] = set().union(*per_clause)
     pitches = len({m.group(0) for m in PITCH.finditer(text)})
     if PATTERNS[Intent.SPAM].search(text) or pitches >= 3 or (pitches and LINK.search(text)):
         found.add(Intent.SPAM)
@@ -286,7 +286,9 @@ def _confirms(text: str) -> bool:
 def _states_confirmed(clause: str) -> bool:
     # As a fact: not a condition ("once payment is confirmed"), a question or a negation.
     found = PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause)
-    return found is not None and "?" not in clause and not CONDITION.search(clause) and not _negated(clause, found.start())
+    if found is None or "?" in clause or CONDITION.search(clause):
+        return False
+    return not _negated(clause, found.start())
 
 
 def _offer_unanswered(lines: Sequence[Line]) -> bool:
