@@ -80,6 +80,9 @@ def test_sync_places_every_contact_with_an_audit_entry(pool, page, sync):
                         " AND from_stage_id IS NULL AND reasoning IS NOT NULL AND confidence IS NOT NULL") == 80
     assert scalar(pool, "SELECT count(*) FROM conversations WHERE analyzed_at IS DISTINCT FROM updated_time") == 0
     assert scalar(pool, "SELECT count(*) FROM contacts WHERE stage_entered_at IS NULL") == 0
+    # Each placement keeps the customer's words that decided it.
+    assert scalar(pool, "SELECT count(*) FROM contact_activities"
+                        " WHERE details->'evidence'->>0 LIKE 'customer: %%'") == 80
 
 
 @pytest.mark.parametrize("mode", list(AutoMode))

@@ -347,3 +347,8 @@ def test_deterministic_across_runs_and_hash_seeds():
     here = [[a.recommended_stage, a.lead_score, a.confidence, a.summary, a.reasoning]
             for a in (analyze(t) for _, t, _, _ in CASES)]
     assert json.loads(runs[0]) == json.loads(runs[1]) == here
+
+
+def test_the_evidence_quotes_what_decided_the_stage():
+    result = analyze(chat("c: Can we come by Saturday for a tasting?", "p: Booked ✅ Saturday at 10am"))
+    assert result.evidence == ("customer: Can we come by Saturday for a tasting?", "business: Booked ✅ Saturday at 10am")

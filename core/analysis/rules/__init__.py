@@ -12,7 +12,7 @@ from core.analysis.model import Analysis, Transcript, clamp_score
 from core.analysis.rules.stages import map_step_to_stage
 from core.analysis.rules.verdict import judge, score, status
 from core.analysis.rules.vocabulary import Step
-from core.analysis.rules.wording import reasoning, summary
+from core.analysis.rules.wording import evidence, reasoning, summary
 
 __all__ = ["RulesAnalyzer", "Step", "map_step_to_stage"]
 
@@ -44,4 +44,5 @@ class RulesAnalyzer:
             lead_status=status(verdict),
             confidence=clamp_score(verdict.confidence),
             reasoning=reasoning(transcript, verdict),
+            evidence=evidence(verdict),
         )

@@ -135,3 +135,13 @@ def reasoning(transcript: Transcript, verdict: Verdict) -> str:
     signals = _signals(verdict)
     said = f"The contact sent {_join(signals)}" if signals else "The contact wrote without a clear request"
     return f"{said}; {_business_clause(transcript, verdict)}."
+
+
+def evidence(verdict: Verdict) -> tuple[str, ...]:
+    """The words that decided the stage, as the audit trail keeps them: the customer's, then the business's."""
+    quotes = []
+    if verdict.salient is not None:
+        quotes.append("customer: " + _snippet(verdict.salient.text, _salient_intent(verdict)))
+    if verdict.confirmation is not None:
+        quotes.append("business: " + _snippet(clean(verdict.confirmation.text), None))
+    return tuple(quotes)
