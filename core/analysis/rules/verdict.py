@@ -286,7 +286,7 @@ def _confirms(text: str) -> bool:
 def _states_confirmed(clause: str) -> bool:
     # As a fact: not a condition ("once payment is confirmed"), a question or a negation.
     found = PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause)
-    if found is None or "?" in clause or CONDITION.search(clause):
+    if found is None or "?" in clause or CONDITION.search(clause[: found.start()]):
         return False
     return not _negated(clause, found.start())
 
