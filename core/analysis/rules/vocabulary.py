@@ -161,7 +161,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bverify your (page|account)\b", r"\bweb ?design services\b",
         r"\bdigital marketing (services|agency|expert)\b",
         r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
-        r"\bmake \$+", r"\b\d[\d,.]*k? (followers|likes|views)\b", r"\bearn (money|cash|\$)", r"\$\d+ (daily|a day|per day)\b",
+        r"\bmake \$+", r"\b\d[\d,.]*k? (followers|likes|views)\b", r"\bearn (money|cash|\$)",
+        r"\$\d+ (daily|a day|per day)\b",
         r"\bno experience (needed|required)\b", r"\b(business |personal )?loans?\b.*\b(approval|apply|offer)\b",
         r"\binstant approval\b",
         r"\b(i am|i'm|this is) \w+ from \w+\b.*\b(we (provide|offer|help)|our services)\b", r"\bjoin my team\b",
@@ -329,7 +330,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
         r"\binstead\b", r"\bwent with (?!your|you|the|our|it|that|this)\w+",
-        r"\bnakuha na (po )?(kami|ako|kaming|akong) (ng )?iba\b", r"\b(kaming|akong) iba\b", r"\bin[- ]house\b", r"\bkeep doing it (ourselves|myself)?\b",
+        r"\bnakuha na (po )?(kami|ako|kaming|akong) (ng )?iba\b", r"\b(kaming|akong) iba\b", r"\bin[- ]house\b",
+        r"\bkeep doing it (ourselves|myself)?\b",
         r"\b(i'll|i will|we'll|we will|gonna|i'm going to) stick (with|to)\b", r"\b(ich bleibe|wir bleiben) bei\b",
         r"\bvou ficar (na|no|com)\b", r"\bme quedo (con|en)\b", r"\bje reste (chez|avec)\b",
         r"\bstay with (my|our|the)\b",
@@ -418,7 +420,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(забрал|забрала|получил|получила) (заказ|посылку|платье|костюм)", r"استلمت",
     ),
     Intent.DEAL: _rx(
-        r"\b(it's|that's) a deal\b", r"\bdeal done\b", r"\b(i|we) confirm\b", r"\bconfirmo\b", r"\bje confirme\b", r"\bich bestatige\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b",
+        r"\b(it's|that's) a deal\b", r"\bdeal done\b", r"\b(i|we) confirm\b", r"\bconfirmo\b", r"\bje confirme\b",
+        r"\bich bestatige\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b",
         r"\b(going|go|we'll go|i'll go) with the\b", r"\blet's (do it|go ahead)\b", r"\b(please )?go ahead\b",
         r"\b(we|i) accept the (quote|estimate|offer|price|proposal)\b", r"\bagreed\b",
         r"\b(fechado|combinado|abgemacht|einverstanden)\b",
@@ -723,7 +726,8 @@ PITCH = _rx(
     r"\bwe (help|offer|provide|can help) (businesses|brands|pages|companies|you)\b",
     r"\b(sign up|apply|join|register) now\b",
     r"\blimited (time|offer)\b", r"\bguarantee", r"\b(profit|income|earn|earnings)\b", r"\b(investment|invest)\b",
-    r"\bloans?\b", r"\bcrypto", r"\bwhatsapp\b", r"\b(message|dm|contact) (me |us )?now\b", r"\bcheap prices\b", r"\bearn (money|cash)\b", r"\bno experience\b",
+    r"\bloans?\b", r"\bcrypto", r"\bwhatsapp\b", r"\b(message|dm|contact) (me |us )?now\b", r"\bcheap prices\b",
+    r"\bearn (money|cash)\b", r"\bno experience\b",
     r"\bwe help \w+( \w+)? (get|grow|increase|boost|reach|rank)\b",
     r"\b(google|5-star|five star) reviews\b", r"\b(want|need) more (sales|customers|clients|followers|leads)\b",
     r"\bi (build|design|make|create) (websites|stores|apps|logos|shopify)", r"\bcheck (out )?my\b",
@@ -755,7 +759,8 @@ NEGOTIATE = _rx(
 # "Thanks, but ..." without anything asked for after it: a polite no.
 THANKS_BUT = _rx(
     r"^\W*(ok(ay)?,? )?(thanks|thank you|thx|appreciate it|much appreciated|gracias|merci|je vous remercie|danke"
-    r"|obrigad[oa]|valeu|salamat|cam on|спасибо|شكرا)\b(\W+\w+){0,5}?\W*\s(but|pero|mais|aber|mas|kaso|nhung|но|بس|لكن)\b"
+    r"|obrigad[oa]|valeu|salamat|cam on|спасибо|شكرا)\b(\W+\w+){0,5}?\W*\s(but|pero|mais|aber|mas|kaso|nhung|но|بس"
+    r"|لكن)\b"
 )
 
 # "In the end ..." with nothing asked for after it: they went another way.
