@@ -120,8 +120,8 @@ def _clause_intents(clause: str) -> set[Intent]:
     if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and HYPOTHETICAL.search(clause))):
         found -= {Intent.REFUND, Intent.CANCEL}
         found.add(Intent.AVAILABILITY)  # a question before buying
-    if found == {Intent.AVAILABILITY} and AMENITY.search(clause):
-        found.clear()
+    if found and found <= {Intent.AVAILABILITY, Intent.PRICING} and AMENITY.search(clause):
+        found.clear()  # about the place, not what it sells
     if question:
         found.discard(Intent.RECEIVED)  # "have you received my order?" asks, it does not close
         if LOGISTICS_QUESTION.search(clause):
