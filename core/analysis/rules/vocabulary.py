@@ -161,7 +161,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bverify your (page|account)\b", r"\bweb ?design services\b",
         r"\bdigital marketing (services|agency|expert)\b",
         r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
-        r"\bmake \$+", r"\bdear (business|page|shop|store) owner\b", r"\breply to claim\b", r"\b(seo|website) errors\b",
+        r"\bmake \$+", r"\bdear (business|page|shop|store) owner\b", r"\bour (company|agency|firm) (offers|provides)\b",
+        r"\b(premium|qualified) leads\b", r"\breply to claim\b", r"\b(seo|website) errors\b",
         r"\b\d[\d,.]*k? (followers|likes|views)\b", r"\bearn (money|cash|\$)",
         r"\$\d+ (daily|a day|per day)\b",
         r"\bno experience (needed|required)\b", r"\b(business |personal )?loans?\b.*\b(approval|apply|offer)\b",
@@ -344,7 +345,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bvou ficar com o (meu|que tenho)\b",
         r"\bостан(усь|емся) (с|при)\b", r"\b(plutot|stattdessen|em vez disso|en vez de eso|вместо этого)\b", r"بدلا",
         r"\b(o|tai) (tiem|cho|shop|cua hang|ben) \w+( \w+)?( \w+)? roi\b",
-        r"\b(from|at|with|chez|bei|en|em|sa|у|من|com|con|avec|mit|kay|voi|с) (an?other|un autre|une autre"
+        r"\b(from|at|with|chez|bei|у|من|com|con|avec|mit|kay|voi|с) (an?other|un autre|une autre"
         r"|einem anderen|einer anderen|otro|otra|outro|outra|ibang|другого|другой)\b",
         r"\b(cho|ben|noi|shop|cua hang|tiem) khac\b", r"\bв друг\w+ (магазин|месте|компании|студии|зале)\b",
         r"\bу друг(их|ого)\b", r"(شركه|محل|مكان|متجر) (اخر|ثاني|ثانيه|اخرى|ارخص)",
@@ -389,6 +390,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(envoye|vire) (les )?\d",
         r"\b(перевел|перевела|отправил|отправила) \d", r"\bdeposited\b", r"\b(te |ya )?deposite\b",
         r"\b(ya )?(quedo|esta|hice) el (deposito|pago)\b", r"\bdepositei\b", r"\b(chuyen|gui tien) roi\b",
+        r"\bda dat coc\b", r"\bdat coc\b.{0,20}\broi\b",
         r"\b(ya )?pague\b", r"\bpagado\b", r"\btransferi\b", r"\bhice (la|el) (transferencia|pago|deposito)\b",
         r"\btransferencia (hecha|realizada|enviada)\b", r"\b(te|les) (envie|mande) el (pago|comprobante)\b",
         r"\bj'ai (paye|regle|vire)\b", r"\bje viens de\b.*\b(payer|regler)\b", r"\bc'est regle\b",
@@ -413,7 +415,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     ),
     Intent.RECEIVED: _rx(
         r"\b(received|got|picked up) (my|the|our) (order|package|parcel|delivery|items?|box)\b",
-    r"\b(picked up|collected) (my|the|our) \w+",
+    r"\b(picked up|collected|grabbed) (my|the|our) \w+",
     r"\b(got|received) (my|the|our) \w+( \w+)? (today|yesterday|this morning)\b",
     r"\b(got|received) (it|them) (today|yesterday|this morning)\b",
     r"\b(arrived|came) (today|yesterday|safe|safely|in perfect)\b",
@@ -567,7 +569,12 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
-        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b", r"\bdo you (ship|deliver)\b",
+        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b",
+        r"\b(come|comes|viene|vienen|existe|vem|vient) (in|en|em) (other|another|different|otro|otra|outra|outro"
+        r"|autre)\b",
+        r"\b(other|another|different) (colou?rs?|sizes?)\b",
+        r"\b(otro color|otra talla|autre couleur|andere farbe|outra cor)\b",
+        r"\b(ibang kulay|mau khac|другой цвет|другого цвета)\b", r"لون (ثاني|اخر)", r"\bdo you (ship|deliver)\b",
         r"\bvous (les |l'|en )?avez\b",
         r"\bvoces tem\b",
         r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install"
@@ -584,7 +591,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\ben stock\b", r"\bvous avez\b", r"\btaille\b",
         r"\bverfugbar\b", r"\blieferbar\b", r"\bauf lager\b", r"\bhabt ihr\b", r"\bhaben sie\b", r"\bgibt es\b",
         r"\bestoque\b", r"\btamanho\b", r"\btem (esse|essa|o|a|em)\b",
-        r"\bmeron (pa|po|ba)\b", r"\bmay (stock|available)\b", r"\bmay \w+( \w+)? (po )?ba kayo\b",
+        r"\bmeron (pa|po|ba)\b", r"\bmay (stock|available)\b", r"\bmay \w+( \w+){0,2} (pa )?(po )?ba kayo\b",
         r"\bmeron (po )?(ba )?kayo\b",
         r"\bcon (hang|ban|banh|size)\b", r"\bcon \w+ khong\b", r"\bcon khong\b",
         r"متوفر", r"متاح", r"عندكم", r"مقاس",
@@ -698,7 +705,8 @@ PAGE_CONFIRMED = _rx(
     r"\bnatanggap na (po )?(namin|ko)\b", r"\bnatanggap na (namin )?(po )?(ang |yung )?(bayad|payment)\b",
     r"\bconfirmed na (po )?(ang |yung )?(order|booking|appointment)\b",
     r"\breceived (na )?po\b",
-    r"\bda nhan (duoc )?(tien|thanh toan|chuyen khoan)\b", r"\bdon hang (da duoc )?xac nhan\b", r"\bxac nhan dat\b",
+    r"\bda nhan (duoc )?(tien|thanh toan|chuyen khoan)\b", r"\bnhan duoc (coc|tien|thanh toan)\b",
+    r"\bdon hang (da duoc )?xac nhan\b", r"\bxac nhan dat\b",
     r"تم استلام (الدفع|المبلغ|التحويل)", r"وصلنا المبلغ", r"\bوصلنا\b", r"\bوصل(ت)? (المبلغ|التحويل)",
     r"\bзаказ оформлен\b", r"\bоформили заказ\b", r"\bждем вас\b", r"تم تاكيد (الطلب|الحجز)",
     r"\bоплат(у|а) получ", r"\bденьги пришли\b", r"\bзаказ подтвержд", r"\bбронь подтвержд", r"\bзапись\b.*\bподтвержд",
