@@ -38,6 +38,7 @@ from core.analysis.rules.vocabulary import (
     QUANTITY,
     SCOPED_REFUSALS,
     THANKS_BUT,
+    THANKS_FOR_OFFER,
     Intent,
     Step,
     normalise,
@@ -117,6 +118,8 @@ def _clause_intents(clause: str) -> set[Intent]:
             found.add(intent)
         elif matches and intent in BUYING and not question:
             found.add(Intent.NEVERMIND)  # "I don't want to order it", "mình không mua": a no, once there was an ask
+    if THANKS_FOR_OFFER.search(clause):
+        found -= {Intent.QUOTE, Intent.PRICING}
     if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and HYPOTHETICAL.search(clause))):
         found -= {Intent.REFUND, Intent.CANCEL}
         found.add(Intent.AVAILABILITY)  # a question before buying
@@ -147,9 +150,11 @@ def detect(text: str) -> tuple[Intent, ...]:
         MEANINGS[i].outcome in POSITIVE_OUTCOMES for i in found
     ):
         found.add(Intent.NEVERMIND)
-    # "Too expensive, can you do $50?" is haggling, not a refusal.
-    if found & set(OBJECTIONS) and ("?" in text or "؟" in text or Intent.HESITATION in found or NEGOTIATE.search(text)):
-        found = (found - set(OBJECTIONS)) | {Intent.HESITATION}
+    # "Too expensive, can you do $50?" is haggling, not a refusal; "too expensive, let me think" is hesitation.
+    haggling = "?" in text or "؟" in text or NEGOTIATE.search(text)
+    objections = set(OBJECTIONS) if haggling else {Intent.PRICE_OBJECTION} if Intent.HESITATION in found else set()
+    if found & objections:
+        found = (found - objections) | {Intent.HESITATION}
     if found & set(NEGATIVE):
         found = {i for i in found if MEANINGS[i].outcome not in POSITIVE_OUTCOMES}
     return tuple(i for i in Intent if i in found)

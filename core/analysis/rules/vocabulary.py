@@ -161,7 +161,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bverify your (page|account)\b", r"\bweb ?design services\b",
         r"\bdigital marketing (services|agency|expert)\b",
         r"\bpromote your (page|business|products?|brand)\b", r"\breply yes\b", r"\bpartner program\b",
-        r"\bmake \$+", r"\bdear (business|page|shop|store) owner\b", r"\binherit",
+        r"\bmake \$+", r"\bdear (business|page|shop|store) owner\b", r"\b(you've|you have) been (chosen|selected)\b",
+        r"\bclaim (now|your|it)\b", r"\bfree (iphone|gift|prize|samsung)\b", r"\binherit",
         r"\b(send|share) your bank details\b", r"\bbarrister\b", r"\b\d+(\.\d+)? million\b",
         r"\bour (company|agency|firm) (offers|provides)\b",
         r"\b(premium|qualified) leads\b", r"\breply to claim\b", r"\b(seo|website) errors\b",
@@ -335,7 +336,13 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise"
         r"|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\binstead\b", r"\b(i'll|we'll|i will|we will) (get|buy|order) (it|one|them) (from|at) (the|a|another)\b",
+        r"\binstead\b",
+        r"\b(got|bought|found|ordered) (a|an|one|it)\b.{0,40}\b(marketplace|amazon|ebay|craigslist|aliexpress"
+        r"|shopee|lazada"
+        r"|secondhand|second-hand|second hand|mercado libre|segunda mano)\b", r"\bhalf the price\b",
+        r"\bstick (with|to) (my|our|what)\b",
+        r"\b(keep|stay with|stick with) (our|my) (current|existing|usual|regular|own)\b",
+        r"\b(i'll|we'll|i will|we will) (get|buy|order) (it|one|them) (from|at) (the|a|another)\b",
         r"\balready found (one|a|an|someone|another)\b", r"\bya encontr", r"\bdeja trouve\b",
         r"\b(schon|bereits) (einen|eine|jemanden) gefunden\b",
         r"\bja (achamos|encontramos|achei|encontrei)\b", r"\bmay nahanap na\b", r"\btim duoc roi\b", r"\bуже нашли\b",
@@ -434,7 +441,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(забрал|забрала|получил|получила) (заказ|посылку|платье|костюм)", r"استلمت",
     ),
     Intent.DEAL: _rx(
-        r"\b(it's|that's) a deal\b", r"\bdeal done\b", r"\b(i|we) confirm\b", r"\bconfirmo\b", r"\bje confirme\b",
+        r"\b(it's|that's) a deal\b", r"\bdeal done\b", r"\bok(ay)?,? deal\b", r"\bdeal at\b", r"\bc'est bon pour\b",
+        r"\b(i|we) confirm\b", r"\bconfirmo\b", r"\bje confirme\b",
         r"\bich bestatige\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b",
         r"\b(going|go|we'll go|i'll go) with the\b", r"\blet's (do it|go ahead)\b", r"\b(please )?go ahead\b",
         r"\b(we|i) accept the (quote|estimate|offer|price|proposal)\b", r"\bagreed\b",
@@ -455,6 +463,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     ),
     Intent.PURCHASE: _rx(
         r"\b(i|we)('d| would) like to (order|buy|get|purchase|place)\b", r"\b(ill|imma|i'm gonna) take\b",
+        r"\b(come|coming|i'll come) (to )?(get|pick up|collect|grab) (it|them)\b", r"\bje passe (la|le|les) chercher\b",
         r"^\W*mine\b",
         r"\bme (lo|la|los|las) apart", r"\bapartame\b", r"\bnehme ich\b", r"\bich nehm\b",
         r"\b(i|we) (want|wanna|need) to (order|buy|get|purchase)\b", r"\b(i|we)('ll| will) take\b",
@@ -578,6 +587,12 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     ),
     Intent.AVAILABILITY: _rx(
         r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b",
+        r"\b(what('s| is| are)|how (long|big|heavy|far)( is)?) (the )?(range|battery|battery life|warranty"
+        r"|guarantee|weight|capacity"
+        r"|material|materials|dimensions|measurements|size|difference|lead time|delivery time|specs?|max speed)\b",
+        r"\b(que|qual a|quelle|welche|какая|какой) (autonomia|garantia|garantie|medida|medidas|capacidad|capacidade"
+        r"|taille|reichweite"
+        r"|grosse|мощность|гарантия|емкость|запас хода)\b", r"\bneed (about|around)\b",
         r"\b(come|comes|viene|vienen|existe|vem|vient) (in|en|em) (other|another|different|otro|otra|outra|outro"
         r"|autre)\b",
         r"\b(other|another|different) (colou?rs?|sizes?)\b",
@@ -606,7 +621,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bесть ли\b", r"\bу вас есть\b", r"^\W*(а )?есть\b.*\?", r"\bв наличии\b", r"\bналичи", r"\bразмер",
     ),
     Intent.HESITATION: _rx(
-        r"\bthink about it\b", r"\blet me think\b", r"\bmaybe later\b", r"\bnot (right )?now\b", r"\brun it by\b",
+        r"\bthink about it\b", r"\bhold off\b", r"\blet me think\b", r"\bmaybe later\b", r"\bnot (right )?now\b",
+        r"\brun it by\b",
         r"\bget back to you\b", r"\bnot sure\b", r"\blet me check with\b", r"\bi'll confirm\b",
         r"\blo pienso\b", r"\blo consulto\b", r"\blo voy a pensar\b", r"\bte aviso\b", r"\bje vais reflechir\b",
         r"\bje reflechis\b",
@@ -697,7 +713,10 @@ PAGE_CONFIRMED = _rx(
     r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
     r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b", r"\bis yours\b", r"\breserved for you\b",
     r"\byour order (is|has been) (placed|in|booked)\b",
-    r"\bencomenda confirmad", r"\b(c'est |bien )?enregistre\b", r"\b(anotad[oa]|registrad[oa])\b", r"\bnotiert\b",
+    r"\bencomenda confirmad", r"\b(reserved|saved|held|set aside|put aside) (under|in|for) (your name|you)\b",
+    r"\b(a|sous) votre nom\b",
+    r"\b(a|en) (su|tu) nombre\b", r"\bem seu nome\b", r"\bauf ihren namen\b", r"\bна ваше имя\b",
+    r"\bотложил\w* для вас\b", r"\b(c'est |bien )?enregistre\b", r"\b(anotad[oa]|registrad[oa])\b", r"\bnotiert\b",
     r"\bnaka-?(book|reserve|sched) na\b", r"\bda ghi nhan\b", r"تم (الحجز|التسجيل)", r"\bapartad[oa]s?\b",
     r"\b(da )?len don\b", r"\b(te|los|las|lo|la) esperamos\b",
     r"\bagendad[oa]\b", r"\bon vous attend\b",
@@ -770,6 +789,7 @@ AMENITY = _rx(
     r"\b(parking|wifi|wi-fi|toilets?|bathrooms?|restrooms?|wheelchair|opening hours|address|location|located)\b",
     r"\bloyalty (program|programme|card|scheme)\b",
     r"\b(store|shop|branch|location|studio) (in|near)\b", r"\bphysical (store|shop)\b",
+    r"\b(tiktok|instagram|facebook|website|social media|youtube|newsletter|hiring|job|jobs|vacancies)\b",
     r"\b(open|opens|close|closes|closed|opening|closing)\b",
     r"\b(abren|cierran|ouvert|ouvre|ferme|geoffnet|offnet|abrem|fecham)\b",
     r"\b(bukas|sarado|mo cua|dong cua|открыт\w*|закрыт\w*|работаете)\b", r"(تفتحون|مفتوح)",
@@ -796,4 +816,12 @@ THANKS_BUT = _rx(
 IN_THE_END = _rx(
     r"\b(al final|finalmente|in the end|eventually|am ende|letztendlich|no fim|no final|sa huli|cuoi cung|в итоге"
     r"|в конце концов)\b"
+)
+
+# Thanking for a quote is no request for one: "thanks for the quote, but ...".
+THANKS_FOR_OFFER = _rx(
+    r"\b(thanks|thank you|gracias|merci|danke|obrigad[oa]|salamat|cam on|спасибо|شكرا)\b.{0,15}\b(quote|estimate"
+    r"|offer|proposal"
+    r"|info|information|price|prices|cotizacion|presupuesto|devis|offre|angebot|orcamento|proposta|bao gia"
+    r"|предложение|расчет)"
 )
