@@ -40,6 +40,7 @@ class Intent(StrEnum):
     NEVERMIND = "nevermind"
     COMPLAINT = "complaint"
     PAYMENT = "payment"
+    BOOKED = "booked"
     RECEIVED = "received"
     DEAL = "deal"
     QUOTE = "quote"
@@ -75,6 +76,7 @@ MEANINGS: dict[Intent, Meaning] = {
     Intent.COMPLAINT: Meaning(None, 0.3, 50, "complained", "a complaint"),
     Intent.PAYMENT: Meaning(Step.WON, 1.0, 95, "said they paid", "a payment confirmation"),
     Intent.RECEIVED: Meaning(Step.WON, 0.8, 90, "said they received their order", "a delivery confirmation"),
+    Intent.BOOKED: Meaning(Step.WON, 0.7, 85, "booked through the business's own system", "a booking made online"),
     # Agreeing is not paying: a deal is won when the business confirms it or the customer pays.
     Intent.DEAL: Meaning(Step.QUALIFIED, 0.95, 80, "agreed to the deal", "an agreed deal"),
     Intent.QUOTE: Meaning(Step.QUALIFIED, 1.0, 80, "asked for a quote", "a quote request"),
@@ -105,7 +107,7 @@ SCOPED_REFUSALS = (
 )
 # Negated, these say nothing: "I haven't paid yet", "please don't cancel", "no refund needed".
 NEGATABLE = (
-    Intent.PAYMENT, Intent.RECEIVED, Intent.REFUND, Intent.CANCEL, Intent.PURCHASE, Intent.BOOKING,
+    Intent.PAYMENT, Intent.RECEIVED, Intent.BOOKED, Intent.REFUND, Intent.CANCEL, Intent.PURCHASE, Intent.BOOKING,
     Intent.COMPLAINT,
 )
 
@@ -165,7 +167,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bclaim (now|your|it)\b", r"\bfree (iphone|gift|prize|samsung)\b", r"\binherit",
         r"\b(send|share) your bank details\b", r"\bbarrister\b", r"\b\d+(\.\d+)? million\b",
         r"\bour (company|agency|firm) (offers|provides)\b",
-        r"\b(premium|qualified) leads\b", r"\b(stock|carry|resell) our (products?|supplements|brand|items|range)\b",
+        r"\b(premium|qualified) leads\b",
+        r"\bwe (are|'re) an? \w+ (dealer|distributor|supplier|manufacturer|wholesaler)\b", r"\bwholesale prices\b",
+        r"\bcontact us for\b", r"\bour (catalogue|catalog)\b",
+        r"\b(stock|carry|resell) our (products?|supplements|brand|items|range)\b",
         r"\b(huge|high|great) margins\b",
         r"\blooking for (partners|resellers|distributors)\b", r"\breply to claim\b", r"\b(seo|website) errors\b",
         r"\b\d[\d,.]*k? (followers|likes|views)\b", r"\bearn (money|cash|\$)",
@@ -271,7 +276,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(buy|get|order|go) (it |them )?(from|at|to) (the |a )?\w+ instead\b",
         r"\b(i'll|we'll|i will|we will) pass\b(?! by)", r"\bpass (muna|na|ako|po)\b", r"^\W*pass\W*$", r"\bpaso\W*$",
         r"\bhard pass\b", r"\bnot for (me|us)\b",
-        r"\byeah,? right\b", r"\b(nope|nah)\b", r"\bno way\b", r"\bare you (kidding|joking|serious)\b",
+        r"\byeah,? right\b", r"\b(lol|lmao|lmfao|haha+)\W+(no|nope|nah)\b",
+        r"\b(won't|will not|wont|don't|do not|no longer) need (a|an|the|one|any)\b", r"\bafter all\b",
+        r"\b(do|manage|go) without\b", r"\bобо(йтись|йдемся) без\b", r"\barreglar(nos|me) sin\b", r"\bnous passer d",
+        r"\bverzichten\b", r"\bficar sem\b", r"\b(nope|nah)\b", r"\bno way\b", r"\bare you (kidding|joking|serious)\b",
         r"\byou('re| are) (kidding|joking)\b",
         r"\b(do|cut|fix|make|build|bake|paint) (it|them) (myself|ourselves)\b",
         r"\bno me interesa\b", r"\bno,? gracias\b", r"\b(otro|otra) (proveedor|tienda|empresa|lado)\b",
@@ -339,7 +347,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise"
         r"|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\binstead\b",
+        r"\binstead\b", r"\b(we've|we have|i've|i have) (gone|decided to go) with\b",
+        r"\bwent with (a|an|another|someone|somebody)\b",
+        r"\b(choisi|pris) (un|une) autre\b", r"\b(elegimos|elegi) otr[oa]\b", r"\bescolhemos outr",
         r"\b(got|bought|found|ordered) (a|an|one|it)\b.{0,40}\b(marketplace|amazon|ebay|craigslist|aliexpress"
         r"|shopee|lazada"
         r"|secondhand|second-hand|second hand|mercado libre|segunda mano)\b", r"\bhalf the price\b",
@@ -431,6 +441,14 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r" (attached|sent|anbei|adjunto|ci-joint|segue|eto|во вложении|отправил\w*)",
         r"\b(предоплату|оплату|аванс|депозит) (внес|отправил|сделал)", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b",
     ),
+    Intent.BOOKED: _rx(
+        r"\b(booked|reserved|scheduled) (it |a \w+ |my \w+ )?(online|on your (site|website|app)|through your (site"
+        r"|website|app|link))\b",
+        r"\breserve (por la web|online|en la web)\b", r"\breserve en ligne\b", r"\bonline gebucht\b",
+        r"\bagendei (pelo site|online)\b",
+        r"\bna-?book ko na\b", r"\bda dat (lich )?online\b", r"\bзаписал(ся|ась) онлайн\b",
+        r"حجزت (من|عبر) (الموقع|التطبيق)",
+    ),
     Intent.RECEIVED: _rx(
         r"\b(received|got|picked up) (my|the|our) (order|package|parcel|delivery|items?|box)\b",
     r"\b(picked up|collected|grabbed) (my|the|our) \w+", r"\bpicked (it|them) up\b",
@@ -488,7 +506,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(sign up|signup|register|enrol|enroll)\b",
         r"\b(can|could|would) you (do|make|bake|cater|supply|provide|print|build|hold|reserve|put aside)\b",
         r"\b(can|could|would) you (fix|repair|replace|check|look at|take a look|service|install|clean|paint)\b",
-        r"\b(fix|repair|replace) (my|the|a|it)\b",
+        r"\b(fix|repair|replace) (my|the|a|it)\b", r"\bcan you (get|take|remove|clean) (that|it|this|them) (out|off)\b",
+        r"\b(can|could) (i|we|my \w+) (come|join|attend|bring \w+)\b",
+        r"\b(what|which) (are )?(your|the) (\w+ )?(packages|plans|options|rates|menus?)\b", r"\bsign (\w+ )?up\b",
         r"\b(is|are) (it|they|the( \w+){1,3}) (free|open|available) (on|for|this|next|tomorrow)\b",
         r"\bhow long (does|would|will) (it|that|the \w+) take\b", r"\bthat needs\b", r"\bneeds? (\w+ing)\b",
         r"\bwhen (can|could|should) (i|we) (bring|drop|come|pick|book|start)\b",
@@ -594,7 +614,11 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
-        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b",
+        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b", r"\b(are|r) you (free|available)\b",
+        r"هل ت\w+ون",
+        r"\bgetting married\b", r"\bfor (our|my) (wedding|party|event|baby shower)\b",
+        r"\b(our|my) wedding (is|on|in|next)\b",
+        r"\bplanning (a|an|our|my) (wedding|party|event)\b",
         r"\b(what('s| is| are)|how (long|big|heavy|far)( is)?) (the )?(range|battery|battery life|warranty"
         r"|guarantee|weight|capacity"
         r"|material|materials|dimensions|measurements|size|difference|lead time|delivery time|specs?|max speed)\b",
@@ -608,7 +632,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(ibang kulay|mau khac|другой цвет|другого цвета)\b", r"لون (ثاني|اخر)", r"\bdo you (ship|deliver)\b",
         r"\bvous (les |l'|en )?avez\b",
         r"\bvoces tem\b",
-        r"\bdo you (guys )?(still )?(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install"
+        r"\bdo you (guys |also |still )*(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install"
         r"|accept|take|rent|hire|lend)\b",
         r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
@@ -721,7 +745,9 @@ PAGE_CONFIRMED = _rx(
     r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
     r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b", r"\bis yours\b", r"\breserved for you\b",
     r"\byour order (is|has been) (placed|in|booked)\b",
-    r"\bencomenda confirmad", r"\b(reserved|saved|held|set aside|put aside) (under|in|for) (your name|you)\b",
+    r"\bencomenda confirmad", r"\b(is|are|you're|you are|officially) (now )?(officially )?(enrolled|registered)\b",
+    r"\bsee you (on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|there)\b",
+    r"\b(reserved|saved|held|set aside|put aside) (under|in|for) (your name|you)\b",
     r"\b(a|sous) votre nom\b",
     r"\b(a|en) (su|tu) nombre\b", r"\bem seu nome\b", r"\bauf ihren namen\b", r"\bна ваше имя\b",
     r"\bотложил\w* для вас\b", r"\b(c'est |bien )?enregistre\b", r"\b(anotad[oa]|registrad[oa])\b", r"\bnotiert\b",
