@@ -151,7 +151,8 @@ def detect(text: str) -> tuple[Intent, ...]:
     ):
         found.add(Intent.NEVERMIND)
     # "Too expensive, can you do $50?" is haggling, not a refusal; "too expensive, let me think" is hesitation.
-    haggling = "?" in text or "؟" in text or NEGOTIATE.search(text)
+    asked = any(i & set(OBJECTIONS) and ("?" in c or "؟" in c) for c, i in zip(clauses, per_clause, strict=True))
+    haggling = asked or bool(NEGOTIATE.search(text))
     objections = set(OBJECTIONS) if haggling else {Intent.PRICE_OBJECTION} if Intent.HESITATION in found else set()
     if found & objections:
         found = (found - objections) | {Intent.HESITATION}
