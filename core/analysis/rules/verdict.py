@@ -100,14 +100,14 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _negated(clause: str, start: int) -> bool:
+def _negated(clause: str, start: int, window: int = NEGATION_WINDOW_WORDS) -> bool:
     """A negation among the few words before `start`, in the same phrase: "haven't paid", "chưa chuyển"."""
     phrase = PHRASE_BREAK.split(clause[:start])[-1]
-    return bool(NEGATION.search(" ".join(phrase.split()[-NEGATION_WINDOW_WORDS:])))
+    return bool(NEGATION.search(" ".join(phrase.split()[-window:])))
 
 
 def _clause_intents(clause: str) -> set[Intent]:
-    found: set[Intent] = set()
+    said: dict[Intent, int] = {}  # each intent and the last phrase (comma-separated part) it is said in
     question = "?" in clause or "؟" in clause
     for intent, pattern in PATTERNS.items():
         if intent in (Intent.GREETING, Intent.SPAM):
@@ -115,9 +115,13 @@ def _clause_intents(clause: str) -> set[Intent]:
         matches = list(pattern.finditer(clause))
         kept = [m for m in matches if intent not in NEGATABLE or not _negated(clause, m.start())]
         if kept:
-            found.add(intent)
-        elif matches and intent in BUYING and not question:
-            found.add(Intent.NEVERMIND)  # "I don't want to order it", "mình không mua": a no, once there was an ask
+            said[intent] = _phrase_of(clause, kept[-1].start())
+        elif any(_negated(clause, m.start(), 2) for m in matches) and intent in BUYING and not question:
+            # "I don't want to order it", "mình không mua": a no, once there was an ask.
+            said[Intent.NEVERMIND] = _phrase_of(clause, matches[-1].start())
+    # "I don't need a whole cake, can I get 6 cupcakes?": a no is scoped to what came before a later ask.
+    last_ask = max((p for i, p in said.items() if _is_ask(i, question)), default=-1)
+    found = {i for i, p in said.items() if i not in SCOPED_REFUSALS or p >= last_ask}
     if THANKS_FOR_OFFER.search(clause):
         found -= {Intent.QUOTE, Intent.PRICING}
     if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and HYPOTHETICAL.search(clause))):
@@ -132,13 +136,22 @@ def _clause_intents(clause: str) -> set[Intent]:
     return found
 
 
+def _is_ask(intent: Intent, question: bool) -> bool:
+    # A size or stock word in a statement ("the wrong size came") is no ask; in a question it is.
+    return MEANINGS[intent].outcome in POSITIVE_OUTCOMES and (question or intent is not Intent.AVAILABILITY)
+
+
+def _phrase_of(clause: str, position: int) -> int:
+    return len(PHRASE_BREAK.findall(clause[:position]))
+
+
 def detect(text: str) -> tuple[Intent, ...]:
     """The intents of one contact message, in priority order; `text` is normalised."""
     clauses = [c for c in CLAUSE_BREAK.split(text) if c and c.strip()]
     per_clause = [_clause_intents(c) for c in clauses]
     for index, intents in enumerate(per_clause):
-        later = set().union(*per_clause[index + 1:])
-        if any(MEANINGS[i].outcome is Step.QUALIFIED for i in later):
+        later = zip(clauses[index + 1 :], per_clause[index + 1 :], strict=True)
+        if any(_is_ask(i, "?" in clause or "؟" in clause) for clause, asked in later for i in asked):
             intents -= set(SCOPED_REFUSALS)
     found: set[Intent] = set().union(*per_clause)
     pitches = len({m.group(0) for m in PITCH.finditer(text)})
