@@ -347,7 +347,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(слишком )?дорого",
     ),
     Intent.NEVERMIND: _rx(
-        r"\bnever ?mind\b", r"\bthanks (though|anyways)\b", r"\bnvm\b", r"\bforget it\b", r"\bthanks anyway\b",
+        r"\bnever ?mind\b", r"\bthanks (though|anyways)\b", r"\b(we're|i'm|we are|i am) good,? (thanks|thank you)\b",
+        r"\bnvm\b", r"\bforget it\b", r"\bthanks anyway\b",
         r"\bgracias (igual|de todos modos|de todas formas)\b",
         r"\bmerci quand meme\b", r"\btrotzdem danke\b", r"\bobrigad[oa] mesmo assim\b", r"\bsalamat (pa rin|na lang)\b",
         r"\bolvidalo\b", r"\blaisse tomber\b", r"\bvergiss es\b", r"\besquece\b", r"\bwag na\b", r"\bthoi khong can\b",
@@ -361,7 +362,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise"
         r"|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\binstead\b", r"\bfound the same\b", r"\bfound (it|them|one) (cheaper|for less)\b",
+        r"\binstead\b", r"\bfound (a|an) (free|cheaper|closer|better)\b", r"\bso (we're|i'm|we are|i am) good\b",
+        r"\bfound the same\b", r"\bfound (it|them|one) (cheaper|for less)\b",
         r"\b(i'll|i will|gonna|we'll) (just )?(get|buy|order|download) (it|one|them) (on|from|at|online)\b",
         r"\bуже (скачал|заказал|взял|купил)\w*", r"\b(we've|we have|i've|i have) (gone|decided to go) with\b",
         r"\bwent with (a|an|another|someone|somebody)\b",
@@ -415,7 +417,10 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     ),
     Intent.PAYMENT: _rx(
         r"\b(just |already )?paid\b", r"\bpayment (is )?(sent|done|made|complete|completed|went through)\b",
-        r"\bsent (you )?(the |my )?(payment|money|transfer|deposit|funds)\b", r"\btransferred\b",
+        r"\bsent (you )?(the |my |an |a )?(payment|money|transfer|deposit|funds|advance|downpayment|down payment|dp)\b",
+        r"\bsent\b.{0,30}\b(via|through|by|on) (gpay|google pay|upi|gcash|maya|venmo|zelle|paypal|cash ?app"
+        r"|bank transfer|pix|revolut|wise)\b",
+        r"\btransferred\b",
         r"\btransfer (is )?(done|sent|made|complete)\b", r"\bwire sent\b",
         r"\b(receipt|proof of payment) (attached|sent)\b",
         r"\bhere'?s the (receipt|proof of payment)\b", r"\bvenmo'?d\b", r"\bdeposit (is )?(sent|paid|done)\b",
@@ -428,7 +433,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(just )?signed up (for|to) (the|a|your) .{0,30}(online|membership|plan|pass|program|package|class"
         r"|course|monthly|unlimited)\b",
         r"\b(купил|купила|купили) .{0,20}(на сайте|онлайн)", r"\b(купил|купила|купили) абонемент\b",
-        r"\bsent (you )?(the |my )?([£$€₱₽]\s?\d|\d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|руб))",
+        r"\bsent (you )?(the |my )?([£$€₱₽]\s?\d| \d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|руб))",
         r"\bte (envie|mande|transferi) (los )?\d", r"\b(mandei|enviei|transferi) (os )?(r\$ ?)?\d",
         r"\b(envoye|vire) (les )?\d",
         r"\b(перевел|перевела|отправил|отправила) \d", r"\bdeposited\b", r"\b(te |ya )?deposite\b",
@@ -458,7 +463,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(предоплату|оплату|аванс|депозит) (внес|отправил|сделал)", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b",
     ),
     Intent.BOOKED: _rx(
-        r"\b(booked|reserved|scheduled) (it |a \w+ |my \w+ )?(online|on your (site|website|app)|through your (site"
+        r"\b(booked|reserved|scheduled) (it |(a|my|the) (\w+ ){1,3})?(online|on your (site|website|app)"
+        r"|through your (site"
         r"|website|app|link))\b",
         r"\breserve (por la web|online|en la web)\b", r"\breserve en ligne\b", r"\bonline gebucht\b",
         r"\bagendei (pelo site|online)\b",
@@ -529,6 +535,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(can|could|would) you (fix|repair|replace|check|look at|take a look|service|install|clean|paint)\b",
         r"\b(fix|repair|replace) (my|the|a|it)\b", r"\bcan you (get|take|remove|clean) (that|it|this|them) (out|off)\b",
         r"\b(can|could) (i|we|my \w+) (come|join|attend|bring \w+)\b",
+        r"\b(could|can) (a|an) \w+( \w+)? (do|take|join|manage)\b",
+        r"\b(a|an) \w+( \w+)? (could|can) (do|take|join|manage)\b", r"\blooking to (do|book|buy|get|try|join|order)\b",
+        r"\bgot any (spots|slots|space|room|availability|openings)\b", r"\bhow (do|can) (i|we) join\b",
         r"\b(what|which) (are )?(your|the) (\w+ )?(packages|plans|options|rates|menus?)\b", r"\bsign (\w+ )?up\b",
         r"\b(is|are) (it|they|the( \w+){1,3}) (free|open|available) (on|for|this|next|tomorrow)\b",
         r"\bhow long (does|would|will) (it|that|the \w+) take\b", r"\bthat needs\b", r"\bneeds? (\w+ing)\b",
@@ -620,6 +629,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.PRICING: _rx(
         r"\bhow much\b", r"\bprices?\b", r"\bpricing\b",
         r"\bwhat('s| is| are) (the|your|any) (\w+ )?(offers?|deals?|promos?|promotions?|specials?)\b",
+        r"\bwhat'?s the damage\b",
         r"\bany (offers|deals|promos|discounts)\b",
         r"\b(ofertas?|promocion|promo|offres?|aktion|promocao|khuyen mai|акци\w*|скидк\w*)\b", r"خصم", r"\bcosts?\b",
         r"\bcharge\b", r"\brates?\b",
@@ -654,7 +664,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(ibang kulay|mau khac|другой цвет|другого цвета)\b", r"لون (ثاني|اخر)", r"\bdo you (ship|deliver)\b",
         r"\bvous (les |l'|en )?avez\b",
         r"\bvoces tem\b",
-        r"\bdo you (guys |also |still )*(have|sell|carry|make|do|offer|cater|fix|repair|alter|hem|groom|clean|install"
+        r"\bdo you (guys |also |still )*(run|hold|teach|host|organi[sz]e|have|sell|carry|make|do|offer|cater|fix"
+        r"|repair|alter|hem|groom|clean|install"
         r"|accept|take|rent|hire|lend)\b",
         r"\b(venden|hacen|vendez|faites|verkauft ihr|verkaufen sie|macht ihr|vendem|fazem|nagbebenta|gumagawa)\b",
         r"\bco (ban|lam|nhan)\b", r"تبيعون", r"تسوون", r"\b(продаете|делаете)\b",
@@ -748,7 +759,11 @@ QUANTITY = _rx(
 
 # A price, quote, invoice or payment link: a proposal when it answers a buying question.
 OFFER = _rx(
-    r"[$€£₱₽¥₩]\s?\d", r"\d\s?[€£₱₽$]", r"\br\$\s?\d", r"\d\s?(d|vnd|k|nghin|ngan|trieu)\b(?!\w)",
+    r"[$€£₱₽¥₩]\s?\d", r"\d\s?[€£₱₽$]", r"\br\$\s?\d", r"\b(rs\.?|inr|₹|rm|s\$|a\$|c\$)\s?\d",
+    r"\d\s?(rs|inr|rupees|ringgit|baht|rand)\b",
+    r"\b(usd|eur|gbp|aud|cad|nzd|sgd|myr|idr|inr|php|thb|vnd|zar|ngn|kes|egp|sar|aed|qar|kwd|brl|mxn|cop|ars|clp"
+    r"|pen)\s?\d",
+    r"\d\s?(d|vnd|k|nghin|ngan|trieu)\b(?!\w)",
     r"\d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|brl|руб\w*|ريال|درهم|جنيه|دينار|sar|aed|egp)",
     r"\bprice is\b", r"\bcosts?\b", r"\bquot(e|ation)\b", r"\bestimate\b", r"\binvoice\b", r"\bpayment link\b",
     r"\bhere's the link\b", r"https?://", r"\btotal\b", r"\bcomes? to\b", r"\d+\s?% off\b", r"\bproposal\b",
