@@ -36,6 +36,7 @@ from core.analysis.rules.vocabulary import (
     PITCH,
     POLICY,
     QUANTITY,
+    RESOLVED,
     SCOPED_REFUSALS,
     THANKS_BUT,
     THANKS_FOR_OFFER,
@@ -163,6 +164,8 @@ def detect(text: str) -> tuple[Intent, ...]:
         MEANINGS[i].outcome in POSITIVE_OUTCOMES for i in found
     ):
         found.add(Intent.NEVERMIND)
+    if RESOLVED.search(text):
+        found.discard(Intent.NEVERMIND)  # "never mind, found it on your site": the question is answered, not the deal lost
     # "Too expensive, can you do $50?" is haggling, not a refusal; "too expensive, let me think" is hesitation.
     asked = any(i & set(OBJECTIONS) and ("?" in c or "؟" in c) for c, i in zip(clauses, per_clause, strict=True))
     haggling = asked or bool(NEGOTIATE.search(text))
@@ -221,8 +224,6 @@ def walk(messages: Sequence[Message]) -> Thread:
     earlier: Intent | None = None
     for message in messages:
         step, current = message.outcome, decisive.outcome if decisive else None
-        if message.outcome_intent is Intent.NEVERMIND and decisive is None:
-            continue  # nothing to let go of yet
         # A customer asking about more is still a customer; only a refund, cancel or opt-out undoes a sale.
         if step is None or (current is Step.WON and step is Step.QUALIFIED):
             continue

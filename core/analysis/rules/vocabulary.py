@@ -71,7 +71,6 @@ MEANINGS: dict[Intent, Meaning] = {
     Intent.REFUSAL: Meaning(Step.LOST, 0.2, 85, "declined", "a refusal"),
     Intent.PRICE_OBJECTION: Meaning(Step.LOST, 0.2, 75, "refused the price", "a refusal of the price"),
     Intent.ELSEWHERE: Meaning(Step.LOST, 0.2, 80, "went elsewhere", "a choice of another provider"),
-    # "Never mind" ends a deal only once there was one to end: cold, it only closes a question.
     Intent.NEVERMIND: Meaning(Step.LOST, 0.2, 70, "let it go", "a change of mind"),
     Intent.COMPLAINT: Meaning(None, 0.3, 50, "complained", "a complaint"),
     Intent.PAYMENT: Meaning(Step.WON, 1.0, 95, "said they paid", "a payment confirmation"),
@@ -340,6 +339,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bnao tenho (condicoes|grana)\b", r"\b(walang|kulang ang) budget\b", r"\bkhong du tien\b",
         r"\bне по карману\b",
         r"\bне могу себе позволить\b", r"ما اقدر", r"ما عندي ميزانيه", r"\bouch\b", r"\boof\b",
+        r"\balmost what (it's|it is|the \w+'s|the \w+ is) worth\b",
         r"\bbudget'?s? (is )?tight\b",
         r"\bmore than (my|our) \w+( \w+)? (bill|budget)\b", r"\byikes\b",
         r"(السعر|سعر) عالي",
@@ -366,7 +366,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise"
         r"|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\binstead\b", r"\b(lo|la|los|las) comprare en\b", r"\bvou comprar (no|na|em)\b",
+        r"\binstead\b", r"\b(i'll|we'll|gonna|i will) (just )?buy a new (one|\w+)\b",
+        r"\b(lo|la|los|las) comprare en\b", r"\bvou comprar (no|na|em)\b",
         r"\bje l'acheterai (au|chez|a)\b", r"\bfound (a|an) (free|cheaper|closer|better)\b",
         r"\bso (we're|i'm|we are|i am) good\b",
         r"\bfound the same\b", r"\bfound (it|them|one) (cheaper|for less)\b",
@@ -480,7 +481,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bna-?book ko na\b", r"\b(renewed|extended) (my|our|the) (membership|subscription|plan|pass|contract)\b",
         r"\brenove\b",
         r"\brenouvele\b", r"\bverlangert\b", r"\brenovei\b", r"\bпродлил\w*", r"\bnag-?renew\b", r"\bda gia han\b",
-        r"جددت", r"\bjust ordered\b", r"\bordered .{0,30}\bonline\b",
+        r"جددت", r"\bjust ordered\b", r"\b(i|we) (just )?subscribed\b", r"\bordered .{0,30}\bonline\b",
         r"\b(placed|put in) (an|the|my) order (online|on your|through|via)\b",
         r"\bused (the |your )?(code|coupon|promo|voucher)\b", r"\bda dat (lich )?online\b",
         r"\bзаписал(ся|ась) онлайн\b",
@@ -542,7 +543,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(sign up|signup|register|enrol|enroll)\b",
         r"\b(can|could|would) you (do|make|bake|cater|supply|provide|print|build|hold|reserve|put aside)\b",
         r"\b(can|could|would) you (fix|repair|replace|check|look at|take a look|service|install|clean|paint)\b",
-        r"\b(fix|repair|replace) (my|the|a|it)\b", r"\bcan you (get|take|remove|clean) (that|it|this|them) (out|off)\b",
+        r"\b(fix|repair|replace) (my|the|a|it)\b",
+        r"\bsomething you (can|could) (fix|do|help with|repair|make|handle)\b",
+        r"\bcan you (get|take|remove|clean) (that|it|this|them) (out|off)\b",
         r"\b(can|could) (i|we|my \w+) (come|join|attend|bring \w+)\b",
         r"\b(could|can) (a|an) \w+( \w+)? (do|take|join|manage)\b",
         r"\b(a|an) \w+( \w+)? (could|can) (do|take|join|manage)\b", r"\blooking to (do|book|buy|get|try|join|order)\b",
@@ -915,4 +918,10 @@ THANKS_FOR_OFFER = _rx(
     r"|offer|proposal"
     r"|info|information|price|prices|cotizacion|presupuesto|devis|offre|angebot|orcamento|proposta|bao gia"
     r"|предложение|расчет)"
+)
+
+# The customer answered their own question: a "never mind" then closes the question, not the deal.
+RESOLVED = _rx(
+    r"\bfound (it|the answer|the info|what i (needed|was looking for))\b.{0,20}\b(on|in) your\b", r"\bfigured it out\b",
+    r"\bsorted it (out|myself)\b", r"\bfound the answer\b", r"\bencontre la respuesta\b", r"\btrouve la reponse\b",
 )
