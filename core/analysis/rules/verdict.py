@@ -165,7 +165,8 @@ def detect(text: str) -> tuple[Intent, ...]:
     ):
         found.add(Intent.NEVERMIND)
     if RESOLVED.search(text):
-        found.discard(Intent.NEVERMIND)  # "never mind, found it on your site": the question is answered, not the deal lost
+        # "Never mind, found it on your site": the question is answered, the deal is not lost.
+        found.discard(Intent.NEVERMIND)
     # "Too expensive, can you do $50?" is haggling, not a refusal; "too expensive, let me think" is hesitation.
     asked = any(i & set(OBJECTIONS) and ("?" in c or "؟" in c) for c, i in zip(clauses, per_clause, strict=True))
     haggling = asked or bool(NEGOTIATE.search(text))
