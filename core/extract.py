@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection
+from typing import Any
 
 from core.graph import Platform
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
@@ -28,7 +29,7 @@ from core.pipeline.pipelines import DEFAULT_STAGES  # noqa: E402
 EVAL_DIR = Path(__file__).parent / "fixtures" / "eval"
 TUNING_SET = EVAL_DIR / "conversations.json"
 HELD_OUT_SET = EVAL_DIR / "held_out.json"
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """What analyzers take and give: a conversation transcript in, a summary/stage/score/status out."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Mapping, Protocol, Sequence
+from typing import Literal, Protocol
 
 Speaker = Literal["contact", "page"]
 

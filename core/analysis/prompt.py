@@ -8,9 +8,10 @@ to obey. The transcript is newest-last and cut to a budget from the oldest end.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Mapping, Sequence
+from typing import Annotated, Any, Literal
 
 import pydantic
 
@@ -152,8 +153,8 @@ def analysis_schema(stages: tuple[str, ...]) -> type[pydantic.BaseModel]:
         reasoning=(str, pydantic.Field(
             description="which stage definition the evidence meets and why the neighbouring stages do not fit"
         )),
-        recommended_stage=(Literal[stages], ...),  # type: ignore[valid-type, arg-type]
-        lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[valid-type, arg-type]
+        recommended_stage=(Literal[stages], ...),  # type: ignore[arg-type]
+        lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[arg-type]
         lead_score=(Score, pydantic.Field(description="0-100: how likely the customer is to buy soon")),
         confidence=(Score, pydantic.Field(description="0-100: how sure you are of the stage")),
     )

@@ -5,7 +5,6 @@ An audit row (`contact_activities`) is written only when the stage, score or sta
 from __future__ import annotations
 
 import logging
-
 from dataclasses import dataclass
 
 from psycopg import Connection

@@ -1,9 +1,9 @@
 """Pipelines with ordered stages per organization, and a page's auto-assignment setting."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Mapping, Sequence
 
 from psycopg import Connection, errors
 

@@ -351,4 +351,6 @@ def test_deterministic_across_runs_and_hash_seeds():
 
 def test_the_evidence_quotes_what_decided_the_stage():
     result = analyze(chat("c: Can we come by Saturday for a tasting?", "p: Booked ✅ Saturday at 10am"))
-    assert result.evidence == ("customer: Can we come by Saturday for a tasting?", "business: Booked ✅ Saturday at 10am")
+    assert result.evidence == (
+        "customer: Can we come by Saturday for a tasting?", "business: Booked ✅ Saturday at 10am"
+    )

@@ -5,8 +5,8 @@ decides, `stages` how a step maps onto a pipeline's stage names, `wording` what 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Mapping, Sequence
 
 from core.analysis.model import Analysis, Transcript, clamp_score
 from core.analysis.rules.stages import map_step_to_stage

@@ -6,9 +6,9 @@ Negation is scoped to its phrase, and a refusal to its clause when a later claus
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
 from core.analysis.rules.vocabulary import (
@@ -327,14 +327,14 @@ def _stale_days(lines: Sequence[Line], now: datetime | None) -> int | None:
     last, reference = lines[-1].at, now
     # Mixed naive and aware times would not subtract; naive ones are taken as UTC.
     if (last.tzinfo is None) != (reference.tzinfo is None):
-        last, reference = (t if t.tzinfo else t.replace(tzinfo=timezone.utc) for t in (last, reference))
+        last, reference = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (last, reference))
     return max(0, (reference - last).days)
 
 
 def staleness_penalty(step: Step, days: int | None) -> float:
     if days is None or step in (Step.WON, Step.LOST):
         return 0.0
-    return next((p for limit, p in zip(_STALE_AFTER_DAYS, _STALE_PENALTIES) if days > limit), 0.0)
+    return next((p for limit, p in zip(_STALE_AFTER_DAYS, _STALE_PENALTIES, strict=True) if days > limit), 0.0)
 
 
 def judge(transcript: Transcript, now: datetime | None) -> Verdict:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from core.analysis.model import Transcript
 from core.analysis.rules.verdict import Verdict, clean, page_lines_after, staleness_penalty
