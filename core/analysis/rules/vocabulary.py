@@ -212,7 +212,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"(ا|إ)لغاء", r"\bالغي\b", r"\bотмен",
     ),
     Intent.OPT_OUT: _rx(
-        r"\bunsubscribe\b", r"\bopt(ed)? out\b", r"\bremove me\b",
+        r"\bunsubscribe\b", r"\bopt(ed)? out\b", r"\bremove me\b", r"\bstop adding me\b",
         r"\bstop (calling|emailing|texting|messaging)( and \w+ing)?( me)?\b", r"\btake me off\b",
         r"\b(off|from) (your|the) (mailing )?list\b", r"\bleave me alone\b",
         r"\b(don't|do not) want (to (receive|get) )?(any )?more (messages|texts)\b",
@@ -377,7 +377,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|tienda|empresa|proveedor|lugar|sitio|gimnasio|local|fournisseur|magasin|boutique|salle|entreprise"
         r"|prestataire"
         r"|endroit|anbieter|laden|geschaft|firma|handler|loja|fornecedor|academia|tindahan)\b",
-        r"\binstead\b", r"\b(we'll|i'll|we will|i will) go with (a|an|another|someone)\b",
+        r"\binstead\b", r"\b(book|go|buy|order|shop|get it) (somewhere|someplace|elsewhere)( else)?\b",
+        r"\bborrow (theirs|one|it|his|hers)\b", r"\b(we'll|i'll|we will|i will) go with (a|an|another|someone)\b",
         r"\b(i'll|we'll|gonna|i will) (just )?buy a new (one|\w+)\b",
         r"\b(lo|la|los|las) comprare en\b", r"\bvou comprar (no|na|em)\b",
         r"\bje l'acheterai (au|chez|a)\b", r"\bfound (a|an) (free|cheaper|closer|better)\b",
@@ -666,7 +667,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.PRICING: _rx(
         r"\bhow much\b", r"\bprices?\b", r"\bpricing\b",
         r"\bwhat('s| is| are) (the|your|any) (\w+ )?(offers?|deals?|promos?|promotions?|specials?)\b",
-        r"\bwhat'?s the damage\b",
+        r"\bwhat'?s the damage\b", r"\bwhat('s| is) the total\b", r"\btotal for\b",
         r"\bany (offers|deals|promos|discounts)\b",
         r"\b(ofertas?|promocion|promo|offres?|aktion|promocao|khuyen mai|акци\w*|скидк\w*)\b", r"خصم", r"\bcosts?\b",
         r"\bcharge\b", r"\brates?\b",
