@@ -166,7 +166,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bwe provide \w+( \w+)? (developers|services|staff|workers|leads)\b",
         r"\bscale your (agency|business|company)\b",
         r"\breply for (cvs|details|more|info|prices)\b", r"\bkindly reply\b",
-        r"\b(you've|you have) been (chosen|selected)\b",
+        r"\b(you've|you have) been (chosen|selected)\b", r"\bwin an? \$?\d", r"\bclick to (enter|claim|win)\b",
         r"\bclaim (now|your|it)\b", r"\bfree (iphone|gift|prize|samsung)\b", r"\binherit",
         r"\b(send|share) your bank details\b", r"\bbarrister\b", r"\b\d+(\.\d+)? million\b",
         r"\bour (company|agency|firm) (offers|provides)\b",
@@ -497,6 +497,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\brenove\b",
         r"\brenouvele\b", r"\bverlangert\b", r"\brenovei\b", r"\bпродлил\w*", r"\bnag-?renew\b", r"\bda gia han\b",
         r"جددت", r"\bjust ordered\b",
+        r"\b(bought|purchased|ordered) (it|them|one|the \w+|a \w+)( \w+)? (straight away|right away|today|yesterday"
+        r"|just now|this morning)\b",
         r"\b(bought|purchased) (the|a|an|my|our) \w+( \w+)?( \w+)? (pass|membership|package|voucher|card|ticket"
         r"|tickets|plan|class)\b",
         r"\b(booked|reserved|bought|ordered|paid)\b.{0,40}\b(online|on (your|the) (site|website|app|page)"
@@ -595,7 +597,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bнужно (поменять|починить|заменить|сделать)\b", r"(تقدرون|ممكن|هل يمكن) (تصلح|تغير|اصلاح|تركيب|توصيل)",
         r"\b(custom|made to order|bespoke)\b", r"\b(subscription|membership)\b", r"\bneeds? (a|an|some|\d+)\b",
         r"\bpre-?order\b",
-        r"\b(i|we)('d| would) (love|like) (to (get|have|try|book|order|buy|see|start|make|send)|a|an|some)\b",
+        r"\b(i|we)('d| would) (love|like) (to (get|have|try|book|order|buy|see|start|make|send|rent|hire|reserve"
+        r"|join|come)|a|an|some)\b",
         r"\b(want|wanna|would like|'d like) to (get|buy|order|book|try|have|gift)\b",
         r"\b(recommend|suggest)\b", r"\b(for a|as a) (gift|present)\b", r"\bpara regal(ar|o)\b", r"\bpour offrir\b",
         r"\bals geschenk\b",
@@ -685,7 +688,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bстоимость\b", r"\bпрайс",
     ),
     Intent.AVAILABILITY: _rx(
-        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b", r"\b(are|r) you (free|available)\b",
+        r"\bstock\b", r"\bsold out\b", r"\bavailab(le|ility)\b", r"\bavail\b", r"\brestock",
+        r"\bback in (stock|xs|s|m|l|xl|xxl|size|\d+)\b", r"\b(are|r) you (free|available)\b",
         r"هل ت\w+ون",
         r"\bgetting married\b", r"\bfor (our|my) (wedding|party|event|baby shower)\b",
         r"\b(our|my) wedding (is|on|in|next)\b",
