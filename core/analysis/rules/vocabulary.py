@@ -171,7 +171,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bclaim (now|your|it)\b", r"\bfree (iphone|gift|prize|samsung)\b", r"\binherit",
         r"\b(send|share) your bank details\b", r"\bbarrister\b", r"\b\d+(\.\d+)? million\b",
         r"\bour (company|agency|firm) (offers|provides)\b",
-        r"\b(premium|qualified) leads\b", r"\bi sell\b", r"\bbest prices? in town\b", r"\bdm (me )?for\b",
+        r"\b(premium|qualified) leads\b", r"\bwe run (\w+ )?ads\b", r"\bi sell\b", r"\bbest prices? in town\b",
+        r"\bdm (me )?for\b",
         r"\bprice list\b",
         r"\bwe (are|'re) an? \w+ (dealer|distributor|supplier|manufacturer|wholesaler)\b", r"\bwholesale prices\b",
         r"\bcontact us for\b", r"\bour (catalogue|catalog)\b",
@@ -351,6 +352,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bnao tenho (condicoes|grana)\b", r"\b(walang|kulang ang) budget\b", r"\bkhong du tien\b",
         r"\bне по карману\b",
         r"\bне могу себе позволить\b", r"ما اقدر", r"ما عندي ميزانيه", r"\bouch\b", r"\boof\b",
+        r"\bfor half (that|the price)\b",
         r"\b(does|do|did) (it|them|one) for (\$|£|€)?\d+\b",
         r"\bout of (our |my )?reach\b",
         r"\b(out of|beyond|over) (my|our) (price )?range\b",
@@ -389,7 +391,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bje l'acheterai (au|chez|a)\b", r"\bfound (a|an) (free|cheaper|closer|better)\b",
         r"\bso (we're|i'm|we are|i am) good\b",
         r"\bfound the same\b", r"\bfound (it|them|one) (cheaper|for less)\b",
-        r"\b(i'll|i will|gonna|we'll) (just )?(get|buy|order|download) (it|one|them) (on|from|at|online)\b",
+        r"\b(i'll|i will|gonna|we'll) (just )?(get|buy|order|download|grab|pick up) (it|one|them) (on|from|at"
+        r"|online)\b",
         r"\bуже (скачал|заказал|взял|купил)\w*", r"\b(we've|we have|i've|i have) (gone|decided to go) with\b",
         r"\bwent with (a|an|another|someone|somebody)\b",
         r"\b(choisi|pris) (un|une) autre\b", r"\b(elegimos|elegi) otr[oa]\b", r"\bescolhemos outr",
@@ -453,7 +456,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(just )?(bought|purchased) (it|the|a|an|your) \w+ (on|from|through) (your|the) (site|website|shop|store"
         r"|app|link)\b",
         r"\bjust (bought|purchased)\b", r"\b(gerade|eben|schon|online) .{0,30}gekauft\b", r"\bbought .{0,30}\bonline\b",
-        r"\bcompre .{0,30}(en la web|online|por internet)\b", r"\bachete .{0,30}(en ligne|sur le site)\b",
+        r"\bcompre .{0,30}(en la web|por la web|online|por internet)\b", r"\bachete .{0,30}(en ligne|sur le site)\b",
         r"\bcomprei .{0,30}(no site|online)\b", r"\bbinili ko (na )?(online|sa site)\b",
         r"\b(just )?signed up (for|to) (the|a|your) .{0,30}(online|membership|plan|pass|program|package|class"
         r"|course|monthly|unlimited)\b",
@@ -501,7 +504,7 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bna-?book ko na\b", r"\b(renewed|extended) (my|our|the) (membership|subscription|plan|pass|contract)\b",
         r"\brenove\b",
         r"\brenouvele\b", r"\bverlangert\b", r"\brenovei\b", r"\bпродлил\w*", r"\bnag-?renew\b", r"\bda gia han\b",
-        r"جددت", r"\bjust ordered\b",
+        r"جددت", r"\bjust ordered\b", r"\bchecked out (on|through|via) (your|the)\b",
         r"\b(bought|purchased|ordered) (it|them|one|the \w+|a \w+)( \w+)? (straight away|right away|today|yesterday"
         r"|just now|this morning)\b",
         r"\b(bought|purchased) (the|a|an|my|our) \w+( \w+)?( \w+)? (pass|membership|package|voucher|card|ticket"
@@ -606,7 +609,9 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"|join|come)|a|an|some)\b",
         r"\b(want|wanna|would like|'d like) to (get|buy|order|book|try|have|gift)\b",
         r"\b(we'd|i'd|we would|i would) want\b",
-        r"\b(recommend|suggest)\b", r"\b(for a|as a) (gift|present)\b", r"\bpara regal(ar|o)\b", r"\bpour offrir\b",
+        r"\b(recommend|suggest)\b", r"\b(we're|i'm|we are|i am) looking for\b",
+        r"\b(nous cherchons|on cherche|buscamos|procuramos)\b", r"\b(for a|as a) (gift|present)\b",
+        r"\bpara regal(ar|o)\b", r"\bpour offrir\b",
         r"\bals geschenk\b",
         r"\bpara (presente|presentear)\b", r"\bpang-?regalo\b", r"\blam qua\b", r"\bв подарок\b", r"هديه",
         r"\bподойд(ут|ет)\b", r"\bwhat \w+ (would|will) (work|suit)\b", r"\btell me more\b",
@@ -676,7 +681,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     Intent.PRICING: _rx(
         r"\bhow much\b", r"\bprices?\b", r"\bpricing\b",
         r"\bwhat('s| is| are) (the|your|any) (\w+ )?(offers?|deals?|promos?|promotions?|specials?)\b",
-        r"\bwhat'?s the damage\b", r"\bwhat would (that|it|this) (run|cost|set)\b", r"\b(run|set) (me|us) back\b",
+        r"\bwhat'?s the damage\b", r"\b(fees?|tuition)\b", r"\bwhat would (that|it|this) (run|cost|set)\b",
+        r"\b(run|set) (me|us) back\b",
         r"\bwhat('s| is) the total\b", r"\btotal for\b",
         r"\bany (offers|deals|promos|discounts)\b",
         r"\b(ofertas?|promocion|promo|offres?|aktion|promocao|khuyen mai|акци\w*|скидк\w*)\b", r"خصم", r"\bcosts?\b",
