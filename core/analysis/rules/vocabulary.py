@@ -504,7 +504,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\bna-?book ko na\b", r"\b(renewed|extended) (my|our|the) (membership|subscription|plan|pass|contract)\b",
         r"\brenove\b",
         r"\brenouvele\b", r"\bverlangert\b", r"\brenovei\b", r"\bпродлил\w*", r"\bnag-?renew\b", r"\bda gia han\b",
-        r"جددت", r"\bjust ordered\b", r"\bchecked out (on|through|via) (your|the)\b",
+        r"جددت", r"\bjust ordered\b", r"\bpedido feito\b", r"\b(pelo|no) (app|site)\b.*\bpago\b",
+        r"\bchecked out (on|through|via) (your|the)\b",
         r"\b(bought|purchased|ordered) (it|them|one|the \w+|a \w+)( \w+)? (straight away|right away|today|yesterday"
         r"|just now|this morning)\b",
         r"\b(bought|purchased) (the|a|an|my|our) \w+( \w+)?( \w+)? (pass|membership|package|voucher|card|ticket"
@@ -522,6 +523,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
     r"\b(picked up|collected|grabbed) (my|the|our) \w+", r"\bpicked (it|them) up\b",
     r"\b(got|received) (my|the|our) \w+( \w+)? (today|yesterday|this morning)\b",
     r"\b(got|received) (it|them) (today|yesterday|this morning)\b",
+    r"\b(arrived|came|got here)\b\W{0,3}.{0,25}\b(loved|love|perfect|great|amazing|beautiful|delicious|fantastic"
+    r"|gorgeous)\b",
     r"\b(arrived|came) (today|yesterday|safe|safely|in perfect)\b",
         r"\b(order|package|parcel) (arrived|came|was delivered)\b",
         r"\brecu (ma|la) commande\b", r"\brecibi (mi|el) pedido\b", r"\brecebi (o|meu) pedido\b",
@@ -531,7 +534,8 @@ PATTERNS: dict[Intent, re.Pattern[str]] = {
         r"\b(забрал|забрала|получил|получила) (заказ|посылку|платье|костюм)", r"استلمت",
     ),
     Intent.DEAL: _rx(
-        r"\b(it's|that's) a deal\b", r"\bdeal done\b", r"\bok(ay)?,? deal\b", r"\bdeal at\b", r"\bc'est bon pour\b",
+        r"\b(it's|that's) a deal\b", r"\bdeal done\b", r"\bok(ay)?,? deal\b", r"\block (it|this|that|us|me) in\b",
+        r"\bdeal at\b", r"\bc'est bon pour\b",
         r"\b(i|we) confirm\b", r"\bconfirmo\b", r"\bje confirme\b",
         r"\bich bestatige\b", r",\s*deal\b", r"^\W*deal\b", r"\btrato hecho\b",
         r"\b(going|go|we'll go|i'll go) with the\b", r"\blet's (do it|go ahead)\b", r"\b(please )?go ahead\b",
@@ -843,7 +847,7 @@ PAGE_CONFIRMED = _rx(
     r"\b(ships|shipping) (today|tomorrow)\b", r"\b(has been|was) (shipped|dispatched)\b", r"\bsee you then\b",
     r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b", r"\bis yours\b", r"\breserved for you\b",
     r"\byour order (is|has been) (placed|in|booked)\b",
-    r"\bencomenda confirmad", r"\bwith your name on it\b",
+    r"\bencomenda confirmad", r"\bwith your name on it\b", r"\blocked in\b", r"^\W*recebemos\b",
     r"\b(scheduled|booked) (you )?(in )?(for|on) (mon|tue|wed|thu|fri|sat|sun|tomorrow|next|the \d|\d)",
     r"\bnos vemos (el|este|manana)\b", r"\border (received|placed)\b",
     r"^\W*(done|sorted|consider it done)\b(?!.*([$€£₱₽]\s?\d|https?://))",
