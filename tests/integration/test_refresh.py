@@ -147,10 +147,12 @@ NAMES = [("Иван Петров", ("Иван", "Петров")), ("Νίκος �
 
 
 @pytest.mark.parametrize("name, expected", NAMES)
-@pytest.mark.parametrize("source", ["profile", "conversation"])
+@pytest.mark.parametrize("source", ["messenger profile", "instagram profile", "conversation"])
 def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, worker_env, name, expected, source):
-    sender = "24511299990123"
-    deliver_new_sender(web, sim, "messenger", sender, "hello, do you have classes on saturday?", name=name)
+    platform, sender = ("instagram", "6543210000000123") if source == "instagram profile" else (
+        "messenger", "24511299990123")
+    who = {"username": "ivan.p", "name": name} if platform == "instagram" else {"name": name}
+    deliver_new_sender(web, sim, platform, sender, "hello, do you have classes on saturday?", **who)
     if source == "conversation":
         sim.inject_profile_error(SHOP.page_id, sender, 230)
 
