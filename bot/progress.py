@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -21,6 +22,7 @@ from bot.slack_client import safe_call
 from core.jobs import JobStatus, SyncJob
 from core.logfmt import ContextLogger
 from core.pages import Page
+from core.schedule import SCHEDULED_BY
 from core.sync import SilentReporter, SyncProgress
 
 logger = logging.getLogger(__name__)
@@ -166,7 +168,7 @@ class SlackProgressReporter:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ScheduledSummaryReporter(SilentReporter):
@@ -182,8 +184,56 @@ class ScheduledSummaryReporter(SilentReporter):
         self.log = ContextLogger(logger, {"page_id": page.page_id})
 
     def finished(self, job: SyncJob, progress: SyncProgress) -> None:
+        if job.status is JobStatus.COMPLETED and job.analysis_backlog and job.analysis_completed_at is None:
+            return  # the analysis job sends the summary once the stage changes are known
+        self.summarize(job)
+
+    def summarize(self, job: SyncJob) -> None:
         new = self._new_contacts(job.started_at) if job.started_at else 0
         quiet = job.status is JobStatus.COMPLETED and not (new or job.stage_changes or job.failed_contacts)
         if not quiet:
             safe_call(self._client.chat_postMessage, self.log, channel=self._channel,
                       **views.scheduled_summary(self._page, job, new))
+
+
+class SlackAnalysisReporter:
+    """The page's analysis job, after the sync that started it has finished: keeps that sync's parent
+    message up to date ("1,230 of 4,000 analysed · about 31 min left at 90/min") until analysis is
+    complete. While the sync runs, the sync's own progress reply shows the analysis."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        page: Page,
+        stage_breakdown: Callable[[], list[tuple[str, int]]],
+        scheduled: ScheduledSummaryReporter | None = None,
+        *,
+        retry_final: Callable[[SyncJob, float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        min_interval: float = MIN_UPDATE_INTERVAL,
+    ) -> None:
+        self._client = client
+        self._page = page
+        self._stage_breakdown = stage_breakdown
+        # For scheduled syncs (no thread): the one-line summary in the notify channel, once complete.
+        self._scheduled = scheduled
+        # The last word must land: refused for now, it is handed on (job, seconds to wait).
+        self._retry_final = retry_final
+        self._clock = clock
+        self._min_interval = min_interval
+        self._last_update = float("-inf")
+        self.log = ContextLogger(logger, {"page_id": page.page_id})
+
+    def update(self, job: SyncJob, *, final: bool = False) -> None:
+        if job.is_active:
+            return
+        if not (job.slack_channel and job.slack_thread_ts):
+            if final and self._scheduled and job.requested_by == SCHEDULED_BY and job.analysis_completed_at:
+                self._scheduled.summarize(job)
+            return
+        if not final and self._clock() - self._last_update < self._min_interval:
+            return
+        self._last_update = self._clock()
+        wait = rewrite_parent(self._client, self._page, job, self._stage_breakdown(), self.log)
+        if wait is not None and final and self._retry_final:
+            self._retry_final(job, wait)

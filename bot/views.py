@@ -59,6 +59,15 @@ def format_duration(seconds: float) -> str:
     return f"{secs}s"
 
 
+def _eta(seconds: float) -> str:
+    """An estimate, so in round figures: "under a minute", "31 min", "2h05m"."""
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return format_duration(round(seconds / 60) * 60)
+
+
 def time_ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
@@ -467,7 +476,8 @@ def sync_progress(progress: SyncProgress, now: datetime) -> Message:
     lines = [
         f"*{progress.synced:,}* contacts synced · {progress.failed:,} failed",
         _reading_line(progress),
-        _analysis_line(progress.analyzed, progress.stage_changes, progress.analysis_deferred),
+        _analysis_line(progress.analyzed, progress.stage_changes, progress.analysis_deferred,
+                       backlog=progress.analysis_backlog, rate=progress.analysis_rate),
     ]
     footer = f"Running {format_duration(elapsed)} · {_rate(progress.synced, elapsed)} contacts/min"
     return _message(
@@ -481,11 +491,21 @@ def _reading_line(progress: SyncProgress) -> str:
     return f"Reading {_platform(progress.platform)} · {seen}" if progress.platform else seen
 
 
-def _analysis_line(analysed: int, stage_changes: int, deferred: int, failed: int = 0) -> str:
-    parts = [f"{analysed:,} analysed", _plural(stage_changes, "stage change")]
+def _analysis_line(
+    analysed: int, stage_changes: int, deferred: int, failed: int = 0, *, backlog: int = 0,
+    rate: float | None = None, paused: str | None = None,
+) -> str:
+    """"1,230 of 4,000 analysed · about 31 min left at 90/min · 12 stage changes"; the estimate is
+    the backlog at the rate measured so far."""
+    head = f"{analysed:,} of {analysed + backlog:,} analysed" if backlog else f"{analysed:,} analysed"
+    if backlog and rate:
+        head += f" · about {_eta(backlog / rate * 60)} left at {rate:,.0f}/min"
+    parts = [head, _plural(stage_changes, "stage change")]
     if failed:
         parts.append(f"{failed:,} analysis failed")
-    if deferred:
+    if backlog and paused:
+        parts.append(f"analysis paused: {escape(paused)}")
+    elif deferred and backlog:
         parts.append(f"{deferred:,} to be analysed later (AI quota)")
     return " · ".join(parts)
 
@@ -561,8 +581,12 @@ def _finished_headline(page: Page, job: SyncJob, now: datetime) -> str:
 
 
 def _completed_details(job: SyncJob, stages: list[tuple[str, int]]) -> list[Block]:
-    details = [_section(_analysis_line(job.analyzed_contacts, job.stage_changes, job.analysis_deferred,
-                                      job.analysis_failed))]
+    analysis = _analysis_line(job.analyzed_contacts, job.stage_changes, job.analysis_deferred, job.analysis_failed,
+                              backlog=job.analysis_backlog, rate=job.analysis_rate,
+                              paused=job.analysis_deferred_reason)
+    if job.analysis_completed_at is not None:
+        analysis = f":white_check_mark: Analysis complete ({job.analysis_completed_at:%H:%M} UTC): {analysis}"
+    details = [_section(analysis)]
     if stages:
         breakdown = " · ".join(f"{escape(stage)}: {count:,}" for stage, count in stages)
         details.insert(0, _section(f"*Stages*\n{breakdown}"))

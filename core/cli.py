@@ -17,7 +17,6 @@ from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
 from core.graph import InvalidGraphId, graph_id
 from core.jobs import JobStatus, SyncJob
-from core.locks import ContactLocks
 from core.pipeline import AutoMode
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
@@ -149,8 +148,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
     # Configuration problems surface before a job exists, so none is left behind PENDING.
     TokenCipher.from_settings(settings)
-    # With Redis configured, webhook refreshes may run meanwhile: share their per-contact locks.
-    locks = ContactLocks(_redis(settings.redis_url)) if settings.redis_url else None
+    # A configured Redis must answer before a job exists: the Gemini request budget is kept there.
+    if settings.redis_url:
+        _redis(settings.redis_url)
     qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
     try:
         with _pool(settings) as pool:
@@ -158,7 +158,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 page = pages.find_page(conn, args.page)
                 job = jobs.create_job(conn, page.id, full=args.full, requested_by="cli",
                                       stale_after_seconds=settings.job_stale_after)
-            job = SyncEngine(pool, settings, qualifier, locks=locks, reporter=PrintingReporter()).run(job.id)
+            # Inline, the sync analyses its backlog itself; results apply only to the messages they were
+            # made from, so webhook refreshes running meanwhile are safe.
+            job = SyncEngine(pool, settings, qualifier, reporter=PrintingReporter()).run(job.id)
             with pool.connection() as conn:
                 breakdown = stage_breakdown(conn, page.id)
     finally:

@@ -76,9 +76,20 @@ class Settings:
     gemini_base_url: str | None = None
     # Requests per minute allowed per key, shared by all workers (free tier: 10-15).
     gemini_requests_per_minute: int = 10
+    # The length of the server's quota window that FBSYNC_GEMINI_RPM counts in (Google's: a minute);
+    # shorter only for tests and benchmarks against the stand-in.
+    gemini_window_seconds: float = 60.0
+    # Longest wait for a key to come back (budget, retry delay) before analysis is deferred.
+    gemini_max_wait: float = 120.0
+    # Contacts per generateContent request, and characters of transcripts per request.
+    gemini_pack_size: int = 10
+    gemini_pack_chars: int = 60000
     analysis_workers: int = 4
     # How much of a conversation (newest end) goes into a prompt.
     analysis_char_budget: int = 12000
+    # An analysis job renews its claim on a page this often (seconds); one that stops renewing for
+    # three times as long is taken as dead and the page's backlog is queued again.
+    analysis_lease_seconds: float = 20.0
     # Fernet keys for page tokens at rest; the first encrypts, all decrypt (rotation).
     encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     fb_app_id: str | None = None
@@ -118,7 +129,12 @@ class Settings:
             gemini_model=env.get("GEMINI_MODEL") or cls.gemini_model,
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             gemini_requests_per_minute=_int(env, "FBSYNC_GEMINI_RPM", cls.gemini_requests_per_minute),
+            gemini_window_seconds=_float(env, "FBSYNC_GEMINI_WINDOW_SECONDS", cls.gemini_window_seconds),
+            gemini_max_wait=_float(env, "FBSYNC_GEMINI_MAX_WAIT", cls.gemini_max_wait),
+            gemini_pack_size=_int(env, "FBSYNC_GEMINI_PACK_SIZE", cls.gemini_pack_size),
+            gemini_pack_chars=_int(env, "FBSYNC_GEMINI_PACK_CHARS", cls.gemini_pack_chars),
             analysis_workers=_int(env, "FBSYNC_ANALYSIS_WORKERS", cls.analysis_workers),
+            analysis_lease_seconds=_float(env, "FBSYNC_ANALYSIS_LEASE_SECONDS", cls.analysis_lease_seconds),
             analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
             encryption_keys=_list(env, "FBSYNC_ENCRYPTION_KEY"),
             fb_app_id=env.get("FB_APP_ID") or None,

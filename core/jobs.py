@@ -21,6 +21,7 @@ class JobStatus(StrEnum):
 ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.IN_PROGRESS)
 # The errors column keeps the first failures; the counts keep the totals.
 MAX_STORED_ERRORS = 100
+_APPEND_ERRORS = "CASE WHEN jsonb_array_length(errors) >= %(cap)s THEN errors ELSE errors || %(new)s END"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,12 @@ class SyncJob:
     started_at: datetime | None
     completed_at: datetime | None
     created_at: datetime
+    # The analysis that follows the sync (an analysis job drains the page's backlog at the AI quota's
+    # pace): contacts still waiting, analyses per minute, why it is deferred, when it was complete.
+    analysis_backlog: int = 0
+    analysis_rate: float | None = None
+    analysis_deferred_reason: str | None = None
+    analysis_completed_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:
@@ -75,7 +82,8 @@ class SyncJob:
 
 _JOB_COLUMNS = (
     "id, facebook_page_id, status, full_sync, total_contacts, synced_contacts, failed_contacts,"
-    " conversations_seen, analyzed_contacts, analysis_deferred, analysis_failed, stage_changes, errors,"
+    " conversations_seen, analyzed_contacts, analysis_deferred, analysis_failed, stage_changes,"
+    " analysis_backlog, analysis_rate, analysis_deferred_reason, analysis_completed_at, errors,"
     " failure_reason, token_expired, cancel_requested, requested_by,"
     " slack_channel, slack_thread_ts, heartbeat_at, started_at, completed_at, created_at"
 )
@@ -166,14 +174,14 @@ def record_progress(
     failed: int,
     conversations_seen: int,
     new_errors: list[dict[str, Any]],
-) -> bool:
-    """Write counts and beat the heart (inside the caller's transaction); True if a cancel was asked."""
+) -> SyncJob:
+    """Write counts and beat the heart (inside the caller's transaction). The record comes back, with
+    whether a cancel was asked and how far the page's analysis has got."""
     row = conn.execute(
         "UPDATE sync_jobs SET synced_contacts = %(synced)s, failed_contacts = %(failed)s,"
         " total_contacts = %(synced)s + %(failed)s, conversations_seen = %(seen)s,"
-        " errors = CASE WHEN jsonb_array_length(errors) >= %(cap)s THEN errors"
-        "   ELSE errors || %(new)s END,"
-        " heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING cancel_requested",
+        f" errors = {_APPEND_ERRORS},"
+        f" heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING {_JOB_COLUMNS}",
         {
             "id": job_id,
             "synced": synced,
@@ -183,24 +191,45 @@ def record_progress(
             "new": Jsonb(new_errors[:MAX_STORED_ERRORS]),
         },
     ).fetchone()
-    return bool(row and row["cancel_requested"])
+    assert row is not None
+    return _job(row)
 
 
 def record_analysis(
     conn: Connection, job_id: int, *, analyzed: int, deferred: int, failed: int, stage_changes: int,
-    new_errors: list[dict[str, Any]],
+    new_errors: list[dict[str, Any]], backlog: int, rate: float | None, deferred_reason: str | None = None,
 ) -> bool:
-    """Add a chunk's analysis counts (inside the caller's transaction); True if a cancel was asked."""
+    """Add a batch's analysis counts (inside the caller's transaction) with the backlog left and the
+    rate measured; an empty backlog marks the analysis complete. True if a cancel was asked."""
     row = conn.execute(
         "UPDATE sync_jobs SET analyzed_contacts = analyzed_contacts + %(analyzed)s,"
         " analysis_deferred = analysis_deferred + %(deferred)s, analysis_failed = analysis_failed + %(failed)s,"
-        " stage_changes = stage_changes + %(changes)s,"
-        " errors = CASE WHEN jsonb_array_length(errors) >= %(cap)s THEN errors ELSE errors || %(new)s END,"
-        " heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING cancel_requested",
+        " stage_changes = stage_changes + %(changes)s, analysis_backlog = %(backlog)s,"
+        " analysis_rate = COALESCE(%(rate)s, analysis_rate), analysis_deferred_reason = %(reason)s,"
+        " analysis_completed_at = CASE WHEN %(backlog)s = 0 THEN COALESCE(analysis_completed_at, now()) END,"
+        f" errors = {_APPEND_ERRORS}, updated_at = now() WHERE id = %(id)s RETURNING cancel_requested",
         {"id": job_id, "analyzed": analyzed, "deferred": deferred, "failed": failed, "changes": stage_changes,
+         "backlog": backlog, "rate": rate, "reason": deferred_reason,
          "cap": MAX_STORED_ERRORS, "new": Jsonb(new_errors[:MAX_STORED_ERRORS])},
     ).fetchone()
     return bool(row and row["cancel_requested"])
+
+
+def record_backlog(conn: Connection, job_id: int, backlog: int) -> None:
+    conn.execute(
+        "UPDATE sync_jobs SET analysis_backlog = %(backlog)s,"
+        " analysis_completed_at = CASE WHEN %(backlog)s = 0 THEN COALESCE(analysis_completed_at, now()) END"
+        " WHERE id = %(id)s",
+        {"id": job_id, "backlog": backlog},
+    )
+
+
+def latest_job(conn: Connection, page_pk: int) -> SyncJob | None:
+    """The page's newest sync: the one whose record (and Slack thread) the page's analysis reports to."""
+    row = conn.execute(
+        f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE facebook_page_id = %s ORDER BY id DESC LIMIT 1", (page_pk,)
+    ).fetchone()
+    return _job(row) if row else None
 
 
 def beat(conn: Connection, job_id: int) -> bool:

@@ -135,6 +135,11 @@ def _move_page(conn: Connection, page_pk: int, organization_id: int) -> None:
         " WHERE facebook_page_id = %s", (page_pk,),
     )
     conn.execute("UPDATE conversations SET analyzed_at = NULL WHERE facebook_page_id = %s", (page_pk,))
+    # Every person of the page is back in the analysis backlog.
+    conn.execute(
+        "UPDATE conversation_contacts cc SET analyzed_at = NULL FROM conversations v"
+        " WHERE v.id = cc.conversation_id AND v.facebook_page_id = %s", (page_pk,),
+    )
 
 
 def get_page(conn: Connection, page_pk: int) -> Page:

@@ -1,34 +1,31 @@
-"""Qualifying contacts: analyse their conversations (concurrently) and apply the results.
+"""Qualifying contacts: analyse each person over all their conversations, and apply the results.
 
-Shared by the sync engine and the webhook refresh. Analysis runs outside any transaction (it is slow
-network I/O); applying is quick and happens inside the caller's transaction.
+Shared by the analysis backlog (after syncs) and the webhook refresh. Analysis runs outside any
+transaction and holds no lock (it is slow network I/O, paced by the AI quota). Applying is quick: it
+locks the contacts' rows for its transaction and applies a result only if the contact's messages are
+still the ones analysed; a result overtaken by newer messages is dropped and the contact stays due.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from psycopg import Connection
 
-from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer, Transcript
 from core import metrics
+from core.analysis.batch import PackAnalyzer, plan_packs
+from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer
 from core.jobs import ContactFailure
 from core.pipeline import AutoPipeline, StageMove, apply_analysis
+from core.transcripts import ContactSnapshot, scope_versions
 
-
-@dataclass(frozen=True)
-class QualifyTask:
-    contact_id: int
-    conversation_id: int | None  # None when only webhook messages are known so far
-    external_id: str  # PSID / IGSID, for error records
-    platform: str
-    transcript: Transcript
+Result = Analysis | AnalysisFailed | AnalysisUnavailable
 
 
 @dataclass(frozen=True)
 class Placed:
-    task: QualifyTask
+    task: ContactSnapshot
     analysis: Analysis
     move: StageMove
 
@@ -37,8 +34,11 @@ class Placed:
 class QualifyOutcome:
     analyzed: int = 0
     deferred: int = 0  # no AI now (quota, outage): left due for a later run
+    superseded: int = 0  # newer messages arrived while analysing: left due, analysed again
     moves: list[Placed] = field(default_factory=list)
     failures: list[ContactFailure] = field(default_factory=list)
+    deferred_reason: str | None = None
+    retry_after: float | None = None  # seconds, when the analyzer said
 
     @property
     def stage_changes(self) -> int:
@@ -48,23 +48,44 @@ class QualifyOutcome:
 class Qualifier:
     def __init__(self, analyzer: Analyzer, *, workers: int = 4) -> None:
         self.analyzer = analyzer
+        self.workers = workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analysis")
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
 
-    def analyze(
-        self, tasks: Sequence[QualifyTask], target: AutoPipeline | None
-    ) -> list[Analysis | AnalysisFailed | AnalysisUnavailable]:
-        """One result per task, in order; analyzer errors come back as values, not raised."""
+    @property
+    def batch_size(self) -> int:
+        """Contacts worth reading at once: enough to keep every worker's requests full."""
+        pack = self.analyzer.pack_size if isinstance(self.analyzer, PackAnalyzer) else 1
+        return max(10, pack * self.workers)
+
+    def analyze(self, tasks: Sequence[ContactSnapshot], target: AutoPipeline | None) -> list[Result]:
+        """One result per task, in order; analyzer errors come back as values, not raised. A packing
+        analyzer gets several contacts per request."""
         stages = target.pipeline.stage_names if target else None
         definitions = target.pipeline.definitions if target else None
+        analyzer = self.analyzer
+        if isinstance(analyzer, PackAnalyzer):
+            packs = plan_packs([task.transcript for task in tasks], analyzer.pack_size, analyzer.pack_chars,
+                               analyzer.char_budget)
 
-        def run(task: QualifyTask) -> Analysis | AnalysisFailed | AnalysisUnavailable:
+            def run_pack(pack: list[int]) -> list[Result]:
+                try:
+                    return list(analyzer.analyze_pack([tasks[i].transcript for i in pack], stages, definitions))
+                except (AnalysisFailed, AnalysisUnavailable) as exc:
+                    return [exc] * len(pack)
+
+            results: dict[int, Result] = {}
+            for pack, answers in zip(packs, self._executor.map(run_pack, packs), strict=True):
+                results.update(zip(pack, answers, strict=True))
+            return [results[i] for i in range(len(tasks))]
+
+        def run(task: ContactSnapshot) -> Result:
             try:
                 if stages:
-                    return self.analyzer.analyze(task.transcript, stages, definitions)
-                return self.analyzer.summarize(task.transcript)
+                    return analyzer.analyze(task.transcript, stages, definitions)
+                return analyzer.summarize(task.transcript)
             except (AnalysisFailed, AnalysisUnavailable) as exc:
                 return exc
 
@@ -73,29 +94,66 @@ class Qualifier:
     def apply(
         self,
         conn: Connection,
-        tasks: Sequence[QualifyTask],
-        results: Sequence[Analysis | AnalysisFailed | AnalysisUnavailable],
+        tasks: Sequence[ContactSnapshot],
+        results: Sequence[Result],
         target: AutoPipeline | None,
+        *,
+        skip_busy: bool = True,
     ) -> QualifyOutcome:
-        """Write results inside the caller's transaction; analysed conversations get their watermark."""
+        """Write results inside the caller's transaction. Analysed (and failed) contacts have their
+        conversations marked analysed at the versions read, so a failure is not asked again until
+        the person writes again (or a full sync).
+
+        `skip_busy`: a contact whose row another transaction holds (a sync storing it) is left due
+        rather than waited for, so that this many-row lock can never deadlock with a sync's upserts."""
         outcome = QualifyOutcome()
-        analysed: list[int] = []
+        ids = [task.contact_id for task in tasks]
+        # Row locks for this transaction only: a message stored meanwhile for one of these contacts
+        # (its foreign key needs the row) waits until we commit, and then makes the contact due again.
+        locked = {row["id"] for row in conn.execute(
+            "SELECT id FROM contacts WHERE id = ANY(%s) ORDER BY id FOR UPDATE" + (" SKIP LOCKED" if skip_busy else ""),
+            (ids,),
+        ).fetchall()}
+        current = scope_versions(conn, ids)
+        done: list[ContactSnapshot] = []
         for task, result in zip(tasks, results, strict=True):
             if isinstance(result, AnalysisUnavailable):
                 outcome.deferred += 1
+                outcome.deferred_reason = str(result)
+                outcome.retry_after = max(outcome.retry_after or 0.0, result.retry_after or 0.0) or None
+            elif task.contact_id not in locked or current[task.contact_id] != task.version:
+                outcome.superseded += 1
             elif isinstance(result, AnalysisFailed):
                 outcome.failures.append(
-                    ContactFailure(task.platform, task.external_id, f"AI analysis failed: {result}")
-                )
+                    ContactFailure(task.platform, task.external_id, f"AI analysis failed: {result}"))
+                done.append(task)
             else:
                 move = apply_analysis(conn, task.contact_id, result, target, self.analyzer.name)
                 if move:
                     outcome.moves.append(Placed(task, result, move))
                 outcome.analyzed += 1
-                if task.conversation_id is not None:
-                    analysed.append(task.conversation_id)
-        if analysed:
-            # The watermark is the conversation's own updated_time: immune to clock skew with Meta.
-            conn.execute("UPDATE conversations SET analyzed_at = updated_time WHERE id = ANY(%s)", (analysed,))
+                done.append(task)
+        _mark_analysed(conn, done)
         metrics.analyses(outcome.analyzed, outcome.deferred)
         return outcome
+
+
+def _mark_analysed(conn: Connection, done: list[ContactSnapshot]) -> None:
+    """Each link gets the conversation's updated_time as read (a conversation that moved on since
+    stays due); a conversation is analysed once all its participants are. The watermark is Meta's
+    own updated_time: immune to clock skew."""
+    links = [(task.contact_id, conversation, seen) for task in done for conversation, seen in task.conversations]
+    if not links:
+        return
+    conn.execute(
+        "UPDATE conversation_contacts cc SET analyzed_at = u.seen"
+        " FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS u(contact_id, conversation_id, seen)"
+        " WHERE cc.contact_id = u.contact_id AND cc.conversation_id = u.conversation_id",
+        ([c for c, _, _ in links], [v for _, v, _ in links], [t for _, _, t in links]),
+    )
+    conn.execute(
+        "UPDATE conversations v SET analyzed_at = v.updated_time WHERE v.id = ANY(%s)"
+        " AND NOT EXISTS (SELECT 1 FROM conversation_contacts cc WHERE cc.conversation_id = v.id"
+        "  AND (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time))",
+        (sorted({v for _, v, _ in links}),),
+    )

@@ -21,9 +21,9 @@ from core.locks import ContactBusy, ContactLocks
 from core.logfmt import ContextLogger
 from core.pages import Page
 from core.pipeline import auto_pipeline_of
-from core.qualify import Qualifier, QualifyTask
+from core.qualify import Qualifier
 from core.store import save_conversations
-from core.transcripts import stored_transcripts
+from core.transcripts import contact_snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -180,13 +180,13 @@ class Refresher:
     def _qualify(self, page: Page, contact_id: int, version: int) -> RefreshResult:
         with self._pool.connection() as conn:
             contact = _load_contact(conn, contact_id)
-            transcript = stored_transcripts(conn, page, [contact_id])[contact_id]
+            task = contact_snapshots(conn, page, [contact_id])[contact_id]
             target = auto_pipeline_of(conn, page.id)
-        task = QualifyTask(contact.id, contact.conversation_id, contact.external_id, contact.platform, transcript)
+        transcript = task.transcript
         results = self._qualifier.analyze([task], target)
         with self._pool.connection() as conn, conn.transaction():
-            outcome = self._qualifier.apply(conn, [task], results, target)
-            if outcome.deferred:
+            outcome = self._qualifier.apply(conn, [task], results, target, skip_busy=False)
+            if outcome.deferred or outcome.superseded:
                 refresh_outbox.release(conn, contact_id, refresh_outbox.DEFER_SECONDS)
                 return RefreshResult(RefreshStatus.ANALYSIS_DEFERRED)
             if refresh_outbox.settle(conn, contact_id, version):
@@ -212,7 +212,8 @@ class Refresher:
 def _load_contact(conn: Connection, contact_id: int) -> _Contact:
     row = conn.execute(
         "SELECT c.id, c.messenger_psid, c.instagram_sid, c.first_name, s.name AS stage_name,"
-        " (SELECT v.id FROM conversations v WHERE v.contact_id = c.id ORDER BY v.updated_time DESC LIMIT 1)"
+        " (SELECT v.id FROM conversation_contacts cc JOIN conversations v ON v.id = cc.conversation_id"
+        "   WHERE cc.contact_id = c.id ORDER BY v.updated_time DESC LIMIT 1)"
         "  AS conversation_id"
         " FROM contacts c LEFT JOIN pipeline_stages s ON s.id = c.stage_id WHERE c.id = %s",
         (contact_id,),

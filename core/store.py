@@ -17,24 +17,33 @@ FLAG_COLUMN: dict[Platform, str] = {"messenger": "has_messenger", "instagram": "
 @dataclass(frozen=True)
 class SavedConversation:
     conversation_id: int
-    contact_id: int
-    # Changed since its last analysis (or never analysed): due for analysis.
-    due: bool
+    contact_ids: tuple[int, ...]  # every participant but the page, the first one first
 
 
 def save_conversations(
-    conn: Connection, page: Page, records: list[ConversationRecord]
+    conn: Connection, page: Page, records: list[ConversationRecord], *, reanalyse: bool = False
 ) -> dict[str, SavedConversation]:
-    """Upsert one batch of one platform's conversations; call inside a transaction. Keyed by graph id."""
+    """Upsert one batch of one platform's conversations; call inside a transaction. Keyed by graph id.
+
+    Every participant is linked to the conversation; `reanalyse` puts them all back in the analysis
+    backlog (a full sync), otherwise only those whose conversation changed are due."""
     if not records:
         return {}
     platforms = {record.platform for record in records}
     if len(platforms) != 1:
         raise ValueError("a batch holds conversations of one platform")
     platform = platforms.pop()
+    # `ON CONFLICT DO UPDATE` cannot touch a row twice in one statement: a conversation Meta listed
+    # twice is written once, as its newest copy.
+    newest: dict[str, ConversationRecord] = {}
+    for record in records:
+        if record.graph_id not in newest or record.updated_time > newest[record.graph_id].updated_time:
+            newest[record.graph_id] = record
+    records = list(newest.values())
     contact_ids = _upsert_contacts(conn, page, platform, _merge_contacts(records))
     saved = _upsert_conversations(conn, page, records, contact_ids)
-    _insert_messages(conn, records, saved)
+    _link_participants(conn, saved, reanalyse)
+    _insert_messages(conn, records, saved, contact_ids)
     return saved
 
 
@@ -107,7 +116,7 @@ def _upsert_conversations(
         " ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time,"
         "  contact_id = EXCLUDED.contact_id"
         " WHERE conversations.facebook_page_id = EXCLUDED.facebook_page_id"
-        " RETURNING id, graph_id, contact_id, (analyzed_at IS NULL OR analyzed_at < updated_time) AS due",
+        " RETURNING id, graph_id",
         {
             "page": page.id,
             "ids": [r.graph_id for r in records],
@@ -116,11 +125,32 @@ def _upsert_conversations(
             "times": [r.updated_time for r in records],
         },
     ).fetchall()
-    return {row["graph_id"]: SavedConversation(row["id"], row["contact_id"], row["due"]) for row in rows}
+    ids = {row["graph_id"]: row["id"] for row in rows}
+    return {
+        r.graph_id: SavedConversation(ids[r.graph_id], tuple(contact_ids[c.external_id] for c in r.contacts))
+        for r in records if r.graph_id in ids
+    }
 
 
-def _insert_messages(conn: Connection, records: list[ConversationRecord], saved: dict[str, SavedConversation]) -> None:
-    rows = [(saved[r.graph_id], m) for r in records if r.graph_id in saved for m in r.messages]
+def _link_participants(conn: Connection, saved: dict[str, SavedConversation], reanalyse: bool) -> None:
+    links = sorted({(s.conversation_id, contact_id) for s in saved.values() for contact_id in s.contact_ids})
+    conn.execute(
+        "INSERT INTO conversation_contacts (conversation_id, contact_id)"
+        " SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT (conversation_id, contact_id) DO"
+        + (" UPDATE SET analyzed_at = NULL" if reanalyse else " NOTHING"),
+        ([conversation for conversation, _ in links], [contact for _, contact in links]),
+    )
+
+
+def _insert_messages(
+    conn: Connection, records: list[ConversationRecord], saved: dict[str, SavedConversation],
+    contact_ids: dict[str, int],
+) -> None:
+    # A message belongs to the customer who sent it; the page's own, to the conversation's first customer.
+    rows = [
+        (saved[r.graph_id].conversation_id, contact_ids.get(m.sender_id, saved[r.graph_id].contact_ids[0]), m)
+        for r in records if r.graph_id in saved for m in r.messages
+    ]
     if not rows:
         return
     # Meta delivers at least once, and syncs overlap webhooks: a mid is stored once. A message a
@@ -132,13 +162,13 @@ def _insert_messages(conn: Connection, records: list[ConversationRecord], saved:
         " ON CONFLICT (mid) DO UPDATE SET conversation_id = EXCLUDED.conversation_id"
         " WHERE messages.conversation_id IS NULL",
         (
-            [s.conversation_id for s, _ in rows],
-            [s.contact_id for s, _ in rows],
-            [m.mid for _, m in rows],
-            [m.sender_id for _, m in rows],
-            [m.sender_name for _, m in rows],
-            [m.text for _, m in rows],
-            [m.created_time for _, m in rows],
-            [m.is_echo for _, m in rows],
+            [conversation for conversation, _, _ in rows],
+            [contact for _, contact, _ in rows],
+            [m.mid for _, _, m in rows],
+            [m.sender_id for _, _, m in rows],
+            [m.sender_name for _, _, m in rows],
+            [m.text for _, _, m in rows],
+            [m.created_time for _, _, m in rows],
+            [m.is_echo for _, _, m in rows],
         ),
     )

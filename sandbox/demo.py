@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -179,7 +180,7 @@ def main() -> None:
         web = f"http://127.0.0.1:{port}"
         env["FBSYNC_PUBLIC_URL"] = web
         start_process(stack, processes.gunicorn(port), env, workdir / "web.log")
-        start_process(stack, processes.rq_worker(redis_url, "sync", "refresh"), env, workdir / "worker.log")
+        start_process(stack, processes.rq_worker(redis_url, "sync", "refresh", "analysis"), env, workdir / "worker.log")
         start_process(stack, processes.rq_cron(redis_url), env, workdir / "cron.log")
         processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "the web app")
         print(f"web app at {web} (logs in {workdir})")
@@ -191,6 +192,7 @@ def main() -> None:
         slash(web, slack, "pages")
         slash(web, slack, f"sync {DEMO_PAGE.name.split()[0]}")
         processes.wait_for(lambda: finished_job(database_url), 600, "the sync to finish")
+        watch_analysis(database_url)
         show_slack(slack)
         slash(web, slack, "stats")
         show_results(database_url)
@@ -269,6 +271,30 @@ def webhooks_story(web: str, sim: GraphSimulator, slack: SlackStub, database_url
     heading("Notices in #sales")
     for notice in notices:
         print(f"fbsync: {notice['text']}")
+
+
+def watch_analysis(database_url: str, timeout: float = 1800) -> None:
+    """Contacts are in; their analysis follows at the AI quota's pace. Print its progress until done."""
+    heading("Analysis (at the AI quota's pace)")
+    began, shown = time.monotonic(), ""
+    while time.monotonic() - began < timeout:
+        with psycopg.connect(database_url, row_factory=dict_row) as conn:
+            job = conn.execute(
+                "SELECT analyzed_contacts, analysis_backlog, analysis_rate, analysis_deferred_reason,"
+                " analysis_completed_at FROM sync_jobs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        done, left, rate = job["analyzed_contacts"], job["analysis_backlog"], job["analysis_rate"]
+        line = f"{done:,} of {done + left:,} analysed" + (f" at {rate:,.0f}/min" if rate else "")
+        if job["analysis_deferred_reason"]:
+            line += f" (paused: {job['analysis_deferred_reason']})"
+        if line != shown:
+            print(line, flush=True)
+            shown = line
+        if job["analysis_completed_at"] is not None:
+            print("analysis complete", flush=True)
+            return
+        time.sleep(2)
+    raise SystemExit("demo: the analysis did not finish in time")
 
 
 def finished_job(database_url: str) -> bool:

@@ -29,15 +29,21 @@ import re
 import sys
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
 
-__all__ = ["FAILURE_KINDS", "GeminiStub", "Responder", "default_answer"]
+__all__ = ["FAILURE_KINDS", "PACK_FAILURE_KINDS", "WINDOW_KINDS", "GeminiStub", "Responder", "default_answer"]
 
-FAILURE_KINDS = ("server_error", "malformed", "off_schema")
+# The last five act on packed answers (one result per conversation, keyed by the ids the request gave):
+# results in another order, one left out, one twice (the copy changed), one under an id that was not
+# asked for, two with their ids swapped, one off its schema.
+PACK_FAILURE_KINDS = ("shuffle", "drop", "duplicate", "wrong_key", "swap_ids", "corrupt_item")
+FAILURE_KINDS = ("server_error", "malformed", "off_schema", *PACK_FAILURE_KINDS)
+WINDOW_KINDS = ("sliding", "fixed")
 
 # fn(prompt, response schema or None) -> the JSON value the model "answers".
 Responder = Callable[[str, dict[str, Any] | None], Any]
@@ -46,6 +52,9 @@ _GENERATE_PATH = re.compile(r"^/(v1|v1beta|v1alpha)/models/([A-Za-z0-9._-]+):gen
 _JSON_TYPE = "application/json; charset=UTF-8"
 _SERVICE = "generativelanguage.googleapis.com"
 _QUOTA_METRIC = f"{_SERVICE}/generate_content_free_tier_requests"
+_PER_MINUTE_QUOTA = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
+_PER_DAY_QUOTA = "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+_FREE_TIER_RPD = 250
 _FREE_TIER_RPM = 15  # Gemini 2.5 Flash free tier; quoted in 429s when no rpm_per_key is set
 _MAX_DEPTH = 8  # recursive models: past this, objects get required properties only, arrays minItems
 
@@ -76,20 +85,26 @@ def _key_invalid() -> _ApiError:
     }])
 
 
-def _quota_exceeded(model: str, limit: int, retry_delay_s: float) -> _ApiError:
-    delay = _duration(retry_delay_s)
+def _quota_exceeded(
+    model: str, limit: int, retry_delay_s: float | None, quota_id: str = _PER_MINUTE_QUOTA
+) -> _ApiError:
+    """Google's 429: the QuotaFailure names the quota (per minute, per day), RetryInfo says when to
+    come back; a daily quota often gives no RetryInfo at all (retry_delay_s None)."""
+    delay = _duration(retry_delay_s) if retry_delay_s is not None else None
+    retry = f"\nPlease retry in {delay}." if delay else ""
     message = (
         "You exceeded your current quota, please check your plan and billing details. For more information "
         "on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current "
         f"usage, head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: {_QUOTA_METRIC}, "
-        f"limit: {limit}, model: {model}\nPlease retry in {delay}."
+        f"limit: {limit}, model: {model}{retry}"
     )
+    retry_info = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}] if delay else []
     return _ApiError(429, message, "RESOURCE_EXHAUSTED", [
         {
             "@type": "type.googleapis.com/google.rpc.QuotaFailure",
             "violations": [{
                 "quotaMetric": _QUOTA_METRIC,
-                "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                "quotaId": quota_id,
                 "quotaDimensions": {"location": "global", "model": model},
                 "quotaValue": str(limit),
             }],
@@ -99,7 +114,7 @@ def _quota_exceeded(model: str, limit: int, retry_delay_s: float) -> _ApiError:
             "links": [{"description": "Learn more about Gemini API quotas",
                        "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}],
         },
-        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay},
+        *retry_info,
     ])
 
 
@@ -110,8 +125,9 @@ def _duration(seconds: float) -> str:
 
 @dataclass
 class _Exhaustion:
-    retry_delay_s: float
+    retry_delay_s: float | None
     remaining: int | None  # None: until restore()
+    daily: bool = False
 
 
 # --- Default answers ---------------------------------------------------------------------------
@@ -152,7 +168,7 @@ class _Answer:
     def __init__(self, prompt: str, root: Mapping[str, Any]) -> None:
         self._prompt = prompt
         self._root = root
-        self._customer_lines = [match.strip() for match in _CUSTOMER_LINE.findall(prompt)]
+        self._customer_lines = [_unquoted(match.strip()) for match in _CUSTOMER_LINE.findall(prompt)]
         if not self._customer_lines:
             # Unlabelled transcript: the prompt's last line is the best guess at what was said last.
             self._customer_lines = [line.strip() for line in prompt.splitlines() if line.strip()][-1:]
@@ -281,6 +297,17 @@ class _Answer:
         return schema
 
 
+def _unquoted(said: str) -> str:
+    """A message written as a JSON string (as fbsync quotes customers' words) read back as text."""
+    if len(said) >= 2 and said[0] == said[-1] == '"':
+        try:
+            text = json.loads(said)
+        except ValueError:
+            return said
+        return text if isinstance(text, str) else said
+    return said
+
+
 def _get(schema: Mapping[str, Any], camel: str) -> Any:
     """A schema keyword in either spelling: the SDK sends some in snake_case (any_of, property_ordering)."""
     if camel in schema:
@@ -346,6 +373,81 @@ def _off_schema(valid: Any, schema: Mapping[str, Any] | None) -> dict[str, Any]:
     return answer
 
 
+# --- Packed requests ---------------------------------------------------------------------------
+# A request can carry several conversations as data (the user turn is a JSON document with a
+# `conversations` list, each with an `id`) and ask, through its schema, for a list of results each
+# naming its `id`. The model reads each conversation on its own and answers for each.
+
+def _pack_of(schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    """(name of the results list, schema of one result) when the schema asks for one result per id."""
+    resolver = _Answer("", schema)
+    for name, prop in (schema.get("properties") or {}).items():
+        prop = resolver._resolve(prop)
+        if _type_of(prop) == "array":
+            item = resolver._resolve(prop.get("items") or {})
+            if "id" in (item.get("properties") or {}):
+                return name, item
+    return None
+
+
+_FENCED = re.compile(r"<conversation>\n(.*?)\n</conversation>", re.DOTALL)
+_FIELD = re.compile(r'^(conversation id|customer name): ("(?:[^"\\]|\\.)*")$', re.MULTILINE)
+
+
+def _conversations_of(request: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The conversations given as data in the user turn, each fenced as <conversation>...</conversation>
+    with a `conversation id:` line (fbsync's packed requests); None when it holds no such conversation."""
+    conversations = []
+    for block in _FENCED.findall(_contents_of(request)):
+        fields = {name: json.loads(value) for name, value in _FIELD.findall(block)}
+        if isinstance(fields.get("conversation id"), str):
+            conversations.append({"id": fields["conversation id"], "contact_name": fields.get("customer name"),
+                                  "transcript": block})
+    return conversations or None
+
+
+def _pack_answer(conversations: list[dict[str, Any]], schema: Mapping[str, Any]) -> dict[str, Any]:
+    pack = _pack_of(schema)
+    assert pack is not None
+    name, item_schema = pack
+    results = []
+    for conversation in conversations:
+        transcript = str(conversation.get("transcript") or "")
+        result = _Answer(transcript, schema).value(item_schema, "", 1)
+        result["id"] = conversation["id"]
+        if "contact_name" in result and isinstance(conversation.get("contact_name"), str):
+            result["contact_name"] = conversation["contact_name"]
+        results.append(result)
+    return {name: results}
+
+
+def _mangle_pack(answer: Any, schema: Mapping[str, Any], kind: str) -> Any:
+    """A packed answer spoiled the way `kind` says (PACK_FAILURE_KINDS); other answers are left alone."""
+    pack = _pack_of(schema)
+    if pack is None or not isinstance(answer, dict) or not isinstance(answer.get(pack[0]), list):
+        return answer
+    name, item_schema = pack
+    results = [dict(result) for result in answer[name]]
+    if kind == "shuffle":
+        results.reverse()
+    elif kind == "drop" and results:
+        results.pop(0)
+    elif kind == "duplicate" and results:
+        properties = item_schema.get("properties") or {}
+        copy = {field: f"{value} (said again, differently)"
+                if isinstance(value, str) and field not in ("id", "contact_name")
+                and not properties.get(field, {}).get("enum") else value
+                for field, value in results[0].items()}
+        results.append(copy)
+    elif kind == "wrong_key" and results:
+        results[0]["id"] = "not-an-id-we-were-given"
+    elif kind == "swap_ids" and len(results) >= 2:
+        results[0]["id"], results[1]["id"] = results[1]["id"], results[0]["id"]
+    elif kind == "corrupt_item" and results:
+        results[0] = _off_schema(results[0], item_schema)
+    return {**answer, name: results}
+
+
 # --- The server --------------------------------------------------------------------------------
 
 class _Handler(StubHandler):
@@ -364,7 +466,10 @@ class GeminiStub(HttpStub):
         port: int = 0,
         rpm_per_key: int | None = None,
         quota_window_s: float = 60.0,
+        window: str = "sliding",
     ) -> None:
+        if window not in WINDOW_KINDS:
+            raise ValueError(f"window must be one of {', '.join(WINDOW_KINDS)}")
         if rpm_per_key is not None and rpm_per_key < 1:
             raise ValueError("rpm_per_key must be >= 1 (or None for no per-minute quota)")
         if quota_window_s <= 0:
@@ -374,6 +479,10 @@ class GeminiStub(HttpStub):
         self.rpm_per_key = rpm_per_key
         # 60 s is Google's window; tests shrink it to watch a window roll over without sleeping a minute.
         self.quota_window_s = quota_window_s
+        # "sliding": no more than rpm_per_key in any quota_window_s; "fixed": per window aligned on the
+        # wall clock (00:00-00:59, 01:00-01:59, ... for a minute), so a burst either side of a boundary passes.
+        self.window = window
+        self._fixed: dict[str, tuple[int, int]] = {}  # key -> (window number, requests in it)
         self._requests: list[dict[str, Any]] = []
         self._exhausted: dict[str, _Exhaustion] = {}
         self._windows: dict[str, deque[float]] = {}
@@ -390,15 +499,19 @@ class GeminiStub(HttpStub):
 
     # -- scenario control
 
-    def exhaust(self, key: str, retry_delay_s: float = 17, times: int | None = None) -> None:
-        """`key` answers 429 RESOURCE_EXHAUSTED (RetryInfo `retry_delay_s`) for its next `times`
-        requests, or until restore(key) when times is None."""
+    def exhaust(
+        self, key: str, retry_delay_s: float | None = 17, times: int | None = None, *, daily: bool = False
+    ) -> None:
+        """`key` answers 429 RESOURCE_EXHAUSTED (RetryInfo `retry_delay_s`, none when None) for its next
+        `times` requests, or until restore(key) when times is None. `daily`: the per-day quota is the
+        one named as exceeded."""
         if times is not None and (not isinstance(times, int) or times < 1):
             raise ValueError("times must be an integer >= 1, or None for until restore()")
-        if retry_delay_s < 0:
+        if retry_delay_s is not None and retry_delay_s < 0:
             raise ValueError("retry_delay_s must be >= 0")
         with self._lock:
-            self._exhausted[key] = _Exhaustion(float(retry_delay_s), times)
+            self._exhausted[key] = _Exhaustion(
+                None if retry_delay_s is None else float(retry_delay_s), times, daily)
 
     def restore(self, key: str) -> None:
         with self._lock:
@@ -406,7 +519,8 @@ class GeminiStub(HttpStub):
 
     def fail_next(self, n: int, kind: str) -> None:
         """The next `n` requests that get past the key and quota checks (any key) fail as `kind`;
-        calls queue up in order."""
+        calls queue up in order. The PACK_FAILURE_KINDS wait for requests carrying several
+        conversations."""
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; expected one of {', '.join(FAILURE_KINDS)}")
         if not isinstance(n, int) or n < 1:
@@ -470,17 +584,26 @@ class GeminiStub(HttpStub):
             raise _key_invalid()
         if problem:
             raise _ApiError(400, problem, "INVALID_ARGUMENT")
+        conversations = _conversations_of(request)
+        packed = conversations is not None and len(conversations) > 1
         with self._lock:
             self._check_quota(key, model, entry["at"])
-            failure = self._failures.popleft() if self._failures else None
+            # Spoiling a pack needs a pack: a conversation asked again alone is not taken for one.
+            due = self._failures and (packed or self._failures[0] not in PACK_FAILURE_KINDS)
+            failure = self._failures.popleft() if due else None
             responder = self._responder
         if failure == "server_error":
             raise _ApiError(500, _INTERNAL_MESSAGE, "INTERNAL")
         prompt, schema = entry["prompt"], entry["schema"]
-        answer = (responder or default_answer)(prompt, schema)
+        if responder is None and conversations is not None and schema is not None and _pack_of(schema):
+            answer = _pack_answer(conversations, schema)
+        else:
+            answer = (responder or default_answer)(prompt, schema)
         finish = "STOP"
         if failure == "off_schema":
             answer = _off_schema(answer, schema)
+        elif failure in PACK_FAILURE_KINDS and schema is not None:
+            answer = _mangle_pack(answer, schema, failure)
         text = json.dumps(answer, ensure_ascii=False, indent=2)
         if failure == "malformed":
             # What a model cut off by its output budget sends: half a JSON document.
@@ -496,8 +619,20 @@ class GeminiStub(HttpStub):
                 exhaustion.remaining -= 1
                 if exhaustion.remaining == 0:
                     del self._exhausted[key]
+            if exhaustion.daily:
+                raise _quota_exceeded(model, _FREE_TIER_RPD, exhaustion.retry_delay_s, _PER_DAY_QUOTA)
             raise _quota_exceeded(model, self.rpm_per_key or _FREE_TIER_RPM, exhaustion.retry_delay_s)
         if self.rpm_per_key is None:
+            return
+        if self.window == "fixed":
+            wall = time.time()
+            number = int(wall // self.quota_window_s)
+            seen_number, used = self._fixed.get(key, (number, 0))
+            used = used if seen_number == number else 0
+            if used >= self.rpm_per_key:
+                wait = max(1, math.ceil((number + 1) * self.quota_window_s - wall))
+                raise _quota_exceeded(model, self.rpm_per_key, wait)
+            self._fixed[key] = (number, used + 1)
             return
         window = self._windows.setdefault(key, deque())
         while window and now - window[0] >= self.quota_window_s:
@@ -586,9 +721,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8766, help="0 picks a free port (default 8766)")
     parser.add_argument("--key", action="append", dest="keys",
                         help="an accepted API key (repeatable); default: any non-empty key")
-    parser.add_argument("--rpm-per-key", type=int, default=None, help="per-key requests per minute before 429")
+    parser.add_argument("--rpm-per-key", type=int, default=None, help="per-key requests per window before 429")
+    parser.add_argument("--window-seconds", type=float, default=60.0, help="length of the quota window (default 60)")
+    parser.add_argument("--window", choices=WINDOW_KINDS, default="sliding", help="how the window is counted")
     args = parser.parse_args(argv)
-    stub = GeminiStub(keys=args.keys, port=args.port, rpm_per_key=args.rpm_per_key)
+    stub = GeminiStub(keys=args.keys, port=args.port, rpm_per_key=args.rpm_per_key,
+                      quota_window_s=args.window_seconds, window=args.window)
     return serve_until_stopped(stub)
 
 

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 ENCRYPTION_KEY = "6f2q5nAU8pIS3HF0ACDfoPpV7xoyCydKZyXI8lPVzEw="
 
 TABLES = (
-    "webhook_rejections, pending_refreshes, webhook_events, contact_activities, sync_jobs, messages, conversations,"
-    " contacts, facebook_pages, pipeline_stages, pipelines, organizations, slack_installations, slack_oauth_states"
+    "webhook_rejections, pending_refreshes, webhook_events, contact_activities, sync_jobs, messages,"
+    " conversation_contacts, conversations, contacts, facebook_pages, pipeline_stages, pipelines, organizations,"
+    " slack_installations, slack_oauth_states"
 )
 
 
@@ -170,19 +171,44 @@ def sync_queue(redis_url: str) -> Iterator[Any]:
     import redis
     from rq import Queue
 
-    from worker.queues import REFRESH_QUEUE, SYNC_QUEUE
+    from worker.queues import ANALYSIS_QUEUE, REFRESH_QUEUE, SYNC_QUEUE
 
     connection = redis.Redis.from_url(redis_url)
     queue = Queue(SYNC_QUEUE, connection=connection)
-    refreshes = Queue(REFRESH_QUEUE, connection=connection)
+    others = [Queue(name, connection=connection) for name in (REFRESH_QUEUE, ANALYSIS_QUEUE)]
     def clear() -> None:
-        for q in (queue, refreshes):
+        for q in (queue, *others):
             q.empty()
             connection.delete(q.scheduled_job_registry.key)
+        # Analysis leases and queued marks are per page pk, which every test starts again from 1.
+        for key in connection.scan_iter("fbsync:analysis:*"):
+            connection.delete(key)
 
     clear()
     yield queue
     clear()
+
+
+@pytest.fixture
+def run_analysis_jobs(redis_url: str, sync_queue: Any) -> Callable[[], int]:
+    """Runs the analysis jobs queued so far (and those they queue), in this process, as a worker would;
+    returns how many ran."""
+    import redis
+    from rq import Queue, SimpleWorker
+
+    from worker.queues import ANALYSIS_QUEUE
+
+    connection = redis.Redis.from_url(redis_url)
+    queue = Queue(ANALYSIS_QUEUE, connection=connection)
+
+    def run() -> int:
+        ran = 0
+        while queue.count:
+            ran += queue.count
+            SimpleWorker([queue], connection=connection).work(burst=True)
+        return ran
+
+    return run
 
 
 @contextmanager

@@ -5,7 +5,7 @@ queue they would wait behind a sync that can take hours.
 """
 from rq import cron
 
-from worker.jobs import queue_pending_refreshes, sweep_stale_jobs
+from worker.jobs import queue_pending_analyses, queue_pending_refreshes, sweep_stale_jobs
 from worker.queues import REFRESH_QUEUE
 from worker.scheduled import check_tokens, schedule_due_syncs
 
@@ -18,6 +18,8 @@ cron.register(sweep_stale_jobs, REFRESH_QUEUE, interval=60)
 # debounce, and it survives Redis restarts and flushes. A tick not run within its ttl (its worker was
 # busy) is dropped rather than piled up; the next one does the same work.
 cron.register(queue_pending_refreshes, REFRESH_QUEUE, interval=REFRESH_DRAIN_SECONDS, ttl=30, result_ttl=60)
+# Analysis backlog without a live analysis job (its worker died, the queue was lost) is queued again.
+cron.register(queue_pending_analyses, REFRESH_QUEUE, interval=60)
 # Pages whose sync interval has passed (incremental syncs; they also reconcile webhooks Meta dropped).
 cron.register(schedule_due_syncs, REFRESH_QUEUE, interval=60)
 # Dead or expiring page tokens are flagged before syncs start failing.

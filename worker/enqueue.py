@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
+import redis
 from psycopg_pool import ConnectionPool
 from rq import Queue
 from rq.job import Job, JobStatus
 
 from core import refresh_outbox
+from core.backlog import lease_key
 from core.jobs import SyncJob
 
 logger = logging.getLogger(__name__)
@@ -90,3 +93,41 @@ def queue_due_refreshes(pool: ConnectionPool, queue: Queue, requeue_after: float
     if enqueue:
         logger.info("refreshes queued count=%d requeued=%d", len(enqueue), sum(d.claimed for d in enqueue))
     return len(enqueue)
+
+
+# One slice of a page's analysis; it queues the next slice itself while there is backlog.
+ANALYSIS_JOB_TIMEOUT = 30 * 60
+
+
+def analysis_queued_key(page_pk: int) -> str:
+    return f"fbsync:analysis:queued:{page_pk}"
+
+
+def enqueue_analysis(queue: Queue, page_pk: int, delay: timedelta = timedelta(0)) -> bool:
+    """Queue the page's analysis job unless one is queued or working already; True if queued now.
+
+    At most one job per page waits in the queue (the `queued` mark, cleared when it starts) and one
+    works (the lease); a job queued while another works finds the lease taken and ends at once."""
+    connection = queue.connection
+    if connection.exists(lease_key(page_pk)):
+        return False
+    marked = connection.set(analysis_queued_key(page_pk), "1", nx=True,
+                            ex=int(delay.total_seconds()) + ANALYSIS_JOB_TIMEOUT)
+    if not marked:
+        return False
+    options = {
+        "job_id": f"analysis-page-{page_pk}-{uuid.uuid4().hex[:8]}",
+        "job_timeout": ANALYSIS_JOB_TIMEOUT,
+        "result_ttl": 3600,
+        "failure_ttl": 7 * 24 * 3600,
+        "description": f"analysis of page {page_pk}",
+    }
+    try:
+        if delay > timedelta(0):
+            queue.enqueue_in(delay, "worker.jobs.run_analysis", page_pk, **options)
+        else:
+            queue.enqueue("worker.jobs.run_analysis", page_pk, **options)
+    except redis.RedisError:
+        connection.delete(analysis_queued_key(page_pk))
+        raise
+    return True

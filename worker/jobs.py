@@ -2,31 +2,41 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
+import time
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
 from psycopg_pool import ConnectionPool
 
 from bot.notify import SlackStageNotifier
-from bot.progress import ScheduledSummaryReporter, SlackProgressReporter, rewrite_parent
+from bot.progress import ScheduledSummaryReporter, SlackAnalysisReporter, SlackProgressReporter, rewrite_parent
 from bot.slack_client import SlackClients
 from core import db, jobs, logfmt, metrics, pages
 from core.analysis import build_analyzer
+from core.backlog import (
+    AnalysisBacklog,
+    AnalysisCancelled,
+    LeaseKeepingSleep,
+    PageLease,
+    backlog_size,
+    pages_with_backlog,
+)
 from core.config import ConfigError, Settings
-from core.jobs import JobStatus, SyncJob
-from core.logfmt import ContextLogger
 from core.graph import GraphClient
+from core.jobs import JobStatus, SyncJob
 from core.locks import ContactLocks
+from core.logfmt import ContextLogger
 from core.qualify import Qualifier
 from core.refresh import Refresher
 from core.schedule import SCHEDULED_BY
 from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
 from core.tokens import TokenCipher
-from worker.enqueue import enqueue_parent_rewrite, queue_due_refreshes
-from worker.queues import redis_connection, refresh_queue
+from worker.enqueue import analysis_queued_key, enqueue_analysis, enqueue_parent_rewrite, queue_due_refreshes
+from worker.queues import analysis_queue, redis_connection, refresh_queue
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +70,11 @@ def run_sync(sync_job_id: int) -> str:
             job = jobs.get_job(conn, sync_job_id)
             page = pages.get_page(conn, job.facebook_page_id)
         reporter = _slack_reporter(settings, pool, page, job)
-        locks = ContactLocks(redis_connection(settings)) if settings.redis_url else None
-        result = SyncEngine(pool, settings, qualifier, locks=locks, reporter=reporter).run(sync_job_id)
+        # The analysis job drains what the sync stores, at the AI quota's pace; without Redis (no
+        # queue, no other workers) the sync analyses its backlog itself.
+        queue = analysis_queue(redis_connection(settings)) if settings.redis_url else None
+        request = (lambda page_pk: enqueue_analysis(queue, page_pk)) if queue is not None else None
+        result = SyncEngine(pool, settings, qualifier, request_analysis=request, reporter=reporter).run(sync_job_id)
         took = result.completed_at - result.started_at if result.started_at and result.completed_at else None
         metrics.sync_finished(result.status.value, took.total_seconds() if took else None, result.synced_contacts)
         return result.status.value
@@ -156,6 +169,105 @@ def sweep_stale_jobs() -> int:
                     if wait is not None:
                         _retry_parent_rewrite(settings, job.id, wait, attempt=1)
         return len(reaped)
+    finally:
+        pool.close()
+
+
+# An analysis job works this long, then queues its continuation, so that on a worker that also serves
+# syncs and refreshes those are not held up for the hours a big backlog takes at the AI quota.
+ANALYSIS_SLICE_SECONDS = 120.0
+
+
+def run_analysis(page_pk: int) -> str:
+    """Drain one page's analysis backlog (one slice of it); see core.backlog."""
+    settings = job_settings()
+    settings.require("database_url", "redis_url")
+    assert settings.database_url
+    connection = redis_connection(settings)
+    connection.delete(analysis_queued_key(page_pk))
+    log = ContextLogger(logger, {"page_pk": page_pk})
+    lease = PageLease(connection, page_pk, 3 * settings.analysis_lease_seconds)
+    if not lease.acquire():
+        log.info("analysis already in progress elsewhere")
+        return "busy"
+    queue = analysis_queue(connection)
+    with ExitStack() as stack:
+        stack.callback(lease.release)
+        pool = db.open_pool(settings.database_url, max_size=4)
+        stack.callback(pool.close)
+        keeper = LeaseKeepingSleep(lease, pool, page_pk, settings.analysis_lease_seconds)
+        qualifier = Qualifier(build_analyzer(settings, sleep=keeper), workers=settings.analysis_workers)
+        stack.callback(qualifier.close)
+        reporter = _analysis_reporter(settings, pool, page_pk)
+
+        def on_batch(job: SyncJob) -> None:
+            keeper.renew()
+            if reporter:
+                reporter.update(job)
+
+        def sync_running() -> bool:
+            with pool.connection() as conn:
+                return jobs.active_job(conn, page_pk) is not None
+
+        backlog = AnalysisBacklog(pool, qualifier, sleep=keeper, rate_horizon=settings.gemini_window_seconds)
+        try:
+            result = backlog.drain(page_pk, on_batch=on_batch, sync_running=sync_running,
+                                   deadline=time.monotonic() + ANALYSIS_SLICE_SECONDS)
+        except AnalysisCancelled:
+            log.info("analysis stopped: the sync was cancelled")
+            return "cancelled"
+        with pool.connection() as conn:
+            job = jobs.latest_job(conn, page_pk)
+            left = backlog_size(conn, page_pk)
+        if reporter and job:
+            reporter.update(job, final=True)
+        lease.release()
+        if result.deferred_reason:
+            # RQ schedules to the whole second, rounding down: a second more, so as not to come back early.
+            delay = timedelta(seconds=math.ceil(result.retry_after or 60.0) + 1)
+            enqueue_analysis(queue, page_pk, delay)
+            log.info("analysis deferred resume_in_s=%.0f reason=%s", delay.total_seconds(), result.deferred_reason)
+            return "deferred"
+        # Checked after letting go of the lease: a sync that stored contacts meanwhile saw it taken.
+        if left or not result.complete:
+            enqueue_analysis(queue, page_pk)
+            return "continues"
+        return "complete"
+
+
+def _analysis_reporter(settings: Settings, pool: ConnectionPool, page_pk: int) -> SlackAnalysisReporter | None:
+    with pool.connection() as conn:
+        page = pages.get_page(conn, page_pk)
+    # The reporter runs in the drain's thread: it must never sleep on Slack's rate limits.
+    client = SlackClients(settings, pool, wait_on_rate_limit=False).for_page(page)
+    if client is None:
+        return None
+
+    def breakdown() -> list[tuple[str, int]]:
+        with pool.connection() as conn:
+            return stage_breakdown(conn, page_pk)
+
+    def new_contacts(since: datetime) -> int:
+        with pool.connection() as conn:
+            return contacts_created_since(conn, page_pk, since)
+
+    scheduled = ScheduledSummaryReporter(client, page, new_contacts) if page.notify_channel else None
+    return SlackAnalysisReporter(client, page, breakdown, scheduled,
+                                 retry_final=lambda job, wait: _retry_parent_rewrite(settings, job.id, wait, 1))
+
+
+def queue_pending_analyses() -> int:
+    """Periodic (rq cron): pages with analysis backlog and no analysis job queued or working (its
+    worker died, Redis lost the queue) get one."""
+    settings = job_settings()
+    settings.require("database_url", "redis_url")
+    assert settings.database_url
+    pool = db.open_pool(settings.database_url, max_size=2)
+    try:
+        with pool.connection() as conn:
+            due = pages_with_backlog(conn)
+        queue = analysis_queue(redis_connection(settings))
+        return sum(enqueue_analysis(queue, page_pk) for page_pk in due)
     finally:
         pool.close()
 

@@ -8,6 +8,7 @@ from core.config import Settings
 
 SYNC_QUEUE = "sync"
 REFRESH_QUEUE = "refresh"
+ANALYSIS_QUEUE = "analysis"
 
 
 def redis_connection(settings: Settings) -> redis.Redis:
@@ -22,3 +23,7 @@ def sync_queue(connection: redis.Redis) -> Queue:
 
 def refresh_queue(connection: redis.Redis) -> Queue:
     return Queue(REFRESH_QUEUE, connection=connection)
+
+
+def analysis_queue(connection: redis.Redis) -> Queue:
+    return Queue(ANALYSIS_QUEUE, connection=connection)

@@ -7,7 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
-Speaker = Literal["contact", "page"]
+# "other": another customer in a thread with several (a group conversation).
+Speaker = Literal["contact", "page", "other"]
 
 
 class LeadStatus(StrEnum):
@@ -25,6 +26,7 @@ class Line:
     speaker: Speaker  # "page" lines are the business's own replies
     text: str
     at: datetime
+    who: str | None = None  # the name of an "other" speaker
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class Analysis:
 
 class AnalysisUnavailable(Exception):
     """No analysis can be had now (every key out of quota, service down): save without AI, retry later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until it is worth trying again, when known
 
 
 class AnalysisFailed(Exception):

@@ -18,6 +18,7 @@ import pydantic
 from core.analysis.model import LeadStatus, Transcript, clamp_score
 
 OMITTED = "(earlier messages omitted)"
+_SPEAKERS = {"contact": "Customer", "page": "Business"}
 FENCE_OPEN, FENCE_CLOSE = "<conversation>", "</conversation>"
 
 
@@ -37,7 +38,8 @@ def render_transcript(transcript: Transcript, budget_chars: int) -> str:
     rendered: list[str] = []
     used = 0
     for line in reversed(transcript.lines):
-        who = "Customer" if line.speaker == "contact" else "Business"
+        # A thread can have several customers: the one analysed is "Customer", the others are named.
+        who = _SPEAKERS.get(line.speaker) or f"Other customer {quoted(line.who or '')}"
         prefix = f"[{line.at:%Y-%m-%d %H:%M}] {who}: "
         text = prefix + quoted(line.text)
         if used + len(text) + 1 > budget_chars:
@@ -50,11 +52,12 @@ def render_transcript(transcript: Transcript, budget_chars: int) -> str:
     return "\n".join(reversed(rendered)) or "(no messages)"
 
 
-def _conversation(transcript: Transcript, budget_chars: int) -> str:
+def _conversation(transcript: Transcript, budget_chars: int, ref: str | None = None) -> str:
     replied = "has replied" if transcript.page_replied else "has NOT replied yet"
     return (
         f"{FENCE_OPEN}\n"
-        f"customer name: {quoted(transcript.contact_name)}\n"
+        + (f"conversation id: {quoted(ref)}\n" if ref else "")
+        + f"customer name: {quoted(transcript.contact_name)}\n"
         f"business name: {quoted(transcript.page_name)} ({transcript.platform}; the business {replied})\n"
         f"{render_transcript(transcript, budget_chars)}\n"
         f"{FENCE_CLOSE}"
@@ -158,3 +161,24 @@ def analysis_schema(stages: tuple[str, ...]) -> type[pydantic.BaseModel]:
         lead_score=(Score, pydantic.Field(description="0-100: how likely the customer is to buy soon")),
         confidence=(Score, pydantic.Field(description="0-100: how sure you are of the stage")),
     )
+
+
+_PACK_RULES = (
+    "\n\nThis request may hold several conversations, each in its own fence with a `conversation id`, each"
+    " with a different customer. Judge each conversation on its own, as if it were the only one. Answer with"
+    " one item in `results` per conversation, carrying its conversation id as `id` and its customer name as"
+    " `contact_name`, both unchanged."
+)
+
+
+def pack_prompt(
+    items: Sequence[tuple[str, Transcript]], stages: Sequence[str] | None, budget_chars: int,
+    definitions: Mapping[str, str] | None = None,
+) -> Prompt:
+    """Several customers of one page in one request: the instructions once, each conversation fenced with
+    the id its result must carry. `stages` None: summaries only."""
+    first = items[0][1]
+    single = (analysis_prompt(first, stages, budget_chars, definitions) if stages
+              else summary_prompt(first, budget_chars))
+    return Prompt(single.system + _PACK_RULES,
+                  "\n\n".join(_conversation(transcript, budget_chars, ref) for ref, transcript in items))

@@ -1,37 +1,36 @@
 """The sync engine: one page's conversations -> contacts, conversations, messages and their qualification.
 
-Streams Graph pages as they arrive and works in chunks of `progress_every` contacts. Each chunk is
-saved in one transaction together with the job's counts (the job row never claims more than is
-stored), then its changed conversations are analysed concurrently and the results applied in a
-second transaction.
+Streams Graph pages as they arrive and works in chunks of `progress_every` conversations. Each chunk
+is saved in one transaction together with the job's counts (the job row never claims more than is
+stored). Contacts whose conversations changed join the page's analysis backlog: with a job queue,
+an analysis job drains it at the AI quota's pace while the sync goes on at Graph speed
+(`request_analysis`); without one (the CLI), the sync drains it itself once the Graph pass is done.
 """
 from __future__ import annotations
 
 import logging
 import time
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import psycopg
 import requests
 from psycopg_pool import ConnectionPool
 
 from core import jobs, pages
+from core.backlog import AnalysisBacklog, AnalysisCancelled, backlog_size
 from core.config import Settings
 from core.extract import ConversationRecord, ExtractionError, extract_conversation, parse_graph_time
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError, scrub
 from core.jobs import ContactFailure, JobStatus, SyncJob
-from core.locks import ContactLocks
 from core.logfmt import ContextLogger
 from core.pages import Page
-from core.pipeline import AutoPipeline, auto_pipeline_of
-from core.qualify import Qualifier, QualifyTask
+from core.qualify import Qualifier
 from core.store import SavedConversation, save_conversations
-from core.tokens import TokenCipher, TokenUnreadable
 from core.sync.reporter import SilentReporter, SyncProgress, SyncReporter
-from core.transcripts import stored_transcripts, transcript_of
+from core.tokens import TokenCipher, TokenUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +39,6 @@ logger = logging.getLogger(__name__)
 INCREMENTAL_OVERLAP = timedelta(minutes=10)
 # Long waits (rate limits, backoff) are sliced so the heartbeat goes on and a cancel is noticed.
 HEARTBEAT_EVERY = 5.0
-# Contacts another writer holds are retried this many times, spread over one lock expiry, at the end of the run.
-BUSY_RETRIES = 5
 
 
 class SyncCancelled(Exception):
@@ -55,7 +52,7 @@ class SyncEngine:
         settings: Settings,
         qualifier: Qualifier,
         *,
-        locks: ContactLocks | None = None,
+        request_analysis: Callable[[int], object] | None = None,
         reporter: SyncReporter | None = None,
         http: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -65,8 +62,8 @@ class SyncEngine:
         self.settings = settings
         self.qualifier = qualifier
         self.cipher = TokenCipher.from_settings(settings)
-        # Without Redis there are no workers, so no webhook refresh can race the sync.
-        self.locks = locks
+        # Queues the page's analysis job (given a page pk); None: the sync drains the backlog itself.
+        self.request_analysis = request_analysis
         self.reporter = reporter or SilentReporter()
         self.http = http
         self.sleep = sleep
@@ -79,25 +76,23 @@ class SyncEngine:
             if job is None:
                 return jobs.get_job(conn, job_id)
             page = pages.get_page(conn, job.facebook_page_id)
-            target = auto_pipeline_of(conn, page.id)
-        return _SyncRun(self, job, page, target).execute()
+        return _SyncRun(self, job, page).execute()
 
 
 class _SyncRun:
     """The state of one run of one job."""
 
-    def __init__(self, engine: SyncEngine, job: SyncJob, page: Page, target: AutoPipeline | None) -> None:
+    def __init__(self, engine: SyncEngine, job: SyncJob, page: Page) -> None:
         self.engine = engine
         self.job = job
         self.page = page
-        self.target = target
         self.log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
         assert job.started_at is not None
         self.progress = SyncProgress(job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at)
-        # Conversations this run already offered to the analyzer; the backlog pass skips them.
-        self.attempted: set[int] = set()
-        # Contacts another writer had locked when we came to analyse them; the backlog pass retries them.
-        self.busy: set[int] = set()
+        # What this run stored, so that counts are of distinct contacts and conversations.
+        self.stored_contacts: set[int] = set()
+        self.seen_conversations: set[str] = set()
+        self.failed_subjects: set[tuple[str, str]] = set()
         self.token = ""  # opened in execute(), where a failure ends the job cleanly
 
     def execute(self) -> SyncJob:
@@ -113,7 +108,10 @@ class _SyncRun:
             for platform in self._platforms():
                 self._sync_platform(platform)
                 self._report("platform_finished", self.progress)
-            self._analyze_backlog()
+            if self.engine.request_analysis is None:
+                self._drain_backlog()
+            else:
+                self._request_analysis()
         except SyncCancelled:
             status, reason = JobStatus.CANCELLED, "cancelled on request"
         except TokenInvalidError as exc:
@@ -157,22 +155,16 @@ class _SyncRun:
         with self.engine.pool.connection() as conn:
             try:
                 with conn.transaction():
-                    saved = save_conversations(conn, self.page, records)
-                    cancel = self._record(conn, platform, records, failures, len(chunk))
+                    saved = save_conversations(conn, self.page, records, reanalyse=self.job.full_sync)
+                    cancel = self._record(conn, platform, saved, failures, chunk)
             except (psycopg.DataError, psycopg.IntegrityError):
-                records, saved, failures = self._save_one_by_one(conn, platform, records, failures)
+                saved, failures = self._save_one_by_one(conn, platform, records, failures)
                 with conn.transaction():
-                    cancel = self._record(conn, platform, records, failures, len(chunk))
+                    cancel = self._record(conn, platform, saved, failures, chunk)
         for failure in failures:
             self.log.warning("contact failed platform=%s contact=%s error=%s", platform, failure.id, failure.error)
-
-        tasks = [
-            QualifyTask(s.contact_id, s.conversation_id, record.contacts[0].external_id, platform,
-                        transcript_of(record, self.page.name))
-            for record in records
-            if (s := saved.get(record.graph_id)) and (s.due or self.job.full_sync)
-        ]
-        cancel = self._qualify(tasks) or cancel
+        if saved and self.engine.request_analysis is not None:
+            self._request_analysis()
         self._report("progress", self.progress)
         if cancel:
             raise SyncCancelled
@@ -180,127 +172,77 @@ class _SyncRun:
     def _save_one_by_one(
         self, conn: psycopg.Connection, platform: Platform, records: list[ConversationRecord],
         failures: list[ContactFailure],
-    ) -> tuple[list[ConversationRecord], dict[str, SavedConversation], list[ContactFailure]]:
+    ) -> tuple[dict[str, SavedConversation], list[ContactFailure]]:
         """The batch was refused: find which contact the database rejects, and keep all the others."""
-        kept: list[ConversationRecord] = []
         saved: dict[str, SavedConversation] = {}
         failures = list(failures)
         for record in records:
             try:
                 with conn.transaction():
-                    saved.update(save_conversations(conn, self.page, [record]))
-                kept.append(record)
+                    saved.update(save_conversations(conn, self.page, [record], reanalyse=self.job.full_sync))
             except (psycopg.DataError, psycopg.IntegrityError) as exc:
                 reason = exc.diag.message_primary or type(exc).__name__
                 failures.extend(
                     ContactFailure(platform, contact.external_id, f"database rejected the contact: {reason}")
                     for contact in record.contacts
                 )
-        return kept, saved, failures
+        return saved, failures
 
     def _record(
-        self, conn: psycopg.Connection, platform: Platform, saved: list[ConversationRecord],
-        failures: list[ContactFailure], conversations: int,
+        self, conn: psycopg.Connection, platform: Platform, saved: dict[str, SavedConversation],
+        failures: list[ContactFailure], chunk: list[Any],
     ) -> bool:
-        """Write the new totals in the chunk's transaction; the in-memory tally follows only on commit."""
-        synced_now = sum(len(record.contacts) for record in saved)
-        updated = replace(
-            self.progress,
-            synced=self.progress.synced + synced_now,
-            failed=self.progress.failed + len(failures),
-            conversations_seen=self.progress.conversations_seen + conversations,
-            contacts_by_platform={**self.progress.contacts_by_platform,
-                                  platform: self.progress.contacts_by_platform.get(platform, 0) + synced_now},
-        )
-        cancel = jobs.record_progress(
+        """Write the new totals in the chunk's transaction; the in-memory tally follows only on commit.
+        Counts are of distinct contacts and conversations over the run: a person in two conversations,
+        or a conversation Meta lists on two pages, is counted once."""
+        stored = {contact_id for s in saved.values() for contact_id in s.contact_ids} - self.stored_contacts
+        seen = {str(raw.get("id")) for raw in chunk if isinstance(raw, dict) and raw.get("id")}
+        failed = {(f.platform, f.id) for f in failures} - self.failed_subjects
+        job = jobs.record_progress(
             conn,
             self.job.id,
-            synced=updated.synced,
-            failed=updated.failed,
-            conversations_seen=updated.conversations_seen,
+            synced=len(self.stored_contacts) + len(stored),
+            failed=len(self.failed_subjects) + len(failed),
+            conversations_seen=len(self.seen_conversations | seen),
             new_errors=[failure.as_json() for failure in failures],
         )
-        self.progress = updated
-        return cancel
-
-    def _qualify(self, tasks: list[QualifyTask]) -> bool:
-        """Analyse and apply; True if a cancel was asked. Returns False at once when there is nothing to do."""
-        if not tasks:
-            return False
-        locks = self.engine.locks
-        with locks.hold_free(t.contact_id for t in tasks) if locks else nullcontext(None) as held:
-            if held is not None:
-                self.busy.update(task.contact_id for task in tasks if task.contact_id not in held)
-                tasks = [task for task in tasks if task.contact_id in held]
-                if not tasks:
-                    return False
-            self.attempted.update(task.conversation_id for task in tasks if task.conversation_id is not None)
-            qualifier = self.engine.qualifier
-            results = qualifier.analyze(tasks, self.target)
-            with self.engine.pool.connection() as conn, conn.transaction():
-                outcome = qualifier.apply(conn, tasks, results, self.target)
-                cancel = jobs.record_analysis(
-                    conn, self.job.id, analyzed=outcome.analyzed, deferred=outcome.deferred,
-                    failed=len(outcome.failures), stage_changes=outcome.stage_changes,
-                    new_errors=[failure.as_json() for failure in outcome.failures],
-                )
-        for failure in outcome.failures:
-            self.log.warning("analysis failed contact=%s error=%s", failure.id, failure.error)
+        self.stored_contacts |= stored
+        self.seen_conversations |= seen
+        self.failed_subjects |= failed
         self.progress = replace(
-            self.progress,
-            analyzed=self.progress.analyzed + outcome.analyzed,
-            analysis_deferred=self.progress.analysis_deferred + outcome.deferred,
-            stage_changes=self.progress.stage_changes + outcome.stage_changes,
+            _with_analysis(self.progress, job),
+            synced=job.synced_contacts,
+            failed=job.failed_contacts,
+            conversations_seen=job.conversations_seen,
+            contacts_by_platform={**self.progress.contacts_by_platform,
+                                  platform: self.progress.contacts_by_platform.get(platform, 0) + len(stored)},
         )
-        return cancel
+        return job.cancel_requested
 
-    def _analyze_backlog(self) -> None:
-        """Re-offer conversations that earlier runs could not analyse (AI out of quota, bad output)."""
-        busy_retries = 0
-        while True:
-            tasks = self._backlog_tasks()
-            if not tasks:
-                if not self.busy:
-                    return
-                if busy_retries == BUSY_RETRIES:
-                    self._leave_busy()
-                    return
-                # By the last retry a dead holder's locks have expired; a live one has usually finished.
-                busy_retries += 1
-                self._wait(self.engine.locks.ttl_seconds / (BUSY_RETRIES - 1) if self.engine.locks else 0)
-                self.busy.clear()
-                continue
-            deferred_before = self.progress.analysis_deferred
-            if self._qualify(tasks):
-                raise SyncCancelled
-            if self.progress.analysis_deferred > deferred_before:
-                self.log.info("analysis still unavailable; backlog left for a later run")
-                return
+    def _request_analysis(self) -> None:
+        """The analysis job works while the sync goes on; a queue that is down leaves the backlog to
+        the periodic sweep, and the sync goes on."""
+        assert self.engine.request_analysis is not None
+        try:
+            self.engine.request_analysis(self.page.id)
+        except Exception as exc:
+            self.log.warning("analysis not queued: %s", type(exc).__name__)
 
-    def _leave_busy(self) -> None:
-        """Contacts still locked by a live writer: counted as deferred, so a later run analyses them."""
-        self.log.info("contacts still locked by another writer; left for a later run count=%d", len(self.busy))
-        with self.engine.pool.connection() as conn, conn.transaction():
-            jobs.record_analysis(conn, self.job.id, analyzed=0, deferred=len(self.busy), failed=0, stage_changes=0,
-                                 new_errors=[])
-        self.progress = replace(self.progress, analysis_deferred=self.progress.analysis_deferred + len(self.busy))
+    def _drain_backlog(self) -> None:
+        """No job queue: analyse the page's backlog here, before the job ends."""
 
-    def _backlog_tasks(self) -> list[QualifyTask]:
-        with self.engine.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT v.id AS conversation_id, v.contact_id, v.platform,"
-                " COALESCE(c.messenger_psid, c.instagram_sid) AS external_id"
-                " FROM conversations v JOIN contacts c ON c.id = v.contact_id"
-                " WHERE v.facebook_page_id = %s AND (v.analyzed_at IS NULL OR v.analyzed_at < v.updated_time)"
-                " AND NOT (v.id = ANY(%s)) AND NOT (v.contact_id = ANY(%s)) ORDER BY v.updated_time DESC LIMIT %s",
-                (self.page.id, list(self.attempted), list(self.busy), self.engine.progress_every),
-            ).fetchall()
-            transcripts = stored_transcripts(conn, self.page, [row["contact_id"] for row in rows])
-        return [
-            QualifyTask(row["contact_id"], row["conversation_id"], row["external_id"], row["platform"],
-                        transcripts[row["contact_id"]])
-            for row in rows
-        ]
+        def batch_done(job: SyncJob) -> None:
+            self.progress = _with_analysis(self.progress, job)
+            with self.engine.pool.connection() as conn:
+                jobs.beat(conn, self.job.id)
+            self._report("progress", self.progress)
+
+        backlog = AnalysisBacklog(self.engine.pool, self.engine.qualifier, sleep=self._wait,
+                                  rate_horizon=self.engine.settings.gemini_window_seconds)
+        try:
+            backlog.drain(self.page.id, on_batch=batch_done)
+        except AnalysisCancelled:
+            raise SyncCancelled from None
 
     def _wait(self, seconds: float) -> None:
         """The Graph client's sleep: keeps the heartbeat going and notices a cancel during long waits."""
@@ -317,6 +259,9 @@ class _SyncRun:
     def _finish(self, status: JobStatus, reason: str | None, token_expired: bool) -> SyncJob:
         reason = scrub(reason, [self.token]) if reason else None
         with self.engine.pool.connection() as conn, conn.transaction():
+            if status is JobStatus.COMPLETED and self.engine.request_analysis is not None:
+                # What the analysis job has still to do, so the record says from the start that analysis follows.
+                jobs.record_backlog(conn, self.job.id, backlog_size(conn, self.page.id))
             job = jobs.finish_job(conn, self.job.id, status, failure_reason=reason, token_expired=token_expired)
             if status is JobStatus.COMPLETED:
                 # The start time, not the end: conversations that changed during the sync are read next time.
@@ -337,6 +282,18 @@ class _SyncRun:
             getattr(self.engine.reporter, event)(*args)
         except Exception:
             self.log.exception("sync reporter failed event=%s", event)
+
+
+def _with_analysis(progress: SyncProgress, job: SyncJob) -> SyncProgress:
+    """The page's analysis as the job record has it (written by whoever drains the backlog)."""
+    return replace(
+        progress,
+        analyzed=job.analyzed_contacts,
+        analysis_deferred=job.analysis_deferred,
+        stage_changes=job.stage_changes,
+        analysis_backlog=job.analysis_backlog,
+        analysis_rate=job.analysis_rate,
+    )
 
 
 def _until_older_than(conversations: list[Any], watermark: Any) -> Iterator[Any]:

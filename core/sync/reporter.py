@@ -22,6 +22,10 @@ class SyncProgress:
     analyzed: int = 0
     analysis_deferred: int = 0
     stage_changes: int = 0
+    # The page's analysis, which follows the sync at the AI quota's pace: contacts still waiting and
+    # the analyses per minute measured.
+    analysis_backlog: int = 0
+    analysis_rate: float | None = None
     contacts_by_platform: dict[str, int] = field(default_factory=dict)
 
 

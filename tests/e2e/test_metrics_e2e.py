@@ -67,7 +67,7 @@ def test_metrics_count_syncs_analyses_quota_webhooks_and_refreshes(
     web = f"http://127.0.0.1:{port}"
     start_process(processes.gunicorn(port), {**env, "FBSYNC_PUBLIC_URL": web})
     processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "gunicorn")
-    start_process(processes.rq_worker(env["REDIS_URL"], "sync", "refresh"), env)
+    start_process(processes.rq_worker(env["REDIS_URL"], "sync", "refresh", "analysis"), env)
     start_process(processes.rq_cron(env["REDIS_URL"]), env)
 
     ack = signed_slack_post(
@@ -85,7 +85,8 @@ def test_metrics_count_syncs_analyses_quota_webhooks_and_refreshes(
     assert ack.status_code == 200
     with pool.connection() as conn:
         job = processes.wait_for(
-            lambda: conn.execute("SELECT * FROM sync_jobs WHERE status = 'COMPLETED'").fetchone(), 120, "the sync"
+            lambda: conn.execute("SELECT * FROM sync_jobs WHERE status = 'COMPLETED'"
+                                 " AND analysis_completed_at IS NOT NULL").fetchone(), 120, "the sync and its analysis"
         )
 
     gemini.exhaust(second, retry_delay_s=600)  # now every key is out of quota: the refresh's analysis waits

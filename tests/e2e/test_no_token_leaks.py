@@ -28,7 +28,7 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
     env = {**deployment_env, "FBSYNC_PUBLIC_URL": web, "FBSYNC_LOG_LEVEL": "DEBUG", "FBSYNC_REFRESH_DEBOUNCE": "1"}
     gunicorn = start_process(processes.gunicorn(port) + ["--log-level", "debug", "--access-logfile", "-"], env)
     processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "gunicorn")
-    worker = start_process(processes.rq_worker(env["REDIS_URL"], "sync", "refresh"), env)
+    worker = start_process(processes.rq_worker(env["REDIS_URL"], "sync", "refresh", "analysis"), env)
     cron = start_process(processes.rq_cron(env["REDIS_URL"]), env)
 
     def slash(text: str) -> dict:

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from contextlib import ExitStack
@@ -100,7 +99,7 @@ def test_all_or_none_takes_nothing_while_one_is_held(client, namespace):
         assert client.exists(f"{namespace}:1", f"{namespace}:3") == 0
 
 
-# --- the sync engine with contacts another writer holds -------------------------------------------
+# --- analysis with contacts another writer holds ---------------------------------------------------
 
 def synced_page(pool, sim, service_settings, connect_page):
     sim.add_page(SHOP)
@@ -129,51 +128,59 @@ def due_conversations(pool, contact_ids: list[int]) -> int:
             " AND (analyzed_at IS NULL OR analyzed_at < updated_time)", (contact_ids,)).fetchone()["n"]
 
 
-def test_a_sync_analyses_held_contacts_once_their_holder_lets_go(pool, sim, service_settings, connect_page,
-                                                                 client, namespace):
+def hold_rows(pool, contact_ids: list[int]):
+    """Another writer in the middle of a transaction on these contacts (a sync storing them, a refresh
+    applying its analysis): their rows are locked until it commits."""
+    conn = pool.getconn()
+    conn.execute("BEGIN")
+    conn.execute("SELECT id FROM contacts WHERE id = ANY(%s) FOR UPDATE", (contact_ids,))
+
+    def let_go() -> None:
+        if not conn.closed and conn.info.transaction_status.name != "IDLE":
+            conn.execute("COMMIT")
+            pool.putconn(conn)
+
+    return let_go
+
+
+def test_contacts_another_writer_holds_are_analysed_once_it_lets_go(pool, sim, service_settings, connect_page):
+    from core.backlog import AnalysisBacklog
+
     page = synced_page(pool, sim, service_settings, connect_page)
     held_ids = busy_contacts(pool, sim, 3)
-    holding, let_go = threading.Event(), threading.Event()
-
-    def other_writer() -> None:
-        with ContactLocks(client, ttl_seconds=1.0, namespace=namespace).hold(held_ids):
-            holding.set()
-            let_go.wait(30)
-
-    writer = threading.Thread(target=other_writer)
-    writer.start()
-    assert holding.wait(10)
-
-    def sleep(seconds: float) -> None:
-        """The engine waits for the busy contacts: the other writer finishes meanwhile."""
-        let_go.set()
-        writer.join()
-
     with pool.connection() as conn:
         job = jobs.create_job(conn, page.id, full=False, stale_after_seconds=600)
-    locks = ContactLocks(client, ttl_seconds=1.0, namespace=namespace)
-    done = SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), locks=locks, sleep=sleep).run(job.id)
+    # The Graph pass stores them; their analysis is left to the backlog (as with a job queue).
+    SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), request_analysis=lambda page_pk: None).run(job.id)
+    let_go = hold_rows(pool, held_ids[:2])
+    waits: list[float] = []
 
-    assert (done.status, done.synced_contacts, done.analyzed_contacts, done.analysis_deferred) == (
-        JobStatus.COMPLETED, 3, 3, 0)
+    def sleep(seconds: float) -> None:
+        """The drainer leaves busy contacts due and comes back for them: the other writer finishes meanwhile."""
+        waits.append(seconds)
+        let_go()
+
+    result = AnalysisBacklog(pool, Qualifier(RulesAnalyzer()), sleep=sleep).drain(page.id)
+
+    assert result.complete and result.analyzed == 3 and waits  # never waited on a row lock, came back
     assert due_conversations(pool, held_ids) == 0
 
 
-def test_contacts_held_all_run_long_are_left_due_and_the_sync_completes(pool, sim, service_settings, connect_page,
-                                                                       client, namespace):
+def test_contacts_held_all_along_are_left_due_and_the_drain_ends_on_time(pool, sim, service_settings, connect_page):
+    from core.backlog import AnalysisBacklog
+
     page = synced_page(pool, sim, service_settings, connect_page)
     held_ids = busy_contacts(pool, sim, 4)
-    waits: list[float] = []
     with pool.connection() as conn:
         job = jobs.create_job(conn, page.id, full=False, stale_after_seconds=600)
-    locks = ContactLocks(client, ttl_seconds=1.0, namespace=namespace)
+    SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), request_analysis=lambda page_pk: None).run(job.id)
+    let_go = hold_rows(pool, held_ids[:2])
+    clock = iter(range(1000))
+    try:
+        result = AnalysisBacklog(pool, Qualifier(RulesAnalyzer()), sleep=lambda s: None,
+                                 clock=lambda: float(next(clock))).drain(page.id, deadline=20.0)
+    finally:
+        let_go()
 
-    with ContactLocks(client, ttl_seconds=1.0, namespace=namespace).hold(held_ids[:2]):
-        done = SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), locks=locks,
-                          sleep=waits.append).run(job.id)
-
-    assert (done.status, done.synced_contacts, done.analyzed_contacts, done.analysis_deferred) == (
-        JobStatus.COMPLETED, 4, 2, 2)
+    assert (result.complete, result.analyzed) == (False, 2)  # its continuation comes back for the others
     assert due_conversations(pool, held_ids[:2]) == 2 and due_conversations(pool, held_ids[2:]) == 0
-    # Retried over more than one lock expiry, so a dead holder's lock would have gone in the meantime.
-    assert sum(waits) > locks.ttl_seconds

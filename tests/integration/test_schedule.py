@@ -76,14 +76,17 @@ def test_a_delayed_scheduled_job_is_not_taken_for_abandoned(pool, connect_page):
 
 
 @pytest.fixture
-def scheduled_run(worker_env, pool, slack):
-    """Runs a scheduled sync of `page` through the real job function, as a worker would."""
+def scheduled_run(worker_env, pool, slack, run_analysis_jobs):
+    """Runs a scheduled sync of `page` through the real job functions, as workers would: the sync,
+    then the analysis it queued."""
     from worker.jobs import run_sync
 
     def run(page) -> str:
         with pool.connection() as conn:
             job = jobs.create_job(conn, page.id, requested_by=schedule.SCHEDULED_BY, stale_after_seconds=600)
-        return run_sync(job.id)
+        status = run_sync(job.id)
+        run_analysis_jobs()
+        return status
 
     return run
 

@@ -208,3 +208,48 @@ def test_slack_errors_do_not_fail_the_sync(run_with_slack, slack):
 
     assert (job.status, job.synced_contacts) == (JobStatus.COMPLETED, 300)
     assert slack.calls_to("chat.update")  # it tried, and carried on
+
+
+def visible_text(message: dict) -> str:
+    """What Slack shows of a message: the text of its blocks."""
+    texts: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text"):
+                texts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("blocks", []))
+    return "\n".join(texts)
+
+
+def test_the_analysis_job_keeps_the_sync_parent_up_to_date_and_says_when_it_is_complete(
+    pool, service_settings, slack, page, worker_env, sync_queue, run_analysis_jobs
+):
+    from bot.progress import SlackAnalysisReporter
+    from worker.jobs import run_sync
+
+    client = web_client(service_settings, wait_on_rate_limit=False)
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, requested_by=ADMIN, slack_channel=SALES_CHANNEL, stale_after_seconds=600)
+        parent = client.chat_postMessage(channel=SALES_CHANNEL, **views.sync_started(page, ADMIN, job.id, False))
+        jobs.attach_slack_thread(conn, job.id, SALES_CHANNEL, parent["ts"])
+
+    assert run_sync(job.id) == "COMPLETED"  # at Graph speed: the analysis is queued, not done
+    synced = visible_text(parent_message(slack))
+    assert "Synced 300 contacts" in synced and "0 of 300 analysed" in synced and "Analysis complete" not in synced
+
+    # Half way, at a measured rate: the estimate of the time left.
+    with pool.connection() as conn:
+        halfway = replace(jobs.get_job(conn, job.id), analyzed_contacts=150, analysis_backlog=150, analysis_rate=30.0)
+    SlackAnalysisReporter(client, page, lambda: []).update(halfway)
+    assert "150 of 300 analysed · about 5 min left at 30/min" in visible_text(parent_message(slack))
+
+    run_analysis_jobs()
+    done = visible_text(parent_message(slack))
+    assert "Analysis complete" in done and "300 analysed" in done and "Stages" in done

@@ -438,3 +438,81 @@ def test_standalone_server_prints_its_base_url() -> None:
         process.terminate()
         assert process.wait(timeout=5) == 0
         process.stdout.close()
+
+
+# --- Quota windows, daily quota, packed requests ------------------------------------------------
+
+def test_a_fixed_window_counts_per_aligned_window_and_says_when_it_ends() -> None:
+    window_s = 1.0
+    with GeminiStub(rpm_per_key=2, quota_window_s=window_s, window="fixed") as stub:
+        client = client_for(stub)
+        time.sleep(window_s - time.time() % window_s + 0.05)  # just after a boundary
+        generate(client)
+        generate(client)
+        with pytest.raises(errors.ClientError) as caught:
+            generate(client)
+        time.sleep(window_s - time.time() % window_s + 0.05)
+        generate(client)  # a new window: a fresh budget at once, however recent the last request
+
+    assert caught.value.code == 429 and caught.value.status == "RESOURCE_EXHAUSTED"
+    assert error_details(caught.value)["RetryInfo"]["retryDelay"] == "1s"
+    assert [entry["status"] for entry in stub.requests] == [200, 200, 429, 200]
+
+
+def test_the_daily_quota_is_named_and_may_come_without_a_retry_delay(stub: GeminiStub) -> None:
+    stub.exhaust(KEY, retry_delay_s=None, daily=True)
+    with pytest.raises(errors.ClientError) as caught:
+        generate(client_for(stub))
+
+    details = error_details(caught.value)
+    assert details["QuotaFailure"]["violations"][0]["quotaId"] == "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+    assert "RetryInfo" not in details
+
+
+class PackItem(BaseModel):
+    id: str
+    contact_name: str
+    summary: str
+    lead_score: int = Field(ge=0, le=100)
+
+
+class Pack(BaseModel):
+    results: list[PackItem]
+
+
+PACK_DATA = "\n\n".join(
+    f'<conversation>\nconversation id: "{ref}"\ncustomer name: "{name}"\n'
+    f'[2026-01-10 09:1{n}] Customer: {json.dumps(said)}\n</conversation>'
+    for n, (ref, name, said) in enumerate([("C1", "Ann", "Do you ship to Oslo?"), ("C2", "Bob", "I paid yesterday"),
+                                           ("C3", "Cy", "not interested")])
+)
+
+
+def pack_results(stub: GeminiStub) -> list[dict[str, Any]]:
+    response = generate(client_for(stub), PACK_DATA, Pack, system_instruction="One result per conversation.")
+    return json.loads(response.text)["results"]
+
+
+def test_a_packed_request_gets_one_result_per_conversation_keyed_by_its_id(stub: GeminiStub) -> None:
+    results = pack_results(stub)
+
+    assert [(r["id"], r["contact_name"]) for r in results] == [("C1", "Ann"), ("C2", "Bob"), ("C3", "Cy")]
+    assert results[0]["summary"] == "Customer asked about do you ship to Oslo."  # each read on its own
+    assert results[2]["summary"] == "Customer asked about not interested."
+
+
+@pytest.mark.parametrize("kind, ids", [
+    ("shuffle", ["C3", "C2", "C1"]), ("drop", ["C2", "C3"]), ("duplicate", ["C1", "C2", "C3", "C1"]),
+    ("wrong_key", ["not-an-id-we-were-given", "C2", "C3"]), ("swap_ids", ["C2", "C1", "C3"]),
+    ("corrupt_item", [None, "C2", "C3"]),  # off its schema: words for numbers, required fields left out
+])
+def test_packed_answers_can_be_spoiled_on_demand(stub: GeminiStub, kind: str, ids: list[str]) -> None:
+    stub.fail_next(1, kind)
+    spoiled = pack_results(stub)
+
+    assert [r.get("id") for r in spoiled] == ids
+    if kind == "duplicate":
+        assert spoiled[3]["summary"] != spoiled[0]["summary"]
+    if kind == "corrupt_item":
+        assert spoiled[0]["lead_score"] == "high"
+    assert [r["id"] for r in pack_results(stub)] == ["C1", "C2", "C3"]  # only the next pack was spoiled

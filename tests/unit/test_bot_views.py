@@ -209,8 +209,23 @@ def test_sync_progress():
                      "12 stage changes", "2m10s", "160 contacts/min"):
         assert expected in text
     assert "later" not in text
-    deferred = replace(PROGRESS, analysis_deferred=9, platform=None)
+    deferred = replace(PROGRESS, analysis_deferred=9, analysis_backlog=9, platform=None)
     assert "9 to be analysed later (AI quota)" in mrkdwn(views.sync_progress(deferred, NOW))
+
+
+def test_analysis_progress_gives_the_time_left_at_the_measured_rate():
+    following = replace(PROGRESS, analyzed=1230, analysis_backlog=2770, analysis_rate=90.0)
+    assert "1,230 of 4,000 analysed · about 31 min left at 90/min" in mrkdwn(views.sync_progress(following, NOW))
+
+
+def test_the_final_message_says_when_analysis_is_complete():
+    running = replace(JOB, analysis_backlog=40, analysis_rate=20.0,
+                      analysis_deferred_reason="every Gemini API key is out of quota (daily quota) for 3600s more")
+    text = mrkdwn(views.sync_finished(PAGE, "U123", running, [], NOW))
+    assert "of" in text and "about 2 min left at 20/min" in text and "analysis paused: every Gemini" in text
+    assert "Analysis complete" not in text
+    done = replace(JOB, analysis_completed_at=NOW)
+    assert "Analysis complete (12:00 UTC)" in mrkdwn(views.sync_finished(PAGE, "U123", done, [], NOW))
 
 
 def test_sync_progress_at_the_very_start_has_no_rate():
@@ -241,12 +256,12 @@ def test_error_digest_without_a_code():
 
 
 def test_sync_finished_completed():
-    job = replace(JOB, analysis_deferred=12)
+    job = replace(JOB, analysis_deferred=12, analysis_backlog=12)
     message = views.sync_finished(PAGE, "U123", job, [("New Lead", 200), ("Contacted", 100)], NOW)
     text = mrkdwn(message)
     assert "Synced 347 contacts of *Bluebird Coffee*, 5 failed (2m10s)" in text
     assert "New Lead: 200" in text and "Contacted: 100" in text
-    assert "300 analysed" in text and "12 stage changes" in text
+    assert "300 of 312 analysed" in text and "12 stage changes" in text
     assert "12 to be analysed later (AI quota)" in text
     assert "<@U123>" in text
     assert "Synced 347 contacts" in message["text"]

@@ -1,0 +1,274 @@
+"""The analysis backlog: contacts whose conversations changed since they were last analysed.
+
+PostgreSQL is the record of what is due (a contact's conversation links behind their conversations'
+updated_time), so the backlog survives anything that happens to workers. Draining it is work that
+finishes: batch after batch, paced only by the AI quota, until the backlog is empty. A sync only adds
+to it; contacts appear at Graph speed and analyses follow at quota speed.
+
+Across workers one drainer works a page at a time: it holds a lease in Redis that it renews while it
+works, and that expires by itself when its worker dies, so the page's backlog is queued again.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import redis
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+from core import jobs, pages
+from core.jobs import SyncJob
+from core.logfmt import ContextLogger
+from core.pipeline import AutoPipeline, auto_pipeline_of
+from core.qualify import Qualifier, QualifyOutcome, Result
+from core.transcripts import ContactSnapshot, contact_snapshots
+
+logger = logging.getLogger(__name__)
+
+# While a sync of the page is still storing contacts, an empty backlog is looked at again this often.
+POLL_SECONDS = 1.0
+
+_DUE = (
+    "SELECT cc.contact_id, max(v.updated_time) AS newest FROM conversation_contacts cc"
+    " JOIN conversations v ON v.id = cc.conversation_id"
+    " WHERE v.facebook_page_id = %(page)s AND (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time)"
+    " GROUP BY cc.contact_id"
+)
+
+
+class AnalysisCancelled(Exception):
+    """The page's sync was cancelled: its analysis stops too (the backlog stays for the next sync)."""
+
+
+def due_contacts(conn: Connection, page_pk: int, limit: int, busy: list[int] | None = None) -> list[int]:
+    """The next contacts to analyse, whoever wrote most recently first; not those `busy` (in flight)."""
+    rows = conn.execute(
+        f"SELECT contact_id FROM ({_DUE}) due WHERE NOT (contact_id = ANY(%(busy)s))"
+        " ORDER BY newest DESC, contact_id LIMIT %(limit)s",
+        {"page": page_pk, "limit": limit, "busy": busy or []},
+    ).fetchall()
+    return [row["contact_id"] for row in rows]
+
+
+def backlog_size(conn: Connection, page_pk: int) -> int:
+    row = conn.execute(f"SELECT count(*) AS n FROM ({_DUE}) due", {"page": page_pk}).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def pages_with_backlog(conn: Connection) -> list[int]:
+    """Pages whose analysis has work left and whose latest sync was not cancelled."""
+    rows = conn.execute(
+        "SELECT DISTINCT v.facebook_page_id FROM conversation_contacts cc"
+        " JOIN conversations v ON v.id = cc.conversation_id"
+        " JOIN facebook_pages p ON p.id = v.facebook_page_id AND p.is_active"
+        " WHERE (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time)"
+        " AND NOT COALESCE((SELECT j.cancel_requested FROM sync_jobs j WHERE j.facebook_page_id = p.id"
+        "  ORDER BY j.id DESC LIMIT 1), false)"
+    ).fetchall()
+    return [row["facebook_page_id"] for row in rows]
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    analyzed: int
+    complete: bool  # the backlog is empty
+    deferred_reason: str | None = None  # the AI quota is gone for long: why
+    retry_after: float | None = None  # seconds until it is worth trying again
+
+
+@dataclass
+class _Batch:
+    tasks: list[ContactSnapshot]
+    target: AutoPipeline | None
+    results: Future[list[Result]]
+
+
+class AnalysisBacklog:
+    """Drains a page's backlog. Two batches overlap: the next one is read and its requests start while
+    the previous one is applied, so the quota is not left idle while results are written."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        qualifier: Qualifier,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rate_horizon: float = 60.0,
+    ) -> None:
+        self.pool = pool
+        self.qualifier = qualifier
+        self.sleep = sleep
+        self.clock = clock
+        # The rate is reported once measured over this long (the quota's window): any client gets a
+        # whole window's quota at once at the start, which says nothing of the pace after it.
+        self.rate_horizon = rate_horizon
+
+    def drain(
+        self,
+        page_pk: int,
+        *,
+        on_batch: Callable[[SyncJob], None] = lambda job: None,
+        sync_running: Callable[[], bool] = lambda: False,
+        deadline: float | None = None,
+    ) -> DrainResult:
+        """Analyse the page's backlog batch by batch until it is empty (and no sync is adding to it),
+        the AI is unavailable for long (deferred), or `deadline` (of `clock`) passes. Each batch's
+        counts go to the page's latest sync job, which is then handed to `on_batch`. Raises
+        AnalysisCancelled when that job was cancelled."""
+        run = _Run(self, page_pk, on_batch)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="analysis-batch") as batches:
+            in_flight: _Batch | None = None
+            try:
+                while True:
+                    upcoming = run.start_next(batches, in_flight)
+                    if in_flight is None and upcoming is None:
+                        if sync_running() and (deadline is None or self.clock() < deadline):
+                            self.sleep(POLL_SECONDS)
+                            continue
+                        outcome, backlog = run.finish(None)
+                        return DrainResult(run.analyzed, backlog == 0)
+                    if in_flight is not None:
+                        outcome, backlog = run.finish(in_flight)
+                        stop: DrainResult | None = None
+                        if outcome.deferred:
+                            run.log.info("analysis deferred backlog=%d reason=%s", backlog, outcome.deferred_reason)
+                            stop = DrainResult(run.analyzed, False, outcome.deferred_reason, outcome.retry_after)
+                        elif backlog == 0 and upcoming is None and not sync_running():
+                            run.log.info("analysis complete analyzed=%d", run.analyzed)
+                            stop = DrainResult(run.analyzed, True)
+                        elif deadline is not None and self.clock() >= deadline:
+                            stop = DrainResult(run.analyzed, False)
+                        if stop is not None:
+                            in_flight, upcoming = upcoming, None
+                            if in_flight is not None:
+                                run.finish(in_flight)  # what it got is kept; what was deferred stays due
+                            return stop
+                        if not outcome.analyzed and not outcome.failures:
+                            # Everyone in the batch was being written by a sync at that moment: let it commit.
+                            self.sleep(POLL_SECONDS)
+                    in_flight = upcoming
+            finally:
+                # A batch still asking (cancelled, failed) finishes before the threads are let go.
+                if in_flight is not None:
+                    in_flight.results.exception()
+
+
+class _Run:
+    """One drain: its counts, and reading, starting and finishing batches."""
+
+    def __init__(self, backlog: AnalysisBacklog, page_pk: int, on_batch: Callable[[SyncJob], None]) -> None:
+        self.backlog = backlog
+        self.page_pk = page_pk
+        self.on_batch = on_batch
+        self.log = ContextLogger(logger, {"page_pk": page_pk})
+        self.started = backlog.clock()
+        self.analyzed = 0
+
+    def start_next(self, batches: ThreadPoolExecutor, in_flight: _Batch | None) -> _Batch | None:
+        """Read the next batch (not the one in flight, which is still due) and start analysing it."""
+        qualifier = self.backlog.qualifier
+        with self.backlog.pool.connection() as conn:
+            latest = jobs.latest_job(conn, self.page_pk)
+            if latest is not None and latest.cancel_requested:
+                raise AnalysisCancelled
+            page = pages.get_page(conn, self.page_pk)
+            target = auto_pipeline_of(conn, self.page_pk)
+            busy = [task.contact_id for task in in_flight.tasks] if in_flight else []
+            ids = due_contacts(conn, self.page_pk, qualifier.batch_size, busy)
+            snapshots = contact_snapshots(conn, page, ids)
+        tasks = [snapshots[contact_id] for contact_id in ids if contact_id in snapshots]
+        if not tasks:
+            return None
+        return _Batch(tasks, target, batches.submit(qualifier.analyze, tasks, target))
+
+    def finish(self, batch: _Batch | None) -> tuple[QualifyOutcome, int]:
+        """Apply a batch's results and record them (with the backlog left) on the page's latest job."""
+        tasks, target = (batch.tasks, batch.target) if batch else ([], None)
+        results = batch.results.result() if batch else []
+        qualifier = self.backlog.qualifier
+        with self.backlog.pool.connection() as conn, conn.transaction():
+            outcome = qualifier.apply(conn, tasks, results, target)
+            backlog = backlog_size(conn, self.page_pk)
+            self.analyzed += outcome.analyzed
+            elapsed = self.backlog.clock() - self.started
+            rate = self.analyzed / elapsed * 60 if elapsed >= self.backlog.rate_horizon else None
+            job = jobs.latest_job(conn, self.page_pk)
+            if job is not None:
+                jobs.record_analysis(
+                    conn, job.id, analyzed=outcome.analyzed, deferred=outcome.deferred,
+                    failed=len(outcome.failures), stage_changes=outcome.stage_changes,
+                    new_errors=[failure.as_json() for failure in outcome.failures], backlog=backlog,
+                    rate=rate, deferred_reason=outcome.deferred_reason,
+                )
+                job = jobs.get_job(conn, job.id)
+        for failure in outcome.failures:
+            self.log.warning("analysis failed contact=%s error=%s", failure.id, failure.error)
+        if job is not None:
+            self.on_batch(job)
+            if job.cancel_requested:
+                raise AnalysisCancelled
+        return outcome, backlog
+
+
+class PageLease:
+    """Which drainer works a page's backlog. Renewed while it works; gone when its worker dies."""
+
+    _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+    _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+    def __init__(self, client: redis.Redis, page_pk: int, seconds: float, namespace: str = "fbsync:analysis") -> None:
+        self._redis = client
+        self.key = lease_key(page_pk, namespace)
+        self._ms = int(seconds * 1000)
+        self._token = uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        return bool(self._redis.set(self.key, self._token, nx=True, px=self._ms))
+
+    def renew(self) -> bool:
+        return bool(self._redis.eval(self._RENEW, 1, self.key, self._token, self._ms))
+
+    def release(self) -> None:
+        self._redis.eval(self._RELEASE, 1, self.key, self._token)
+
+
+def lease_key(page_pk: int, namespace: str = "fbsync:analysis") -> str:
+    return f"{namespace}:lease:{page_pk}"
+
+
+class LeaseKeepingSleep:
+    """How a drainer waits (for quota, for a sync to store more): in short steps, renewing its lease
+    and noticing a cancel of the page's sync. Shared by the analysis threads."""
+
+    def __init__(self, lease: PageLease, pool: ConnectionPool, page_pk: int, renew_every: float,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lease = lease
+        self._pool = pool
+        self._page_pk = page_pk
+        self._every = renew_every
+        self._sleep = sleep
+        self._clock = clock
+        self._renewed = clock()
+
+    def __call__(self, seconds: float) -> None:
+        remaining = seconds
+        while remaining > 0:
+            step = min(remaining, 1.0)
+            self._sleep(step)
+            remaining -= step
+            if self._clock() - self._renewed >= self._every:
+                self.renew()
+
+    def renew(self) -> None:
+        self._renewed = self._clock()
+        self._lease.renew()
+        with self._pool.connection() as conn:
+            job = jobs.latest_job(conn, self._page_pk)
+        if job is not None and job.cancel_requested:
+            raise AnalysisCancelled
