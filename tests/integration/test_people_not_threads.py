@@ -121,3 +121,32 @@ def test_through_gemini_each_person_is_analysed_once_over_all_their_conversation
     # Cara: one analysis of both conversations, the newer last, so the summary is of the newer one.
     assert sent["Cara Diaz"].index("refund") < sent["Cara Diaz"].index("sourdough")
     assert said["Cara"] == "Customer asked about could I order a sourdough loaf."
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE messages SET text = 'Actually, never mind', edit_count = edit_count + 1 WHERE id = %(newest)s",
+    "UPDATE messages SET deleted_at = now() WHERE id = %(newest)s",
+    "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time)"
+    " SELECT conversation_id, contact_id, 'm_late', sender_id, 'One more thing', now() FROM messages WHERE id = %(newest)s",
+])
+def test_a_result_for_messages_since_edited_unsent_or_added_is_not_applied(pool, sync, change):
+    from core import pages
+    from core.transcripts import contact_snapshots
+
+    sync(RulesAnalyzer())
+    qualifier = Qualifier(RulesAnalyzer(), workers=1)
+    with pool.connection() as conn:
+        page = pages.find_page(conn, SHOP.page_id)
+        cara = conn.execute("SELECT id FROM contacts WHERE first_name = 'Cara'").fetchone()["id"]
+        snapshot = contact_snapshots(conn, page, [cara])[cara]
+        newest = conn.execute("SELECT max(id) AS id FROM messages WHERE contact_id = %s", (cara,)).fetchone()["id"]
+    results = qualifier.analyze([snapshot], None)
+    with pool.connection() as conn:
+        conn.execute(change, {"newest": newest})  # while the analysis was away
+    try:
+        with pool.connection() as conn, conn.transaction():
+            outcome = qualifier.apply(conn, [snapshot], results, None)
+    finally:
+        qualifier.close()
+
+    assert (outcome.analyzed, outcome.superseded) == (0, 1)

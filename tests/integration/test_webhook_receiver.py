@@ -350,12 +350,12 @@ def test_a_delivery_of_more_than_a_thousand_items_is_not_something_meta_sends():
 
 def transcript_texts(pool, page, external_id: str) -> list[str]:
     from core import pages
-    from core.transcripts import stored_transcripts
+    from core.transcripts import contact_snapshots
 
     with pool.connection() as conn:
         contact_id = conn.execute("SELECT id FROM contacts WHERE messenger_psid = %s OR instagram_sid = %s",
                                   (external_id, external_id)).fetchone()["id"]
-        transcript = stored_transcripts(conn, pages.get_page(conn, page.id), [contact_id])[contact_id]
+        transcript = contact_snapshots(conn, pages.get_page(conn, page.id), [contact_id])[contact_id].transcript
     return [line.text for line in transcript.lines]
 
 
