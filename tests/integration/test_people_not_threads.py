@@ -127,7 +127,8 @@ def test_through_gemini_each_person_is_analysed_once_over_all_their_conversation
     "UPDATE messages SET text = 'Actually, never mind', edit_count = edit_count + 1 WHERE id = %(newest)s",
     "UPDATE messages SET deleted_at = now() WHERE id = %(newest)s",
     "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time)"
-    " SELECT conversation_id, contact_id, 'm_late', sender_id, 'One more thing', now() FROM messages WHERE id = %(newest)s",
+    " SELECT conversation_id, contact_id, 'm_late', sender_id, 'One more thing', now() FROM messages"
+    " WHERE id = %(newest)s",
 ])
 def test_a_result_for_messages_since_edited_unsent_or_added_is_not_applied(pool, sync, change):
     from core import pages
