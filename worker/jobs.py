@@ -206,8 +206,10 @@ def run_analysis(page_pk: int) -> str:
                 reporter.update(job)
 
         def sync_running() -> bool:
+            # Storing contacts now, on another worker; a sync still queued may be waiting for this very worker.
             with pool.connection() as conn:
-                return jobs.active_job(conn, page_pk) is not None
+                active = jobs.active_job(conn, page_pk)
+            return active is not None and active.status is JobStatus.IN_PROGRESS
 
         backlog = AnalysisBacklog(pool, qualifier, sleep=keeper, rate_horizon=settings.gemini_window_seconds)
         try:
