@@ -11,6 +11,7 @@ REDIS_URL are set), the real google-genai SDK over HTTP, the real drainer (core.
 Rates are of the steady state: any client gets a full window's quota at once when it starts, so that
 first window's worth is left out of the count (and its time is in).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,10 +74,12 @@ def main() -> None:
             _keep_only(pool, contacts)
             _reset(pool)
             with GeminiStub(keys=keys, rpm_per_key=args.rpm, quota_window_s=args.window, window="fixed") as stub:
-                limiter = RedisRateLimiter(client, args.rpm, window_seconds=args.window,
-                                           namespace=f"fbsync-bench:{uuid.uuid4().hex}")
-                analyzer = GeminiAnalyzer(keys, limiter, base_url=stub.base_url, pack_size=pack,
-                                          max_wait_seconds=4 * args.window)
+                limiter = RedisRateLimiter(
+                    client, args.rpm, window_seconds=args.window, namespace=f"fbsync-bench:{uuid.uuid4().hex}"
+                )
+                analyzer = GeminiAnalyzer(
+                    keys, limiter, base_url=stub.base_url, pack_size=pack, max_wait_seconds=4 * args.window
+                )
                 qualifier = Qualifier(analyzer, workers=WORKERS)
                 storm_end = None
                 if storm:
@@ -102,34 +105,51 @@ def main() -> None:
             after = began + took - storm_end if storm_end else None
             return (contacts - quota * pack) / (took / args.window), len(requests), len(refused), after
 
-        print(f"K={args.keys} keys x R={args.rpm} requests per {args.window:g} s window (Google's 60 s scaled"
-              f" {scale:g}x down), {WORKERS} analysis threads, {os.cpu_count()} CPU cores")
+        print(
+            f"K={args.keys} keys x R={args.rpm} requests per {args.window:g} s window (Google's 60 s scaled"
+            f" {scale:g}x down), {WORKERS} analysis threads, {os.cpu_count()} CPU cores"
+        )
         per_window, requests, refused, _ = run(args.packed, pack=args.pack)
-        print(f"packing {args.pack} per request, {args.packed:,} contacts: {per_window:.0f} contacts per window"
-              f" = {per_window / quota:.1f}x KxR; {requests} requests, {refused} answered 429")
+        print(
+            f"packing {args.pack} per request, {args.packed:,} contacts: {per_window:.0f} contacts per window"
+            f" = {per_window / quota:.1f}x KxR; {requests} requests, {refused} answered 429"
+        )
         per_window, requests, refused, _ = run(args.contacts, pack=1)
-        print(f"one contact per request, {args.contacts:,} contacts: {per_window:.1f} analyses per window"
-              f" = {per_window / quota:.1%} of KxR; {requests} requests, {refused} answered 429")
+        print(
+            f"one contact per request, {args.contacts:,} contacts: {per_window:.1f} analyses per window"
+            f" = {per_window / quota:.1%} of KxR; {requests} requests, {refused} answered 429"
+        )
         storm_contacts = 4 * quota
         _, _, refused, after = run(storm_contacts, pack=1, storm=True)
         ideal = storm_contacts / quota * args.window
         assert after is not None
-        print(f"after a storm of 429s on every key for one window: {storm_contacts} contacts (4 windows of quota)"
-              f" analysed {after:.1f} s after it ended (ideal {ideal:.1f} s, = {after * scale / 60:.1f} min at"
-              f" Google's scale); {refused} 429s after the storm")
+        print(
+            f"after a storm of 429s on every key for one window: {storm_contacts} contacts (4 windows of quota)"
+            f" analysed {after:.1f} s after it ended (ideal {ideal:.1f} s, = {after * scale / 60:.1f} min at"
+            f" Google's scale); {refused} 429s after the storm"
+        )
 
 
 def _populate(stack: ExitStack, pool: ConnectionPool, database_url: str, contacts: int) -> int:
     """A page whose `contacts` people are all stored, none analysed yet (the sync's Graph pass)."""
-    page = SimPage(page_id="910000000000001", name="Bench Quota Page", token="bench-quota-token",
-                   messenger_count=contacts)
+    page = SimPage(
+        page_id="910000000000001", name="Bench Quota Page", token="bench-quota-token", messenger_count=contacts
+    )
     sim = stack.enter_context(GraphSimulator(pages=[page]))
-    settings = Settings(database_url=database_url, graph_url=sim.base_url, graph_calls_per_second=1000.0,
-                        encryption_keys=(TokenCipher.new_key(),))
+    settings = Settings(
+        database_url=database_url,
+        graph_url=sim.base_url,
+        graph_calls_per_second=1000.0,
+        encryption_keys=(TokenCipher.new_key(),),
+    )
     with pool.connection() as conn, conn.transaction():
-        stored = pages.add_page(conn, organization_id=pages.ensure_organization(conn, pages.LOCAL_TEAM_ID),
-                                page_id=page.page_id, name=page.name,
-                                token_ciphertext=TokenCipher.from_settings(settings).encrypt(page.token))
+        stored = pages.add_page(
+            conn,
+            organization_id=pages.ensure_organization(conn, pages.LOCAL_TEAM_ID),
+            page_id=page.page_id,
+            name=page.name,
+            token_ciphertext=TokenCipher.from_settings(settings).encrypt(page.token),
+        )
     with pool.connection() as conn:
         job = jobs.create_job(conn, stored.id, stale_after_seconds=600)
     # A queue that is never worked: the Graph pass only stores.

@@ -1,7 +1,8 @@
 """The yardstick for the webhook bench: a Flask app that reads the body and answers 200, nothing else.
 
-    gunicorn 'bench.bare_app:app'
+gunicorn 'bench.bare_app:app'
 """
+
 from flask import Flask, Response, request
 
 app = Flask("bare")

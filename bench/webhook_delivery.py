@@ -10,6 +10,7 @@ same gunicorn settings, from one run:
 
 Uses DATABASE_URL / REDIS_URL when set, else embedded servers. The web app logs at INFO, as in production.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,18 +36,21 @@ PAGE_ID, APP_SECRET = "100000000000777", "bench-app-secret"
 CLIENT_PROCESSES, CONNECTIONS_PER_PROCESS = 2, 4
 THROUGHPUT_SECONDS, STEADY_RATE, STEADY_SECONDS = 5.0, 200, 10.0
 # One message item, as Meta sends it (compact JSON, escaped "/").
-BODY = ('{"object":"page","entry":[{"id":"%s","time":%d,"messaging":[{"sender":{"id":"%s"},'
-        '"recipient":{"id":"%s"},"timestamp":%d,"message":{"mid":"m_%s","text":"Is the 1kg bag of the house'
-        ' blend back in stock? I would need %d."}}]}]}')
+BODY = (
+    '{"object":"page","entry":[{"id":"%s","time":%d,"messaging":[{"sender":{"id":"%s"},'
+    '"recipient":{"id":"%s"},"timestamp":%d,"message":{"mid":"m_%s","text":"Is the 1kg bag of the house'
+    ' blend back in stock? I would need %d."}}]}]}'
+)
 
 
 def request_bytes(port: int, tag: str, n: int) -> bytes:
     now = time.time_ns() // 1_000_000
     body = (BODY % (PAGE_ID, now, 24511230000000 + n % 500, PAGE_ID, now, f"bench{tag}x{n}", n)).encode()
     signature = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return (f"POST /webhooks/facebook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"X-Hub-Signature-256: sha256={signature}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            ).encode() + body
+    return (
+        f"POST /webhooks/facebook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"X-Hub-Signature-256: sha256={signature}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
 
 
 def send(port: int, payload: bytes) -> int:
@@ -125,8 +129,14 @@ def serve(stack: ExitStack, app: str, env: dict[str, str], log: Path) -> int:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}"
 
 
@@ -141,12 +151,27 @@ def main() -> None:
         db.migrate(pool)
         key = TokenCipher.new_key()
         with pool.connection() as conn, conn.transaction():
-            pages.add_page(conn, organization_id=pages.ensure_organization(conn, "T0BENCH"), page_id=PAGE_ID,
-                           name="Bench Page", token_ciphertext=TokenCipher((key,)).encrypt("bench-token"))
-        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SLACK_BOT_TOKEN": "xoxb-bench",
-               "SLACK_SIGNING_SECRET": "bench", "FB_APP_ID": "1", "FB_APP_SECRET": APP_SECRET,
-               "FB_VERIFY_TOKEN": "bench", "FBSYNC_PUBLIC_URL": "http://127.0.0.1", "FBSYNC_ENCRYPTION_KEY": key,
-               "FBSYNC_LOG_LEVEL": "INFO", "SLACK_API_URL": "http://127.0.0.1:9/"}
+            pages.add_page(
+                conn,
+                organization_id=pages.ensure_organization(conn, "T0BENCH"),
+                page_id=PAGE_ID,
+                name="Bench Page",
+                token_ciphertext=TokenCipher((key,)).encrypt("bench-token"),
+            )
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": "bench",
+            "FB_APP_ID": "1",
+            "FB_APP_SECRET": APP_SECRET,
+            "FB_VERIFY_TOKEN": "bench",
+            "FBSYNC_PUBLIC_URL": "http://127.0.0.1",
+            "FBSYNC_ENCRYPTION_KEY": key,
+            "FBSYNC_LOG_LEVEL": "INFO",
+            "SLACK_API_URL": "http://127.0.0.1:9/",
+        }
         bare_port = serve(stack, "bench.bare_app:app", env, workdir / "bare.log")
         fbsync_port = serve(stack, "webhooks.app:create_app()", env, workdir / "web.log")
 
@@ -155,23 +180,31 @@ def main() -> None:
         bare_rps, _, bare_bad = throughput(bare_port, "bare")
         _, warm_ok, _ = throughput(fbsync_port, "warm")
         fbsync_rps, fbsync_ok, fbsync_bad = throughput(fbsync_port, "tput")
-        print(f"  closed loop, {CLIENT_PROCESSES * CONNECTIONS_PER_PROCESS} connections, {THROUGHPUT_SECONDS:.0f} s:"
-              f" bare Flask {bare_rps:.0f} req/s, fbsync {fbsync_rps:.0f} req/s"
-              f" = {fbsync_rps / bare_rps:.0%} of bare (goal >= 50%); non-200: {bare_bad} bare, {fbsync_bad} fbsync")
+        print(
+            f"  closed loop, {CLIENT_PROCESSES * CONNECTIONS_PER_PROCESS} connections, {THROUGHPUT_SECONDS:.0f} s:"
+            f" bare Flask {bare_rps:.0f} req/s, fbsync {fbsync_rps:.0f} req/s"
+            f" = {fbsync_rps / bare_rps:.0%} of bare (goal >= 50%); non-200: {bare_bad} bare, {fbsync_bad} fbsync"
+        )
         bare_lat, _, _ = steady(bare_port, "sbare")
         fbsync_lat, steady_ok, steady_bad = steady(fbsync_port, "steady")
-        print(f"  open loop at {STEADY_RATE} req/s for {STEADY_SECONDS:.0f} s:"
-              f" fbsync p50 {percentile(fbsync_lat, 0.5):.1f} ms,"
-              f" p99 {percentile(fbsync_lat, 0.99):.1f} ms (goal < 50 ms), max {max(fbsync_lat) * 1000:.0f} ms;"
-              f" bare p50 {percentile(bare_lat, 0.5):.1f} ms, p99 {percentile(bare_lat, 0.99):.1f} ms;"
-              f" non-200: {steady_bad}")
+        print(
+            f"  open loop at {STEADY_RATE} req/s for {STEADY_SECONDS:.0f} s:"
+            f" fbsync p50 {percentile(fbsync_lat, 0.5):.1f} ms,"
+            f" p99 {percentile(fbsync_lat, 0.99):.1f} ms (goal < 50 ms), max {max(fbsync_lat) * 1000:.0f} ms;"
+            f" bare p50 {percentile(bare_lat, 0.5):.1f} ms, p99 {percentile(bare_lat, 0.99):.1f} ms;"
+            f" non-200: {steady_bad}"
+        )
         with pool.connection() as conn:
-            row = conn.execute("SELECT (SELECT count(*) FROM webhook_events WHERE mid LIKE 'm_bench%%') AS events,"
-                               " (SELECT count(*) FROM messages WHERE mid LIKE 'm_bench%%') AS messages").fetchone()
+            row = conn.execute(
+                "SELECT (SELECT count(*) FROM webhook_events WHERE mid LIKE 'm_bench%%') AS events,"
+                " (SELECT count(*) FROM messages WHERE mid LIKE 'm_bench%%') AS messages"
+            ).fetchone()
         acked = warm_ok + fbsync_ok + steady_ok
         missing = max(0, acked - min(row["events"], row["messages"]))
-        print(f"  durability: {acked} deliveries answered 200; {row['events']} events and {row['messages']} messages"
-              f" stored; acknowledged but not stored: {missing}")
+        print(
+            f"  durability: {acked} deliveries answered 200; {row['events']} events and {row['messages']} messages"
+            f" stored; acknowledged but not stored: {missing}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Socket Mode, for workspaces without a public URL: `python -m bot` (needs SLACK_APP_TOKEN)."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,15 @@ from worker.queues import redis_connection, sync_queue
 def main() -> None:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
-    settings.require("database_url", "redis_url", "slack_bot_token", "slack_signing_secret", "slack_app_token",
-                     "fb_app_secret", "public_url")
+    settings.require(
+        "database_url",
+        "redis_url",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "fb_app_secret",
+        "public_url",
+    )
     assert settings.database_url and settings.fb_app_secret and settings.public_url
     connection = redis_connection(settings)
     links = link_maker(StateSigner(settings.fb_app_secret, connection), settings.public_url)

@@ -7,7 +7,8 @@ each request answered with the bot token of the workspace it came from.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urljoin
 
 from slack_bolt import App, BoltContext
@@ -29,8 +30,11 @@ def create_bolt_app(deps: BotDeps) -> App:
     settings = deps.settings
     settings.require("slack_signing_secret")
     if settings.slack_multi_workspace:
-        app = App(signing_secret=settings.slack_signing_secret, client=api_client(settings, None),
-                  oauth_settings=_oauth_settings(deps))
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=api_client(settings, None),
+            oauth_settings=_oauth_settings(deps),
+        )
         # app_uninstalled and tokens_revoked delete the workspace's token; its pages and contacts stay.
         app.enable_token_revocation_listeners()
     else:

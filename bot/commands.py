@@ -1,4 +1,5 @@
 """The text after `/fbsync` -> a Command. Pure parsing: pages and pipelines are resolved by the handlers."""
+
 from __future__ import annotations
 
 import difflib
@@ -6,7 +7,17 @@ from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
 CommandName = Literal[
-    "help", "pages", "sync", "status", "cancel", "pipeline", "pipelines", "stats", "notify", "schedule", "connect",
+    "help",
+    "pages",
+    "sync",
+    "status",
+    "cancel",
+    "pipeline",
+    "pipelines",
+    "stats",
+    "notify",
+    "schedule",
+    "connect",
     "disconnect",
 ]
 Mode = Literal["skip", "update"]
@@ -117,8 +128,8 @@ def _parse_pipeline(args: list[_Token]) -> Command:
         args = args[:-1]
     if len(args) < 2:
         raise CommandError(
-            "Which page and which pipeline? e.g. `/fbsync pipeline \"Bluebird Coffee\" Sales update`,"
-            " or `/fbsync pipeline \"Bluebird Coffee\" off`."
+            'Which page and which pipeline? e.g. `/fbsync pipeline "Bluebird Coffee" Sales update`,'
+            ' or `/fbsync pipeline "Bluebird Coffee" off`.'
         )
     page = _join(args[:-1])
     if args[-1].is_word("off"):
@@ -186,7 +197,7 @@ def _closing_quote(text: str, start: int, family: str) -> int:
     for j in range(start, len(text)):
         if text[j] in family and (j + 1 == len(text) or text[j + 1].isspace()):
             return j
-    raise CommandError("Unbalanced quotes: close the quote you opened, e.g. `/fbsync sync \"Bluebird Coffee\"`.")
+    raise CommandError('Unbalanced quotes: close the quote you opened, e.g. `/fbsync sync "Bluebird Coffee"`.')
 
 
 def _word_end(text: str, start: int) -> int:

@@ -1,8 +1,9 @@
 """What the Slack listeners need from the rest of the service, handed to them through Bolt's context."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from psycopg_pool import ConnectionPool
 from rq import Queue

@@ -1,4 +1,5 @@
 """Stage-change notices in a page's notify channel."""
+
 from __future__ import annotations
 
 from bot.slack_client import SlackClients, safe_call

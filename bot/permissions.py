@@ -1,4 +1,5 @@
 """Who may change things: workspace admins and owners, plus the users configured by id."""
+
 from __future__ import annotations
 
 from slack_sdk import WebClient

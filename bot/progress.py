@@ -6,6 +6,7 @@ The reporter runs in the sync's thread, so it never waits on Slack: its client d
 after Retry-After shows the newest state). The final parent rewrite must land, so when it cannot
 land now it is handed to `retry_final` (a job that tries again after Retry-After).
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,24 +33,43 @@ MIN_UPDATE_INTERVAL = 2.0
 # A failed final rewrite that Slack did not answer with a Retry-After is tried again this much later.
 FINAL_RETRY_AFTER = 10.0
 # Slack errors after which a rewrite can never land (the message or channel is gone, the app removed).
-_FINAL_IS_HOPELESS = frozenset({
-    "message_not_found", "channel_not_found", "cant_update_message", "edit_window_closed", "is_archived",
-    "not_in_channel", "invalid_auth", "account_inactive", "token_revoked", "not_authed", "invalid_blocks",
-})
+_FINAL_IS_HOPELESS = frozenset(
+    {
+        "message_not_found",
+        "channel_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "is_archived",
+        "not_in_channel",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "not_authed",
+        "invalid_blocks",
+    }
+)
 
 # (seconds to wait) -> hand the final parent rewrite to something that tries again then.
 RetryFinal = Callable[[float], None]
 
 
-def rewrite_parent(client: WebClient, page: Page, job: SyncJob, breakdown: list[tuple[str, int]],
-                   log: logging.Logger | logging.LoggerAdapter = logger) -> float | None:
+def rewrite_parent(
+    client: WebClient,
+    page: Page,
+    job: SyncJob,
+    breakdown: list[tuple[str, int]],
+    log: logging.Logger | logging.LoggerAdapter = logger,
+) -> float | None:
     """Rewrite the job's parent message with its final state: None once it landed (or never can),
     otherwise the seconds to wait before trying again."""
     if not (job.slack_channel and job.slack_thread_ts):
         return None
     try:
-        client.chat_update(channel=job.slack_channel, ts=job.slack_thread_ts,
-                           **views.sync_finished(page, job.requested_by or "", job, breakdown, _now()))
+        client.chat_update(
+            channel=job.slack_channel,
+            ts=job.slack_thread_ts,
+            **views.sync_finished(page, job.requested_by or "", job, breakdown, _now()),
+        )
         return None
     except SlackApiError as exc:
         wait = _rate_limit_wait(exc)
@@ -109,8 +129,12 @@ class SlackProgressReporter:
         self.log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
 
     def started(self, progress: SyncProgress) -> None:
-        posted = self._call("chat_postMessage", channel=self._channel, thread_ts=self._thread_ts,
-                            **views.sync_progress(progress, _now()))
+        posted = self._call(
+            "chat_postMessage",
+            channel=self._channel,
+            thread_ts=self._thread_ts,
+            **views.sync_progress(progress, _now()),
+        )
         if posted is not None:
             self._progress_ts = posted["ts"]
             self._last_update = self._clock()
@@ -123,18 +147,22 @@ class SlackProgressReporter:
 
     def platform_finished(self, progress: SyncProgress) -> None:
         self.progress(progress)
-        self._call("chat_postMessage", channel=self._channel, thread_ts=self._thread_ts,
-                   **views.platform_done(progress, _now()))
+        self._call(
+            "chat_postMessage",
+            channel=self._channel,
+            thread_ts=self._thread_ts,
+            **views.platform_done(progress, _now()),
+        )
 
     def finished(self, job: SyncJob, progress: SyncProgress) -> None:
         self._pending = progress
         self._flush()
         if job.errors:
-            self._call("chat_postMessage", channel=self._channel, thread_ts=self._thread_ts,
-                       **views.error_digest(job))
+            self._call("chat_postMessage", channel=self._channel, thread_ts=self._thread_ts, **views.error_digest(job))
         limited = self._rate_limited_until.get("chat_update", float("-inf")) - self._clock()
-        wait = limited if limited > 0 else rewrite_parent(self._client, self._page, job, self._stage_breakdown(),
-                                                          self.log)
+        wait = (
+            limited if limited > 0 else rewrite_parent(self._client, self._page, job, self._stage_breakdown(), self.log)
+        )
         if wait is not None:
             if self._retry_final is None:
                 self.log.warning("final sync message not written and nothing to retry it")
@@ -144,8 +172,12 @@ class SlackProgressReporter:
     def _flush(self) -> None:
         if self._pending is None or self._progress_ts is None:
             return
-        if self._call("chat_update", channel=self._channel, ts=self._progress_ts,
-                      **views.sync_progress(self._pending, _now())) is not None:
+        if (
+            self._call(
+                "chat_update", channel=self._channel, ts=self._progress_ts, **views.sync_progress(self._pending, _now())
+            )
+            is not None
+        ):
             self._pending = None
         self._last_update = self._clock()
 
@@ -192,8 +224,12 @@ class ScheduledSummaryReporter(SilentReporter):
         new = self._new_contacts(job.started_at) if job.started_at else 0
         quiet = job.status is JobStatus.COMPLETED and not (new or job.stage_changes or job.failed_contacts)
         if not quiet:
-            safe_call(self._client.chat_postMessage, self.log, channel=self._channel,
-                      **views.scheduled_summary(self._page, job, new))
+            safe_call(
+                self._client.chat_postMessage,
+                self.log,
+                channel=self._channel,
+                **views.scheduled_summary(self._page, job, new),
+            )
 
 
 class SlackAnalysisReporter:

@@ -1,10 +1,13 @@
 """The Slack Web API clients every part of fbsync uses: base URL from settings, Slack's retry rules,
 and the right bot token for each workspace."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+from psycopg_pool import ConnectionPool
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -12,8 +15,6 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-
-from psycopg_pool import ConnectionPool
 
 from core import installations
 from core.config import Settings

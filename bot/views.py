@@ -1,5 +1,6 @@
 """Block Kit messages of the bot. Each function returns keyword arguments for chat.postMessage / chat.update /
 respond: {"text": plain fallback for notifications, "blocks": [...]}. Pure: times are relative to a `now` passed in."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,8 @@ from core.pages import Page, PageSummary
 from core.pipeline.pipelines import AutoMode, Pipeline
 from core.schedule import format_interval
 from core.stats import PageStats, StageCount
-from core.token_health import EXPIRY_WARNING as TOKEN_EXPIRY_WARNING
 from core.sync.reporter import SyncProgress
+from core.token_health import EXPIRY_WARNING as TOKEN_EXPIRY_WARNING
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -291,11 +292,17 @@ def pipeline_set(page: Page, pipeline: Pipeline | None, mode: AutoMode) -> Messa
 def notify_set(page: Page, channel_id: str | None) -> Message:
     name = escape(page.name)
     if channel_id is None:
-        return _message(f"Stage-change notices for {page.name} are off",
-                        [_section(f":no_bell: Stage-change notices for *{name}* are off.")])
+        return _message(
+            f"Stage-change notices for {page.name} are off",
+            [_section(f":no_bell: Stage-change notices for *{name}* are off.")],
+        )
     return _message(
         f"Stage changes of {page.name} will be posted in this channel",
-        [_section(f":bell: Contacts of *{name}* that change stage between syncs will be announced in <#{channel_id}>.")],
+        [
+            _section(
+                f":bell: Contacts of *{name}* that change stage between syncs will be announced in <#{channel_id}>."
+            )
+        ],
     )
 
 
@@ -304,10 +311,14 @@ def scheduled_summary(page: Page, job: SyncJob, new_contacts: int) -> Message:
     if job.status is not JobStatus.COMPLETED:
         reason = escape(job.failure_reason or job.status.value.lower())
         hint = " Reconnect with `/fbsync connect`." if job.token_expired else ""
-        return _message(f"Scheduled sync of {page.name} failed",
-                        [_section(f":warning: Scheduled sync of *{name}* failed: {reason}.{hint}")])
-    parts = [f"{new_contacts} new contact{'s' if new_contacts != 1 else ''}",
-             f"{job.stage_changes} stage change{'s' if job.stage_changes != 1 else ''}"]
+        return _message(
+            f"Scheduled sync of {page.name} failed",
+            [_section(f":warning: Scheduled sync of *{name}* failed: {reason}.{hint}")],
+        )
+    parts = [
+        f"{new_contacts} new contact{'s' if new_contacts != 1 else ''}",
+        f"{job.stage_changes} stage change{'s' if job.stage_changes != 1 else ''}",
+    ]
     if job.failed_contacts:
         parts.append(f"{job.failed_contacts} failed")
     text = f"Scheduled sync of {page.name}: " + ", ".join(parts)
@@ -317,10 +328,14 @@ def scheduled_summary(page: Page, job: SyncJob, new_contacts: int) -> Message:
 def schedule_set(page: Page, interval: str | None) -> Message:
     name = escape(page.name)
     if interval is None:
-        return _message(f"Scheduled syncs of {page.name} are off",
-                        [_section(f":pause_button: Scheduled syncs of *{name}* are off; webhooks still update it.")])
-    return _message(f"{page.name} syncs every {interval}",
-                    [_section(f":calendar: *{name}* now syncs every *{interval}* (new activity only).")])
+        return _message(
+            f"Scheduled syncs of {page.name} are off",
+            [_section(f":pause_button: Scheduled syncs of *{name}* are off; webhooks still update it.")],
+        )
+    return _message(
+        f"{page.name} syncs every {interval}",
+        [_section(f":calendar: *{name}* now syncs every *{interval}* (new activity only).")],
+    )
 
 
 def token_warning(page: Page, valid: bool, expires_at: datetime | None, now: datetime) -> Message:
@@ -341,10 +356,22 @@ def connect_link(url: str) -> Message:
     return _message(
         "Connect your Facebook pages",
         [
-            _section("Connect (or reconnect) the Facebook pages you manage. The link works once, for 10 minutes,"
-                     " and only for you."),
-            {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Connect with Facebook"},
-                                              "url": url, "style": "primary", "action_id": "fbsync_connect_link"}]},
+            _section(
+                "Connect (or reconnect) the Facebook pages you manage. The link works once, for 10 minutes,"
+                " and only for you."
+            ),
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Connect with Facebook"},
+                        "url": url,
+                        "style": "primary",
+                        "action_id": "fbsync_connect_link",
+                    }
+                ],
+            },
         ],
     )
 
@@ -355,15 +382,27 @@ def disconnect_confirm(page: Page) -> Message:
         f"Disconnect {page.name}?",
         [
             _section(f"Disconnect *{name}*? Syncs and webhooks stop; its contacts and pipeline stay."),
-            {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Disconnect"},
-                                              "style": "danger", "action_id": DISCONNECT_ACTION, "value": str(page.id)}]},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Disconnect"},
+                        "style": "danger",
+                        "action_id": DISCONNECT_ACTION,
+                        "value": str(page.id),
+                    }
+                ],
+            },
         ],
     )
 
 
 def disconnected(page: Page) -> Message:
-    return _message(f"{page.name} is disconnected",
-                    [_section(f":electric_plug: *{escape(page.name)}* is disconnected. `/fbsync connect` brings it back.")])
+    return _message(
+        f"{page.name} is disconnected",
+        [_section(f":electric_plug: *{escape(page.name)}* is disconnected. `/fbsync connect` brings it back.")],
+    )
 
 
 # --- status and stats ---------------------------------------------------------------------------------------
@@ -476,8 +515,13 @@ def sync_progress(progress: SyncProgress, now: datetime) -> Message:
     lines = [
         f"*{progress.synced:,}* contacts synced · {progress.failed:,} failed",
         _reading_line(progress),
-        _analysis_line(progress.analyzed, progress.stage_changes, progress.analysis_deferred,
-                       backlog=progress.analysis_backlog, rate=progress.analysis_rate),
+        _analysis_line(
+            progress.analyzed,
+            progress.stage_changes,
+            progress.analysis_deferred,
+            backlog=progress.analysis_backlog,
+            rate=progress.analysis_rate,
+        ),
     ]
     footer = f"Running {format_duration(elapsed)} · {_rate(progress.synced, elapsed)} contacts/min"
     return _message(
@@ -492,10 +536,16 @@ def _reading_line(progress: SyncProgress) -> str:
 
 
 def _analysis_line(
-    analysed: int, stage_changes: int, deferred: int, failed: int = 0, *, backlog: int = 0,
-    rate: float | None = None, paused: str | None = None,
+    analysed: int,
+    stage_changes: int,
+    deferred: int,
+    failed: int = 0,
+    *,
+    backlog: int = 0,
+    rate: float | None = None,
+    paused: str | None = None,
 ) -> str:
-    """"1,230 of 4,000 analysed · about 31 min left at 90/min · 12 stage changes"; the estimate is
+    """ "1,230 of 4,000 analysed · about 31 min left at 90/min · 12 stage changes"; the estimate is
     the backlog at the rate measured so far."""
     head = f"{analysed:,} of {analysed + backlog:,} analysed" if backlog else f"{analysed:,} analysed"
     if backlog and rate:
@@ -545,9 +595,7 @@ def _error_line(error: dict[str, Any]) -> str:
     return f"• {_platform(error.get('platform'))} {_code(str(error.get('id', '?')))}: {message}{code}"
 
 
-def sync_finished(
-    page: Page, user_id: str, job: SyncJob, stages: list[tuple[str, int]], now: datetime
-) -> Message:
+def sync_finished(page: Page, user_id: str, job: SyncJob, stages: list[tuple[str, int]], now: datetime) -> Message:
     blocks = [_section(_finished_headline(page, job, now))]
     if job.status is JobStatus.COMPLETED and not job.token_expired:
         blocks += _completed_details(job, stages)
@@ -581,9 +629,15 @@ def _finished_headline(page: Page, job: SyncJob, now: datetime) -> str:
 
 
 def _completed_details(job: SyncJob, stages: list[tuple[str, int]]) -> list[Block]:
-    analysis = _analysis_line(job.analyzed_contacts, job.stage_changes, job.analysis_deferred, job.analysis_failed,
-                              backlog=job.analysis_backlog, rate=job.analysis_rate,
-                              paused=job.analysis_deferred_reason)
+    analysis = _analysis_line(
+        job.analyzed_contacts,
+        job.stage_changes,
+        job.analysis_deferred,
+        job.analysis_failed,
+        backlog=job.analysis_backlog,
+        rate=job.analysis_rate,
+        paused=job.analysis_deferred_reason,
+    )
     if job.analysis_completed_at is not None:
         analysis = f":white_check_mark: Analysis complete ({job.analysis_completed_at:%H:%M} UTC): {analysis}"
     details = [_section(analysis)]

@@ -8,6 +8,7 @@ to it; contacts appear at Graph speed and analyses follow at quota speed.
 Across workers one drainer works a page at a time: it holds a lease in Redis that it renews while it
 works, and that expires by itself when its worker dies, so the page's backlog is queued again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -201,10 +202,16 @@ class _Run:
             job = jobs.latest_job(conn, self.page_pk)
             if job is not None:
                 jobs.record_analysis(
-                    conn, job.id, analyzed=outcome.analyzed, deferred=outcome.deferred,
-                    failed=len(outcome.failures), stage_changes=outcome.stage_changes,
-                    new_errors=[failure.as_json() for failure in outcome.failures], backlog=backlog,
-                    rate=rate, deferred_reason=outcome.deferred_reason,
+                    conn,
+                    job.id,
+                    analyzed=outcome.analyzed,
+                    deferred=outcome.deferred,
+                    failed=len(outcome.failures),
+                    stage_changes=outcome.stage_changes,
+                    new_errors=[failure.as_json() for failure in outcome.failures],
+                    backlog=backlog,
+                    rate=rate,
+                    deferred_reason=outcome.deferred_reason,
                 )
                 job = jobs.get_job(conn, job.id)
         for failure in outcome.failures:
@@ -246,8 +253,15 @@ class LeaseKeepingSleep:
     """How a drainer waits (for quota, for a sync to store more): in short steps, renewing its lease
     and noticing a cancel of the page's sync. Shared by the analysis threads."""
 
-    def __init__(self, lease: PageLease, pool: ConnectionPool, page_pk: int, renew_every: float,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        lease: PageLease,
+        pool: ConnectionPool,
+        page_pk: int,
+        renew_every: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._lease = lease
         self._pool = pool
         self._page_pk = page_pk

@@ -1,12 +1,13 @@
 """`fbsync` command line: migrate, connect and list pages, run a sync inline."""
+
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 import psycopg
 import redis
@@ -20,8 +21,8 @@ from core.jobs import JobStatus, SyncJob
 from core.pipeline import AutoMode
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
-from core.tokens import TokenCipher, TokenUnreadable, rotate_all
 from core.sync import SyncEngine, SyncProgress
+from core.tokens import TokenCipher, TokenUnreadable, rotate_all
 
 
 class CliError(Exception):
@@ -125,7 +126,14 @@ def cmd_pages_list(args: argparse.Namespace) -> int:
         print("no pages connected (fbsync pages add PAGE_ID NAME)")
         return 0
     for s in summaries:
-        flags = [f for f, on in (("needs reconnect", s.page.needs_reauth), (f"job {s.running_job_id} running", s.running_job_id)) if on]
+        flags = [
+            f
+            for f, on in (
+                ("needs reconnect", s.page.needs_reauth),
+                (f"job {s.running_job_id} running", s.running_job_id),
+            )
+            if on
+        ]
         last = s.page.last_synced_at.strftime("%Y-%m-%d %H:%M UTC") if s.page.last_synced_at else "never"
         print(
             f"{s.page.page_id}  {s.page.name}  messenger={s.messenger_contacts} instagram={s.instagram_contacts}"
@@ -156,8 +164,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         with _pool(settings) as pool:
             with pool.connection() as conn:
                 page = pages.find_page(conn, args.page)
-                job = jobs.create_job(conn, page.id, full=args.full, requested_by="cli",
-                                      stale_after_seconds=settings.job_stale_after)
+                job = jobs.create_job(
+                    conn, page.id, full=args.full, requested_by="cli", stale_after_seconds=settings.job_stale_after
+                )
             # Inline, the sync analyses its backlog itself; results apply only to the messages they were
             # made from, so webhook refreshes running meanwhile are safe.
             job = SyncEngine(pool, settings, qualifier, reporter=PrintingReporter()).run(job.id)
@@ -231,7 +240,11 @@ def cmd_pages_pipeline(args: argparse.Namespace) -> int:
     with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
         page = pages.find_page(conn, args.page)
         mode = AutoMode.UPDATE_EXISTING if args.mode == "update" else AutoMode.SKIP_EXISTING
-        chosen = None if args.pipeline.lower() == "off" else pipeline.find_pipeline(conn, page.organization_id, args.pipeline)
+        chosen = (
+            None
+            if args.pipeline.lower() == "off"
+            else pipeline.find_pipeline(conn, page.organization_id, args.pipeline)
+        )
         pipeline.set_auto_pipeline(conn, page.id, chosen, mode)
     if chosen is None:
         print(f"{page.name}: automatic pipeline assignment is off (contacts still get AI summaries)")
@@ -272,15 +285,22 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--instagram-account-id")
     add.add_argument("--instagram-username")
     add.add_argument("--team", default=pages.LOCAL_TEAM_ID, help="Slack team id that owns the page")
-    add.add_argument("--move", action="store_true",
-                     help="move the page here from the workspace that has it (its contacts lose their stages there)")
+    add.add_argument(
+        "--move",
+        action="store_true",
+        help="move the page here from the workspace that has it (its contacts lose their stages there)",
+    )
     add.set_defaults(func=cmd_pages_add)
     pages_commands.add_parser("list", help="list connected pages").set_defaults(func=cmd_pages_list)
     assign = pages_commands.add_parser("pipeline", help="set or turn off a page's automatic pipeline")
     assign.add_argument("page", help="page id, name or unique name prefix")
     assign.add_argument("pipeline", help="pipeline name or id, or 'off'")
-    assign.add_argument("--mode", choices=("skip", "update"), default="skip",
-                        help="skip: only place contacts without a stage; update: re-evaluate and move everyone")
+    assign.add_argument(
+        "--mode",
+        choices=("skip", "update"),
+        default="skip",
+        help="skip: only place contacts without a stage; update: re-evaluate and move everyone",
+    )
     assign.set_defaults(func=cmd_pages_pipeline)
 
     notify = pages_commands.add_parser("notify", help="Slack channel for a page's stage-change notices")
@@ -296,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     tokens_parser = commands.add_parser("tokens", help="page tokens at rest")
     tokens_commands = tokens_parser.add_subparsers(dest="tokens_command", required=True)
     tokens_commands.add_parser("new-key", help="print a new encryption key for FBSYNC_ENCRYPTION_KEY").set_defaults(
-        func=cmd_tokens_new_key)
+        func=cmd_tokens_new_key
+    )
     tokens_commands.add_parser(
         "rotate", help="re-encrypt all tokens under the first key of FBSYNC_ENCRYPTION_KEY"
     ).set_defaults(func=cmd_tokens_rotate)
@@ -330,16 +351,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "WARNING"))
     try:
         return args.func(args)
-    except (CliError, ConfigError, InvalidGraphId, db.DatabaseUnavailable, pages.PageNotFound, pages.AmbiguousPage,
-            jobs.SyncAlreadyRunning, pipeline.PipelineError, TokenUnreadable, schedule.IntervalError) as exc:
+    except (
+        CliError,
+        ConfigError,
+        InvalidGraphId,
+        db.DatabaseUnavailable,
+        pages.PageNotFound,
+        pages.AmbiguousPage,
+        jobs.SyncAlreadyRunning,
+        pipeline.PipelineError,
+        TokenUnreadable,
+        schedule.IntervalError,
+    ) as exc:
         print(f"fbsync: error: {exc}", file=sys.stderr)
         return 2
     except psycopg.Error as exc:
         print(f"fbsync: error: database error: {exc.diag.message_primary or type(exc).__name__}", file=sys.stderr)
         return 2
     except redis.RedisError as exc:  # Redis went away after the start-up check
-        print(f"fbsync: error: lost the connection to Redis (check REDIS_URL): {type(exc).__name__}",
-              file=sys.stderr)
+        print(f"fbsync: error: lost the connection to Redis (check REDIS_URL): {type(exc).__name__}", file=sys.stderr)
         return 2
 
 

@@ -1,9 +1,10 @@
 """Settings from the environment, read in one place (the README's Configuration table documents each)."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -111,7 +112,7 @@ class Settings:
     slack_allowed_users: tuple[str, ...] = ()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
             database_url=env.get("DATABASE_URL") or None,

@@ -4,6 +4,7 @@ the user's pages with their tokens, webhook subscriptions, and storing it all at
 Nothing is stored until every step has succeeded: a failed exchange or subscription leaves the
 database as it was.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,8 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 from urllib.parse import urlencode
 
 import redis
@@ -73,8 +74,13 @@ class ConnectState:
 class StateSigner:
     """Signed (HMAC-SHA256), short-lived and single-use (its nonce lives in Redis until used)."""
 
-    def __init__(self, secret: str, store: redis.Redis, namespace: str = "fbsync:connect-state",
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        secret: str,
+        store: redis.Redis,
+        namespace: str = "fbsync:connect-state",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         # A key of its own, derived from the app secret, so a state can never pass for anything else.
         self._key = hmac.new(secret.encode(), b"fbsync connect state", hashlib.sha256).digest()
         self._store = store
@@ -139,22 +145,39 @@ class FacebookLogin:
         self._redirect_uri = redirect_uri
 
     def dialog(self, state: str) -> str:
-        query = {"client_id": self._app_id, "redirect_uri": self._redirect_uri, "state": state,
-                 "scope": ",".join(REQUIRED_SCOPES), "response_type": "code"}
+        query = {
+            "client_id": self._app_id,
+            "redirect_uri": self._redirect_uri,
+            "state": state,
+            "scope": ",".join(REQUIRED_SCOPES),
+            "response_type": "code",
+        }
         return f"{self._dialog_url}?{urlencode(query)}"
 
     def user_token(self, code: str) -> str:
         """The code -> a short-lived user token -> a long-lived one (60 days)."""
         exchange = self._graph("")
         try:
-            short = exchange.get("oauth/access_token", {
-                "client_id": self._app_id, "client_secret": self._app_secret,
-                "redirect_uri": self._redirect_uri, "code": code,
-            }, secrets=(self._app_secret, code))["access_token"]
-            return exchange.get("oauth/access_token", {
-                "grant_type": "fb_exchange_token", "client_id": self._app_id, "client_secret": self._app_secret,
-                "fb_exchange_token": short,
-            }, secrets=(self._app_secret, short))["access_token"]
+            short = exchange.get(
+                "oauth/access_token",
+                {
+                    "client_id": self._app_id,
+                    "client_secret": self._app_secret,
+                    "redirect_uri": self._redirect_uri,
+                    "code": code,
+                },
+                secrets=(self._app_secret, code),
+            )["access_token"]
+            return exchange.get(
+                "oauth/access_token",
+                {
+                    "grant_type": "fb_exchange_token",
+                    "client_id": self._app_id,
+                    "client_secret": self._app_secret,
+                    "fb_exchange_token": short,
+                },
+                secrets=(self._app_secret, short),
+            )["access_token"]
         except (GraphError, KeyError) as exc:
             raise ConnectError(f"Facebook did not accept the login ({_reason(exc)}). Please try again.") from None
 
@@ -164,7 +187,8 @@ class FacebookLogin:
         missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
         if missing:
             raise ConnectError(
-                "fbsync needs these permissions, which were not granted: " + ", ".join(missing)
+                "fbsync needs these permissions, which were not granted: "
+                + ", ".join(missing)
                 + ". Connect again and keep them ticked."
             )
 
@@ -183,8 +207,9 @@ class FacebookLogin:
 
     def subscribe(self, page: ManagedPage) -> None:
         try:
-            self._graph(page.token).post(f"{page.page_id}/subscribed_apps",
-                                         {"subscribed_fields": ",".join(WEBHOOK_FIELDS)})
+            self._graph(page.token).post(
+                f"{page.page_id}/subscribed_apps", {"subscribed_fields": ",".join(WEBHOOK_FIELDS)}
+            )
         except GraphError as exc:
             raise ConnectError(f"Could not subscribe {page.name} to messages ({_reason(exc)}).") from None
 
@@ -195,12 +220,24 @@ def _managed_page(item: object) -> ManagedPage:
         raise MalformedResponseError("Facebook listed a page that is not an object")
     instagram = item.get("instagram_business_account") or {}
     name, token = item.get("name"), item.get("access_token")
-    if not (is_graph_id(item.get("id")) and isinstance(name, str) and name.strip() and isinstance(token, str) and token
-            and isinstance(instagram, dict) and (instagram.get("id") is None or is_graph_id(instagram.get("id")))):
+    if not (
+        is_graph_id(item.get("id"))
+        and isinstance(name, str)
+        and name.strip()
+        and isinstance(token, str)
+        and token
+        and isinstance(instagram, dict)
+        and (instagram.get("id") is None or is_graph_id(instagram.get("id")))
+    ):
         raise MalformedResponseError("Facebook listed a page without a valid id, name or token")
     username = instagram.get("username")
-    return ManagedPage(item["id"], name.strip(), token, instagram.get("id"),
-                       username if isinstance(username, str) and username else None)
+    return ManagedPage(
+        item["id"],
+        name.strip(),
+        token,
+        instagram.get("id"),
+        username if isinstance(username, str) and username else None,
+    )
 
 
 def connect(login: FacebookLogin, code: str) -> list[ManagedPage]:
@@ -234,10 +271,17 @@ def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: li
         for m in managed:
             try:
                 with conn.transaction():
-                    stored.append(pages.add_page(
-                        conn, organization_id=organization_id, page_id=m.page_id, name=m.name,
-                        token_ciphertext=cipher.encrypt(m.token), instagram_account_id=m.instagram_account_id,
-                        instagram_username=m.instagram_username))
+                    stored.append(
+                        pages.add_page(
+                            conn,
+                            organization_id=organization_id,
+                            page_id=m.page_id,
+                            name=m.name,
+                            token_ciphertext=cipher.encrypt(m.token),
+                            instagram_account_id=m.instagram_account_id,
+                            instagram_username=m.instagram_username,
+                        )
+                    )
             except PageOwnedElsewhere as exc:
                 refused.append(exc)
     return Stored(stored, refused)

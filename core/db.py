@@ -1,4 +1,5 @@
 """PostgreSQL access: a psycopg 3 connection pool and the SQL migrations in core/migrations."""
+
 from __future__ import annotations
 
 import logging

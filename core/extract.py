@@ -1,4 +1,5 @@
 """A Graph conversation -> the contact(s) in it, the conversation and its messages, as plain records."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -1,4 +1,5 @@
 """Sync job records: one row per sync, the lifecycle PENDING -> IN_PROGRESS -> COMPLETED/FAILED/CANCELLED."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -196,8 +197,17 @@ def record_progress(
 
 
 def record_analysis(
-    conn: Connection, job_id: int, *, analyzed: int, deferred: int, failed: int, stage_changes: int,
-    new_errors: list[dict[str, Any]], backlog: int, rate: float | None, deferred_reason: str | None = None,
+    conn: Connection,
+    job_id: int,
+    *,
+    analyzed: int,
+    deferred: int,
+    failed: int,
+    stage_changes: int,
+    new_errors: list[dict[str, Any]],
+    backlog: int,
+    rate: float | None,
+    deferred_reason: str | None = None,
 ) -> bool:
     """Add a batch's analysis counts (inside the caller's transaction) with the backlog left and the
     rate measured; an empty backlog marks the analysis complete. True if a cancel was asked."""
@@ -208,9 +218,18 @@ def record_analysis(
         " analysis_rate = COALESCE(%(rate)s, analysis_rate), analysis_deferred_reason = %(reason)s,"
         " analysis_completed_at = CASE WHEN %(backlog)s = 0 THEN COALESCE(analysis_completed_at, now()) END,"
         f" errors = {_APPEND_ERRORS}, updated_at = now() WHERE id = %(id)s RETURNING cancel_requested",
-        {"id": job_id, "analyzed": analyzed, "deferred": deferred, "failed": failed, "changes": stage_changes,
-         "backlog": backlog, "rate": rate, "reason": deferred_reason,
-         "cap": MAX_STORED_ERRORS, "new": Jsonb(new_errors[:MAX_STORED_ERRORS])},
+        {
+            "id": job_id,
+            "analyzed": analyzed,
+            "deferred": deferred,
+            "failed": failed,
+            "changes": stage_changes,
+            "backlog": backlog,
+            "rate": rate,
+            "reason": deferred_reason,
+            "cap": MAX_STORED_ERRORS,
+            "new": Jsonb(new_errors[:MAX_STORED_ERRORS]),
+        },
     ).fetchone()
     return bool(row and row["cancel_requested"])
 

@@ -9,14 +9,15 @@ kill -9 (no `finally` runs) therefore blocks its contacts for at most `ttl_secon
 as its work could have taken. Each hold has a random token, so an expired holder that wakes up can
 neither renew nor release a lock someone else has taken since.
 """
+
 from __future__ import annotations
 
 import logging
 import secrets
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
 
 import redis
 
@@ -58,8 +59,14 @@ class ContactBusy(RuntimeError):
 
 
 class ContactLocks:
-    def __init__(self, client: redis.Redis, *, ttl_seconds: float = 10.0, wait_seconds: float = 60.0,
-                 namespace: str = "fbsync:lock:contact") -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        ttl_seconds: float = 10.0,
+        wait_seconds: float = 60.0,
+        namespace: str = "fbsync:lock:contact",
+    ) -> None:
         self._redis = client
         self.ttl_seconds = ttl_seconds
         self._wait = wait_seconds
@@ -108,8 +115,9 @@ class ContactLocks:
             yield frozenset()
             return
         stop = threading.Event()
-        renewal = threading.Thread(target=self._keep_alive, args=(held_keys, token, ttl_ms, stop),
-                                   name="contact-lock-renewal", daemon=True)
+        renewal = threading.Thread(
+            target=self._keep_alive, args=(held_keys, token, ttl_ms, stop), name="contact-lock-renewal", daemon=True
+        )
         renewal.start()
         try:
             yield frozenset(ids[i - 1] for i in taken)

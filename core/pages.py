@@ -1,4 +1,5 @@
 """Connected Facebook pages and the organizations (Slack workspaces) that own them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -132,13 +133,15 @@ def _move_page(conn: Connection, page_pk: int, organization_id: int) -> None:
     )
     conn.execute(
         "UPDATE contacts SET pipeline_id = NULL, stage_id = NULL, stage_entered_at = NULL, updated_at = now()"
-        " WHERE facebook_page_id = %s", (page_pk,),
+        " WHERE facebook_page_id = %s",
+        (page_pk,),
     )
     conn.execute("UPDATE conversations SET analyzed_at = NULL WHERE facebook_page_id = %s", (page_pk,))
     # Every person of the page is back in the analysis backlog.
     conn.execute(
         "UPDATE conversation_contacts cc SET analyzed_at = NULL FROM conversations v"
-        " WHERE v.id = cc.conversation_id AND v.facebook_page_id = %s", (page_pk,),
+        " WHERE v.id = cc.conversation_id AND v.facebook_page_id = %s",
+        (page_pk,),
     )
 
 

@@ -5,6 +5,7 @@ transaction and holds no lock (it is slow network I/O, paced by the AI quota). A
 locks the contacts' rows for its transaction and applies a result only if the contact's messages are
 still the ones analysed; a result overtaken by newer messages is dropped and the contact stays due.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -67,8 +68,9 @@ class Qualifier:
         definitions = target.pipeline.definitions if target else None
         analyzer = self.analyzer
         if isinstance(analyzer, PackAnalyzer):
-            packs = plan_packs([task.transcript for task in tasks], analyzer.pack_size, analyzer.pack_chars,
-                               analyzer.char_budget)
+            packs = plan_packs(
+                [task.transcript for task in tasks], analyzer.pack_size, analyzer.pack_chars, analyzer.char_budget
+            )
 
             def run_pack(pack: list[int]) -> list[Result]:
                 try:
@@ -110,10 +112,14 @@ class Qualifier:
         ids = [task.contact_id for task in tasks]
         # Row locks for this transaction only: a message stored meanwhile for one of these contacts
         # (its foreign key needs the row) waits until we commit, and then makes the contact due again.
-        locked = {row["id"] for row in conn.execute(
-            "SELECT id FROM contacts WHERE id = ANY(%s) ORDER BY id FOR UPDATE" + (" SKIP LOCKED" if skip_busy else ""),
-            (ids,),
-        ).fetchall()}
+        locked = {
+            row["id"]
+            for row in conn.execute(
+                "SELECT id FROM contacts WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+                + (" SKIP LOCKED" if skip_busy else ""),
+                (ids,),
+            ).fetchall()
+        }
         current = scope_versions(conn, ids)
         done: list[ContactSnapshot] = []
         for task, result in zip(tasks, results, strict=True):
@@ -125,7 +131,8 @@ class Qualifier:
                 outcome.superseded += 1
             elif isinstance(result, AnalysisFailed):
                 outcome.failures.append(
-                    ContactFailure(task.platform, task.external_id, f"AI analysis failed: {result}"))
+                    ContactFailure(task.platform, task.external_id, f"AI analysis failed: {result}")
+                )
                 done.append(task)
             else:
                 move = apply_analysis(conn, task.contact_id, result, target, self.analyzer.name)

@@ -1,9 +1,10 @@
 """Keeping credentials out of text bound for logs, exceptions, stored errors and output."""
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # Credentials as Meta's URLs carry them, wherever they appear (Meta echoes them in messages too).
 _CREDENTIAL = re.compile(r"\b((?:access_token|client_secret|fb_exchange_token|input_token)=)[^&\s\"']+", re.I)

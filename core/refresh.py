@@ -2,6 +2,7 @@
 
 Serialised per contact with the sync engine through ContactLocks, held until after commit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -92,7 +93,8 @@ class Refresher:
             with self._pool.connection() as conn:
                 refresh_outbox.release(conn, contact_id, refresh_outbox.RETRY_STEP_SECONDS)
             ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
-                "refresh postponed: contact locked by another writer")
+                "refresh postponed: contact locked by another writer"
+            )
             return RefreshResult(RefreshStatus.CONTACT_BUSY)
 
     def _refresh(self, page_pk: int, contact_id: int) -> RefreshResult:
@@ -229,4 +231,3 @@ def _load_contact(conn: Connection, contact_id: int) -> _Contact:
         conversation_id=row["conversation_id"],
         stage_name=row["stage_name"],
     )
-

@@ -5,6 +5,7 @@ puts it on the queue; the refresh's own commit settles it. Redis only carries th
 whose job is gone, failed or silent for `requeue_after` seconds is simply claimed again, so a Redis
 restart or flush, a dead scheduler or a killed worker delays a refresh and never loses one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ def due_refreshes(conn: Connection, requeue_after: float, limit: int = 500) -> l
         " ORDER BY r.due_at LIMIT %(limit)s FOR UPDATE OF r SKIP LOCKED",
         {"requeue": requeue_after, "most": MAX_ATTEMPTS, "step": RETRY_STEP_SECONDS, "limit": limit},
     ).fetchall()
-    return [DueRefresh(r["facebook_page_id"], r["contact_id"], r["claimed"], r["retry_ready"], r["overdue"])
-            for r in rows]
+    return [
+        DueRefresh(r["facebook_page_id"], r["contact_id"], r["claimed"], r["retry_ready"], r["overdue"]) for r in rows
+    ]
 
 
 def mark_claimed(conn: Connection, contact_ids: list[int], attempts: list[int]) -> None:
@@ -70,8 +72,9 @@ class Owed:
 
 def owed(conn: Connection, contact_id: int) -> Owed | None:
     """Read before the refresh reads anything else; None when nothing is owed (already refreshed)."""
-    row = conn.execute("SELECT version, pending_since FROM pending_refreshes WHERE contact_id = %s",
-                       (contact_id,)).fetchone()
+    row = conn.execute(
+        "SELECT version, pending_since FROM pending_refreshes WHERE contact_id = %s", (contact_id,)
+    ).fetchone()
     return None if row is None else Owed(row["version"], row["pending_since"])
 
 

@@ -1,4 +1,5 @@
 """Scheduled syncs: which pages are due, and their intervals in words people type ("6h", "1d")."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Sync analytics for a page: contacts per stage, average lead score, AI coverage, recent syncs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

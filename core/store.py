@@ -1,4 +1,5 @@
 """Writes extracted conversations: contacts upserted by platform id, conversations, messages (once per mid)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -128,7 +129,8 @@ def _upsert_conversations(
     ids = {row["graph_id"]: row["id"] for row in rows}
     return {
         r.graph_id: SavedConversation(ids[r.graph_id], tuple(contact_ids[c.external_id] for c in r.contacts))
-        for r in records if r.graph_id in ids
+        for r in records
+        if r.graph_id in ids
     }
 
 
@@ -143,13 +145,17 @@ def _link_participants(conn: Connection, saved: dict[str, SavedConversation], re
 
 
 def _insert_messages(
-    conn: Connection, records: list[ConversationRecord], saved: dict[str, SavedConversation],
+    conn: Connection,
+    records: list[ConversationRecord],
+    saved: dict[str, SavedConversation],
     contact_ids: dict[str, int],
 ) -> None:
     # A message belongs to the customer who sent it; the page's own, to the conversation's first customer.
     rows = [
         (saved[r.graph_id].conversation_id, contact_ids.get(m.sender_id, saved[r.graph_id].contact_ids[0]), m)
-        for r in records if r.graph_id in saved for m in r.messages
+        for r in records
+        if r.graph_id in saved
+        for m in r.messages
     ]
     if not rows:
         return

@@ -1,8 +1,9 @@
 """Page token health from Meta's debug_token: dead tokens are flagged, expiring ones announced."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from psycopg import Connection
 
@@ -28,7 +29,7 @@ def inspect_token(app_graph: GraphClient, token: str) -> TokenHealth:
     ends = [int(v) for v in (data.get("expires_at"), data.get("data_access_expires_at")) if isinstance(v, int) and v]
     return TokenHealth(
         valid=data.get("is_valid") is True,
-        expires_at=datetime.fromtimestamp(min(ends), tz=timezone.utc) if ends else None,
+        expires_at=datetime.fromtimestamp(min(ends), tz=UTC) if ends else None,
     )
 
 

@@ -3,6 +3,7 @@
 FBSYNC_ENCRYPTION_KEY holds one or more Fernet keys, comma-separated: the first encrypts, all of them
 decrypt, so a new key goes first and the old one stays until `fbsync tokens rotate` has run.
 """
+
 from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -22,10 +23,12 @@ class TokenCipher:
         try:
             self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
         except (ValueError, TypeError):
-            raise ConfigError("FBSYNC_ENCRYPTION_KEY must hold Fernet keys (`fbsync tokens new-key` makes one)") from None
+            raise ConfigError(
+                "FBSYNC_ENCRYPTION_KEY must hold Fernet keys (`fbsync tokens new-key` makes one)"
+            ) from None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TokenCipher":
+    def from_settings(cls, settings: Settings) -> TokenCipher:
         return cls(settings.encryption_keys)
 
     @staticmethod

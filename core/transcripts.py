@@ -1,5 +1,6 @@
 """What the analyzer reads about a person: their stored messages over all their conversations, newest
 last, and the version of it, so that a result is applied only to the data it was made from."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ field: an item that is not what Meta sends becomes a Rejection (where, why) and 
 on. Only an envelope that is not a messaging delivery at all (`object`, `entry`) refuses the whole
 body. Whether the page is connected, and what an event triggers, is the caller's business.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -149,8 +150,7 @@ def load_body(body: bytes) -> object:
             if depth > MAX_BODY_DEPTH:
                 raise MalformedDelivery(f"the body nests deeper than {MAX_BODY_DEPTH} levels")
     try:
-        return json.loads(body, parse_float=_parse_float, parse_int=_parse_int,
-                          parse_constant=_Invalid)
+        return json.loads(body, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_Invalid)
     except ValueError:  # also UnicodeDecodeError: not UTF-8
         raise MalformedDelivery("the body is not JSON") from None
 
@@ -194,8 +194,15 @@ def parse_delivery(payload: object, now: datetime | None = None) -> ParsedDelive
             for i, item in enumerate(items or ()):
                 item_where = f"{where}.{channel}[{i}]"
                 try:
-                    event = _event(item, item_where, obj, account_id, standby=channel == "standby",
-                                   entry_time=entry.get("time"), latest=latest)
+                    event = _event(
+                        item,
+                        item_where,
+                        obj,
+                        account_id,
+                        standby=channel == "standby",
+                        entry_time=entry.get("time"),
+                        latest=latest,
+                    )
                 except _ItemRejected as exc:
                     parsed.rejections.append(_rejection(item_where, exc, item, obj, account_id))
                     continue
@@ -205,8 +212,9 @@ def parse_delivery(payload: object, now: datetime | None = None) -> ParsedDelive
 
 
 def _rejection(where: str, exc: _ItemRejected, value: object, obj: str, account_id: object) -> Rejection:
-    return Rejection(where, str(exc), excerpt(value), obj, account_id if isinstance(account_id, str)
-                     and _is_id(account_id) else None)
+    return Rejection(
+        where, str(exc), excerpt(value), obj, account_id if isinstance(account_id, str) and _is_id(account_id) else None
+    )
 
 
 def excerpt(value: object) -> str:
@@ -214,8 +222,9 @@ def excerpt(value: object) -> str:
     return json.dumps(value, ensure_ascii=True, default=repr)[:EXCERPT_CHARS]
 
 
-def _event(item: object, where: str, obj: str, account_id: str, *, standby: bool, entry_time: object,
-           latest: datetime) -> InboundEvent | None:
+def _event(
+    item: object, where: str, obj: str, account_id: str, *, standby: bool, entry_time: object, latest: datetime
+) -> InboundEvent | None:
     """None for an item of a kind we do not handle that names no customer (a plugin opt-in's
     `user_ref`, say): it is acknowledged and ignored, as refusing it would only make Meta retry."""
     if not isinstance(item, dict):
@@ -229,8 +238,9 @@ def _event(item: object, where: str, obj: str, account_id: str, *, standby: bool
     customer = recipient if kind is EventKind.ECHO else sender
     if customer == account_id:
         raise _ItemRejected(f"{where}: the customer is the page's own account {account_id}")
-    timestamp = _timestamp(item.get("timestamp", entry_time if kind is EventKind.DELIVERY else None),
-                           f"{where}.timestamp", latest)
+    timestamp = _timestamp(
+        item.get("timestamp", entry_time if kind is EventKind.DELIVERY else None), f"{where}.timestamp", latest
+    )
     mid, text, edit_number = None, None, 0
     if kind in MESSAGE_KINDS or kind in (EventKind.EDIT, EventKind.UNSEND, EventKind.REACTION):
         mid = _check_mid(body.get("mid"), f"{where}.{_key_of(item)}.mid")
@@ -264,8 +274,17 @@ def _event(item: object, where: str, obj: str, account_id: str, *, standby: bool
     )
 
 
-def _dedupe_key(kind: EventKind, account_id: str, sender: str, mid: str | None, edit_number: int,
-                body: dict[str, Any], item: dict[str, Any], where: str, latest: datetime) -> str:
+def _dedupe_key(
+    kind: EventKind,
+    account_id: str,
+    sender: str,
+    mid: str | None,
+    edit_number: int,
+    body: dict[str, Any],
+    item: dict[str, Any],
+    where: str,
+    latest: datetime,
+) -> str:
     """The natural key of what happened, the same in every re-delivery of it."""
     prefix = f"{account_id}:{kind.value}"
     if kind in MESSAGE_KINDS or kind is EventKind.UNSEND:
@@ -380,4 +399,3 @@ def _timestamp(ms: object, where: str, latest: datetime) -> datetime:
 
 def _short(value: object) -> str:
     return json.dumps(value, ensure_ascii=True, default=repr)[:40]
-

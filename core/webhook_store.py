@@ -6,6 +6,7 @@ being autocommit, one transaction. Every event has a natural key (`dedupe_key`),
 (Meta delivers at least once) stores nothing new and owes no new refresh. Deliveries for pages that
 are not connected are counted and left out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,21 +42,43 @@ def store_delivery(conn: Connection, delivery: ParsedDelivery, debounce_seconds:
     events = delivery.events
     texts, edit_numbers, unsent = _folded_into_their_messages(events)
     rows = [
-        {"ord": n, "object": e.object, "account": e.account_id, "platform": e.platform, "customer": e.contact_id,
-         "sender": e.sender_id, "mid": e.mid, "kind": e.kind.value, "standby": e.standby, "payload": e.item,
-         "dedupe_key": e.dedupe_key, "text": text, "at": e.timestamp.isoformat(), "edit_number": edit_number,
-         "unsent": gone, "location": e.location}
+        {
+            "ord": n,
+            "object": e.object,
+            "account": e.account_id,
+            "platform": e.platform,
+            "customer": e.contact_id,
+            "sender": e.sender_id,
+            "mid": e.mid,
+            "kind": e.kind.value,
+            "standby": e.standby,
+            "payload": e.item,
+            "dedupe_key": e.dedupe_key,
+            "text": text,
+            "at": e.timestamp.isoformat(),
+            "edit_number": edit_number,
+            "unsent": gone,
+            "location": e.location,
+        }
         for n, (e, text, edit_number, gone) in enumerate(zip(events, texts, edit_numbers, unsent, strict=True))
     ]
-    refused = [{"object": r.object, "account": r.account_id, "location": r.location, "reason": r.reason,
-                "excerpt": r.excerpt} for r in delivery.rejections]
+    refused = [
+        {"object": r.object, "account": r.account_id, "location": r.location, "reason": r.reason, "excerpt": r.excerpt}
+        for r in delivery.rejections
+    ]
     # A raw cursor ($n placeholders): the statement is sent as written, not re-parsed for %s on each call.
     with RawCursor(conn, row_factory=dict_row) as cursor:
-        row = cursor.execute(_STORE, (Jsonb(rows), Jsonb(refused), debounce_seconds, MAX_DEBOUNCE_SECONDS,
-                                      EXCERPT_CHARS)).fetchone()
+        row = cursor.execute(
+            _STORE, (Jsonb(rows), Jsonb(refused), debounce_seconds, MAX_DEBOUNCE_SECONDS, EXCERPT_CHARS)
+        ).fetchone()
     assert row is not None
-    return StoredDelivery(stored=row["stored"], duplicates=row["known"] - row["stored"], rejected=row["rejected"],
-                          refreshes=row["refreshes"], unknown_accounts=set(row["unknown"]))
+    return StoredDelivery(
+        stored=row["stored"],
+        duplicates=row["known"] - row["stored"],
+        rejected=row["rejected"],
+        refreshes=row["refreshes"],
+        unknown_accounts=set(row["unknown"]),
+    )
 
 
 def record_rejection(conn: Connection, rejection: Rejection) -> None:

@@ -5,6 +5,7 @@ then does what a sales team does: connects its page with Facebook Login from `/f
 `/fbsync sync` in Slack, and lets customers write (Meta webhooks). It prints what Slack received and
 what landed in the database.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,10 @@ def show_results(database_url: str) -> None:
             " count(*) FILTER (WHERE has_instagram) AS instagram,"
             " count(*) FILTER (WHERE first_name IS NULL) AS nameless, count(*) AS total FROM contacts"
         ).fetchone()
-        print(f"Messenger {row['messenger']}, Instagram {row['instagram']}, total {row['total']}"
-              f" ({row['nameless']} without a name on Meta's side, shown as 'User <id>')")
+        print(
+            f"Messenger {row['messenger']}, Instagram {row['instagram']}, total {row['total']}"
+            f" ({row['nameless']} without a name on Meta's side, shown as 'User <id>')"
+        )
 
         heading("A few contacts")
         examples = conn.execute(
@@ -72,7 +75,7 @@ def show_results(database_url: str) -> None:
         ).fetchall()
         for c in examples:
             name = display_name(c["first_name"], c["last_name"], c["external_id"])
-            print(f"- {name:<22} {c['platform']:<9} {c['last_interaction']:%Y-%m-%d %H:%M}  \"{c['last_said'] or ''}\"")
+            print(f'- {name:<22} {c["platform"]:<9} {c["last_interaction"]:%Y-%m-%d %H:%M}  "{c["last_said"] or ""}"')
 
         heading("Pipeline")
         stages = conn.execute(
@@ -103,10 +106,12 @@ def show_results(database_url: str) -> None:
             " stage_changes, completed_at - started_at AS took FROM sync_jobs ORDER BY id DESC LIMIT 1"
         ).fetchone()
         messages = conn.execute("SELECT count(*) AS n FROM messages").fetchone()["n"]
-        print(f"job {job['id']} {job['status']}: {job['synced_contacts']} contacts synced,"
-              f" {job['failed_contacts']} failed, {job['conversations_seen']} conversations,"
-              f" {messages} messages stored, {job['analyzed_contacts']} analysed,"
-              f" {job['stage_changes']} placed in a stage, in {job['took'].total_seconds():.1f}s")
+        print(
+            f"job {job['id']} {job['status']}: {job['synced_contacts']} contacts synced,"
+            f" {job['failed_contacts']} failed, {job['conversations_seen']} conversations,"
+            f" {messages} messages stored, {job['analyzed_contacts']} analysed,"
+            f" {job['stage_changes']} placed in a stage, in {job['took'].total_seconds():.1f}s"
+        )
 
 
 def start_process(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) -> None:
@@ -119,8 +124,11 @@ def start_process(stack: ExitStack, args: list[str], env: dict[str, str], log: P
 def slash(web: str, slack: SlackStub, text: str) -> None:
     print(f"\n@ada in #sales: /fbsync {text}", flush=True)
     before = len(slack.responses)
-    ack = post_signed(web, slash_command_form(text, team_id=TEAM_ID, user_id=ADMIN, channel_id=CHANNEL,
-                                              response_url=slack.response_url()), SIGNING_SECRET)
+    ack = post_signed(
+        web,
+        slash_command_form(text, team_id=TEAM_ID, user_id=ADMIN, channel_id=CHANNEL, response_url=slack.response_url()),
+        SIGNING_SECRET,
+    )
     reply = ack.json() if ack.content else None
     if not reply:
         processes.wait_for(lambda: len(slack.responses) > before, 30, "the bot's reply")
@@ -159,15 +167,24 @@ def main() -> None:
         slack.add_channel(CHANNEL, "sales")
         print(f"PostgreSQL and Redis ready; Graph API simulator at {sim.base_url}; Slack stand-in at {slack.base_url}")
         analyzer = (
-            f"Gemini at {os.environ.get('GEMINI_BASE_URL') or 'Google'}" if os.environ.get("GEMINI_API_KEYS")
+            f"Gemini at {os.environ.get('GEMINI_BASE_URL') or 'Google'}"
+            if os.environ.get("GEMINI_API_KEYS")
             else "the offline rules analyzer (set GEMINI_API_KEYS for Gemini)"
         )
         print(f"Conversations are analysed by {analyzer}")
         env = {
-            **os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-            "FB_APP_ID": APP_ID, "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-            "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth", "FBSYNC_REFRESH_DEBOUNCE": "1",
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "FB_GRAPH_URL": sim.base_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.base_url,
+            "FB_APP_ID": APP_ID,
+            "FB_APP_SECRET": APP_SECRET,
+            "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+            "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth",
+            "FBSYNC_REFRESH_DEBOUNCE": "1",
             # A key made for this run: the demo's page token is stored encrypted, as in production.
             "FBSYNC_ENCRYPTION_KEY": os.environ.get("FBSYNC_ENCRYPTION_KEY") or TokenCipher.new_key(),
         }
@@ -207,16 +224,24 @@ def connect_with_facebook(web: str, slack: SlackStub) -> None:
     """`/fbsync connect`, then what the browser does: our link, Meta's dialog, our callback."""
     print("\n@ada in #sales: /fbsync connect", flush=True)
     before = len(slack.responses)
-    post_signed(web, slash_command_form("connect", team_id=TEAM_ID, user_id=ADMIN, channel_id=CHANNEL,
-                                        response_url=slack.response_url()), SIGNING_SECRET)
+    post_signed(
+        web,
+        slash_command_form(
+            "connect", team_id=TEAM_ID, user_id=ADMIN, channel_id=CHANNEL, response_url=slack.response_url()
+        ),
+        SIGNING_SECRET,
+    )
     processes.wait_for(lambda: len(slack.responses) > before, 30, "the connect link")
     reply = slack.responses[-1]["body"]
     link = next(e["url"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"] if "url" in e)
     print("fbsync (only visible to you):\n" + indent(render(reply)))
     hop = requests.get(link, allow_redirects=False, timeout=10)
-    print(f"browser: {urlsplit(link).path} -> {hop.status_code}, to Facebook Login ({urlsplit(hop.headers['Location']).path})")
+    login_path = urlsplit(hop.headers["Location"]).path
+    print(f"browser: {urlsplit(link).path} -> {hop.status_code}, to Facebook Login ({login_path})")
     hop = requests.get(hop.headers["Location"], allow_redirects=False, timeout=10)
-    print(f"browser: Ada approves the permissions -> {hop.status_code}, back to {urlsplit(hop.headers['Location']).path}")
+    print(
+        f"browser: Ada approves the permissions -> {hop.status_code}, back to {urlsplit(hop.headers['Location']).path}"
+    )
     done = requests.get(hop.headers["Location"], timeout=30)
     print(f"browser: {done.status_code} {re.sub('<[^>]+>', ' ', done.text).split('fbsync', 2)[-1].strip()}")
     dm = processes.wait_for(lambda: [m for m in slack.messages() if m["channel"].startswith("D")], 10, "the DM")
@@ -231,24 +256,30 @@ def webhooks_story(web: str, sim: GraphSimulator, slack: SlackStub, database_url
             " JOIN pipeline_stages s ON s.id = c.stage_id WHERE s.name = 'Contacted' AND c.messenger_psid IS NOT NULL"
             " AND c.first_name IS NOT NULL ORDER BY c.last_interaction DESC LIMIT 1"
         ).fetchone()
-    index = next(i for i in range(DEMO_PAGE.messenger_count)
-                 if sim.customer(DEMO_PAGE.page_id, "messenger", i)["id"] == lead["messenger_psid"])
+    index = next(
+        i
+        for i in range(DEMO_PAGE.messenger_count)
+        if sim.customer(DEMO_PAGE.page_id, "messenger", i)["id"] == lead["messenger_psid"]
+    )
     paid = "Perfect, I've just paid for 2 bags of the house blend, thanks!"
     quote = "Hi! Do you do wholesale? I'd need a quote for 40 kg a month for our café."
     touched = sim.touch(DEMO_PAGE.page_id, "messenger", index, paid)
     stranger = sim.new_sender(DEMO_PAGE.page_id, "messenger", NEW_SENDER, quote, name="Grace Hopper")
     items = [
-        meta_webhooks.messenger_message(DEMO_PAGE.page_id, lead["messenger_psid"], paid, mid=touched["mid"],
-                                        timestamp_ms=touched["timestamp_ms"]),
-        meta_webhooks.messenger_message(DEMO_PAGE.page_id, NEW_SENDER, quote, mid=stranger["mid"],
-                                        timestamp_ms=stranger["timestamp_ms"]),
+        meta_webhooks.messenger_message(
+            DEMO_PAGE.page_id, lead["messenger_psid"], paid, mid=touched["mid"], timestamp_ms=touched["timestamp_ms"]
+        ),
+        meta_webhooks.messenger_message(
+            DEMO_PAGE.page_id, NEW_SENDER, quote, mid=stranger["mid"], timestamp_ms=stranger["timestamp_ms"]
+        ),
         meta_webhooks.messenger_read(DEMO_PAGE.page_id, lead["messenger_psid"]),
     ]
     name = display_name(lead["first_name"], lead["last_name"], lead["messenger_psid"])
-    print(f"\n{name} (now {lead['stage']}) writes: \"{paid}\"")
-    print(f"A stranger writes for the first time: \"{quote}\"")
-    answer = meta_webhooks.post(f"{web}/webhooks/facebook",
-                                meta_webhooks.delivery("page", [(DEMO_PAGE.page_id, items)]), APP_SECRET)
+    print(f'\n{name} (now {lead["stage"]}) writes: "{paid}"')
+    print(f'A stranger writes for the first time: "{quote}"')
+    answer = meta_webhooks.post(
+        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(DEMO_PAGE.page_id, items)]), APP_SECRET
+    )
     print(f"Meta -> POST /webhooks/facebook (3 items, signed): {answer.status_code} {answer.text}")
 
     def refreshed() -> list[dict[str, Any]] | None:
@@ -267,7 +298,8 @@ def webhooks_story(web: str, sim: GraphSimulator, slack: SlackStub, database_url
         was = "new contact" if row["messenger_psid"] == NEW_SENDER else f"was {lead['stage']}"
         print(f"- {who} ({was}) -> {row['stage']}, score {row['lead_score']}: {row['ai_context']}")
     notices = processes.wait_for(
-        lambda: [m for m in slack.messages(CHANNEL) if " -> " in m["text"]][-2:] or None, 30, "the notices")
+        lambda: [m for m in slack.messages(CHANNEL) if " -> " in m["text"]][-2:] or None, 30, "the notices"
+    )
     heading("Notices in #sales")
     for notice in notices:
         print(f"fbsync: {notice['text']}")

@@ -17,6 +17,7 @@ malformed / off-schema model output can be injected; every request is logged for
 
     python -m sandbox.gemini_stub --port 8766
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,12 +78,19 @@ class _ApiError(Exception):
 
 
 def _key_invalid() -> _ApiError:
-    return _ApiError(400, _KEY_INVALID_MESSAGE, "INVALID_ARGUMENT", [{
-        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-        "reason": "API_KEY_INVALID",
-        "domain": "googleapis.com",
-        "metadata": {"service": _SERVICE},
-    }])
+    return _ApiError(
+        400,
+        _KEY_INVALID_MESSAGE,
+        "INVALID_ARGUMENT",
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": _SERVICE},
+            }
+        ],
+    )
 
 
 def _quota_exceeded(
@@ -99,23 +107,34 @@ def _quota_exceeded(
         f"limit: {limit}, model: {model}{retry}"
     )
     retry_info = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}] if delay else []
-    return _ApiError(429, message, "RESOURCE_EXHAUSTED", [
-        {
-            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-            "violations": [{
-                "quotaMetric": _QUOTA_METRIC,
-                "quotaId": quota_id,
-                "quotaDimensions": {"location": "global", "model": model},
-                "quotaValue": str(limit),
-            }],
-        },
-        {
-            "@type": "type.googleapis.com/google.rpc.Help",
-            "links": [{"description": "Learn more about Gemini API quotas",
-                       "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}],
-        },
-        *retry_info,
-    ])
+    return _ApiError(
+        429,
+        message,
+        "RESOURCE_EXHAUSTED",
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [
+                    {
+                        "quotaMetric": _QUOTA_METRIC,
+                        "quotaId": quota_id,
+                        "quotaDimensions": {"location": "global", "model": model},
+                        "quotaValue": str(limit),
+                    }
+                ],
+            },
+            {
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [
+                    {
+                        "description": "Learn more about Gemini API quotas",
+                        "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
+                    }
+                ],
+            },
+            *retry_info,
+        ],
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -135,12 +154,16 @@ class _Exhaustion:
 # Customer intent keyword -> stage-name fragments it points to; checked in this order, so a customer
 # who is "not interested" in the "price" lands on a lost stage, not a qualified one.
 _STAGE_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("not interested", "no thanks", "too expensive", "cancel", "unsubscribe"),
-     ("lost", "closed lost", "unqualified", "disqualified")),
+    (
+        ("not interested", "no thanks", "too expensive", "cancel", "unsubscribe"),
+        ("lost", "closed lost", "unqualified", "disqualified"),
+    ),
     (("paid", "payment", "purchased", "bought", "order placed"), ("won", "closed won", "customer", "paid")),
     (("quote", "proposal", "invoice", "estimate", "contract"), ("proposal", "quote", "negotiat")),
-    (("price", "pricing", "how much", "cost", "budget", "interested", "available"),
-     ("qualified", "interested", "contacted", "engaged")),
+    (
+        ("price", "pricing", "how much", "cost", "budget", "interested", "available"),
+        ("qualified", "interested", "contacted", "engaged"),
+    ),
 )
 # A transcript line spoken by the customer: "Customer: hi", "[10:02] contact: hi", "Ana (contact): hi",
 # "[2026-11-24 10:02] Customer (Ana Lima): hi" (fbsync's own prompt).
@@ -151,9 +174,21 @@ _CUSTOMER_LINE = re.compile(
 )
 _GREETING = re.compile(r"^(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[\s,!.]*", re.IGNORECASE)
 _FIXED_DATE = "2026-01-15"
-_SHAPING_KEYWORDS = frozenset({
-    "type", "enum", "const", "properties", "items", "anyOf", "any_of", "oneOf", "one_of", "allOf", "format",
-})
+_SHAPING_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "items",
+        "anyOf",
+        "any_of",
+        "oneOf",
+        "one_of",
+        "allOf",
+        "format",
+    }
+)
 
 
 def default_answer(prompt: str, schema: Mapping[str, Any] | None) -> Any:
@@ -219,8 +254,7 @@ class _Answer:
         # Optional properties are left out where guessing could be wrong: past the depth limit, and where
         # the schema says nothing (the SDK sends a recursive model's self-reference as {}).
         order = [
-            name for name in order
-            if name in required or (depth < _MAX_DEPTH and not self._opaque(properties[name]))
+            name for name in order if name in required or (depth < _MAX_DEPTH and not self._opaque(properties[name]))
         ]
         return {name: self.value(properties[name], f"{path}.{name}" if path else name, depth + 1) for name in order}
 
@@ -378,6 +412,7 @@ def _off_schema(valid: Any, schema: Mapping[str, Any] | None) -> dict[str, Any]:
 # `conversations` list, each with an `id`) and ask, through its schema, for a list of results each
 # naming its `id`. The model reads each conversation on its own and answers for each.
 
+
 def _pack_of(schema: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
     """(name of the results list, schema of one result) when the schema asks for one result per id."""
     resolver = _Answer("", schema)
@@ -401,8 +436,9 @@ def _conversations_of(request: Mapping[str, Any]) -> list[dict[str, Any]] | None
     for block in _FENCED.findall(_contents_of(request)):
         fields = {name: json.loads(value) for name, value in _FIELD.findall(block)}
         if isinstance(fields.get("conversation id"), str):
-            conversations.append({"id": fields["conversation id"], "contact_name": fields.get("customer name"),
-                                  "transcript": block})
+            conversations.append(
+                {"id": fields["conversation id"], "contact_name": fields.get("customer name"), "transcript": block}
+            )
     return conversations or None
 
 
@@ -434,10 +470,14 @@ def _mangle_pack(answer: Any, schema: Mapping[str, Any], kind: str) -> Any:
         results.pop(0)
     elif kind == "duplicate" and results:
         properties = item_schema.get("properties") or {}
-        copy = {field: f"{value} (said again, differently)"
-                if isinstance(value, str) and field not in ("id", "contact_name")
-                and not properties.get(field, {}).get("enum") else value
-                for field, value in results[0].items()}
+        copy = {
+            field: f"{value} (said again, differently)"
+            if isinstance(value, str)
+            and field not in ("id", "contact_name")
+            and not properties.get(field, {}).get("enum")
+            else value
+            for field, value in results[0].items()
+        }
         results.append(copy)
     elif kind == "wrong_key" and results:
         results[0]["id"] = "not-an-id-we-were-given"
@@ -449,6 +489,7 @@ def _mangle_pack(answer: Any, schema: Mapping[str, Any], kind: str) -> Any:
 
 
 # --- The server --------------------------------------------------------------------------------
+
 
 class _Handler(StubHandler):
     do_GET = do_POST = do_PUT = do_DELETE = StubHandler.dispatch
@@ -510,8 +551,7 @@ class GeminiStub(HttpStub):
         if retry_delay_s is not None and retry_delay_s < 0:
             raise ValueError("retry_delay_s must be >= 0")
         with self._lock:
-            self._exhausted[key] = _Exhaustion(
-                None if retry_delay_s is None else float(retry_delay_s), times, daily)
+            self._exhausted[key] = _Exhaustion(None if retry_delay_s is None else float(retry_delay_s), times, daily)
 
     def restore(self, key: str) -> None:
         with self._lock:
@@ -546,8 +586,7 @@ class GeminiStub(HttpStub):
         """generateContent requests, whatever their outcome, for `key` or in all."""
         with self._lock:
             return sum(
-                1 for entry in self._requests
-                if entry["model"] is not None and (key is None or entry["key"] == key)
+                1 for entry in self._requests if entry["model"] is not None and (key is None or entry["key"] == key)
             )
 
     # -- request handling (called from server threads)
@@ -557,8 +596,15 @@ class GeminiStub(HttpStub):
         route = _GENERATE_PATH.match(parts.path) if method == "POST" else None
         key = headers.get("x-goog-api-key") or dict(parse_qsl(parts.query)).get("key") or ""
         entry: dict[str, Any] = {
-            "key": key, "model": route.group(2) if route else None, "path": parts.path, "status": 0,
-            "prompt": "", "system": "", "contents": "", "schema": None, "at": time.monotonic(),
+            "key": key,
+            "model": route.group(2) if route else None,
+            "path": parts.path,
+            "status": 0,
+            "prompt": "",
+            "system": "",
+            "contents": "",
+            "schema": None,
+            "at": time.monotonic(),
         }
         try:
             if route is None:
@@ -649,11 +695,13 @@ class GeminiStub(HttpStub):
             seq = next(self._response_seq)
         digest = hashlib.sha256(f"{id(self)}:{seq}".encode()).digest()
         return {
-            "candidates": [{
-                "content": {"parts": [{"text": text}], "role": "model"},
-                "finishReason": finish,
-                "index": 0,
-            }],
+            "candidates": [
+                {
+                    "content": {"parts": [{"text": text}], "role": "model"},
+                    "finishReason": finish,
+                    "index": 0,
+                }
+            ],
             "usageMetadata": {
                 "promptTokenCount": prompt_tokens,
                 "candidatesTokenCount": answer_tokens,
@@ -695,8 +743,10 @@ def _contents_of(request: Mapping[str, Any]) -> str:
 def _texts(blocks: list[Any]) -> str:
     return "\n".join(
         part["text"]
-        for block in blocks if isinstance(block, dict)
-        for part in block.get("parts") or () if isinstance(part, dict) and isinstance(part.get("text"), str)
+        for block in blocks
+        if isinstance(block, dict)
+        for part in block.get("parts") or ()
+        if isinstance(part, dict) and isinstance(part.get("text"), str)
     )
 
 
@@ -719,14 +769,20 @@ def _json_response(status: int, payload: Any) -> Response:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.gemini_stub", description="Gemini API stand-in")
     parser.add_argument("--port", type=int, default=8766, help="0 picks a free port (default 8766)")
-    parser.add_argument("--key", action="append", dest="keys",
-                        help="an accepted API key (repeatable); default: any non-empty key")
+    parser.add_argument(
+        "--key", action="append", dest="keys", help="an accepted API key (repeatable); default: any non-empty key"
+    )
     parser.add_argument("--rpm-per-key", type=int, default=None, help="per-key requests per window before 429")
     parser.add_argument("--window-seconds", type=float, default=60.0, help="length of the quota window (default 60)")
     parser.add_argument("--window", choices=WINDOW_KINDS, default="sliding", help="how the window is counted")
     args = parser.parse_args(argv)
-    stub = GeminiStub(keys=args.keys, port=args.port, rpm_per_key=args.rpm_per_key,
-                      quota_window_s=args.window_seconds, window=args.window)
+    stub = GeminiStub(
+        keys=args.keys,
+        port=args.port,
+        rpm_per_key=args.rpm_per_key,
+        quota_window_s=args.window_seconds,
+        window=args.window,
+    )
     return serve_until_stopped(stub)
 
 

@@ -4,15 +4,16 @@ Every conversation is a pure function of (page, platform, index): nothing is sto
 with 100,000 conversations costs no memory and any index can be produced in O(1), which is what
 cursor paging deep into a big inbox needs.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import random
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from datetime import UTC, datetime, timedelta
 
 MESSENGER = "messenger"
 INSTAGRAM = "instagram"
@@ -76,8 +77,12 @@ DEMO_PAGE = SimPage(
 
 # What fbsync asks for at Facebook Login, and so what a simulated user grants unless told otherwise.
 DEFAULT_SCOPES = (
-    "pages_show_list", "pages_messaging", "pages_read_engagement", "pages_manage_metadata",
-    "instagram_basic", "instagram_manage_messages",
+    "pages_show_list",
+    "pages_messaging",
+    "pages_read_engagement",
+    "pages_manage_metadata",
+    "instagram_basic",
+    "instagram_manage_messages",
 )
 
 
@@ -186,36 +191,150 @@ def _opaque(payload: str) -> str:
 # --- Names --------------------------------------------------------------------------------------
 
 _FIRST = (
-    "John", "Mary", "James", "Patricia", "Michael", "Jennifer", "David", "Linda", "Sarah", "Daniel",
-    "Emily", "Chris", "Jessica", "Matthew", "Ashley", "Kevin", "Laura", "Ryan", "Megan", "Jason",
-    "Olivia", "Liam", "Emma", "Noah", "Ava", "Ethan", "Sophia", "Lucas", "Mia", "Jane", "Tom",
-    "Grace", "Ben", "Chloe", "Sam", "Hannah", "Alex", "Zoe", "Priya", "Kwame", "Aisha", "Mateo",
-    "Yuki", "Ngozi", "Arjun", "Fatima",
+    "John",
+    "Mary",
+    "James",
+    "Patricia",
+    "Michael",
+    "Jennifer",
+    "David",
+    "Linda",
+    "Sarah",
+    "Daniel",
+    "Emily",
+    "Chris",
+    "Jessica",
+    "Matthew",
+    "Ashley",
+    "Kevin",
+    "Laura",
+    "Ryan",
+    "Megan",
+    "Jason",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Ethan",
+    "Sophia",
+    "Lucas",
+    "Mia",
+    "Jane",
+    "Tom",
+    "Grace",
+    "Ben",
+    "Chloe",
+    "Sam",
+    "Hannah",
+    "Alex",
+    "Zoe",
+    "Priya",
+    "Kwame",
+    "Aisha",
+    "Mateo",
+    "Yuki",
+    "Ngozi",
+    "Arjun",
+    "Fatima",
 )
 _LAST = (
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
-    "Taylor", "Thomas", "Moore", "Martin", "Jackson", "Thompson", "White", "Harris", "Clark",
-    "Lewis", "Walker", "Hall", "Young", "King", "Wright", "Scott", "Green", "Baker", "Adams",
-    "Nelson", "Hill", "Doe", "Patel", "Okafor", "Nguyen", "Kim", "O'Brien", "Mensah", "Rossi",
-    "Kowalski", "Silva",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Jackson",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Hill",
+    "Doe",
+    "Patel",
+    "Okafor",
+    "Nguyen",
+    "Kim",
+    "O'Brien",
+    "Mensah",
+    "Rossi",
+    "Kowalski",
+    "Silva",
 )
 _MIDDLE = ("Anne", "Marie", "Lee", "Lynn", "James", "Rose", "Grace", "Ray", "Jo", "Louise")
 _SINGLE = ("Cher", "Madonna", "Zendaya", "Adele", "Björk", "Rihanna", "Moby", "Shakira")
 _NON_LATIN = (
-    "李小龙", "王芳", "张伟", "Алексей Иванов", "Мария Петрова", "Дмитрий Соколов", "محمد علي",
-    "فاطمة الزهراء", "田中太郎", "김민준", "Νίκος Παπαδόπουλος", "राहुल शर्मा", "דוד כהן", "สมชาย ใจดี",
+    "李小龙",
+    "王芳",
+    "张伟",
+    "Алексей Иванов",
+    "Мария Петрова",
+    "Дмитрий Соколов",
+    "محمد علي",
+    "فاطمة الزهراء",
+    "田中太郎",
+    "김민준",
+    "Νίκος Παπαδόπουλος",
+    "राहुल शर्मा",
+    "דוד כהן",
+    "สมชาย ใจดี",
 )
 _ACCENTED_FIRST = (
-    "José", "Zoë", "François", "Søren", "Łukasz", "Chloé", "Inés", "Jürgen", "Björn", "Siân",
-    "Renée", "Ágnes",
+    "José",
+    "Zoë",
+    "François",
+    "Søren",
+    "Łukasz",
+    "Chloé",
+    "Inés",
+    "Jürgen",
+    "Björn",
+    "Siân",
+    "Renée",
+    "Ágnes",
 )
 _ACCENTED_LAST = (
-    "García", "Müller", "Lefèvre", "Østergaard", "Wójcik", "Dubois", "Muñoz", "Schäfer",
-    "Ångström", "Petrović", "Conceição", "Yılmaz",
+    "García",
+    "Müller",
+    "Lefèvre",
+    "Østergaard",
+    "Wójcik",
+    "Dubois",
+    "Muñoz",
+    "Schäfer",
+    "Ångström",
+    "Petrović",
+    "Conceição",
+    "Yılmaz",
 )
 _GENERIC_HANDLES = (
-    "coffee.lover", "latte_art_fan", "bean.hunter", "morning.brew", "espresso.addict",
-    "pourover.club", "the.daily.grind", "cafe.hopper",
+    "coffee.lover",
+    "latte_art_fan",
+    "bean.hunter",
+    "morning.brew",
+    "espresso.addict",
+    "pourover.club",
+    "the.daily.grind",
+    "cafe.hopper",
 )
 # Letters NFKD cannot decompose into ASCII.
 _ASCII_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i"})
@@ -244,129 +363,193 @@ def _username(rng: random.Random, name: str) -> str:
     first, last = words[0], words[-1]
     if len(words) == 1:
         return rng.choice((f"{first}{number}", f"{first}.official", f"its.{first}_{number}"))
-    return rng.choice((
-        f"{first}.{last}", f"{first}.{last}_{number}", f"{first}{last}{number}", f"{first}_{last}",
-        f"{first}.{last[0]}", f"the{first}{last}",
-    ))
+    return rng.choice(
+        (
+            f"{first}.{last}",
+            f"{first}.{last}_{number}",
+            f"{first}{last}{number}",
+            f"{first}_{last}",
+            f"{first}.{last[0]}",
+            f"the{first}{last}",
+        )
+    )
 
 
 # --- Conversation scripts -----------------------------------------------------------------------
 # Each intent: customer openers, then the rest of the thread alternating page / customer, oldest first.
 
 _INTENTS: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = (
-    (10, (  # greeting only
-        "Hi", "Hello!", "Hey 👋", "Good morning", "hi there", "Hello, are you open today?",
-    ), (
-        "Hi {first}! Thanks for reaching out to {page}. How can we help?",
-        "Just browsing your page, do you ship nationwide?",
-        "We do! Orders over $40 ship free, everything else is a flat $6.",
-        "Great, I'll have a look at the shop",
-        "Sounds good, shout if you have any questions.",
-        "Will do, thanks!",
-        "Anytime ☕",
-    )),
-    (20, (  # price question
-        "Hi, how much is a {product}?", "What's the price of the {product}?",
-        "How much for {qty} x {product}?", "Price please for {product}",
-        "hi what do you charge for the {product}", "What's your pricing for the {product}?",
-    ), (
-        "Hi {first}! The {product} is ${price}. Orders over $40 ship free.",
-        "Do you have any discounts for subscriptions?",
-        "Yes, subscribers get 10% off every delivery and can pause anytime.",
-        "Ok nice. Is it in stock right now?",
-        "It is, roasted fresh every Tuesday and Friday.",
-        "Perfect, I'll think about it",
-        "No rush, we're here if you need anything!",
-    )),
-    (18, (  # wants to buy, with quantity
-        "I'd like to order {qty} x {product} please", "Can I buy {qty} of the {product}?",
-        "Hi! I want to order {qty} {product} for pickup", "I'll take {qty} x {product}, how do I pay?",
-    ), (
-        "Great choice, {first}! {qty} x {product} comes to ${total}. Delivery or pickup?",
-        "Delivery please, to {street}",
-        "Done, I've sent a payment link to this chat. It ships as soon as it's paid.",
-        "Paid, thanks!",
-        "Payment received 🙌 Your order ships tomorrow, tracking number to follow.",
-        "Awesome, can't wait",
-        "Enjoy! Let us know how you like it.",
-    )),
-    (10, (  # booking / appointment / visit
-        "Can I book a cupping session for {day} at {time}?",
-        "Do you have availability for a roastery visit on {day}?",
-        "Hi, I'd like to make an appointment for a barista class on {day}",
-        "Can we come by on {day} around {time} for a tasting?",
-    ), (
-        "Hi {first}! {day} at {time} works. How many people should I put you down for?",
-        "{people} of us",
-        "Booked ✅ {people} people on {day} at {time}. We're at 18 Foundry Lane.",
-        "Thank you! Is there parking nearby?",
-        "Yes, free street parking right outside.",
-        "Great, see you then",
-        "See you {day}!",
-    )),
-    (10, (  # complaint / refund
-        "My order arrived damaged and the beans spilled everywhere. I want a refund.",
-        "I was charged twice for order #{order}",
-        "The {product} I got tasted stale, really disappointed",
-        "Still haven't received order #{order}, it's been 2 weeks!",
-        "I'd like a refund for my last order please",
-    ), (
-        "I'm so sorry about this, {first}. Could you send your order number and a photo if possible?",
-        "Order #{order}",
-        "Thanks. I've issued a full refund of ${total}; it should appear in 3-5 business days.",
-        "Ok, thank you for sorting it quickly",
-        "Of course. I've also added a 15% code to your account for next time: SORRY15",
-        "Appreciated",
-        "Thanks for your patience!",
-    )),
-    (12, (  # quote for N units
-        "Can you quote me for {units} units of the {product}? It's for our café.",
-        "Hi, looking for a wholesale quote: {units} bags a month",
-        "We need {units} x {product} for a corporate event, what's your best price?",
-        "Could you send a quote for {units} units?",
-    ), (
-        "Happy to help, {first}! For {units} units we can do ${unit_price} each "
-        "(${quote_total} total), delivery included.",
-        "Can you put that in a formal quote?",
-        "Sure, what email and business name should it go to?",
-        "orders@{company_slug}.com, {company} Ltd",
-        "Sent! The quote is valid for 30 days.",
-        "Got it, I'll run it by my manager",
-        "Sounds good, just reply here when you're ready.",
-    )),
-    (10, (  # thanks / closed deal
-        "Paid, thanks!", "Just sent the payment 🙏", "Got my order today, thank you!",
-        "Thanks so much, deal!", "Transfer done, thanks for the help",
-    ), (
-        "Thank you, {first}! Everything's confirmed on our side.",
-        "Great doing business with you",
-        "Likewise! Enjoy the coffee ☕",
-        "Will do, I'll be back for more",
-        "We'll be here 😊",
-        "👍",
-        "Have a great week!",
-    )),
-    (10, (  # unsubscribe / not interested
-        "Not interested, please stop messaging me", "Unsubscribe", "STOP",
-        "Please remove me from your list", "No thanks, not interested",
-    ), (
-        "Sorry about that, {first}. You won't receive any more messages from us.",
-        "Thanks",
-        "Take care!",
-    )),
+    (
+        10,
+        (  # greeting only
+            "Hi",
+            "Hello!",
+            "Hey 👋",
+            "Good morning",
+            "hi there",
+            "Hello, are you open today?",
+        ),
+        (
+            "Hi {first}! Thanks for reaching out to {page}. How can we help?",
+            "Just browsing your page, do you ship nationwide?",
+            "We do! Orders over $40 ship free, everything else is a flat $6.",
+            "Great, I'll have a look at the shop",
+            "Sounds good, shout if you have any questions.",
+            "Will do, thanks!",
+            "Anytime ☕",
+        ),
+    ),
+    (
+        20,
+        (  # price question
+            "Hi, how much is a {product}?",
+            "What's the price of the {product}?",
+            "How much for {qty} x {product}?",
+            "Price please for {product}",
+            "hi what do you charge for the {product}",
+            "What's your pricing for the {product}?",
+        ),
+        (
+            "Hi {first}! The {product} is ${price}. Orders over $40 ship free.",
+            "Do you have any discounts for subscriptions?",
+            "Yes, subscribers get 10% off every delivery and can pause anytime.",
+            "Ok nice. Is it in stock right now?",
+            "It is, roasted fresh every Tuesday and Friday.",
+            "Perfect, I'll think about it",
+            "No rush, we're here if you need anything!",
+        ),
+    ),
+    (
+        18,
+        (  # wants to buy, with quantity
+            "I'd like to order {qty} x {product} please",
+            "Can I buy {qty} of the {product}?",
+            "Hi! I want to order {qty} {product} for pickup",
+            "I'll take {qty} x {product}, how do I pay?",
+        ),
+        (
+            "Great choice, {first}! {qty} x {product} comes to ${total}. Delivery or pickup?",
+            "Delivery please, to {street}",
+            "Done, I've sent a payment link to this chat. It ships as soon as it's paid.",
+            "Paid, thanks!",
+            "Payment received 🙌 Your order ships tomorrow, tracking number to follow.",
+            "Awesome, can't wait",
+            "Enjoy! Let us know how you like it.",
+        ),
+    ),
+    (
+        10,
+        (  # booking / appointment / visit
+            "Can I book a cupping session for {day} at {time}?",
+            "Do you have availability for a roastery visit on {day}?",
+            "Hi, I'd like to make an appointment for a barista class on {day}",
+            "Can we come by on {day} around {time} for a tasting?",
+        ),
+        (
+            "Hi {first}! {day} at {time} works. How many people should I put you down for?",
+            "{people} of us",
+            "Booked ✅ {people} people on {day} at {time}. We're at 18 Foundry Lane.",
+            "Thank you! Is there parking nearby?",
+            "Yes, free street parking right outside.",
+            "Great, see you then",
+            "See you {day}!",
+        ),
+    ),
+    (
+        10,
+        (  # complaint / refund
+            "My order arrived damaged and the beans spilled everywhere. I want a refund.",
+            "I was charged twice for order #{order}",
+            "The {product} I got tasted stale, really disappointed",
+            "Still haven't received order #{order}, it's been 2 weeks!",
+            "I'd like a refund for my last order please",
+        ),
+        (
+            "I'm so sorry about this, {first}. Could you send your order number and a photo if possible?",
+            "Order #{order}",
+            "Thanks. I've issued a full refund of ${total}; it should appear in 3-5 business days.",
+            "Ok, thank you for sorting it quickly",
+            "Of course. I've also added a 15% code to your account for next time: SORRY15",
+            "Appreciated",
+            "Thanks for your patience!",
+        ),
+    ),
+    (
+        12,
+        (  # quote for N units
+            "Can you quote me for {units} units of the {product}? It's for our café.",
+            "Hi, looking for a wholesale quote: {units} bags a month",
+            "We need {units} x {product} for a corporate event, what's your best price?",
+            "Could you send a quote for {units} units?",
+        ),
+        (
+            "Happy to help, {first}! For {units} units we can do ${unit_price} each "
+            "(${quote_total} total), delivery included.",
+            "Can you put that in a formal quote?",
+            "Sure, what email and business name should it go to?",
+            "orders@{company_slug}.com, {company} Ltd",
+            "Sent! The quote is valid for 30 days.",
+            "Got it, I'll run it by my manager",
+            "Sounds good, just reply here when you're ready.",
+        ),
+    ),
+    (
+        10,
+        (  # thanks / closed deal
+            "Paid, thanks!",
+            "Just sent the payment 🙏",
+            "Got my order today, thank you!",
+            "Thanks so much, deal!",
+            "Transfer done, thanks for the help",
+        ),
+        (
+            "Thank you, {first}! Everything's confirmed on our side.",
+            "Great doing business with you",
+            "Likewise! Enjoy the coffee ☕",
+            "Will do, I'll be back for more",
+            "We'll be here 😊",
+            "👍",
+            "Have a great week!",
+        ),
+    ),
+    (
+        10,
+        (  # unsubscribe / not interested
+            "Not interested, please stop messaging me",
+            "Unsubscribe",
+            "STOP",
+            "Please remove me from your list",
+            "No thanks, not interested",
+        ),
+        (
+            "Sorry about that, {first}. You won't receive any more messages from us.",
+            "Thanks",
+            "Take care!",
+        ),
+    ),
 )
 _INTENT_WEIGHTS = tuple(weight for weight, _, _ in _INTENTS)
 # Customer follow-ups when the page never answered.
 _UNANSWERED = (
-    "Hello?", "Is anyone there?", "??", "Hi, still waiting on a reply",
-    "Can someone get back to me please", "Hello??", "I'll try calling instead",
+    "Hello?",
+    "Is anyone there?",
+    "??",
+    "Hi, still waiting on a reply",
+    "Can someone get back to me please",
+    "Hello??",
+    "I'll try calling instead",
 )
 _UNANSWERED_SHARE = 0.15
 
 _PRODUCTS = (
-    ("1kg bag of House Espresso", 38.0), ("250g Ethiopia Yirgacheffe", 16.5),
-    ("500g Colombia Huila", 24.0), ("1L cold brew concentrate", 19.0), ("holiday gift box", 45.0),
-    ("V60 starter kit", 52.0), ("1kg bag of Swiss Water Decaf", 36.0), ("250g Kenya AA", 18.0),
+    ("1kg bag of House Espresso", 38.0),
+    ("250g Ethiopia Yirgacheffe", 16.5),
+    ("500g Colombia Huila", 24.0),
+    ("1L cold brew concentrate", 19.0),
+    ("holiday gift box", 45.0),
+    ("V60 starter kit", 52.0),
+    ("1kg bag of Swiss Water Decaf", 36.0),
+    ("250g Kenya AA", 18.0),
 )
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 _TIMES = ("9am", "10:30am", "1pm", "3pm", "4:30pm")
@@ -383,12 +566,22 @@ def _script(rng: random.Random, first_name: str, page_name: str) -> list[tuple[b
     unit_price = round(price * rng.uniform(0.70, 0.85), 2)
     company = rng.choice(_COMPANIES)
     values = {
-        "first": first_name, "page": page_name, "product": product, "price": f"{price:.2f}",
-        "qty": qty, "total": f"{qty * price:.2f}", "units": units, "unit_price": f"{unit_price:.2f}",
-        "quote_total": f"{units * unit_price:,.2f}", "day": rng.choice(_DAYS), "time": rng.choice(_TIMES),
-        "people": rng.randint(2, 8), "order": rng.randint(10000, 99999),
+        "first": first_name,
+        "page": page_name,
+        "product": product,
+        "price": f"{price:.2f}",
+        "qty": qty,
+        "total": f"{qty * price:.2f}",
+        "units": units,
+        "unit_price": f"{unit_price:.2f}",
+        "quote_total": f"{units * unit_price:,.2f}",
+        "day": rng.choice(_DAYS),
+        "time": rng.choice(_TIMES),
+        "people": rng.randint(2, 8),
+        "order": rng.randint(10000, 99999),
         "street": f"{rng.randint(1, 240)} {rng.choice(_STREETS)}",
-        "company": company, "company_slug": company.lower().replace(" ", ""),
+        "company": company,
+        "company_slug": company.lower().replace(" ", ""),
     }
     wanted = rng.randint(1, 8)
     opener = rng.choice(openers).format(**values)
@@ -407,7 +600,7 @@ class Inbox:
         self.platform = platform
         self.count = page.count(platform)
         # format_time writes a literal +0000, so every time must be UTC.
-        self.anchor = anchor.astimezone(timezone.utc).replace(microsecond=0)
+        self.anchor = anchor.astimezone(UTC).replace(microsecond=0)
         self._content_salt = (page.seed, platform)
         # Ids also hash the page id so that two pages sharing a seed still get distinct ids.
         id_salt = (page.page_id, page.seed, platform)
@@ -470,11 +663,15 @@ class Inbox:
         # Meta's picture URLs stop working after a few days; clients must not store them for long.
         expiry = int((self.anchor + timedelta(days=4)).timestamp())
         if self.platform == MESSENGER:
-            return (f"https://platform-lookaside.fbsbx.com/platform/profilepic/?psid={user_id}&width=1024"
-                    f"&ext={expiry}&hash=Ab{signature}")
+            return (
+                f"https://platform-lookaside.fbsbx.com/platform/profilepic/?psid={user_id}&width=1024"
+                f"&ext={expiry}&hash=Ab{signature}"
+            )
         number = int.from_bytes(digest[12:20], "big") % 10**18
-        return (f"https://scontent.cdninstagram.com/v/t51.2885-19/{number}_n.jpg?stp=dst-jpg_s206x206"
-                f"&_nc_ht=scontent.cdninstagram.com&oh=00_{signature}&oe={expiry:X}")
+        return (
+            f"https://scontent.cdninstagram.com/v/t51.2885-19/{number}_n.jpg?stp=dst-jpg_s206x206"
+            f"&_nc_ht=scontent.cdninstagram.com&oh=00_{signature}&oe={expiry:X}"
+        )
 
     def conversation(self, index: int) -> Conversation:
         rng, name, username = self._identity(index)
@@ -499,6 +696,11 @@ class Inbox:
             gap_minutes = rng.randint(2, 60) if not from_customer else rng.randint(5, 600)
             created -= timedelta(minutes=gap_minutes, seconds=rng.randint(0, 59))
         return Conversation(
-            id=self.conversation_id(index), index=index, platform=self.platform, updated_time=updated,
-            customer=customer, page=self.page_person, messages=tuple(messages),
+            id=self.conversation_id(index),
+            index=index,
+            platform=self.platform,
+            updated_time=updated,
+            customer=customer,
+            page=self.page_person,
+            messages=tuple(messages),
         )

@@ -13,6 +13,7 @@ manage the pages.
 
     python -m sandbox.graph_sim --port 8765 --demo
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,9 +26,10 @@ import re
 import secrets
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sandbox.graph_data import (
@@ -49,8 +51,16 @@ from sandbox.graph_data import (
 from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
 
 __all__ = [
-    "APP_NAME", "DEFAULT_SCOPES", "DEMO_PAGE", "DEMO_USER", "FAULT_KINDS", "OAUTH_FAULT_KINDS",
-    "PROFILE_ERROR_CODES", "GraphSimulator", "SimPage", "SimUser",
+    "APP_NAME",
+    "DEFAULT_SCOPES",
+    "DEMO_PAGE",
+    "DEMO_USER",
+    "FAULT_KINDS",
+    "OAUTH_FAULT_KINDS",
+    "PROFILE_ERROR_CODES",
+    "GraphSimulator",
+    "SimPage",
+    "SimUser",
 ]
 
 DEFAULT_LIMIT = 25
@@ -76,24 +86,69 @@ FAULT_KINDS = tuple(_FAULT_OPTIONS)
 
 # Fields Meta knows on these node types. Unknown names get Meta's #100 error; known names the
 # simulator does not generate are left out, as Meta leaves out empty fields.
-_CONVERSATION_FIELDS = frozenset({
-    "id", "updated_time", "participants", "senders", "messages", "message_count", "unread_count",
-    "snippet", "can_reply", "link", "name", "subject", "scoped_thread_key", "wallpaper",
-    "former_participants", "is_subscribed",
-})
-_MESSAGE_FIELDS = frozenset({
-    "id", "created_time", "from", "to", "message", "attachments", "sticker", "tags", "shares",
-    "story", "reactions", "is_unsupported", "reply_to",
-})
+_CONVERSATION_FIELDS = frozenset(
+    {
+        "id",
+        "updated_time",
+        "participants",
+        "senders",
+        "messages",
+        "message_count",
+        "unread_count",
+        "snippet",
+        "can_reply",
+        "link",
+        "name",
+        "subject",
+        "scoped_thread_key",
+        "wallpaper",
+        "former_participants",
+        "is_subscribed",
+    }
+)
+_MESSAGE_FIELDS = frozenset(
+    {
+        "id",
+        "created_time",
+        "from",
+        "to",
+        "message",
+        "attachments",
+        "sticker",
+        "tags",
+        "shares",
+        "story",
+        "reactions",
+        "is_unsupported",
+        "reply_to",
+    }
+)
 
 # Messenger's User Profile API and Instagram's (IGSID) profile fields, and what a bare GET returns.
-_MESSENGER_PROFILE_FIELDS = frozenset({
-    "id", "name", "first_name", "last_name", "profile_pic", "locale", "timezone", "gender",
-})
-_INSTAGRAM_PROFILE_FIELDS = frozenset({
-    "id", "name", "username", "profile_pic", "is_verified_user", "follower_count",
-    "is_user_follow_business", "is_business_follow_user",
-})
+_MESSENGER_PROFILE_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "first_name",
+        "last_name",
+        "profile_pic",
+        "locale",
+        "timezone",
+        "gender",
+    }
+)
+_INSTAGRAM_PROFILE_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "username",
+        "profile_pic",
+        "is_verified_user",
+        "follower_count",
+        "is_user_follow_business",
+        "is_business_follow_user",
+    }
+)
 _DEFAULT_PROFILE_FIELDS = {
     MESSENGER: ("first_name", "last_name", "profile_pic"),
     INSTAGRAM: ("name", "username", "profile_pic"),
@@ -123,35 +178,106 @@ _REDACTED = "[redacted]"
 _SECRET_PARAMS = frozenset({"client_secret", "code", "fb_exchange_token", "input_token"})
 # Permissions the Login dialog accepts; anything else is a typo in our scope list, which Meta
 # answers with an "Invalid Scopes" page rather than a login.
-_KNOWN_SCOPES = frozenset({
-    "public_profile", "email", "pages_show_list", "pages_messaging", "pages_messaging_subscriptions",
-    "pages_read_engagement", "pages_read_user_content", "pages_manage_metadata", "pages_manage_posts",
-    "pages_manage_engagement", "pages_manage_ads", "pages_utility_messaging", "read_page_mailboxes",
-    "business_management", "instagram_basic", "instagram_manage_messages", "instagram_manage_comments",
-    "instagram_manage_insights", "instagram_content_publish", "read_insights", "ads_read",
-    "ads_management", "leads_retrieval", "catalog_management",
-})
+_KNOWN_SCOPES = frozenset(
+    {
+        "public_profile",
+        "email",
+        "pages_show_list",
+        "pages_messaging",
+        "pages_messaging_subscriptions",
+        "pages_read_engagement",
+        "pages_read_user_content",
+        "pages_manage_metadata",
+        "pages_manage_posts",
+        "pages_manage_engagement",
+        "pages_manage_ads",
+        "pages_utility_messaging",
+        "read_page_mailboxes",
+        "business_management",
+        "instagram_basic",
+        "instagram_manage_messages",
+        "instagram_manage_comments",
+        "instagram_manage_insights",
+        "instagram_content_publish",
+        "read_insights",
+        "ads_read",
+        "ads_management",
+        "leads_retrieval",
+        "catalog_management",
+    }
+)
 _OWNER_TASKS = ("ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE")
-_ACCOUNT_FIELDS = frozenset({
-    "id", "name", "access_token", "category", "category_list", "tasks", "instagram_business_account",
-    "link", "username", "about", "fan_count", "picture", "is_published", "verification_status",
-})
+_ACCOUNT_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "access_token",
+        "category",
+        "category_list",
+        "tasks",
+        "instagram_business_account",
+        "link",
+        "username",
+        "about",
+        "fan_count",
+        "picture",
+        "is_published",
+        "verification_status",
+    }
+)
 _DEFAULT_ACCOUNT_FIELDS = ("access_token", "category", "name", "id", "tasks")
-_INSTAGRAM_ACCOUNT_FIELDS = frozenset({
-    "id", "username", "name", "profile_picture_url", "followers_count", "media_count", "biography", "website",
-})
+_INSTAGRAM_ACCOUNT_FIELDS = frozenset(
+    {
+        "id",
+        "username",
+        "name",
+        "profile_picture_url",
+        "followers_count",
+        "media_count",
+        "biography",
+        "website",
+    }
+)
 _USER_FIELDS = frozenset({"id", "name", "first_name", "last_name", "middle_name", "short_name", "email", "picture"})
 # Page webhook fields an app can subscribe a page to; the messaging ones also need pages_messaging.
-_MESSAGING_WEBHOOK_FIELDS = frozenset({
-    "messages", "message_echoes", "messaging_postbacks", "messaging_optins", "message_deliveries",
-    "message_reads", "messaging_referrals", "messaging_handovers", "standby", "message_reactions",
-    "message_edits", "messaging_account_linking", "messaging_policy_enforcement", "messaging_feedback",
-    "inbox_labels",
-})
-_PAGE_WEBHOOK_FIELDS = _MESSAGING_WEBHOOK_FIELDS | frozenset({
-    "feed", "mention", "name", "picture", "category", "description", "conversations", "ratings",
-    "leadgen", "live_videos", "videos", "email", "website", "phone", "location",
-})
+_MESSAGING_WEBHOOK_FIELDS = frozenset(
+    {
+        "messages",
+        "message_echoes",
+        "messaging_postbacks",
+        "messaging_optins",
+        "message_deliveries",
+        "message_reads",
+        "messaging_referrals",
+        "messaging_handovers",
+        "standby",
+        "message_reactions",
+        "message_edits",
+        "messaging_account_linking",
+        "messaging_policy_enforcement",
+        "messaging_feedback",
+        "inbox_labels",
+    }
+)
+_PAGE_WEBHOOK_FIELDS = _MESSAGING_WEBHOOK_FIELDS | frozenset(
+    {
+        "feed",
+        "mention",
+        "name",
+        "picture",
+        "category",
+        "description",
+        "conversations",
+        "ratings",
+        "leadgen",
+        "live_videos",
+        "videos",
+        "email",
+        "website",
+        "phone",
+        "location",
+    }
+)
 
 _GRAPH_PATH = re.compile(r"^/(?:(v\d+\.\d+)/)?([^/]+)(?:/([^/]+))?/?$")
 _PST = timezone(timedelta(hours=-8))
@@ -161,7 +287,7 @@ _THROTTLED_USAGE = {"call_count": 100, "total_cputime": 12, "total_time": 15}
 
 _TOKEN_SUBCODE_MESSAGES = {
     460: "Error validating access token: The session has been invalidated because the user changed "
-         "their password or Facebook has changed the session for security reasons.",
+    "their password or Facebook has changed the session for security reasons.",
     458: "Error validating access token: The user has not authorized application 1234567890123456.",
     467: "Error validating access token: The session is invalid because the user logged out.",
 }
@@ -171,7 +297,7 @@ _RATE_LIMIT_MESSAGES = {
     32: "(#32) Page request limit reached",
     613: "(#613) Calls to this api have exceeded the rate limit.",
     80001: "There have been too many calls to this Page account. Wait a bit and try again. For more "
-           "info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+    "info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
 }
 
 
@@ -179,8 +305,15 @@ class _GraphError(Exception):
     """A Meta error response; fbtrace_id is added when it is sent."""
 
     def __init__(
-        self, status: int, message: str, type_: str, code: int, *,
-        subcode: int | None = None, transient: bool = False, headers: Mapping[str, str] | None = None,
+        self,
+        status: int,
+        message: str,
+        type_: str,
+        code: int,
+        *,
+        subcode: int | None = None,
+        transient: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -212,7 +345,9 @@ def _unsupported(method: str, node: str) -> _GraphError:
         f"Unsupported {method.lower()} request. Object with ID '{node}' does not exist, cannot be loaded "
         "due to missing permissions, or does not support this operation. Please read the Graph API "
         "documentation at https://developers.facebook.com/docs/graph-api",
-        "GraphMethodException", 100, subcode=33,
+        "GraphMethodException",
+        100,
+        subcode=33,
     )
 
 
@@ -228,12 +363,13 @@ def _profile_error(code: int, subcode: int | None) -> _GraphError:
     if code == 190:
         if subcode is None:
             return _invalid_token()
-        return _expired_token(subcode, datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0))
+        return _expired_token(subcode, datetime.now(UTC).replace(minute=0, second=0, microsecond=0))
     message, default_subcode = _PROFILE_ERRORS[code]
     return _GraphError(400, message, "OAuthException", code, subcode=default_subcode if subcode is None else subcode)
 
 
 # --- fields=... expansion syntax -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _FieldSpec:
@@ -269,7 +405,7 @@ class _FieldParser:
                     end = self._text.find(")", self._pos)
                     if end < 0:
                         raise self._syntax_error('Expected ")"')
-                    modifiers[modifier] = self._text[self._pos:end].strip()
+                    modifiers[modifier] = self._text[self._pos : end].strip()
                     self._pos = end + 1
                 else:
                     children = self._list()
@@ -289,7 +425,7 @@ class _FieldParser:
     def _peek(self) -> str:
         while self._pos < len(self._text) and self._text[self._pos].isspace():
             self._pos += 1
-        return self._text[self._pos:self._pos + 1]
+        return self._text[self._pos : self._pos + 1]
 
     def _take(self) -> str:
         char = self._peek()
@@ -326,6 +462,7 @@ def _check_fields(fields: Mapping[str, _FieldSpec] | None, known: frozenset[str]
 
 
 # --- Paging ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Position:
@@ -374,6 +511,7 @@ def _account_offset(cursor: str) -> int:
 
 # --- Simulator state ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Touch:
     seq: int
@@ -410,7 +548,7 @@ class _PageState:
         if self.revoked is not None:
             return _expired_token(*self.revoked)
         if self.token_expires_at and self.token_expires_at <= time.time():
-            return _expired_token(463, datetime.fromtimestamp(self.token_expires_at, timezone.utc))
+            return _expired_token(463, datetime.fromtimestamp(self.token_expires_at, UTC))
         return None
 
     def count(self, platform: str) -> int:
@@ -510,14 +648,18 @@ class GraphSimulator(HttpStub):
     _noun = "simulator"
 
     def __init__(
-        self, pages: Iterable[SimPage] = (), port: int = 0, version: str = "v25.0",
-        app_id: str = "1234567890", app_secret: str = "sim-app-secret",
+        self,
+        pages: Iterable[SimPage] = (),
+        port: int = 0,
+        version: str = "v25.0",
+        app_id: str = "1234567890",
+        app_secret: str = "sim-app-secret",
     ) -> None:
         self.version = version
         self.app_id = app_id
         self.app_secret = app_secret
         super().__init__(port)
-        self._default_anchor = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0)
+        self._default_anchor = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
         self._pages: dict[str, _PageState] = {}
         self._faults: list[_Fault] = []
         self._profile_errors: dict[tuple[str, str], tuple[int, int | None]] = {}
@@ -617,8 +759,13 @@ class GraphSimulator(HttpStub):
             return self._receive(state, platform, index, customer, text)
 
     def new_sender(
-        self, page_id: str, platform: str, sender_id: str, text: str,
-        name: str | None = None, username: str | None = None,
+        self,
+        page_id: str,
+        platform: str,
+        sender_id: str,
+        text: str,
+        name: str | None = None,
+        username: str | None = None,
     ) -> dict[str, Any]:
         """A customer who never wrote to the page sends `text` now, opening a conversation at the
         front of the inbox. Messenger customers have a `name`, Instagram ones a `username` (and an
@@ -645,14 +792,22 @@ class GraphSimulator(HttpStub):
                 named = username is not None
             profile = Profile(sender_id, platform, name, username, inbox.profile_pic(sender_id)) if named else None
             conversation = Conversation(
-                id=inbox.conversation_id(index), index=index, platform=platform,
-                updated_time=datetime.now(timezone.utc).replace(microsecond=0),
-                customer=customer, page=inbox.page_person, messages=(),
+                id=inbox.conversation_id(index),
+                index=index,
+                platform=platform,
+                updated_time=datetime.now(UTC).replace(microsecond=0),
+                customer=customer,
+                page=inbox.page_person,
+                messages=(),
             )
             state.new[platform].append(_NewConversation(conversation, profile))
             receipt = self._receive(state, platform, index, customer, text)
-        return {"conversation_id": receipt["conversation_id"], "mid": receipt["mid"],
-                "timestamp_ms": receipt["timestamp_ms"], "index": index}
+        return {
+            "conversation_id": receipt["conversation_id"],
+            "mid": receipt["mid"],
+            "timestamp_ms": receipt["timestamp_ms"],
+            "index": index,
+        }
 
     def customer(self, page_id: str, platform: str, index: int) -> dict[str, Any]:
         """Who conversation #index is with, for building webhooks about existing contacts: id,
@@ -680,7 +835,8 @@ class GraphSimulator(HttpStub):
                 raise ValueError(f"unknown page(s) {', '.join(unknown)}; add_page() them first")
             self._users[user.user_id] = user
             self._permissions[user.user_id] = {
-                "public_profile": "granted", **{scope: "granted" for scope in user.granted},
+                "public_profile": "granted",
+                **{scope: "granted" for scope in user.granted},
             }
 
     def consent_as(self, user_id: str, *, deny: bool = False, declined: Iterable[str] = ()) -> None:
@@ -737,7 +893,7 @@ class GraphSimulator(HttpStub):
         inbox = state.inboxes[platform]
         earlier = state.touched[platform].get(index)
         earlier_messages = earlier.messages if earlier else ()
-        moment = datetime.now(timezone.utc)
+        moment = datetime.now(UTC)
         now = moment.replace(microsecond=0)
         message = Message(
             id=inbox.message_id(index, f"touch{len(earlier_messages)}"),
@@ -785,11 +941,13 @@ class GraphSimulator(HttpStub):
         match = _GRAPH_PATH.match(path)
         version, node, edge = match.groups() if match else (None, None, None)
         entry: dict[str, Any] = {
-            "method": method, "path": path,
+            "method": method,
+            "path": path,
             "params": {key: _REDACTED if key in _SECRET_PARAMS else value for key, value in params.items()},
             "page_id": node,
             "platform": (params.get("platform") or MESSENGER).lower() if edge == "conversations" else None,
-            "status": 0, "authorized": False,
+            "status": 0,
+            "authorized": False,
         }
         try:
             if node is None:
@@ -810,8 +968,14 @@ class GraphSimulator(HttpStub):
         return response
 
     def _route(
-        self, method: str, version: str | None, node: str, edge: str | None, params: Mapping[str, str],
-        token: str | None, entry: dict[str, Any],
+        self,
+        method: str,
+        version: str | None,
+        node: str,
+        edge: str | None,
+        params: Mapping[str, str],
+        token: str | None,
+        entry: dict[str, Any],
     ) -> Response:
         """Answer one Graph call, noting in `entry` which page it was for and whether its credentials held."""
         if (node, edge) == ("dialog", "oauth"):
@@ -901,9 +1065,7 @@ class GraphSimulator(HttpStub):
         payload["id"] = profile.id
         return self._graph_response(payload, state.page.page_id, version)
 
-    def _conversations(
-        self, state: _PageState, version: str | None, params: Mapping[str, str], token: str
-    ) -> Response:
+    def _conversations(self, state: _PageState, version: str | None, params: Mapping[str, str], token: str) -> Response:
         page = state.page
         platform = (params.get("platform") or MESSENGER).lower()
         if platform not in PLATFORMS:
@@ -957,43 +1119,68 @@ class GraphSimulator(HttpStub):
             if due.times == 0:
                 self._faults.remove(due)
             if due.kind == "token_invalid" and due.options.get("permanent"):
-                state.revoked = (int(due.options.get("error_subcode", 463)), datetime.now(timezone.utc))
+                state.revoked = (int(due.options.get("error_subcode", 463)), datetime.now(UTC))
             return due
 
     def _fault_response(
-        self, fault: _Fault, version: str | None, params: Mapping[str, str], token: str, limit: int,
+        self,
+        fault: _Fault,
+        version: str | None,
+        params: Mapping[str, str],
+        token: str,
+        limit: int,
         position: _Position,
     ) -> Response:
         page_id, options = fault.page_id, fault.options
         if fault.kind == "token_invalid":
-            expired_at = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+            expired_at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
             raise _expired_token(int(options.get("error_subcode", 463)), expired_at)
         if fault.kind == "rate_limit":
             code = int(options.get("code", 613))
-            usage = {page_id: [{
-                "type": "pages", **_THROTTLED_USAGE,
-                "estimated_time_to_regain_access": int(options.get("regain_minutes", 1)),
-            }]}
+            usage = {
+                page_id: [
+                    {
+                        "type": "pages",
+                        **_THROTTLED_USAGE,
+                        "estimated_time_to_regain_access": int(options.get("regain_minutes", 1)),
+                    }
+                ]
+            }
             raise _GraphError(
-                400, _RATE_LIMIT_MESSAGES.get(code, f"(#{code}) Rate limit reached"), "OAuthException", code,
+                400,
+                _RATE_LIMIT_MESSAGES.get(code, f"(#{code}) Rate limit reached"),
+                "OAuthException",
+                code,
                 headers={"X-Business-Use-Case-Usage": _compact(usage), "X-App-Usage": _compact(_THROTTLED_USAGE)},
             )
         if fault.kind == "server_error":
             raise _GraphError(
-                500, "An unexpected error has occurred. Please retry your request later.", "OAuthException", 2,
+                500,
+                "An unexpected error has occurred. Please retry your request later.",
+                "OAuthException",
+                2,
                 transient=True,
             )
         if fault.kind == "reduce_data":
             raise _GraphError(
-                500, "Please reduce the amount of data you're asking for, then retry your request",
-                "OAuthException", 1,
+                500,
+                "Please reduce the amount of data you're asking for, then retry your request",
+                "OAuthException",
+                1,
             )
         if fault.kind == "empty_page":
             cursor = position.cursor()
-            return self._graph_response({"data": [], "paging": {
-                "cursors": {"before": cursor, "after": cursor},
-                "next": self._next_url(version, f"{page_id}/conversations", params, token, limit, cursor),
-            }}, page_id, version)
+            return self._graph_response(
+                {
+                    "data": [],
+                    "paging": {
+                        "cursors": {"before": cursor, "after": cursor},
+                        "next": self._next_url(version, f"{page_id}/conversations", params, token, limit, cursor),
+                    },
+                },
+                page_id,
+                version,
+            )
         if fault.kind == "redirect":
             return Response(302, b"", {**self._base_headers(version), "Location": str(options["location"])})
         # malformed_json: a body cut off mid-stream, as a dropped proxy connection produces.
@@ -1021,7 +1208,9 @@ class GraphSimulator(HttpStub):
             answer: dict[str, str]
             if consent.deny:
                 answer = {
-                    "error": "access_denied", "error_code": "200", "error_description": "Permissions error",
+                    "error": "access_denied",
+                    "error_code": "200",
+                    "error_description": "Permissions error",
                     "error_reason": "user_denied",
                 }
             else:
@@ -1069,7 +1258,10 @@ class GraphSimulator(HttpStub):
         with self._lock:
             if self._take_oauth_fault("code_exchange"):
                 raise _GraphError(
-                    500, "An unexpected error has occurred. Please retry your request later.", "OAuthException", 2,
+                    500,
+                    "An unexpected error has occurred. Please retry your request later.",
+                    "OAuthException",
+                    2,
                     transient=True,
                 )
             if not redirect_uri:
@@ -1085,7 +1277,8 @@ class GraphSimulator(HttpStub):
                 raise _code_error(36007, "This authorization code has expired.")
             if issued.redirect_uri != redirect_uri:
                 raise _code_error(
-                    36008, "Error validating verification code. Please make sure your redirect_uri is identical "
+                    36008,
+                    "Error validating verification code. Please make sure your redirect_uri is identical "
                     "to the one you used in the OAuth dialog request",
                 )
             del self._codes[code]
@@ -1150,7 +1343,7 @@ class GraphSimulator(HttpStub):
             # Without pages_show_list Meta lists no pages rather than failing.
             listed = "pages_show_list" in self._granted(user.user_id)
             states = [self._pages[page_id] for page_id in user.page_ids] if listed else []
-            shown = states[offset:offset + limit]
+            shown = states[offset : offset + limit]
             for state in shown:
                 self._page_grantors[state.page.page_id] = user.user_id
         payload: dict[str, Any] = {"data": [_render_account(state, fields) for state in shown]}
@@ -1169,9 +1362,11 @@ class GraphSimulator(HttpStub):
         if method == "GET":
             with self._lock:
                 subscribed = self._subscriptions.get(page_id)
-            data = [] if subscribed is None else [
-                {"name": APP_NAME, "id": self.app_id, "subscribed_fields": list(subscribed)}
-            ]
+            data = (
+                []
+                if subscribed is None
+                else [{"name": APP_NAME, "id": self.app_id, "subscribed_fields": list(subscribed)}]
+            )
             return self._graph_response({"data": data}, page_id, version)
         if method == "POST" and self._take_oauth_fault("subscribe"):
             # The simulator's wording; what matters to a client is the code.
@@ -1209,28 +1404,41 @@ class GraphSimulator(HttpStub):
             user_token = self._user_tokens.get(token)
             if user_token is not None:
                 return {
-                    **common, "type": "USER", "data_access_expires_at": user_token.issued_at + DATA_ACCESS_SECONDS,
-                    "expires_at": user_token.expires_at, "is_valid": True, "issued_at": user_token.issued_at,
-                    "scopes": list(self._granted(user_token.user_id)), "user_id": user_token.user_id,
+                    **common,
+                    "type": "USER",
+                    "data_access_expires_at": user_token.issued_at + DATA_ACCESS_SECONDS,
+                    "expires_at": user_token.expires_at,
+                    "is_valid": True,
+                    "issued_at": user_token.issued_at,
+                    "scopes": list(self._granted(user_token.user_id)),
+                    "user_id": user_token.user_id,
                 }
             state = next((state for state in self._pages.values() if state.page.token == token), None)
             if state is None:
                 return {
                     "error": {"code": 190, "message": "Invalid OAuth access token - Cannot parse access token"},
-                    "is_valid": False, "scopes": [],
+                    "is_valid": False,
+                    "scopes": [],
                 }
             user_id, scopes = self._page_grant(state.page.page_id)
             error = state.token_error()
             info: dict[str, Any] = {
-                **common, "type": "PAGE", "data_access_expires_at": state.data_access_expires_at,
-                "expires_at": state.token_expires_at, "is_valid": error is None,
-                "issued_at": state.token_issued_at, "profile_id": state.page.page_id, "scopes": list(scopes),
+                **common,
+                "type": "PAGE",
+                "data_access_expires_at": state.data_access_expires_at,
+                "expires_at": state.token_expires_at,
+                "is_valid": error is None,
+                "issued_at": state.token_issued_at,
+                "profile_id": state.page.page_id,
+                "scopes": list(scopes),
             }
         if user_id is not None:
             info["user_id"] = user_id
         if error is not None:
             info["error"] = {
-                "code": error.code, "message": error.error["message"], "subcode": error.error["error_subcode"],
+                "code": error.code,
+                "message": error.error["message"],
+                "subcode": error.error["error_subcode"],
             }
         return info
 
@@ -1464,8 +1672,10 @@ def _new_secret(prefix: str) -> str:
 
 def _html_page(status: int, title: str, detail: str) -> Response:
     """The Login dialog is a web page, so its errors are shown to the person, not sent as JSON."""
-    body = (f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></body></html>")
+    body = (
+        f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head>"
+        f"<body><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></body></html>"
+    )
     return Response(status, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
 
 
@@ -1521,7 +1731,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.graph_sim", description="Meta Graph API simulator")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port (default 8765)")
     parser.add_argument(
-        "--demo", action="store_true",
+        "--demo",
+        action="store_true",
         help="serve the demo page (Bluebird Coffee Roasters) and its owner (DEMO_USER), who can log in",
     )
     parser.add_argument("--api-version", default="v25.0", help="Graph API version in the base URL")
@@ -1529,8 +1740,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-secret", default="sim-app-secret", help="the app secret the token endpoint accepts")
     args = parser.parse_args(argv)
     simulator = GraphSimulator(
-        pages=[DEMO_PAGE] if args.demo else [], port=args.port, version=args.api_version,
-        app_id=args.app_id, app_secret=args.app_secret,
+        pages=[DEMO_PAGE] if args.demo else [],
+        port=args.port,
+        version=args.api_version,
+        app_id=args.app_id,
+        app_secret=args.app_secret,
     )
     if args.demo:
         simulator.add_user(DEMO_USER)

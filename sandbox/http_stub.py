@@ -3,6 +3,7 @@ server on 127.0.0.1 that hands every request to the stand-in's `_respond` and wr
 Response it returns, the start/stop lifecycle around it, and the standalone `python -m` loop.
 Each stand-in keeps only what is specific to the API it imitates.
 """
+
 from __future__ import annotations
 
 import signal
@@ -12,10 +13,11 @@ import sys
 import threading
 import traceback
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar, Mapping, Self
+from typing import Any, ClassVar, Self
 
 __all__ = ["HOST", "HttpStub", "Response", "StubHandler", "StubServer", "serve_until_stopped"]
 

@@ -7,6 +7,7 @@ and `post()` sends it with X-Hub-Signature-256 over the exact bytes sent:
     item = messenger_message(page_id, psid, "Is the 1kg bag back in stock?")
     post(url, delivery("page", [(page_id, [item])]), app_secret)
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,10 +21,25 @@ from typing import Any, Literal
 import requests
 
 __all__ = [
-    "MAX_BATCH", "delivery", "encode", "instagram_echo", "instagram_message", "instagram_unsend",
-    "messenger_attachment", "messenger_delivery", "messenger_echo", "messenger_edit", "messenger_message",
-    "messenger_postback", "messenger_reaction", "messenger_read", "messenger_referral", "post", "post_again",
-    "post_bytes", "sign",
+    "MAX_BATCH",
+    "delivery",
+    "encode",
+    "instagram_echo",
+    "instagram_message",
+    "instagram_unsend",
+    "messenger_attachment",
+    "messenger_delivery",
+    "messenger_echo",
+    "messenger_edit",
+    "messenger_message",
+    "messenger_postback",
+    "messenger_reaction",
+    "messenger_read",
+    "messenger_referral",
+    "post",
+    "post_again",
+    "post_bytes",
+    "sign",
 ]
 
 # Meta batches up to 1000 messaging items into one delivery.
@@ -31,7 +47,13 @@ MAX_BATCH = 1000
 
 # Meta's reaction names; any other emoji is reported as "other".
 _REACTIONS = {
-    "❤": "love", "❤️": "love", "😆": "smile", "😮": "wow", "😢": "sad", "😠": "angry", "👍": "like",
+    "❤": "love",
+    "❤️": "love",
+    "😆": "smile",
+    "😮": "wow",
+    "😢": "sad",
+    "😠": "angry",
+    "👍": "like",
     "👎": "dislike",
 }
 _ATTACHMENT_URLS = {
@@ -97,6 +119,7 @@ def delivery(
 
 # --- Messenger (object "page") -------------------------------------------------------------------
 
+
 def messenger_message(
     page_id: str, sender_id: str, text: str, mid: str | None = None, timestamp_ms: int | None = None
 ) -> dict[str, Any]:
@@ -104,7 +127,10 @@ def messenger_message(
 
 
 def messenger_attachment(
-    page_id: str, sender_id: str, mid: str | None = None, timestamp_ms: int | None = None,
+    page_id: str,
+    sender_id: str,
+    mid: str | None = None,
+    timestamp_ms: int | None = None,
     type: str = "image",  # noqa: A002 - Meta's own field name
 ) -> dict[str, Any]:
     if type not in _ATTACHMENT_URLS:
@@ -113,7 +139,8 @@ def messenger_attachment(
     digest = hashlib.sha256(mid.encode()).digest()
     # Attachment URLs are signed CDN links that expire after a few days, like Meta's.
     url = _ATTACHMENT_URLS[type].format(
-        n=int.from_bytes(digest[:8], "big"), h=base64.urlsafe_b64encode(digest[8:20]).decode(),
+        n=int.from_bytes(digest[:8], "big"),
+        h=base64.urlsafe_b64encode(digest[8:20]).decode(),
         e=int(time.time()) + 4 * 86400,
     )
     attachment = {"type": type, "payload": {"url": url}}
@@ -121,7 +148,11 @@ def messenger_attachment(
 
 
 def messenger_echo(
-    page_id: str, recipient_id: str, text: str, mid: str | None = None, app_id: int | None = 1234567890,
+    page_id: str,
+    recipient_id: str,
+    text: str,
+    mid: str | None = None,
+    app_id: int | None = 1234567890,
     timestamp_ms: int | None = None,
 ) -> dict[str, Any]:
     """A message the page sent, echoed back: sender is the page. app_id=None leaves app_id out."""
@@ -157,7 +188,11 @@ def messenger_postback(
 
 
 def messenger_reaction(
-    page_id: str, sender_id: str, reacted_mid: str, emoji: str = "❤", action: str = "react",
+    page_id: str,
+    sender_id: str,
+    reacted_mid: str,
+    emoji: str = "❤",
+    action: str = "react",
     timestamp_ms: int | None = None,
 ) -> dict[str, Any]:
     """`reacted_mid` is the message reacted to. An unreact carries only mid and action."""
@@ -184,6 +219,7 @@ def messenger_delivery(
 
 # --- Instagram (object "instagram") --------------------------------------------------------------
 
+
 def instagram_message(
     ig_account_id: str, sender_id: str, text: str, mid: str | None = None, timestamp_ms: int | None = None
 ) -> dict[str, Any]:
@@ -204,6 +240,7 @@ def instagram_unsend(ig_account_id: str, sender_id: str, mid: str, timestamp_ms:
 
 
 # --- Helpers ------------------------------------------------------------------------------------
+
 
 def _item(sender_id: str, recipient_id: str, timestamp_ms: int | None, **event: Any) -> dict[str, Any]:
     timestamp = _now_ms() if timestamp_ms is None else timestamp_ms

@@ -1,4 +1,5 @@
 """Running fbsync's own processes (gunicorn, rq worker) on 127.0.0.1, for the demo and the e2e tests."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 import requests
 
@@ -60,8 +62,7 @@ def gunicorn(port: int) -> list[str]:
 
 def rq_worker(redis_url: str, *queues: str, burst: bool = False) -> list[str]:
     """A worker with RQ's scheduler, which moves debounced refreshes onto the queue when due."""
-    return [str(BIN / "rq"), "worker", "--with-scheduler", "--url", redis_url, *(["--burst"] if burst else []),
-            *queues]
+    return [str(BIN / "rq"), "worker", "--with-scheduler", "--url", redis_url, *(["--burst"] if burst else []), *queues]
 
 
 def rq_cron(redis_url: str) -> list[str]:

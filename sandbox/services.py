@@ -1,11 +1,12 @@
 """Embedded PostgreSQL and Redis for the demo and the tests: no system services, no Docker."""
+
 from __future__ import annotations
 
 import uuid
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo

@@ -1,4 +1,5 @@
 """Requests to our app signed as Slack signs them (v0 HMAC-SHA256), for the demo and the tests."""
+
 from __future__ import annotations
 
 import json
@@ -17,14 +18,26 @@ def post_signed(base_url: str, form: dict[str, str], secret: str) -> requests.Re
 
 def post_signed_event(base_url: str, team_id: str, event: dict[str, Any], secret: str) -> requests.Response:
     """POST an Events API callback (JSON) to /slack/events, signed, as Slack delivers one."""
-    body = json.dumps({
-        "token": "deprecated-verification-token", "team_id": team_id, "api_app_id": "A0FBSYNC",
-        "type": "event_callback", "event": event, "event_id": f"Ev{int(time.time() * 1000)}",
-        "event_time": int(time.time()), "authorizations": [
-            {"enterprise_id": None, "team_id": team_id, "user_id": "U0BOT", "is_bot": True,
-             "is_enterprise_install": False},
-        ],
-    })
+    body = json.dumps(
+        {
+            "token": "deprecated-verification-token",
+            "team_id": team_id,
+            "api_app_id": "A0FBSYNC",
+            "type": "event_callback",
+            "event": event,
+            "event_id": f"Ev{int(time.time() * 1000)}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": team_id,
+                    "user_id": "U0BOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                },
+            ],
+        }
+    )
     return _post(base_url, body, "application/json", secret)
 
 
@@ -43,10 +56,19 @@ def _post(base_url: str, body: str, content_type: str, secret: str) -> requests.
 def slash_command_form(text: str, *, team_id: str, user_id: str, channel_id: str, response_url: str) -> dict[str, str]:
     """The form Slack sends for `/fbsync <text>`."""
     return {
-        "token": "deprecated-verification-token", "team_id": team_id, "team_domain": "fbsync-demo",
-        "channel_id": channel_id, "channel_name": "sales", "user_id": user_id, "user_name": "someone",
-        "command": "/fbsync", "text": text, "api_app_id": "A0FBSYNC", "is_enterprise_install": "false",
-        "response_url": response_url, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "token": "deprecated-verification-token",
+        "team_id": team_id,
+        "team_domain": "fbsync-demo",
+        "channel_id": channel_id,
+        "channel_name": "sales",
+        "user_id": user_id,
+        "user_name": "someone",
+        "command": "/fbsync",
+        "text": text,
+        "api_app_id": "A0FBSYNC",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
     }
 
 

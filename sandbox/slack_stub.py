@@ -21,6 +21,7 @@ API then accepts (auth.test answers with its team) until uninstall().
 
     python -m sandbox.slack_stub --port 8767 --channel C0SALES:sales --user U0ADMIN:ana:admin
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ import secrets
 import sys
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
@@ -59,8 +61,11 @@ _JSON_TYPE = "application/json; charset=utf-8"
 _TEXT_TYPE = "text/plain; charset=utf-8"
 
 # Form bodies carry these as JSON text; each maps to the error Slack gives when the text is not JSON.
-_JSON_FIELDS = {"blocks": "invalid_blocks_format", "attachments": "invalid_attachments",
-                "metadata": "invalid_metadata_format"}
+_JSON_FIELDS = {
+    "blocks": "invalid_blocks_format",
+    "attachments": "invalid_attachments",
+    "metadata": "invalid_metadata_format",
+}
 _MAX_BLOCKS = 50
 
 
@@ -119,6 +124,7 @@ class _Fault:
 
 
 # --- The server --------------------------------------------------------------------------------
+
 
 class _Handler(StubHandler):
     do_GET = do_POST = StubHandler.dispatch
@@ -264,7 +270,8 @@ class SlackStub(HttpStub):
         """The replies (not the parent) in the thread under message `ts`, in order."""
         with self._lock:
             return [
-                _snapshot(message) for message in self._messages
+                _snapshot(message)
+                for message in self._messages
                 if message.channel == channel and message.thread_ts == ts
             ]
 
@@ -299,8 +306,14 @@ class SlackStub(HttpStub):
             return _slack_json(200, {"ok": False, "error": "internal_error"})
 
     def _api(self, method: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
-        entry: dict[str, Any] = {"method": method, "args": {}, "at": time.monotonic(), "status": 200,
-                                 "ok": False, "error": None}
+        entry: dict[str, Any] = {
+            "method": method,
+            "args": {},
+            "at": time.monotonic(),
+            "status": 200,
+            "ok": False,
+            "error": None,
+        }
         try:
             handler = _HANDLERS.get(method)
             if handler is None:
@@ -381,8 +394,9 @@ class SlackStub(HttpStub):
     def _token_team(self, token: str) -> str | None:
         with self._lock:
             known = list(self._team_of_token.items())
-        return next((team for candidate, team in known if secrets.compare_digest(candidate.encode(), token.encode())),
-                    None)
+        return next(
+            (team for candidate, team in known if secrets.compare_digest(candidate.encode(), token.encode())), None
+        )
 
     def _authorize(self, query: str) -> Response:
         """Slack's consent screen, approved at once by the installer; errors are pages, as Slack's are."""
@@ -400,8 +414,9 @@ class SlackStub(HttpStub):
             if not scopes or not all(_SCOPE.match(scope) for scope in scopes):
                 return Response(400, b"invalid_scope", {"Content-Type": _TEXT_TYPE})
             code = f"{int(time.time())}.{secrets.token_hex(16)}"
-            self._grants[code] = _Grant(team_id, team_name, user_id, ",".join(scopes), redirect_uri,
-                                        time.monotonic() + _CODE_TTL_SECONDS)
+            self._grants[code] = _Grant(
+                team_id, team_name, user_id, ",".join(scopes), redirect_uri, time.monotonic() + _CODE_TTL_SECONDS
+            )
         back = {"code": code, **({"state": params["state"]} if "state" in params else {})}
         target = redirect_uri or app.redirect_urls[0]
         separator = "&" if "?" in target else "?"
@@ -421,15 +436,26 @@ class SlackStub(HttpStub):
         token = f"xoxb-{grant.team_id}-{secrets.token_hex(12)}"
         self._team_of_token[token] = grant.team_id
         return {
-            "access_token": token, "token_type": "bot", "scope": grant.scopes, "bot_user_id": self.bot_user_id,
-            "app_id": app.app_id, "team": {"name": grant.team_name, "id": grant.team_id}, "enterprise": None,
-            "authed_user": {"id": grant.user_id}, "is_enterprise_install": False,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": grant.scopes,
+            "bot_user_id": self.bot_user_id,
+            "app_id": app.app_id,
+            "team": {"name": grant.team_name, "id": grant.team_id},
+            "enterprise": None,
+            "authed_user": {"id": grant.user_id},
+            "is_enterprise_install": False,
         }
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
-            "url": WORKSPACE_URL, "team": _TEAM_NAME, "user": _BOT_NAME, "team_id": self._caller_team,
-            "user_id": self.bot_user_id, "bot_id": BOT_ID, "is_enterprise_install": False,
+            "url": WORKSPACE_URL,
+            "team": _TEAM_NAME,
+            "user": _BOT_NAME,
+            "team_id": self._caller_team,
+            "user_id": self.bot_user_id,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
         }
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -462,10 +488,16 @@ class SlackStub(HttpStub):
             raise _SlackError("user_not_in_channel")
         text, blocks, _ = _content(args)
         message_ts = self._next_ts()
-        self._ephemerals.append({
-            "channel": channel, "user": user, "text": text or "", "blocks": blocks,
-            "thread_ts": _optional_str(args.get("thread_ts")), "message_ts": message_ts,
-        })
+        self._ephemerals.append(
+            {
+                "channel": channel,
+                "user": user,
+                "text": text or "",
+                "blocks": blocks,
+                "thread_ts": _optional_str(args.get("thread_ts")),
+                "message_ts": message_ts,
+            }
+        )
         return {"message_ts": message_ts}
 
     def _open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -539,8 +571,12 @@ class SlackStub(HttpStub):
 
     def _render(self, message: _Message) -> dict[str, Any]:
         rendered: dict[str, Any] = {
-            "type": "message", "text": message.text, "user": self.bot_user_id, "bot_id": BOT_ID,
-            "team": self.team_id, "ts": message.ts,
+            "type": "message",
+            "text": message.text,
+            "user": self.bot_user_id,
+            "bot_id": BOT_ID,
+            "team": self.team_id,
+            "ts": message.ts,
         }
         if message.blocks:
             rendered["blocks"] = copy.deepcopy(message.blocks)
@@ -552,10 +588,16 @@ class SlackStub(HttpStub):
 
     def _user_record(self, user_id: str, name: str, *, is_admin: bool, is_owner: bool, is_bot: bool) -> dict[str, Any]:
         return {
-            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name,
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name,
             # Slack makes every owner an admin too.
-            "is_admin": bool(is_admin or is_owner), "is_owner": bool(is_owner), "is_bot": is_bot,
-            "deleted": False, "profile": {"real_name": name, "display_name": name},
+            "is_admin": bool(is_admin or is_owner),
+            "is_owner": bool(is_owner),
+            "is_bot": is_bot,
+            "deleted": False,
+            "profile": {"real_name": name, "display_name": name},
         }
 
 
@@ -573,6 +615,7 @@ METHODS = tuple(_HANDLERS)
 
 
 # --- Wire format -------------------------------------------------------------------------------
+
 
 def _parse_args(content_type: str | None, body: bytes, query: str) -> tuple[dict[str, Any], str | None]:
     """The call's arguments (query string, then body) without `token`, and that token if given."""
@@ -653,8 +696,9 @@ class _Problems(list[str]):
     def add(self, pointer: str, what: str) -> None:
         self.append(f"[ERROR] {what} [json-pointer:{pointer}]")
 
-    def text_object(self, value: Any, pointer: str, *, limit: int = _TEXT_LIMIT, plain_only: bool = False,
-                    required: bool = True) -> None:
+    def text_object(
+        self, value: Any, pointer: str, *, limit: int = _TEXT_LIMIT, plain_only: bool = False, required: bool = True
+    ) -> None:
         if value is None:
             if required:
                 self.add(pointer, "missing required field: text")
@@ -665,8 +709,10 @@ class _Problems(list[str]):
         kind = value.get("type")
         allowed = ("plain_text",) if plain_only else _TEXT_TYPES
         if kind not in allowed:
-            self.add(f"{pointer}/type", f"must be one of {', '.join(allowed)}" if isinstance(kind, str)
-                     else "missing required field: type")
+            self.add(
+                f"{pointer}/type",
+                f"must be one of {', '.join(allowed)}" if isinstance(kind, str) else "missing required field: type",
+            )
         text = value.get("text")
         if not isinstance(text, str):
             self.add(f"{pointer}/text", "missing required field: text" if text is None else "must be a string")
@@ -774,13 +820,35 @@ class _Problems(list[str]):
 
 # Accepted without a deeper look: fbsync does not send them, but Slack knows them.
 _OTHER_BLOCKS = frozenset({"divider", "rich_text", "video", "file", "input", "table", "context_actions"})
-_OTHER_ELEMENTS = frozenset({
-    "static_select", "external_select", "users_select", "conversations_select", "channels_select",
-    "multi_static_select", "multi_external_select", "multi_users_select", "multi_conversations_select",
-    "multi_channels_select", "overflow", "datepicker", "timepicker", "datetimepicker", "checkboxes",
-    "radio_buttons", "workflow_button", "rich_text_input", "plain_text_input", "email_text_input",
-    "url_text_input", "number_input", "file_input", "feedback_buttons", "icon_button",
-})
+_OTHER_ELEMENTS = frozenset(
+    {
+        "static_select",
+        "external_select",
+        "users_select",
+        "conversations_select",
+        "channels_select",
+        "multi_static_select",
+        "multi_external_select",
+        "multi_users_select",
+        "multi_conversations_select",
+        "multi_channels_select",
+        "overflow",
+        "datepicker",
+        "timepicker",
+        "datetimepicker",
+        "checkboxes",
+        "radio_buttons",
+        "workflow_button",
+        "rich_text_input",
+        "plain_text_input",
+        "email_text_input",
+        "url_text_input",
+        "number_input",
+        "file_input",
+        "feedback_buttons",
+        "icon_button",
+    }
+)
 
 
 def block_errors(blocks: list[Any]) -> list[str]:
@@ -823,9 +891,14 @@ def _bearer(authorization: str | None) -> str | None:
 
 def _snapshot(message: _Message) -> dict[str, Any]:
     return {
-        "channel": message.channel, "ts": message.ts, "thread_ts": message.thread_ts, "text": message.text,
-        "blocks": copy.deepcopy(message.blocks), "attachments": copy.deepcopy(message.attachments),
-        "updates": message.updates, "history": list(message.history),
+        "channel": message.channel,
+        "ts": message.ts,
+        "thread_ts": message.thread_ts,
+        "text": message.text,
+        "blocks": copy.deepcopy(message.blocks),
+        "attachments": copy.deepcopy(message.attachments),
+        "updates": message.updates,
+        "history": list(message.history),
     }
 
 
@@ -837,11 +910,13 @@ def _slack_json(status: int, payload: Any, headers: Mapping[str, str] | None = N
 
 def _pair(kind: str) -> Callable[[str], list[str]]:
     """argparse type for ID:NAME[:FLAG] options."""
+
     def parse(value: str) -> list[str]:
         parts = value.split(":")
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
             raise argparse.ArgumentTypeError(f"expected {kind}")
         return parts
+
     return parse
 
 
@@ -851,10 +926,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default="xoxb-test", help="the accepted bot token (default xoxb-test)")
     parser.add_argument("--team-id", default="T0FBSYNC")
     parser.add_argument("--bot-user-id", default="U0BOT")
-    parser.add_argument("--channel", action="append", default=[], type=_pair("ID:NAME[:out]"),
-                        help="a channel (repeatable); ':out' means the bot is not a member")
-    parser.add_argument("--user", action="append", default=[], type=_pair("ID:NAME[:admin|:owner]"),
-                        help="a workspace member for users.info (repeatable)")
+    parser.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        type=_pair("ID:NAME[:out]"),
+        help="a channel (repeatable); ':out' means the bot is not a member",
+    )
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        type=_pair("ID:NAME[:admin|:owner]"),
+        help="a workspace member for users.info (repeatable)",
+    )
     args = parser.parse_args(argv)
     stub = SlackStub(token=args.token, team_id=args.team_id, bot_user_id=args.bot_user_id, port=args.port)
     for channel_id, name, *flag in args.channel:

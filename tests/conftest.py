@@ -1,13 +1,15 @@
 """Shared fixtures: a real PostgreSQL (DATABASE_URL, or an embedded one) and the Graph API simulator."""
+
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 import os
 import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from psycopg_pool import ConnectionPool
@@ -83,8 +85,13 @@ def sim() -> Iterator[GraphSimulator]:
 @pytest.fixture
 def settings(sim: GraphSimulator, database_url: str) -> Settings:
     # Pacing stays real but fast; Meta's 2/s is the production default.
-    return Settings(database_url=database_url, graph_url=sim.base_url, graph_calls_per_second=200.0, graph_page_size=25,
-                    encryption_keys=(ENCRYPTION_KEY,))
+    return Settings(
+        database_url=database_url,
+        graph_url=sim.base_url,
+        graph_calls_per_second=200.0,
+        graph_page_size=25,
+        encryption_keys=(ENCRYPTION_KEY,),
+    )
 
 
 @pytest.fixture
@@ -147,18 +154,29 @@ def slack() -> Iterator[Any]:
 @pytest.fixture
 def service_settings(settings: Settings, redis_url: str, slack: Any, sim: GraphSimulator) -> Settings:
     """Settings of a full deployment: database, Redis, simulated Meta and Slack."""
-    return replace(settings, redis_url=redis_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                   slack_api_url=slack.base_url, fb_app_id=APP_ID, fb_app_secret=APP_SECRET,
-                   fb_verify_token=VERIFY_TOKEN, fb_dialog_url=f"{sim.base_url}/dialog/oauth")
+    return replace(
+        settings,
+        redis_url=redis_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.base_url,
+        fb_app_id=APP_ID,
+        fb_app_secret=APP_SECRET,
+        fb_verify_token=VERIFY_TOKEN,
+        fb_dialog_url=f"{sim.base_url}/dialog/oauth",
+    )
 
 
 @pytest.fixture
 def worker_env(monkeypatch: pytest.MonkeyPatch, service_settings: Settings) -> None:
     """The environment a worker process has, so the job functions run exactly as under RQ."""
     for name, value in {
-        "DATABASE_URL": service_settings.database_url, "REDIS_URL": service_settings.redis_url,
-        "FB_GRAPH_URL": service_settings.graph_url, "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
-        "SLACK_BOT_TOKEN": service_settings.slack_bot_token, "SLACK_API_URL": service_settings.slack_api_url,
+        "DATABASE_URL": service_settings.database_url,
+        "REDIS_URL": service_settings.redis_url,
+        "FB_GRAPH_URL": service_settings.graph_url,
+        "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
+        "SLACK_BOT_TOKEN": service_settings.slack_bot_token,
+        "SLACK_API_URL": service_settings.slack_api_url,
         "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
     }.items():
         monkeypatch.setenv(name, value)
@@ -176,6 +194,7 @@ def sync_queue(redis_url: str) -> Iterator[Any]:
     connection = redis.Redis.from_url(redis_url)
     queue = Queue(SYNC_QUEUE, connection=connection)
     others = [Queue(name, connection=connection) for name in (REFRESH_QUEUE, ANALYSIS_QUEUE)]
+
     def clear() -> None:
         for q in (queue, *others):
             q.empty()
@@ -274,13 +293,16 @@ def slash(web: str, slack: Any) -> Callable[..., Any]:
     """Sends `/fbsync <text>` as Slack would; returns (ack response, the deferred reply or None)."""
     import time
 
-    def send(text: str, *, user: str = ADMIN, channel: str = SALES_CHANNEL, team: str = TEAM_ID,
-             expect_reply: bool = True) -> tuple[Any, Any]:
+    def send(
+        text: str, *, user: str = ADMIN, channel: str = SALES_CHANNEL, team: str = TEAM_ID, expect_reply: bool = True
+    ) -> tuple[Any, Any]:
         from sandbox.slack_requests import slash_command_form
 
         before = len(slack.responses)
-        ack = signed_slack_post(web, slash_command_form(text, team_id=team, user_id=user, channel_id=channel,
-                                                        response_url=slack.response_url()))
+        ack = signed_slack_post(
+            web,
+            slash_command_form(text, team_id=team, user_id=user, channel_id=channel, response_url=slack.response_url()),
+        )
         if not expect_reply:
             return ack, None
         deadline = time.monotonic() + 10
@@ -293,17 +315,27 @@ def slash(web: str, slack: Any) -> Callable[..., Any]:
 
 # End to end: fbsync's real processes, started as a deployment starts them.
 
+
 @pytest.fixture
-def deployment_env(database_url: str, redis_url: str, sim: Any, slack: Any, pool: ConnectionPool,
-                   sync_queue: Any) -> dict[str, str]:
+def deployment_env(
+    database_url: str, redis_url: str, sim: Any, slack: Any, pool: ConnectionPool, sync_queue: Any
+) -> dict[str, str]:
     """What every fbsync process gets in production, pointed at the stand-ins."""
     return {
         **os.environ,
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FB_GRAPH_URL": sim.base_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-        "FB_APP_ID": APP_ID, "FB_APP_SECRET": APP_SECRET, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-        "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth", "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "FBSYNC_GRAPH_CALLS_PER_SECOND": "50", "FBSYNC_GRAPH_PAGE_SIZE": "25",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "FB_GRAPH_URL": sim.base_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "FB_APP_ID": APP_ID,
+        "FB_APP_SECRET": APP_SECRET,
+        "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+        "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth",
+        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        "FBSYNC_GRAPH_CALLS_PER_SECOND": "50",
+        "FBSYNC_GRAPH_PAGE_SIZE": "25",
     }
 
 

@@ -2,6 +2,7 @@
 Graph pages given (raw conversations, newest first), with cursor paging as Meta does. For the messy
 cases the generated simulator does not make: group threads, one person in two conversations, a
 conversation listed on two pages, an unreadable conversation."""
+
 from __future__ import annotations
 
 import json
@@ -21,12 +22,20 @@ def at(minutes: int) -> str:
     return (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def conversation(graph_id: str, page: tuple[str, str], people: list[tuple[str, str]],
-                 said: list[tuple[str, str, int]]) -> dict[str, Any]:
+def conversation(
+    graph_id: str, page: tuple[str, str], people: list[tuple[str, str]], said: list[tuple[str, str, int]]
+) -> dict[str, Any]:
     """`people`: (id, name) of the customers; `said`: (sender id, text, minute), oldest first."""
     names = dict([page, *people])
-    messages = [{"id": f"m_{graph_id}_{n}", "created_time": at(minute), "message": text,
-                 "from": {"id": sender, "name": names[sender]}} for n, (sender, text, minute) in enumerate(said)]
+    messages = [
+        {
+            "id": f"m_{graph_id}_{n}",
+            "created_time": at(minute),
+            "message": text,
+            "from": {"id": sender, "name": names[sender]},
+        }
+        for n, (sender, text, minute) in enumerate(said)
+    ]
     return {
         "id": graph_id,
         "updated_time": at(max(minute for _, _, minute in said)),
@@ -61,8 +70,9 @@ class CorpusGraph(HttpStub):
         index = int(query.get("after") or 0)
         payload: dict[str, Any] = {"data": self.pages[index] if index < len(self.pages) else []}
         if index + 1 < len(self.pages):
-            payload["paging"] = {"next": f"http://{HOST}:{self.port}{parts.path}?"
-                                 + urlencode({**query, "after": str(index + 1)})}
+            payload["paging"] = {
+                "next": f"http://{HOST}:{self.port}{parts.path}?" + urlencode({**query, "after": str(index + 1)})
+            }
         return _json(200, payload)
 
 

@@ -7,6 +7,7 @@ the default pipeline, and its customer and business turns. A conversation is a s
 labelled Won) when it has a payment or a confirmed order or booking; Won anywhere else is the one
 mistake that must never happen.
 """
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 
 gunicorn 'webhooks.app:create_app()'
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,15 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     logfmt.configure(os.environ.get("FBSYNC_LOG_LEVEL", "INFO"))
     settings = settings or Settings.from_env()
-    settings.require("database_url", "redis_url", "slack_signing_secret", "fb_app_id", "fb_app_secret",
-                     "fb_verify_token", "public_url")
+    settings.require(
+        "database_url",
+        "redis_url",
+        "slack_signing_secret",
+        "fb_app_id",
+        "fb_app_secret",
+        "fb_verify_token",
+        "public_url",
+    )
     if not settings.slack_multi_workspace:
         settings.require("slack_bot_token")
     assert settings.fb_app_id and settings.fb_app_secret and settings.public_url
@@ -54,7 +62,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     slack = SlackRequestHandler(bolt)
     login = FacebookLogin(
         lambda token: GraphClient.for_page(settings, token),
-        dialog_url=settings.fb_dialog_url, app_id=settings.fb_app_id, app_secret=settings.fb_app_secret,
+        dialog_url=settings.fb_dialog_url,
+        app_id=settings.fb_app_id,
+        app_secret=settings.fb_app_secret,
         redirect_uri=f"{public_url}/facebook/callback",
     )
 
@@ -77,10 +87,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.post("/slack/events")
     def slack_events() -> Any:
-        if not verifier.is_valid(request.get_data(), request.headers.get("X-Slack-Request-Timestamp", ""),
-                                 request.headers.get("X-Slack-Signature", "")):
-            logger.warning("slack request refused: bad, missing or stale signature bytes=%d",
-                           request.content_length or 0)
+        if not verifier.is_valid(
+            request.get_data(),
+            request.headers.get("X-Slack-Request-Timestamp", ""),
+            request.headers.get("X-Slack-Signature", ""),
+        ):
+            logger.warning(
+                "slack request refused: bad, missing or stale signature bytes=%d", request.content_length or 0
+            )
             return {"error": "invalid request"}, 401
         return slack.handle(request)
 

@@ -2,11 +2,12 @@
 
 The person sees a short page in the browser and the outcome again in Slack.
 """
+
 from __future__ import annotations
 
 import html
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, Response, redirect, request
 from psycopg_pool import ConnectionPool
@@ -54,18 +55,28 @@ def connect_blueprint(
             logger.warning("facebook connect failed team_id=%s: %s", state.team_id, exc)
             tell_user(state.team_id, state.user_id, f"Connecting Facebook pages failed: {exc}")
             return _page(f"Connecting failed: {exc}", status=502)
-        logger.info("facebook pages connected team_id=%s pages=%d refused=%d", state.team_id, len(stored.pages),
-                    len(stored.refused))
+        logger.info(
+            "facebook pages connected team_id=%s pages=%d refused=%d",
+            state.team_id,
+            len(stored.pages),
+            len(stored.refused),
+        )
         names = ", ".join(page.name for page in stored.pages)
         refusals = " ".join(str(refusal) for refusal in stored.refused)
         if not stored.pages:
             tell_user(state.team_id, state.user_id, f"No page was connected. {refusals}")
             return _page(f"No page was connected. {refusals}", status=409)
-        tell_user(state.team_id, state.user_id,
-                  f"Connected {len(stored.pages)} page(s): {names}. Start a sync with `/fbsync sync PAGE`."
-                  + (f" {refusals}" if refusals else ""))
-        return _page(f"Connected: {names}. " + (f"{refusals} " if refusals else "")
-                     + "You can close this window and go back to Slack.")
+        tell_user(
+            state.team_id,
+            state.user_id,
+            f"Connected {len(stored.pages)} page(s): {names}. Start a sync with `/fbsync sync PAGE`."
+            + (f" {refusals}" if refusals else ""),
+        )
+        return _page(
+            f"Connected: {names}. "
+            + (f"{refusals} " if refusals else "")
+            + "You can close this window and go back to Slack."
+        )
 
     def refused(exc: ConnectError) -> Response:
         """An unusable link; when it is genuine, whoever asked for it hears why in Slack as well."""

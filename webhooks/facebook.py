@@ -8,6 +8,7 @@ read it as Meta's), and 503 only while PostgreSQL is unreachable, which a resend
 request touches PostgreSQL alone: the refreshes it owes are rows of `pending_refreshes`, queued
 later by the cron drain, so Redis neither slows nor fails an acknowledgement.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -94,8 +95,14 @@ def facebook_blueprint(settings: Settings, pool: ConnectionPool) -> Blueprint:
             logging.WARNING if stored.rejected else logging.INFO,
             "webhook stored object=%s accounts=%s items=%d stored=%d duplicates=%d rejected=%d refreshes=%d"
             " ignored_accounts=%d ms=%.1f",
-            delivery.object, ",".join(accounts[:5]) or "-", len(delivery.events) + len(delivery.rejections),
-            stored.stored, stored.duplicates, stored.rejected, stored.refreshes, len(stored.unknown_accounts),
+            delivery.object,
+            ",".join(accounts[:5]) or "-",
+            len(delivery.events) + len(delivery.rejections),
+            stored.stored,
+            stored.duplicates,
+            stored.rejected,
+            stored.refreshes,
+            len(stored.unknown_accounts),
             (time.perf_counter() - started) * 1000,
         )
         return _received()

@@ -3,6 +3,7 @@
 They are short, so they go on the refresh queue, whose worker is never busy for long: on the sync
 queue they would wait behind a sync that can take hours.
 """
+
 from rq import cron
 
 from worker.jobs import queue_pending_analyses, queue_pending_refreshes, sweep_stale_jobs

@@ -1,4 +1,5 @@
 """Putting syncs and webhook refreshes on the queue."""
+
 from __future__ import annotations
 
 import logging
@@ -40,11 +41,16 @@ def enqueue_sync(queue: Queue, job: SyncJob, delay: timedelta = timedelta(0)) ->
 
 def enqueue_parent_rewrite(queue: Queue, sync_job_id: int, delay_seconds: float, attempt: int) -> Job:
     """Write a finished sync's final state into its Slack parent message, `delay_seconds` from now."""
-    options = {"job_id": f"sync-parent-{sync_job_id}", "job_timeout": 60, "result_ttl": 3600,
-               "failure_ttl": 7 * 24 * 3600}
+    options = {
+        "job_id": f"sync-parent-{sync_job_id}",
+        "job_timeout": 60,
+        "result_ttl": 3600,
+        "failure_ttl": 7 * 24 * 3600,
+    }
     if delay_seconds > 0:
-        return queue.enqueue_in(timedelta(seconds=delay_seconds), "worker.jobs.rewrite_sync_parent", sync_job_id,
-                                attempt, **options)
+        return queue.enqueue_in(
+            timedelta(seconds=delay_seconds), "worker.jobs.rewrite_sync_parent", sync_job_id, attempt, **options
+        )
     return queue.enqueue("worker.jobs.rewrite_sync_parent", sync_job_id, attempt, **options)
 
 
@@ -83,11 +89,19 @@ def queue_due_refreshes(pool: ConnectionPool, queue: Queue, requeue_after: float
                 if not d.claimed or state not in _LIVE:
                     attempts.append(d.contact_id)  # first try, or its job failed or vanished
         if enqueue:
-            queue.enqueue_many([
-                Queue.prepare_data("worker.jobs.run_refresh", (d.page_pk, d.contact_id), job_id=ids[d.contact_id],
-                                   timeout=REFRESH_JOB_TIMEOUT, result_ttl=3600, failure_ttl=7 * 24 * 3600)
-                for d in enqueue
-            ])
+            queue.enqueue_many(
+                [
+                    Queue.prepare_data(
+                        "worker.jobs.run_refresh",
+                        (d.page_pk, d.contact_id),
+                        job_id=ids[d.contact_id],
+                        timeout=REFRESH_JOB_TIMEOUT,
+                        result_ttl=3600,
+                        failure_ttl=7 * 24 * 3600,
+                    )
+                    for d in enqueue
+                ]
+            )
         if enqueue or renew:
             refresh_outbox.mark_claimed(conn, [d.contact_id for d in enqueue] + renew, attempts)
     if enqueue:
@@ -111,8 +125,9 @@ def enqueue_analysis(queue: Queue, page_pk: int, delay: timedelta = timedelta(0)
     connection = queue.connection
     if connection.exists(lease_key(page_pk)):
         return False
-    marked = connection.set(analysis_queued_key(page_pk), "1", nx=True,
-                            ex=int(delay.total_seconds()) + ANALYSIS_JOB_TIMEOUT)
+    marked = connection.set(
+        analysis_queued_key(page_pk), "1", nx=True, ex=int(delay.total_seconds()) + ANALYSIS_JOB_TIMEOUT
+    )
     if not marked:
         return False
     options = {

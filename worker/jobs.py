@@ -1,4 +1,5 @@
 """RQ job functions. Each runs in a work-horse process, so it opens (and closes) its own resources."""
+
 from __future__ import annotations
 
 import logging
@@ -213,8 +214,12 @@ def run_analysis(page_pk: int) -> str:
 
         backlog = AnalysisBacklog(pool, qualifier, sleep=keeper, rate_horizon=settings.gemini_window_seconds)
         try:
-            result = backlog.drain(page_pk, on_batch=on_batch, sync_running=sync_running,
-                                   deadline=time.monotonic() + ANALYSIS_SLICE_SECONDS)
+            result = backlog.drain(
+                page_pk,
+                on_batch=on_batch,
+                sync_running=sync_running,
+                deadline=time.monotonic() + ANALYSIS_SLICE_SECONDS,
+            )
         except AnalysisCancelled:
             log.info("analysis stopped: the sync was cancelled")
             return "cancelled"
@@ -254,8 +259,13 @@ def _analysis_reporter(settings: Settings, pool: ConnectionPool, page_pk: int) -
             return contacts_created_since(conn, page_pk, since)
 
     scheduled = ScheduledSummaryReporter(client, page, new_contacts) if page.notify_channel else None
-    return SlackAnalysisReporter(client, page, breakdown, scheduled,
-                                 retry_final=lambda job, wait: _retry_parent_rewrite(settings, job.id, wait, 1))
+    return SlackAnalysisReporter(
+        client,
+        page,
+        breakdown,
+        scheduled,
+        retry_final=lambda job, wait: _retry_parent_rewrite(settings, job.id, wait, 1),
+    )
 
 
 def queue_pending_analyses() -> int:
@@ -286,14 +296,19 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
         stack.callback(qualifier.close)
         notifier = SlackStageNotifier(SlackClients(settings, pool)) if settings.slack_enabled else None
         cipher = TokenCipher.from_settings(settings)
-        refresher = Refresher(pool, qualifier, ContactLocks(redis_connection(settings)),
-                              lambda page: GraphClient.for_page(settings, cipher.decrypt(page.token_ciphertext)),
-                              notifier)
+        refresher = Refresher(
+            pool,
+            qualifier,
+            ContactLocks(redis_connection(settings)),
+            lambda page: GraphClient.for_page(settings, cipher.decrypt(page.token_ciphertext)),
+            notifier,
+        )
         result = refresher.refresh(page_pk, contact_id)
         if result.owed_since is not None:  # from the first message it answered: debounce included
             metrics.refresh_done((datetime.now(UTC) - result.owed_since).total_seconds())
         ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
-            "refresh done status=%s stage_change=%s", result.status.value,
+            "refresh done status=%s stage_change=%s",
+            result.status.value,
             result.stage_change.to_stage if result.stage_change else "-",
         )
         return result.status.value

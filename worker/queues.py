@@ -1,4 +1,5 @@
 """The RQ queues and the Redis connection behind them."""
+
 from __future__ import annotations
 
 import redis

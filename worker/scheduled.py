@@ -1,9 +1,11 @@
 """Scheduled work: syncs of pages whose interval has passed. Run every minute by `rq cron`."""
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis
 from psycopg_pool import ConnectionPool
@@ -37,8 +39,13 @@ def plan_due_syncs(pool: ConnectionPool, queue: Queue, settings: Settings, now: 
             delay = SPACING * position
             log = ContextLogger(logger, {"page_id": page.page_id})
             try:
-                job = jobs.create_job(conn, page.id, requested_by=schedule.SCHEDULED_BY, starts_at=now + delay,
-                                      stale_after_seconds=settings.job_stale_after)
+                job = jobs.create_job(
+                    conn,
+                    page.id,
+                    requested_by=schedule.SCHEDULED_BY,
+                    starts_at=now + delay,
+                    stale_after_seconds=settings.job_stale_after,
+                )
             except SyncAlreadyRunning:
                 continue  # someone started one since due_pages looked
             try:
@@ -59,13 +66,14 @@ def schedule_due_syncs() -> int:
     pool = db.open_pool(settings.database_url, max_size=2)
     try:
         queue = sync_queue(redis_connection(settings))
-        return len(plan_due_syncs(pool, queue, settings, datetime.now(timezone.utc)))
+        return len(plan_due_syncs(pool, queue, settings, datetime.now(UTC)))
     finally:
         pool.close()
 
 
-def check_page_tokens(pool: ConnectionPool, settings: Settings, notify: Callable[[Page, dict[str, Any]], None],
-                      now: datetime) -> int:
+def check_page_tokens(
+    pool: ConnectionPool, settings: Settings, notify: Callable[[Page, dict[str, Any]], None], now: datetime
+) -> int:
     """Ask Meta about every connected page's token; flag dead ones, announce dying ones. Returns problems."""
     assert settings.fb_app_id and settings.fb_app_secret
     cipher = TokenCipher.from_settings(settings)
@@ -101,6 +109,6 @@ def check_tokens() -> int:
             safe_call(client.chat_postMessage, channel=page.notify_channel, **message)
 
     try:
-        return check_page_tokens(pool, settings, notify, datetime.now(timezone.utc))
+        return check_page_tokens(pool, settings, notify, datetime.now(UTC))
     finally:
         pool.close()

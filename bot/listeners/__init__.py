@@ -1,4 +1,5 @@
 """Slack listeners, one module per kind, each with its own `register(app)`."""
+
 from slack_bolt import App
 
 from bot.listeners import actions, commands

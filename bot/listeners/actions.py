@@ -1,4 +1,5 @@
 """Buttons: Cancel on a running sync's parent message."""
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,9 @@ def _refuse(respond: Respond, team_id: str, what: str) -> None:
     respond(replace_original=False, response_type="ephemeral", **views.denied(NOT_THIS_WORKSPACES))
 
 
-def handle_disconnect(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
-                      context: BoltContext) -> None:
+def handle_disconnect(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
     ack()
     deps: BotDeps = context["fbsync"]
     team_id = _allowed(body, respond, client, deps)

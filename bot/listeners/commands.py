@@ -1,10 +1,12 @@
 """`/fbsync`: every command acks at once; reads answer ephemerally, a sync becomes an RQ job."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 import redis
@@ -66,8 +68,9 @@ def handle_fbsync(ack: Ack, command: dict[str, Any], respond: Respond, client: W
             return
         with deps.pool.connection() as conn, conn.transaction():
             organization_id = pages.ensure_organization(conn, command["team_id"], command.get("team_domain"))
-        invocation = Invocation(deps, client, parsed, organization_id, command["team_id"], command["user_id"],
-                                command["channel_id"])
+        invocation = Invocation(
+            deps, client, parsed, organization_id, command["team_id"], command["user_id"], command["channel_id"]
+        )
         respond(**HANDLERS[parsed.name](invocation))
     except (PageNotFound, AmbiguousPage, PipelineError, schedule.IntervalError) as exc:
         respond(**views.error_message(str(exc)))
@@ -77,7 +80,7 @@ def handle_fbsync(ack: Ack, command: dict[str, Any], respond: Respond, client: W
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _page(conn: psycopg.Connection, inv: Invocation) -> Page:
@@ -116,7 +119,9 @@ def show_stats(inv: Invocation) -> Message:
 def set_pipeline(inv: Invocation) -> Message:
     with inv.deps.pool.connection() as conn, conn.transaction():
         page = _page(conn, inv)
-        chosen = None if inv.command.off else pipeline.find_pipeline(conn, inv.organization_id, inv.command.pipeline or "")
+        chosen = (
+            None if inv.command.off else pipeline.find_pipeline(conn, inv.organization_id, inv.command.pipeline or "")
+        )
         mode = AutoMode.UPDATE_EXISTING if inv.command.mode == "update" else AutoMode.SKIP_EXISTING
         pipeline.set_auto_pipeline(conn, page.id, chosen, mode)
     return views.pipeline_set(page, chosen, mode)
@@ -150,8 +155,14 @@ def start_sync(inv: Invocation) -> Message:
     with deps.pool.connection() as conn:
         page = _page(conn, inv)
         try:
-            job = jobs.create_job(conn, page.id, full=inv.command.full, requested_by=inv.user_id,
-                                  slack_channel=inv.channel_id, stale_after_seconds=deps.settings.job_stale_after)
+            job = jobs.create_job(
+                conn,
+                page.id,
+                full=inv.command.full,
+                requested_by=inv.user_id,
+                slack_channel=inv.channel_id,
+                stale_after_seconds=deps.settings.job_stale_after,
+            )
         except SyncAlreadyRunning:
             running = jobs.active_job(conn, page.id)
             if running is None:  # it finished in between: a retry will start a new one
@@ -165,11 +176,16 @@ def start_sync(inv: Invocation) -> Message:
         try:
             enqueue_sync(deps.sync_queue, job)
         except redis.RedisError:
-            failed = jobs.finish_job(conn, job.id, JobStatus.FAILED,
-                                     failure_reason="the job queue (Redis) is unavailable")
+            failed = jobs.finish_job(
+                conn, job.id, JobStatus.FAILED, failure_reason="the job queue (Redis) is unavailable"
+            )
             if ts:
-                safe_call(inv.client.chat_update, channel=channel, ts=ts,
-                      **views.sync_finished(page, inv.user_id, failed, [], _now()))
+                safe_call(
+                    inv.client.chat_update,
+                    channel=channel,
+                    ts=ts,
+                    **views.sync_finished(page, inv.user_id, failed, [], _now()),
+                )
             return views.error_message("fbsync cannot reach its job queue right now; the sync was not started.")
     return views.sync_queued(page, not_in_channel=inv.channel_id if by_dm else None)
 

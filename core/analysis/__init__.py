@@ -1,4 +1,5 @@
 """Conversation analyzers: Gemini when keys are configured, the offline rules analyzer otherwise."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,10 @@ def build_analyzer(settings: Settings, sleep: Callable[[float], None] = time.sle
     from core.analysis.limiter import RedisRateLimiter
 
     limiter = RedisRateLimiter(
-        redis.Redis.from_url(settings.redis_url), settings.gemini_requests_per_minute,
-        window_seconds=settings.gemini_window_seconds, namespace="fbsync:gemini",
+        redis.Redis.from_url(settings.redis_url),
+        settings.gemini_requests_per_minute,
+        window_seconds=settings.gemini_window_seconds,
+        namespace="fbsync:gemini",
     )
     return GeminiAnalyzer(
         settings.gemini_api_keys,

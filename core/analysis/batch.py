@@ -1,6 +1,7 @@
 """Packing several contacts into one analyzer request: with a per-minute request quota, one
 conversation per call wastes it. Packs hold at most `pack_size` contacts and about `pack_chars`
 characters of transcript; a contact bigger than that goes alone."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,9 @@ class PackAnalyzer(Protocol):
     char_budget: int  # characters of one transcript put in a request
 
     def analyze_pack(
-        self, transcripts: Sequence[Transcript], stages: Sequence[str] | None,
+        self,
+        transcripts: Sequence[Transcript],
+        stages: Sequence[str] | None,
         definitions: Mapping[str, str] | None = None,
     ) -> list[Analysis | AnalysisFailed | AnalysisUnavailable]:
         """One result per transcript, in order; raises AnalysisUnavailable for the whole pack."""

@@ -10,6 +10,7 @@ The SDK's own retries are switched off: on 429 we rest that key for the server's
 another; when every key is busy or resting we wait for the first to come back, up to `max_wait`, and
 beyond that the analysis is deferred (AnalysisUnavailable says why and for how long).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,12 +54,14 @@ MAX_SERVER_RETRIES = 2
 # Waits for a key are cut into slices this long, so the injected sleep can beat a heartbeat.
 WAIT_SLICE = 1.0
 
+
 @lru_cache(maxsize=64)
 def result_schema(stages: tuple[str, ...] | None) -> type[pydantic.BaseModel]:
     """One result of a pack: the id and customer name we gave, then the answer the prompt asks for
     (analysis_schema: evidence and reasoning before the stage, scores bounded). `stages` None: a summary."""
     answer: dict[str, Any] = (
-        {"summary": (str, ...)} if stages is None
+        {"summary": (str, ...)}
+        if stages is None
         else {name: (field.annotation, field) for name, field in analysis_schema(stages).model_fields.items()}
     )
     return pydantic.create_model("ContactResult", id=(str, ...), contact_name=(str, ...), **answer)
@@ -127,7 +130,9 @@ class GeminiAnalyzer:
         return _one(self.analyze_pack([transcript], stages, definitions))
 
     def analyze_pack(
-        self, transcripts: Sequence[Transcript], stages: Sequence[str] | None,
+        self,
+        transcripts: Sequence[Transcript],
+        stages: Sequence[str] | None,
         definitions: Mapping[str, str] | None = None,
     ) -> list[Analysis | AnalysisFailed | AnalysisUnavailable]:
         """One request for all of `transcripts`; one result per transcript, in order. Raises
@@ -145,7 +150,8 @@ class GeminiAnalyzer:
         results: list[Analysis | AnalysisFailed | AnalysisUnavailable] = []
         for ref, transcript in zip(refs, transcripts, strict=True):
             found: Analysis | AnalysisFailed | AnalysisUnavailable | None = _result_for(
-                items, ref, transcript.contact_name, stage_names)
+                items, ref, transcript.contact_name, stage_names
+            )
             if found is None and len(transcripts) == 1:
                 found = AnalysisFailed("model output does not fit the schema")
             elif found is None:
@@ -243,9 +249,7 @@ def _items(text: str) -> list[Any]:
     return results
 
 
-def _result_for(
-    items: list[Any], ref: str, contact_name: str, stages: tuple[str, ...] | None
-) -> Analysis | None:
+def _result_for(items: list[Any], ref: str, contact_name: str, stages: tuple[str, ...] | None) -> Analysis | None:
     """The one valid result for `ref`; None when it is missing, duplicated, names someone else or is
     off-schema."""
     mine = [item for item in items if isinstance(item, dict) and item.get("id") == ref]
@@ -291,8 +295,10 @@ def _is_daily_quota(details: Any) -> bool:
     """Google names the quota that ran out: `GenerateRequestsPerDayPerProjectPerModel-FreeTier`."""
     return any(
         "PerDay" in str(violation.get("quotaId", ""))
-        for item in _details(details) if item.get("@type", "").endswith("google.rpc.QuotaFailure")
-        for violation in item.get("violations") or () if isinstance(violation, dict)
+        for item in _details(details)
+        if item.get("@type", "").endswith("google.rpc.QuotaFailure")
+        for violation in item.get("violations") or ()
+        if isinstance(violation, dict)
     )
 
 

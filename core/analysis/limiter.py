@@ -9,6 +9,7 @@ dies mid-request leaves a slot that frees itself after the request timeout.
 Keys the server said are out of quota carry a "resting" mark (with why: the per-minute window, or
 the daily quota) that every worker sees. All times are Redis' clock, so machines agree.
 """
+
 from __future__ import annotations
 
 import uuid

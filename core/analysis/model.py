@@ -1,4 +1,5 @@
 """What analyzers take and give: a conversation transcript in, a summary/stage/score/status out."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

@@ -5,6 +5,7 @@ The conversation goes in the user turn only, fenced and with every message as a 
 customer writes (including "ignore your instructions") reaches the model as quoted data it is told never
 to obey. The transcript is newest-last and cut to a budget from the oldest end.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,7 @@ def render_transcript(transcript: Transcript, budget_chars: int) -> str:
         text = prefix + quoted(line.text)
         if used + len(text) + 1 > budget_chars:
             if not rendered:  # the newest message alone is too long: keep its end, which is the latest
-                rendered.append(prefix + quoted("…" + line.text[-max(0, budget_chars - len(prefix) - 3):]))
+                rendered.append(prefix + quoted("…" + line.text[-max(0, budget_chars - len(prefix) - 3) :]))
             rendered.append(OMITTED)
             break
         rendered.append(text)
@@ -91,8 +92,7 @@ def summary_prompt(transcript: Transcript, budget_chars: int) -> Prompt:
 
 def _stage_list(stages: Sequence[str], definitions: Mapping[str, str]) -> str:
     return "\n".join(
-        f"- {quoted(stage)}: {definitions.get(stage) or '(no definition given: judge by the name)'}"
-        for stage in stages
+        f"- {quoted(stage)}: {definitions.get(stage) or '(no definition given: judge by the name)'}" for stage in stages
     )
 
 
@@ -149,13 +149,19 @@ def analysis_schema(stages: tuple[str, ...]) -> type[pydantic.BaseModel]:
     return pydantic.create_model(
         "StageAnalysis",
         summary=(str, pydantic.Field(description="3-5 factual sentences on where the conversation stands")),
-        evidence=(list[str], pydantic.Field(
-            description="short verbatim quotes from the conversation that decide the stage, each prefixed"
-            " 'customer:' or 'business:'; empty when nothing decisive was said"
-        )),
-        reasoning=(str, pydantic.Field(
-            description="which stage definition the evidence meets and why the neighbouring stages do not fit"
-        )),
+        evidence=(
+            list[str],
+            pydantic.Field(
+                description="short verbatim quotes from the conversation that decide the stage, each prefixed"
+                " 'customer:' or 'business:'; empty when nothing decisive was said"
+            ),
+        ),
+        reasoning=(
+            str,
+            pydantic.Field(
+                description="which stage definition the evidence meets and why the neighbouring stages do not fit"
+            ),
+        ),
         recommended_stage=(Literal[stages], ...),  # type: ignore[arg-type]
         lead_status=(Literal[tuple(status.value for status in LeadStatus)], ...),  # type: ignore[arg-type]
         lead_score=(Score, pydantic.Field(description="0-100: how likely the customer is to buy soon")),
@@ -172,13 +178,18 @@ _PACK_RULES = (
 
 
 def pack_prompt(
-    items: Sequence[tuple[str, Transcript]], stages: Sequence[str] | None, budget_chars: int,
+    items: Sequence[tuple[str, Transcript]],
+    stages: Sequence[str] | None,
+    budget_chars: int,
     definitions: Mapping[str, str] | None = None,
 ) -> Prompt:
     """Several customers of one page in one request: the instructions once, each conversation fenced with
     the id its result must carry. `stages` None: summaries only."""
     first = items[0][1]
-    single = (analysis_prompt(first, stages, budget_chars, definitions) if stages
-              else summary_prompt(first, budget_chars))
-    return Prompt(single.system + _PACK_RULES,
-                  "\n\n".join(_conversation(transcript, budget_chars, ref) for ref, transcript in items))
+    single = (
+        analysis_prompt(first, stages, budget_chars, definitions) if stages else summary_prompt(first, budget_chars)
+    )
+    return Prompt(
+        single.system + _PACK_RULES,
+        "\n\n".join(_conversation(transcript, budget_chars, ref) for ref, transcript in items),
+    )

@@ -1,4 +1,5 @@
 """Meta Graph API: the client and its typed errors."""
+
 from core.graph.client import GraphClient, Platform
 from core.graph.errors import (
     GraphError,

@@ -6,12 +6,14 @@ Ids are checked and every path segment quoted, so no id can change which endpoin
 redirect is followed: a Graph API call never redirects, so one means a proxy or a fault, and
 following it could carry the token to another origin.
 """
+
 from __future__ import annotations
 
 import logging
 import random
 import time
-from typing import Any, Callable, Iterator, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import requests
@@ -83,7 +85,7 @@ class GraphClient:
         sleep: Callable[[float], None] = time.sleep,
         log: logging.Logger | logging.LoggerAdapter = logger,
         session: requests.Session | None = None,
-    ) -> "GraphClient":
+    ) -> GraphClient:
         """A client with the deployment's Graph settings, speaking with one page's token."""
         return cls(
             settings.graph_url,
@@ -195,7 +197,10 @@ class GraphClient:
                     params["limit"] = str(max(SMALLEST_PAGE, int(params["limit"]) // 2))
                 self._log.warning(
                     "graph retry page_id=%s attempt=%d error=%s limit=%s",
-                    page_id, failures, exc, params.get("limit"),
+                    page_id,
+                    failures,
+                    exc,
+                    params.get("limit"),
                 )
                 self._sleep(_backoff(failures))
                 continue
@@ -206,11 +211,13 @@ class GraphClient:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         try:
             if method == "POST":
-                response = self._session.post(url, data=params, headers=headers, timeout=self._timeout,
-                                              allow_redirects=False)
+                response = self._session.post(
+                    url, data=params, headers=headers, timeout=self._timeout, allow_redirects=False
+                )
             else:
-                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout,
-                                             allow_redirects=False)
+                response = self._session.get(
+                    url, params=params, headers=headers, timeout=self._timeout, allow_redirects=False
+                )
         except requests.RequestException as exc:
             # requests' own message names the URL; no secret is in it, but scrub anyway.
             raise GraphUnavailableError(
@@ -219,8 +226,10 @@ class GraphClient:
         if response.is_redirect:
             target = _origin(urljoin(url, response.headers.get("Location", "")))
             where = "to another host" if target != self._origin else "within the Graph API"
-            raise GraphRequestError(f"Graph API answered a redirect {where} (HTTP {response.status_code});"
-                                    " not following it", http_status=response.status_code)
+            raise GraphRequestError(
+                f"Graph API answered a redirect {where} (HTTP {response.status_code}); not following it",
+                http_status=response.status_code,
+            )
         try:
             body = response.json()
         except ValueError:
@@ -243,4 +252,3 @@ def _origin(url: str) -> str:
 def _backoff(failures: int) -> float:
     """Exponential backoff with jitter, so that retrying workers do not stampede together."""
     return min(30.0, 0.5 * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)
-

@@ -2,10 +2,12 @@
 
 Codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from core.redact import scrub
 
@@ -14,6 +16,7 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80006})
 # Code 1 is both "unknown error" and "reduce the amount of data": the client retries either with a smaller page.
 TRANSIENT_CODES = frozenset({1, 2})
 REDUCE_DATA_CODE = 1
+
 
 class GraphError(Exception):
     """A Graph API call failed. `code` is Meta's error code when Meta gave one."""

@@ -4,6 +4,7 @@ Meta's ids of these objects are decimal digit strings (64-bit numbers, today 15 
 id becomes a segment of a Graph URL, so anything else ("../../me", an empty string, 3 kB of junk)
 is refused before it can change what a request asks for.
 """
+
 from __future__ import annotations
 
 import re

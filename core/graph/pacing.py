@@ -1,9 +1,10 @@
 """Spacing of calls to one Graph edge, so a sync stays inside Meta's per-page call rate."""
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class Pacer:

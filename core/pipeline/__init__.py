@@ -1,4 +1,5 @@
 """Pipelines, stage matching and the automatic assignment of analysed contacts."""
+
 from core.pipeline.assign import StageMove, apply_analysis
 from core.pipeline.matching import MatchRule, Stage, match_stage
 from core.pipeline.pipelines import (

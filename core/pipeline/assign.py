@@ -2,6 +2,7 @@
 
 An audit row (`contact_activities`) is written only when the stage, score or status changes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,11 +35,7 @@ def apply_analysis(
     if current is None:
         raise LookupError(f"no contact {contact_id}")
     placed = current["pipeline_id"] is not None
-    if (
-        target is None
-        or analysis.recommended_stage is None
-        or (placed and target.mode is AutoMode.SKIP_EXISTING)
-    ):
+    if target is None or analysis.recommended_stage is None or (placed and target.mode is AutoMode.SKIP_EXISTING):
         _refresh_summary(conn, contact_id, analysis)
         return None
 
@@ -46,7 +43,9 @@ def apply_analysis(
     if rule is MatchRule.FALLBACK:
         log.warning(
             "recommended stage not in pipeline, using first stage contact_id=%s recommended=%r pipeline=%s",
-            contact_id, analysis.recommended_stage, target.pipeline.id,
+            contact_id,
+            analysis.recommended_stage,
+            target.pipeline.id,
         )
     moved = current["pipeline_id"] != target.pipeline.id or current["stage_id"] != stage.id
     score = clamp_score(analysis.lead_score)
@@ -83,14 +82,16 @@ def apply_analysis(
             score,
             clamp_score(analysis.confidence),
             analysis.reasoning,
-            Jsonb({
-                "rule": rule.value,
-                "recommended_stage": analysis.recommended_stage,
-                "lead_status": status,
-                "analyzer": analyzer,
-                "mode": target.mode.value,
-                "evidence": list(analysis.evidence),
-            }),
+            Jsonb(
+                {
+                    "rule": rule.value,
+                    "recommended_stage": analysis.recommended_stage,
+                    "lead_status": status,
+                    "analyzer": analyzer,
+                    "mode": target.mode.value,
+                    "evidence": list(analysis.evidence),
+                }
+            ),
         ),
     )
     return StageMove(current["stage_id"], stage) if moved else None

@@ -1,11 +1,12 @@
 """Which pipeline stage an analyzer's recommendation means: exact, then fuzzy, then the first stage."""
+
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Sequence
 
 # Words that name the pipeline rather than the step ("Qualified Lead" is the step "qualified").
 _FILLER = frozenset({"lead", "leads", "stage", "the", "a"})

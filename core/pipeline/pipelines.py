@@ -1,4 +1,5 @@
 """Pipelines with ordered stages per organization, and a page's auto-assignment setting."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

@@ -1,4 +1,5 @@
 """The sync engine and the reporter interface it talks through."""
+
 from core.sync.engine import SyncEngine
 from core.sync.reporter import SilentReporter, SyncProgress, SyncReporter
 

@@ -6,6 +6,7 @@ stored). Contacts whose conversations changed join the page's analysis backlog: 
 an analysis job drains it at the AI quota's pace while the sync goes on at Graph speed
 (`request_analysis`); without one (the CLI), the sync drains it itself once the Graph pass is done.
 """
+
 from __future__ import annotations
 
 import logging
@@ -88,7 +89,9 @@ class _SyncRun:
         self.page = page
         self.log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
         assert job.started_at is not None
-        self.progress = SyncProgress(job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at)
+        self.progress = SyncProgress(
+            job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at
+        )
         # What this run stored, so that counts are of distinct contacts and conversations.
         self.stored_contacts: set[int] = set()
         self.seen_conversations: set[str] = set()
@@ -103,8 +106,9 @@ class _SyncRun:
             if self.page.needs_reauth:
                 raise TokenInvalidError("the page token was rejected earlier; reconnect the page")
             self.token = self.engine.cipher.decrypt(self.page.token_ciphertext)
-            self.graph = GraphClient.for_page(self.engine.settings, self.token, sleep=self._wait, log=self.log,
-                                              session=self.engine.http)
+            self.graph = GraphClient.for_page(
+                self.engine.settings, self.token, sleep=self._wait, log=self.log, session=self.engine.http
+            )
             for platform in self._platforms():
                 self._sync_platform(platform)
                 self._report("platform_finished", self.progress)
@@ -170,7 +174,10 @@ class _SyncRun:
             raise SyncCancelled
 
     def _save_one_by_one(
-        self, conn: psycopg.Connection, platform: Platform, records: list[ConversationRecord],
+        self,
+        conn: psycopg.Connection,
+        platform: Platform,
+        records: list[ConversationRecord],
         failures: list[ContactFailure],
     ) -> tuple[dict[str, SavedConversation], list[ContactFailure]]:
         """The batch was refused: find which contact the database rejects, and keep all the others."""
@@ -189,8 +196,12 @@ class _SyncRun:
         return saved, failures
 
     def _record(
-        self, conn: psycopg.Connection, platform: Platform, saved: dict[str, SavedConversation],
-        failures: list[ContactFailure], chunk: list[Any],
+        self,
+        conn: psycopg.Connection,
+        platform: Platform,
+        saved: dict[str, SavedConversation],
+        failures: list[ContactFailure],
+        chunk: list[Any],
     ) -> bool:
         """Write the new totals in the chunk's transaction; the in-memory tally follows only on commit.
         Counts are of distinct contacts and conversations over the run: a person in two conversations,
@@ -214,8 +225,10 @@ class _SyncRun:
             synced=job.synced_contacts,
             failed=job.failed_contacts,
             conversations_seen=job.conversations_seen,
-            contacts_by_platform={**self.progress.contacts_by_platform,
-                                  platform: self.progress.contacts_by_platform.get(platform, 0) + len(stored)},
+            contacts_by_platform={
+                **self.progress.contacts_by_platform,
+                platform: self.progress.contacts_by_platform.get(platform, 0) + len(stored),
+            },
         )
         return job.cancel_requested
 
@@ -237,8 +250,12 @@ class _SyncRun:
                 jobs.beat(conn, self.job.id)
             self._report("progress", self.progress)
 
-        backlog = AnalysisBacklog(self.engine.pool, self.engine.qualifier, sleep=self._wait,
-                                  rate_horizon=self.engine.settings.gemini_window_seconds)
+        backlog = AnalysisBacklog(
+            self.engine.pool,
+            self.engine.qualifier,
+            sleep=self._wait,
+            rate_horizon=self.engine.settings.gemini_window_seconds,
+        )
         try:
             backlog.drain(self.page.id, on_batch=batch_done)
         except AnalysisCancelled:
@@ -270,8 +287,13 @@ class _SyncRun:
                 pages.mark_needs_reauth(conn, self.page.id)
         self.log.info(
             "sync finished status=%s synced=%d failed=%d analyzed=%d deferred=%d stage_changes=%d reason=%s",
-            status.value, job.synced_contacts, job.failed_contacts, job.analyzed_contacts,
-            job.analysis_deferred, job.stage_changes, reason or "-",
+            status.value,
+            job.synced_contacts,
+            job.failed_contacts,
+            job.analyzed_contacts,
+            job.analysis_deferred,
+            job.stage_changes,
+            reason or "-",
         )
         self._report("finished", job, self.progress)
         return job

@@ -1,4 +1,5 @@
 """How a sync tells the outside world how it is going. The engine calls it; adapters implement it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -85,8 +85,11 @@ def test_metrics_count_syncs_analyses_quota_webhooks_and_refreshes(
     assert ack.status_code == 200
     with pool.connection() as conn:
         job = processes.wait_for(
-            lambda: conn.execute("SELECT * FROM sync_jobs WHERE status = 'COMPLETED'"
-                                 " AND analysis_completed_at IS NOT NULL").fetchone(), 120, "the sync and its analysis"
+            lambda: conn.execute(
+                "SELECT * FROM sync_jobs WHERE status = 'COMPLETED' AND analysis_completed_at IS NOT NULL"
+            ).fetchone(),
+            120,
+            "the sync and its analysis",
         )
 
     gemini.exhaust(second, retry_delay_s=600)  # now every key is out of quota: the refresh's analysis waits

@@ -1,5 +1,6 @@
 """After a full run with known secrets — connect, sync, webhooks, a dying token, the CLI — none of
 them appears in any log, error, job record, Slack message or CLI output."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,16 @@ from sandbox.graph_sim import SimPage, SimUser
 from sandbox.slack_requests import slash_command_form
 
 CANARY = "EAAleakCanaryPageToken0123456789abcdef"
-SHOP = SimPage(page_id="970000000000001", name="Canary Bakery", token=CANARY, messenger_count=30,
-               instagram_count=5, instagram_account_id="17841400000000970", instagram_username="canary", seed=29)
+SHOP = SimPage(
+    page_id="970000000000001",
+    name="Canary Bakery",
+    token=CANARY,
+    messenger_count=30,
+    instagram_count=5,
+    instagram_account_id="17841400000000970",
+    instagram_username="canary",
+    seed=29,
+)
 OWNER = SimUser(user_id="10229000000000970", name="Cora Owner", page_ids=(SHOP.page_id,))
 
 
@@ -33,8 +42,12 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
 
     def slash(text: str) -> dict:
         before = len(slack.responses)
-        signed_slack_post(web, slash_command_form(text, team_id=TEAM_ID, user_id=ADMIN, channel_id="C0SALES",
-                                                  response_url=slack.response_url()))
+        signed_slack_post(
+            web,
+            slash_command_form(
+                text, team_id=TEAM_ID, user_id=ADMIN, channel_id="C0SALES", response_url=slack.response_url()
+            ),
+        )
         processes.wait_for(lambda: len(slack.responses) > before, 30, f"/fbsync {text}")
         return slack.responses[-1]["body"]
 
@@ -51,9 +64,27 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
     processes.wait_for(lambda: _latest_status(database_url) == "COMPLETED", 120, "the sync")
     sent = sim.touch(SHOP.page_id, "messenger", 3, "can I order a cake for friday?")
     who = sim.customer(SHOP.page_id, "messenger", 3)
-    meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [
-        meta_webhooks.messenger_message(SHOP.page_id, who["id"], "can I order a cake for friday?", mid=sent["mid"],
-                                        timestamp_ms=sent["timestamp_ms"])])]), APP_SECRET)
+    meta_webhooks.post(
+        f"{web}/webhooks/facebook",
+        meta_webhooks.delivery(
+            "page",
+            [
+                (
+                    SHOP.page_id,
+                    [
+                        meta_webhooks.messenger_message(
+                            SHOP.page_id,
+                            who["id"],
+                            "can I order a cake for friday?",
+                            mid=sent["mid"],
+                            timestamp_ms=sent["timestamp_ms"],
+                        )
+                    ],
+                )
+            ],
+        ),
+        APP_SECRET,
+    )
     processes.wait_for(lambda: _refreshed(database_url), 60, "the refresh")
     sim.inject(SHOP.page_id, "token_invalid", permanent=True)
     slash("sync canary full")
@@ -61,8 +92,10 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
 
     cli_env = {**env, "FBSYNC_LOG_LEVEL": "DEBUG"}
     cli_output = "".join(
-        subprocess.run([str(processes.BIN / "fbsync"), *args], env=cli_env, capture_output=True, text=True,
-                       timeout=60).stdout + "\n"
+        subprocess.run(
+            [str(processes.BIN / "fbsync"), *args], env=cli_env, capture_output=True, text=True, timeout=60
+        ).stdout
+        + "\n"
         for args in (["pages", "list"], ["sync", "canary"], ["pipelines", "list", "--team", TEAM_ID])
     )
     time.sleep(0.5)  # let the processes flush their last lines
@@ -72,17 +105,31 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
     logs = worker.stdout.read().decode() + cron.stdout.read().decode() + gunicorn.stdout.read().decode()
 
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
-        records = json.dumps([
-            conn.execute(f"SELECT json_agg(t) AS rows FROM {table} t").fetchone()["rows"]
-            for table in ("sync_jobs", "webhook_events", "webhook_rejections", "contacts", "contact_activities",
-                          "messages")
-        ])
+        records = json.dumps(
+            [
+                conn.execute(f"SELECT json_agg(t) AS rows FROM {table} t").fetchone()["rows"]
+                for table in (
+                    "sync_jobs",
+                    "webhook_events",
+                    "webhook_rejections",
+                    "contacts",
+                    "contact_activities",
+                    "messages",
+                )
+            ]
+        )
         stored = conn.execute("SELECT page_token_ciphertext FROM facebook_pages").fetchone()["page_token_ciphertext"]
 
     assert "sync finished status=COMPLETED" in logs and "webhook stored" in logs  # the logs are really there
     assert "FAILED" in cli_output and "token_expired" in records
-    places = {"logs": logs, "job and event records": records, "Slack": json.dumps(slack.calls),
-              "Slack responses": json.dumps(slack.responses), "CLI": cli_output, "stored token": stored}
+    places = {
+        "logs": logs,
+        "job and event records": records,
+        "Slack": json.dumps(slack.calls),
+        "Slack responses": json.dumps(slack.responses),
+        "CLI": cli_output,
+        "stored token": stored,
+    }
     for secret in (CANARY, APP_SECRET, BOT_TOKEN, SIGNING_SECRET, ENCRYPTION_KEY):
         for place, text in places.items():
             assert secret not in text, f"a secret leaked into {place}"

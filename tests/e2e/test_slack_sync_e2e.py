@@ -1,5 +1,6 @@
 """End to end: gunicorn serving the web app, `rq worker` processes, signed slash commands, the
 Slack and Graph stand-ins on 127.0.0.1, real PostgreSQL and Redis."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,16 @@ from sandbox.gemini_stub import GeminiStub, default_answer
 from sandbox.graph_sim import SimPage
 from sandbox.processes import children_of, rq_worker, wait_for
 
-SHOP = SimPage(page_id="800000000000001", name="Bluebird Coffee Roasters", token="bluebird-e2e-token-91",
-               messenger_count=260, instagram_count=40, instagram_account_id="17841400000000800",
-               instagram_username="bluebird", seed=4)
+SHOP = SimPage(
+    page_id="800000000000001",
+    name="Bluebird Coffee Roasters",
+    token="bluebird-e2e-token-91",
+    messenger_count=260,
+    instagram_count=40,
+    instagram_account_id="17841400000000800",
+    instagram_username="bluebird",
+    seed=4,
+)
 
 
 @pytest.fixture
@@ -36,9 +44,18 @@ def web(env, gunicorn_web) -> str:
 
 def slash(web: str, slack, text: str) -> None:
     before = len(slack.responses)
-    ack = signed_slack_post(web, {"team_id": TEAM_ID, "team_domain": "fbsync-test", "channel_id": SALES_CHANNEL,
-                                  "user_id": ADMIN, "command": "/fbsync", "text": text,
-                                  "response_url": slack.response_url()})
+    ack = signed_slack_post(
+        web,
+        {
+            "team_id": TEAM_ID,
+            "team_domain": "fbsync-test",
+            "channel_id": SALES_CHANNEL,
+            "user_id": ADMIN,
+            "command": "/fbsync",
+            "text": text,
+            "response_url": slack.response_url(),
+        },
+    )
     assert ack.status_code == 200
     wait_for(lambda: len(slack.responses) > before, 30, "the command's reply")
 
@@ -73,8 +90,9 @@ def test_slash_command_to_completed_sync_in_slack(web, env, slack, pool, start_p
     assert SHOP.token not in output and SHOP.token not in json.dumps(slack.calls)
 
 
-def test_a_worker_killed_mid_analysis_loses_nothing_and_does_not_block_the_next_sync(web, env, slack, pool,
-                                                                                     start_process):
+def test_a_worker_killed_mid_analysis_loses_nothing_and_does_not_block_the_next_sync(
+    web, env, slack, pool, start_process
+):
     """The sync stores everyone at Graph speed and is done; kill -9 of the work horse while it analyses
     (holding the page's analysis lease), then a new sync: every contact stored and analysed."""
     analysing, let_go = threading.Event(), threading.Event()
@@ -86,8 +104,13 @@ def test_a_worker_killed_mid_analysis_loses_nothing_and_does_not_block_the_next_
 
     with GeminiStub() as gemini:
         gemini.set_responder(stall)
-        ai = {**env, "GEMINI_API_KEYS": "e2e-key", "GEMINI_BASE_URL": gemini.base_url, "FBSYNC_GEMINI_RPM": "100000",
-              "FBSYNC_ANALYSIS_LEASE_SECONDS": "0.5"}
+        ai = {
+            **env,
+            "GEMINI_API_KEYS": "e2e-key",
+            "GEMINI_BASE_URL": gemini.base_url,
+            "FBSYNC_GEMINI_RPM": "100000",
+            "FBSYNC_ANALYSIS_LEASE_SECONDS": "0.5",
+        }
         slash(web, slack, "sync bluebird")
         worker = start_process(rq_worker(env["REDIS_URL"], "sync", "analysis"), ai)
         assert analysing.wait(60), "the analysis never started"
@@ -113,8 +136,10 @@ def test_a_worker_killed_mid_analysis_loses_nothing_and_does_not_block_the_next_
     assert done.id == fresh.id and done.status is JobStatus.COMPLETED, output.decode()
     assert (done.analyzed_contacts, done.analysis_backlog, done.analysis_deferred) == (300, 0, 0), output.decode()
     with pool.connection() as conn:
-        counts = conn.execute("SELECT (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM"
-                              " conversations WHERE analyzed_at = updated_time) AS analysed").fetchone()
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM"
+            " conversations WHERE analyzed_at = updated_time) AS analysed"
+        ).fetchone()
     assert (counts["contacts"], counts["analysed"]) == (300, 300)
     [parent] = [m for m in slack.messages(SALES_CHANNEL) if m["ts"] == done.slack_thread_ts]
     assert "Analysis complete" in json.dumps(parent["blocks"])

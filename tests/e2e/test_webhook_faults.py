@@ -1,6 +1,7 @@
 """Faults on real processes: gunicorn, an `rq worker`, `rq cron` and a Redis server of the test's own,
 killed (-9) and restarted empty while Meta keeps delivering. PostgreSQL holds the refreshes owed, so
 every delivery is acknowledged and every contact is refreshed once the processes are back."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,9 @@ from conftest import APP_SECRET, TEAM_ID
 from sandbox import meta_webhooks, processes
 from sandbox.graph_sim import SimPage
 
-SHOP = SimPage(page_id="930000000000001", name="Harbour Bikes", token="harbour-faults-token-8",
-               messenger_count=5, seed=23)
+SHOP = SimPage(
+    page_id="930000000000001", name="Harbour Bikes", token="harbour-faults-token-8", messenger_count=5, seed=23
+)
 
 
 class RedisServer:
@@ -32,7 +34,8 @@ class RedisServer:
 
     def start(self) -> None:
         self._process = processes.start(
-            [self._binary, "--port", "0", "--unixsocket", str(self._socket), "--save", "", "--appendonly", "no"], {})
+            [self._binary, "--port", "0", "--unixsocket", str(self._socket), "--save", "", "--appendonly", "no"], {}
+        )
         processes.wait_for(self._socket.exists, 10, "redis-server to listen")
 
     def kill(self) -> None:
@@ -58,8 +61,12 @@ def own_redis(tmp_path):
 def env(deployment_env, own_redis, sim, connect_page):
     sim.add_page(SHOP)
     connect_page(SHOP, team=TEAM_ID)
-    env = {**deployment_env, "REDIS_URL": own_redis.url, "FBSYNC_REFRESH_DEBOUNCE": "0.5",
-           "FBSYNC_REFRESH_REQUEUE_AFTER": "5"}
+    env = {
+        **deployment_env,
+        "REDIS_URL": own_redis.url,
+        "FBSYNC_REFRESH_DEBOUNCE": "0.5",
+        "FBSYNC_REFRESH_REQUEUE_AFTER": "5",
+    }
     env.pop("GEMINI_API_KEYS", None)  # the rules analyzer: the faults, not the AI, are under test
     return env
 
@@ -92,6 +99,7 @@ class Deployment:
 
     def wait_for(self, predicate, timeout: float, what: str) -> None:
         """Waits as the platform would run things meanwhile: a process that exits is started again."""
+
         def supervised() -> bool:
             self.supervise()
             return predicate()
@@ -101,12 +109,19 @@ class Deployment:
 
 def new_sender_writes(sim, web: str, n: int) -> int:
     sender = str(24511277770000 + n)
-    sent = sim.new_sender(SHOP.page_id, "messenger", sender, f"Hi, is the blue bike {n} still for sale?",
-                          name=f"Rider Number{n}")
-    item = meta_webhooks.messenger_message(SHOP.page_id, sender, f"Hi, is the blue bike {n} still for sale?",
-                                           mid=sent["mid"], timestamp_ms=sent["timestamp_ms"])
-    return meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]),
-                              APP_SECRET).status_code
+    sent = sim.new_sender(
+        SHOP.page_id, "messenger", sender, f"Hi, is the blue bike {n} still for sale?", name=f"Rider Number{n}"
+    )
+    item = meta_webhooks.messenger_message(
+        SHOP.page_id,
+        sender,
+        f"Hi, is the blue bike {n} still for sale?",
+        mid=sent["mid"],
+        timestamp_ms=sent["timestamp_ms"],
+    )
+    return meta_webhooks.post(
+        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET
+    ).status_code
 
 
 def refreshed(pool, senders: int) -> bool:

@@ -1,5 +1,6 @@
 """End to end: Meta webhooks into gunicorn, debounced refreshes queued by `rq cron` from PostgreSQL
 and run by an `rq worker`, analysed by the real google-genai SDK against the Gemini stand-in."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,9 @@ from sandbox import meta_webhooks, processes
 from sandbox.gemini_stub import GeminiStub
 from sandbox.graph_sim import SimPage
 
-SHOP = SimPage(page_id="920000000000001", name="Corner Florist", token="florist-e2e-token-5",
-               messenger_count=10, seed=17)
+SHOP = SimPage(
+    page_id="920000000000001", name="Corner Florist", token="florist-e2e-token-5", messenger_count=10, seed=17
+)
 SENDER = "24511288880001"
 
 
@@ -27,8 +29,13 @@ def env(deployment_env, sim, pool, gemini, connect_page):
     page = connect_page(SHOP, team=TEAM_ID)
     with pool.connection() as conn:
         pages.set_notify_channel(conn, page.id, SALES_CHANNEL)
-    return {**deployment_env, "GEMINI_API_KEYS": "AIzaSy-e2e-key-1", "GEMINI_BASE_URL": gemini.base_url,
-            "FBSYNC_GEMINI_RPM": "1000", "FBSYNC_REFRESH_DEBOUNCE": "1"}
+    return {
+        **deployment_env,
+        "GEMINI_API_KEYS": "AIzaSy-e2e-key-1",
+        "GEMINI_BASE_URL": gemini.base_url,
+        "FBSYNC_GEMINI_RPM": "1000",
+        "FBSYNC_REFRESH_DEBOUNCE": "1",
+    }
 
 
 def test_a_burst_of_messages_makes_one_refresh(env, sim, pool, gemini, slack, start_process):
@@ -38,23 +45,31 @@ def test_a_burst_of_messages_makes_one_refresh(env, sim, pool, gemini, slack, st
     processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "gunicorn")
 
     first = sim.new_sender(SHOP.page_id, "messenger", SENDER, "Hi there", name="Rosa Parks")
-    texts = ["are you open today?", "I need 40 roses for a wedding", "how much would that be?",
-             "can you deliver on saturday?"]
+    texts = [
+        "are you open today?",
+        "I need 40 roses for a wedding",
+        "how much would that be?",
+        "can you deliver on saturday?",
+    ]
     sent = [first] + [sim.touch(SHOP.page_id, "messenger", first["index"], text) for text in texts]
-    for message, text in zip(sent, ["Hi there", *texts]):
-        item = meta_webhooks.messenger_message(SHOP.page_id, SENDER, text, mid=message["mid"],
-                                               timestamp_ms=message["timestamp_ms"])
-        delivered = meta_webhooks.post(f"{web}/webhooks/facebook",
-                                       meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET)
+    for message, text in zip(sent, ["Hi there", *texts], strict=True):
+        item = meta_webhooks.messenger_message(
+            SHOP.page_id, SENDER, text, mid=message["mid"], timestamp_ms=message["timestamp_ms"]
+        )
+        delivered = meta_webhooks.post(
+            f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET
+        )
         assert delivered.status_code == 200
 
     worker = start_process(processes.rq_worker(env["REDIS_URL"], "refresh"), env)
     start_process(processes.rq_cron(env["REDIS_URL"]), env)
     with pool.connection() as conn:
         processes.wait_for(
-            lambda: conn.execute("SELECT ai_context FROM contacts WHERE messenger_psid = %s",
-                                 (SENDER,)).fetchone()["ai_context"],
-            60, "the refresh to analyse the contact",
+            lambda: conn.execute("SELECT ai_context FROM contacts WHERE messenger_psid = %s", (SENDER,)).fetchone()[
+                "ai_context"
+            ],
+            60,
+            "the refresh to analyse the contact",
         )
         rosa = conn.execute("SELECT * FROM contacts WHERE messenger_psid = %s", (SENDER,)).fetchone()
         stored = conn.execute("SELECT count(*) AS n FROM messages WHERE contact_id = %s", (rosa["id"],)).fetchone()

@@ -1,5 +1,6 @@
 """The analysis backlog as durable work: the job functions as workers run them (real RQ queues on real
 Redis, real PostgreSQL), the Gemini stand-in over HTTP with a scaled-down binding quota."""
+
 from __future__ import annotations
 
 import os
@@ -43,9 +44,14 @@ def gemini_env(monkeypatch, worker_env):
     """Workers configured for Gemini at a binding quota: 2 requests per half-second window, one
     contact per request."""
     with GeminiStub(keys=[KEY], rpm_per_key=2, quota_window_s=0.5, window="fixed") as stub:
-        for name, value in {"GEMINI_API_KEYS": KEY, "GEMINI_BASE_URL": stub.base_url, "FBSYNC_GEMINI_RPM": "2",
-                            "FBSYNC_GEMINI_WINDOW_SECONDS": "0.5", "FBSYNC_GEMINI_PACK_SIZE": "1",
-                            "FBSYNC_ANALYSIS_LEASE_SECONDS": "0.5"}.items():
+        for name, value in {
+            "GEMINI_API_KEYS": KEY,
+            "GEMINI_BASE_URL": stub.base_url,
+            "FBSYNC_GEMINI_RPM": "2",
+            "FBSYNC_GEMINI_WINDOW_SECONDS": "0.5",
+            "FBSYNC_GEMINI_PACK_SIZE": "1",
+            "FBSYNC_ANALYSIS_LEASE_SECONDS": "0.5",
+        }.items():
             monkeypatch.setenv(name, value)
         yield stub
         assert stub.errors == []
@@ -73,8 +79,9 @@ def unanalysed(pool) -> int:
         return conn.execute("SELECT count(*) AS n FROM conversations WHERE analyzed_at IS NULL").fetchone()["n"]
 
 
-def test_the_sync_does_not_wait_for_the_ai_and_the_analysis_job_finishes(pool, page, worker_env, sync_queue,
-                                                                        run_analysis_jobs):
+def test_the_sync_does_not_wait_for_the_ai_and_the_analysis_job_finishes(
+    pool, page, worker_env, sync_queue, run_analysis_jobs
+):
     job = sync_now(pool, page)
 
     assert (job.status, job.synced_contacts, job.analyzed_contacts) == (JobStatus.COMPLETED, 20, 0)
@@ -87,14 +94,16 @@ def test_the_sync_does_not_wait_for_the_ai_and_the_analysis_job_finishes(pool, p
     assert done.analysis_completed_at is not None and unanalysed(pool) == 0
 
 
-def test_a_killed_analysis_job_is_queued_again_and_resumes_with_nothing_lost(pool, big_page, gemini_env, sync_queue,
-                                                                             run_analysis_jobs):
+def test_a_killed_analysis_job_is_queued_again_and_resumes_with_nothing_lost(
+    pool, big_page, gemini_env, sync_queue, run_analysis_jobs
+):
     assert sync_now(pool, big_page).analysis_backlog == 40
     analysis_queue(sync_queue.connection).empty()
     sync_queue.connection.delete(f"fbsync:analysis:queued:{big_page.id}")
     code = f"from worker.jobs import run_analysis; run_analysis({big_page.id})"
-    worker = subprocess.Popen([sys.executable, "-c", code],
-                              env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", code], env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_for(lambda: latest(pool, big_page).analyzed_contacts > 0, 60, "the analysis to make progress")
     finally:
@@ -127,8 +136,9 @@ def test_one_analysis_job_per_page_however_often_asked(pool, page, sync_queue):
     assert queue.count == 1
 
 
-def test_a_cancelled_sync_stops_its_analysis_and_the_sweep_leaves_it(pool, page, worker_env, sync_queue,
-                                                                     run_analysis_jobs):
+def test_a_cancelled_sync_stops_its_analysis_and_the_sweep_leaves_it(
+    pool, page, worker_env, sync_queue, run_analysis_jobs
+):
     job = sync_now(pool, page)
     with pool.connection() as conn:
         conn.execute("UPDATE sync_jobs SET cancel_requested = true WHERE id = %s", (job.id,))
@@ -141,8 +151,9 @@ def test_a_cancelled_sync_stops_its_analysis_and_the_sweep_leaves_it(pool, page,
     assert queue_pending_analyses() == 0 and unanalysed(pool) == 20
 
 
-def test_a_storm_defers_the_job_says_why_and_it_comes_back_by_itself(pool, page, gemini_env, sync_queue,
-                                                                     run_analysis_jobs, monkeypatch):
+def test_a_storm_defers_the_job_says_why_and_it_comes_back_by_itself(
+    pool, page, gemini_env, sync_queue, run_analysis_jobs, monkeypatch
+):
     from rq.job import Job
 
     monkeypatch.setenv("FBSYNC_GEMINI_MAX_WAIT", "0.5")

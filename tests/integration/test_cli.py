@@ -1,4 +1,5 @@
 """The `fbsync` command as a user runs it: a subprocess, a real database, the simulator over HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,16 @@ from conftest import ENCRYPTION_KEY
 from sandbox.graph_sim import SimPage
 
 FBSYNC = str(Path(sys.executable).with_name("fbsync"))
-SHOP = SimPage(page_id="300000000000001", name="Corner Florist", token="florist-token-9f8e7d6c5b4a",
-               messenger_count=42, instagram_count=8, instagram_account_id="17841400000000777",
-               instagram_username="cornerflorist", seed=11)
+SHOP = SimPage(
+    page_id="300000000000001",
+    name="Corner Florist",
+    token="florist-token-9f8e7d6c5b4a",
+    messenger_count=42,
+    instagram_count=8,
+    instagram_account_id="17841400000000777",
+    instagram_username="cornerflorist",
+    seed=11,
+)
 
 
 @pytest.fixture
@@ -30,15 +38,25 @@ def run(pool, sim, database_url):
     }
 
     def fbsync(*args: str, stdin: str = "", **overrides: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([FBSYNC, *args], env={**env, **overrides}, input=stdin, text=True,
-                              capture_output=True, timeout=60)
+        return subprocess.run(
+            [FBSYNC, *args], env={**env, **overrides}, input=stdin, text=True, capture_output=True, timeout=60
+        )
 
     return fbsync
 
 
 def add_shop(run, token: str = SHOP.token) -> subprocess.CompletedProcess[str]:
-    return run("pages", "add", SHOP.page_id, SHOP.name, "--instagram-account-id", SHOP.instagram_account_id,
-               "--instagram-username", SHOP.instagram_username, stdin=token + "\n")
+    return run(
+        "pages",
+        "add",
+        SHOP.page_id,
+        SHOP.name,
+        "--instagram-account-id",
+        SHOP.instagram_account_id,
+        "--instagram-username",
+        SHOP.instagram_username,
+        stdin=token + "\n",
+    )
 
 
 def test_connect_list_and_sync_a_page(run):
@@ -102,7 +120,10 @@ def test_unreachable_database(run):
 
 def test_pipelines_and_auto_assignment_from_the_command_line(run):
     add_shop(run)
-    assert "Sales: New Lead -> Contacted -> Qualified Lead -> Proposal Sent -> Won -> Lost" in run("pipelines", "list").stdout
+    assert (
+        "Sales: New Lead -> Contacted -> Qualified Lead -> Proposal Sent -> Won -> Lost"
+        in run("pipelines", "list").stdout
+    )
 
     created = run("pipelines", "create", "Weddings", "Inquiry", "Consultation Booked", "Deposit Paid", "Lost")
     assert created.returncode == 0, created.stderr
@@ -113,8 +134,10 @@ def test_pipelines_and_auto_assignment_from_the_command_line(run):
     assert "analysis: 50 analysed, 50 stage changes" in synced.stdout
     stages_line = next(line for line in synced.stdout.splitlines() if line.strip().startswith("stages:"))
     assert sum(int(part.rsplit(" ", 1)[1]) for part in stages_line.split(":", 1)[1].split(",")) == 50
-    assert all(name in "Inquiry Consultation Booked Deposit Paid Lost"
-               for name in (part.strip().rsplit(" ", 1)[0] for part in stages_line.split(":", 1)[1].split(",")))
+    assert all(
+        name in "Inquiry Consultation Booked Deposit Paid Lost"
+        for name in (part.strip().rsplit(" ", 1)[0] for part in stages_line.split(":", 1)[1].split(","))
+    )
 
     duplicate = run("pipelines", "create", "Weddings", "A")
     assert duplicate.returncode == 2 and "already exists" in duplicate.stderr
@@ -133,10 +156,15 @@ def test_a_custom_pipelines_stages_are_defined_from_the_command_line(run, pool):
     assert unknown.returncode == 2 and "has no stage 'Booked'" in unknown.stderr
 
     with pool.connection() as conn:
-        rows = conn.execute("SELECT s.name, s.definition FROM pipeline_stages s JOIN pipelines p"
-                            " ON p.id = s.pipeline_id WHERE p.name = 'Weddings' ORDER BY s.position").fetchall()
+        rows = conn.execute(
+            "SELECT s.name, s.definition FROM pipeline_stages s JOIN pipelines p"
+            " ON p.id = s.pipeline_id WHERE p.name = 'Weddings' ORDER BY s.position"
+        ).fetchall()
     assert [(r["name"], r["definition"]) for r in rows] == [
-        ("Inquiry", None), ("Deposit Paid", "The couple paid the 30% deposit."), ("Lost", None)]
+        ("Inquiry", None),
+        ("Deposit Paid", "The couple paid the 30% deposit."),
+        ("Lost", None),
+    ]
 
 
 def test_gemini_keys_without_redis_is_a_clear_configuration_error(run):
@@ -157,8 +185,9 @@ def test_a_page_id_that_is_not_a_meta_id_is_refused(run, page_id):
 
 
 def test_an_instagram_id_that_is_not_a_meta_id_or_an_empty_name_is_refused(run):
-    junk_instagram = run("pages", "add", SHOP.page_id, SHOP.name, "--instagram-account-id", "../me",
-                         stdin=SHOP.token + "\n")
+    junk_instagram = run(
+        "pages", "add", SHOP.page_id, SHOP.name, "--instagram-account-id", "../me", stdin=SHOP.token + "\n"
+    )
     nameless = run("pages", "add", SHOP.page_id, "  ", stdin=SHOP.token + "\n")
 
     assert junk_instagram.returncode == 2
@@ -175,8 +204,9 @@ def test_adding_a_page_another_workspace_has_is_refused_unless_moved(run, pool):
     refused = run("pages", "add", SHOP.page_id, SHOP.name, "--team", "T0SECOND", stdin="EAAB-other-token-123\n")
 
     assert refused.returncode == 2
-    assert refused.stderr.startswith("fbsync: error: Corner Florist is connected to another Slack workspace."
-                                     " Disconnect it there first")
+    assert refused.stderr.startswith(
+        "fbsync: error: Corner Florist is connected to another Slack workspace. Disconnect it there first"
+    )
     assert "--move" in refused.stderr and "EAAB-other-token-123" not in refused.stderr
 
     def owner() -> dict:
@@ -184,7 +214,8 @@ def test_adding_a_page_another_workspace_has_is_refused_unless_moved(run, pool):
             return conn.execute(
                 "SELECT o.slack_team_id, (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id"
                 " AND c.stage_id IS NOT NULL) AS staged FROM facebook_pages p"
-                " JOIN organizations o ON o.id = p.organization_id").fetchone()
+                " JOIN organizations o ON o.id = p.organization_id"
+            ).fetchone()
 
     assert owner() == {"slack_team_id": "T0FIRST", "staged": 42}
 
@@ -196,8 +227,10 @@ def test_adding_a_page_another_workspace_has_is_refused_unless_moved(run, pool):
     assert "analysis: 42 analysed" in again.stdout and owner()["staged"] == 42
 
 
-@pytest.mark.parametrize("redis_url, error", [("redis://:s3cret-redis-pw@127.0.0.1:9/0", "ConnectionError"),
-                                              ("rediss//s3cret-redis-pw@nowhere", "ValueError")])
+@pytest.mark.parametrize(
+    "redis_url, error",
+    [("redis://:s3cret-redis-pw@127.0.0.1:9/0", "ConnectionError"), ("rediss//s3cret-redis-pw@nowhere", "ValueError")],
+)
 def test_an_unreachable_or_malformed_redis_is_one_clear_line(run, pool, redis_url, error):
     add_shop(run)
     result = run("sync", "corner", REDIS_URL=redis_url)
@@ -209,9 +242,14 @@ def test_an_unreachable_or_malformed_redis_is_one_clear_line(run, pool, redis_ur
         assert conn.execute("SELECT count(*) AS n FROM sync_jobs").fetchone()["n"] == 0  # no job left behind
 
 
-@pytest.mark.parametrize("malformed", ["postgresql://fbsync:hunter2-db-pw@[::1/fbsync",
-                                          "host=localhost password=hunter2-db-pw port=not-a-port x",
-                                          "postgresql://fbsync:hunter2-db-pw@localhost/db?no_such_option=1"])
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        "postgresql://fbsync:hunter2-db-pw@[::1/fbsync",
+        "host=localhost password=hunter2-db-pw port=not-a-port x",
+        "postgresql://fbsync:hunter2-db-pw@localhost/db?no_such_option=1",
+    ],
+)
 def test_a_malformed_database_url_is_named_without_its_password(run, malformed):
     result = run("pages", "list", DATABASE_URL=malformed)
 

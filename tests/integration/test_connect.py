@@ -1,5 +1,6 @@
 """Connecting pages with Facebook Login, from `/fbsync connect` to stored pages, over HTTP against
 the Graph simulator's dialog and OAuth endpoints."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,14 @@ from conftest import ADMIN, MEMBER, TEAM_ID
 from core import pages
 from sandbox.graph_sim import SimPage, SimUser
 
-BLUEBIRD = SimPage(page_id="950000000000001", name="Bluebird Coffee", token="EAAbluebird-page-token-1",
-                   messenger_count=3, instagram_account_id="17841400000000950", instagram_username="bluebird")
+BLUEBIRD = SimPage(
+    page_id="950000000000001",
+    name="Bluebird Coffee",
+    token="EAAbluebird-page-token-1",
+    messenger_count=3,
+    instagram_account_id="17841400000000950",
+    instagram_username="bluebird",
+)
 ANNEX = SimPage(page_id="950000000000002", name="Bluebird Annex", token="EAAannex-page-token-2", messenger_count=2)
 OWNER = SimUser(user_id="10229000000000001", name="Ada Owner", page_ids=(BLUEBIRD.page_id, ANNEX.page_id))
 
@@ -47,8 +54,10 @@ def through_login(slash) -> requests.Response:
 
 def stored_pages(pool) -> list[dict]:
     with pool.connection() as conn:
-        return conn.execute("SELECT page_id, name, page_token_ciphertext, instagram_account_id, needs_reauth"
-                            " FROM facebook_pages ORDER BY page_id").fetchall()
+        return conn.execute(
+            "SELECT page_id, name, page_token_ciphertext, instagram_account_id, needs_reauth"
+            " FROM facebook_pages ORDER BY page_id"
+        ).fetchall()
 
 
 def dms(slack) -> list[str]:
@@ -61,12 +70,24 @@ def test_connecting_stores_both_pages_encrypted_and_subscribes_them(web, slash, 
     assert done.status_code == 200 and "Connected: Bluebird Coffee, Bluebird Annex" in done.text
     rows = stored_pages(pool)
     assert [(r["page_id"], r["instagram_account_id"]) for r in rows] == [
-        (BLUEBIRD.page_id, BLUEBIRD.instagram_account_id), (ANNEX.page_id, None)]
-    assert all(page.token not in r["page_token_ciphertext"] for r, page in zip(rows, (BLUEBIRD, ANNEX)))
+        (BLUEBIRD.page_id, BLUEBIRD.instagram_account_id),
+        (ANNEX.page_id, None),
+    ]
+    assert all(page.token not in r["page_token_ciphertext"] for r, page in zip(rows, (BLUEBIRD, ANNEX), strict=True))
     for page in (BLUEBIRD, ANNEX):
         assert sorted(sim.subscriptions(page.page_id)) == sorted(
-            ["messages", "message_echoes", "messaging_postbacks", "message_reactions", "message_reads",
-             "message_deliveries", "message_edits", "messaging_referrals", "standby"])
+            [
+                "messages",
+                "message_echoes",
+                "messaging_postbacks",
+                "message_reactions",
+                "message_reads",
+                "message_deliveries",
+                "message_edits",
+                "messaging_referrals",
+                "standby",
+            ]
+        )
     assert any("Connected 2 page(s)" in text for text in dms(slack))
     _, listed = slash("pages", user=MEMBER)
     assert "Bluebird Annex" in json.dumps(listed)
@@ -163,14 +184,14 @@ def test_reconnecting_replaces_the_token_and_clears_needs_reauth(web, slash, sim
 
 
 def test_disconnect_asks_first_then_deactivates_and_keeps_contacts(web, slash, slack, pool, owner, connect_page):
-    from sandbox.slack_requests import post_signed
-
     from conftest import SIGNING_SECRET
+    from sandbox.slack_requests import post_signed
 
     page = connect_page(BLUEBIRD, team=TEAM_ID)
     with pool.connection() as conn:
-        conn.execute("INSERT INTO contacts (facebook_page_id, messenger_psid, has_messenger) VALUES (%s, 'p1', true)",
-                     (page.id,))
+        conn.execute(
+            "INSERT INTO contacts (facebook_page_id, messenger_psid, has_messenger) VALUES (%s, 'p1', true)", (page.id,)
+        )
     _, confirm = slash("disconnect bluebird")
     [button] = [e for b in confirm["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert button["action_id"] == "fbsync_disconnect"
@@ -178,9 +199,13 @@ def test_disconnect_asks_first_then_deactivates_and_keeps_contacts(web, slash, s
         assert pages.get_page(conn, page.id).is_active  # nothing happens before the click
 
     before = len(slack.responses)
-    payload = {"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ADMIN, "team_id": TEAM_ID},
-               "response_url": slack.response_url(), "actions": [{"action_id": button["action_id"],
-                                                                   "value": button["value"], "type": "button"}]}
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": {"id": ADMIN, "team_id": TEAM_ID},
+        "response_url": slack.response_url(),
+        "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
+    }
     assert post_signed(web, {"payload": json.dumps(payload)}, SIGNING_SECRET).status_code == 200
     from sandbox.processes import wait_for
 
@@ -227,8 +252,9 @@ def test_a_second_workspace_cannot_take_the_first_ones_page(web, slash, slack, s
     assert "Bluebird Coffee is connected to another Slack workspace. Disconnect it there first" in taken.text
     assert stored_pages(pool) == list(before.values())  # same token ciphertext, nothing else changed
     with pool.connection() as conn:
-        owners = conn.execute("SELECT DISTINCT o.slack_team_id FROM facebook_pages p"
-                              " JOIN organizations o ON o.id = p.organization_id").fetchall()
+        owners = conn.execute(
+            "SELECT DISTINCT o.slack_team_id FROM facebook_pages p JOIN organizations o ON o.id = p.organization_id"
+        ).fetchall()
     assert [o["slack_team_id"] for o in owners] == [TEAM_ID]
     [told] = dms(slack)[told_before:]
     assert told.startswith("No page was connected. Bluebird Coffee is connected to another Slack workspace")
@@ -254,7 +280,9 @@ def test_a_page_disconnected_by_its_workspace_can_be_connected_by_another(web, s
         moved = conn.execute(
             "SELECT o.slack_team_id, p.notify_channel, p.is_active, pl.organization_id = o.id AS own_pipeline"
             " FROM facebook_pages p JOIN organizations o ON o.id = p.organization_id"
-            " JOIN pipelines pl ON pl.id = p.auto_pipeline_id WHERE p.page_id = %s", (BLUEBIRD.page_id,)).fetchone()
+            " JOIN pipelines pl ON pl.id = p.auto_pipeline_id WHERE p.page_id = %s",
+            (BLUEBIRD.page_id,),
+        ).fetchone()
     # The old workspace's channel and pipeline do not follow the page.
     assert moved == {"slack_team_id": OTHER_TEAM, "notify_channel": None, "is_active": True, "own_pipeline": True}
 

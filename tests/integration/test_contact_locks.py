@@ -1,4 +1,5 @@
 """Per-contact locks on a real Redis: they die with their holder, and a busy contact never fails a sync."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,14 @@ from core.qualify import Qualifier
 from core.sync import SyncEngine
 from sandbox.graph_sim import SimPage
 
-SHOP = SimPage(page_id="230000000000001", name="Corner Florist", token="florist-lock-token-77",
-               messenger_count=24, instagram_count=0, seed=23)
+SHOP = SimPage(
+    page_id="230000000000001",
+    name="Corner Florist",
+    token="florist-lock-token-77",
+    messenger_count=24,
+    instagram_count=0,
+    seed=23,
+)
 
 HOLD_IN_A_CHILD = """
 import sys, time, redis
@@ -47,8 +54,9 @@ def namespace(client):
 
 
 def test_a_killed_holder_blocks_its_contacts_only_until_the_expiry(client, redis_url, namespace):
-    child = subprocess.Popen([sys.executable, "-c", HOLD_IN_A_CHILD, redis_url, namespace],
-                             stdout=subprocess.PIPE, cwd=os.getcwd())
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_IN_A_CHILD, redis_url, namespace], stdout=subprocess.PIPE, cwd=os.getcwd()
+    )
     try:
         assert child.stdout.readline().strip() == b"held"
         locks = ContactLocks(client, ttl_seconds=1.0, wait_seconds=0.0, namespace=namespace)
@@ -101,6 +109,7 @@ def test_all_or_none_takes_nothing_while_one_is_held(client, namespace):
 
 # --- analysis with contacts another writer holds ---------------------------------------------------
 
+
 def synced_page(pool, sim, service_settings, connect_page):
     sim.add_page(SHOP)
     page = connect_page(SHOP)
@@ -125,7 +134,9 @@ def due_conversations(pool, contact_ids: list[int]) -> int:
     with pool.connection() as conn:
         return conn.execute(
             "SELECT count(*) AS n FROM conversations WHERE contact_id = ANY(%s)"
-            " AND (analyzed_at IS NULL OR analyzed_at < updated_time)", (contact_ids,)).fetchone()["n"]
+            " AND (analyzed_at IS NULL OR analyzed_at < updated_time)",
+            (contact_ids,),
+        ).fetchone()["n"]
 
 
 def hold_rows(pool, contact_ids: list[int]):
@@ -177,8 +188,9 @@ def test_contacts_held_all_along_are_left_due_and_the_drain_ends_on_time(pool, s
     let_go = hold_rows(pool, held_ids[:2])
     clock = iter(range(1000))
     try:
-        result = AnalysisBacklog(pool, Qualifier(RulesAnalyzer()), sleep=lambda s: None,
-                                 clock=lambda: float(next(clock))).drain(page.id, deadline=20.0)
+        result = AnalysisBacklog(
+            pool, Qualifier(RulesAnalyzer()), sleep=lambda s: None, clock=lambda: float(next(clock))
+        ).drain(page.id, deadline=20.0)
     finally:
         let_go()
 

@@ -1,5 +1,6 @@
 """`GET /healthz` reports PostgreSQL, Redis and the queues: 503 without PostgreSQL; without Redis it is
 degraded but stays in rotation (200), since the web process still stores Meta's webhooks."""
+
 from __future__ import annotations
 
 from contextlib import ExitStack
@@ -22,8 +23,7 @@ def health(base: str) -> requests.Response:
 def test_all_up(web):
     answer = health(web)
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok", "redis": "ok",
-                             "queue_depth": {"sync": 0, "refresh": 0}}
+    assert answer.json() == {"status": "ok", "database": "ok", "redis": "ok", "queue_depth": {"sync": 0, "refresh": 0}}
 
 
 def test_a_redis_outage_is_degraded_but_stays_in_rotation_and_webhooks_are_stored(
@@ -39,8 +39,9 @@ def test_a_redis_outage_is_degraded_but_stays_in_rotation_and_webhooks_are_store
 
             answer = health(base)
             item = meta_webhooks.messenger_message(SHOP.page_id, "24511299990101", "still there?")
-            delivered = meta_webhooks.post(f"{base}/webhooks/facebook",
-                                           meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET)
+            delivered = meta_webhooks.post(
+                f"{base}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET
+            )
 
     assert answer.status_code == 200
     assert answer.json() == {"status": "degraded", "database": "ok", "redis": "unavailable"}
@@ -53,5 +54,9 @@ def test_database_down(app_losing_its_database, sync_queue):
     app_losing_its_database.drop_database()
     answer = health(app_losing_its_database.base_url)
     assert answer.status_code == 503
-    assert answer.json() == {"status": "unavailable", "database": "unavailable", "redis": "ok",
-                             "queue_depth": {"sync": 0, "refresh": 0}}
+    assert answer.json() == {
+        "status": "unavailable",
+        "database": "unavailable",
+        "redis": "ok",
+        "queue_depth": {"sync": 0, "refresh": 0},
+    }

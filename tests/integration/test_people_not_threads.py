@@ -1,6 +1,7 @@
 """People, not threads: a hand-written Graph corpus (a group thread, one person in two conversations,
 a conversation listed on two Graph pages, an unreadable conversation) synced into real PostgreSQL,
 analysed per person through the Gemini stand-in over HTTP (and the offline rules analyzer)."""
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,16 @@ SHOP = SimPage(page_id="700000000000001", name="Corner Bakery", token="corner-ba
 PAGE = (SHOP.page_id, SHOP.name)
 ANN, BOB, CARA, DAN = ("2001", "Ann Lee"), ("2002", "Bob Roe"), ("2003", "Cara Diaz"), ("2004", "Dan Wu")
 
-GROUP = conversation("t_group", PAGE, [ANN, BOB], [
-    (ANN[0], "Do you cater weddings in June?", 30),
-    (BOB[0], "And what would 200 guests cost?", 31),
-    (PAGE[0], "Yes! Let me send you our menu.", 35),
-])
+GROUP = conversation(
+    "t_group",
+    PAGE,
+    [ANN, BOB],
+    [
+        (ANN[0], "Do you cater weddings in June?", 30),
+        (BOB[0], "And what would 200 guests cost?", 31),
+        (PAGE[0], "Yes! Let me send you our menu.", 35),
+    ],
+)
 CARA_OLD = conversation("t_cara_old", PAGE, [CARA], [(CARA[0], "The croissants were stale, I want a refund", 10)])
 CARA_NEW = conversation("t_cara_new", PAGE, [CARA], [(CARA[0], "Could I order a sourdough loaf for Friday?", 50)])
 DAN_TALK = conversation("t_dan", PAGE, [DAN], [(DAN[0], "Are you open on Sundays?", 20)])
@@ -75,8 +81,10 @@ def summaries(pool) -> dict[str, str]:
 def test_counts_are_of_distinct_stored_contacts_and_conversations(pool, sync):
     job = sync(RulesAnalyzer())
 
-    [stored] = rows(pool, "SELECT (SELECT count(*) FROM contacts) AS contacts,"
-                          " (SELECT count(*) FROM conversations) AS conversations")
+    [stored] = rows(
+        pool,
+        "SELECT (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM conversations) AS conversations",
+    )
     assert job.status is JobStatus.COMPLETED
     assert (job.synced_contacts, stored["contacts"]) == (4, 4)  # Dan and Cara once each
     assert job.conversations_seen == 5  # Dan's conversation once; the unreadable one was seen
@@ -92,9 +100,12 @@ def test_counts_are_of_distinct_stored_contacts_and_conversations(pool, sync):
 def test_every_participant_of_a_group_thread_gets_the_thread_and_an_analysis(pool, sync):
     job = sync(RulesAnalyzer())
 
-    links = rows(pool, "SELECT c.first_name FROM conversation_contacts cc JOIN contacts c ON c.id = cc.contact_id"
-                       " JOIN conversations v ON v.id = cc.conversation_id WHERE v.graph_id = 't_group'"
-                       " ORDER BY c.first_name")
+    links = rows(
+        pool,
+        "SELECT c.first_name FROM conversation_contacts cc JOIN contacts c ON c.id = cc.contact_id"
+        " JOIN conversations v ON v.id = cc.conversation_id WHERE v.graph_id = 't_group'"
+        " ORDER BY c.first_name",
+    )
     assert [link["first_name"] for link in links] == ["Ann", "Bob"]
     assert job.analyzed_contacts == 4
     assert all(summaries(pool).values())
@@ -109,8 +120,10 @@ def test_through_gemini_each_person_is_analysed_once_over_all_their_conversation
         assert job.analyzed_contacts == 4
         assert gemini.count() == 1  # the four people in one packed request
         [request] = gemini.requests
-        sent = {json.loads(re.search(r'^customer name: (".*")$', block, re.MULTILINE).group(1)): block
-                for block in re.findall(r"<conversation>\n(.*?)\n</conversation>", request["contents"], re.DOTALL)}
+        sent = {
+            json.loads(re.search(r'^customer name: (".*")$', block, re.MULTILINE).group(1)): block
+            for block in re.findall(r"<conversation>\n(.*?)\n</conversation>", request["contents"], re.DOTALL)
+        }
     said = summaries(pool)
     # In the group thread each customer is themselves; the other is named as another customer.
     assert 'Customer: "Do you cater weddings in June?"' in sent["Ann Lee"]
@@ -123,13 +136,16 @@ def test_through_gemini_each_person_is_analysed_once_over_all_their_conversation
     assert said["Cara"] == "Customer asked about could I order a sourdough loaf."
 
 
-@pytest.mark.parametrize("change", [
-    "UPDATE messages SET text = 'Actually, never mind', edit_count = edit_count + 1 WHERE id = %(newest)s",
-    "UPDATE messages SET deleted_at = now() WHERE id = %(newest)s",
-    "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time)"
-    " SELECT conversation_id, contact_id, 'm_late', sender_id, 'One more thing', now() FROM messages"
-    " WHERE id = %(newest)s",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE messages SET text = 'Actually, never mind', edit_count = edit_count + 1 WHERE id = %(newest)s",
+        "UPDATE messages SET deleted_at = now() WHERE id = %(newest)s",
+        "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time)"
+        " SELECT conversation_id, contact_id, 'm_late', sender_id, 'One more thing', now() FROM messages"
+        " WHERE id = %(newest)s",
+    ],
+)
 def test_a_result_for_messages_since_edited_unsent_or_added_is_not_applied(pool, sync, change):
     from core import pages
     from core.transcripts import contact_snapshots

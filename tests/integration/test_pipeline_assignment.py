@@ -1,6 +1,6 @@
 """Analysis and automatic pipeline assignment on a real PostgreSQL, through the sync engine."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
@@ -21,9 +21,16 @@ from core.qualify import Qualifier
 from core.sync import SyncEngine
 from sandbox.graph_sim import SimPage
 
-SHOP = SimPage(page_id="400000000000001", name="Lakeside Yoga", token="lakeside-token-55aa66bb77cc",
-               messenger_count=64, instagram_count=16, instagram_account_id="17841400000000444",
-               instagram_username="lakesideyoga", seed=3)
+SHOP = SimPage(
+    page_id="400000000000001",
+    name="Lakeside Yoga",
+    token="lakeside-token-55aa66bb77cc",
+    messenger_count=64,
+    instagram_count=16,
+    instagram_account_id="17841400000000444",
+    instagram_username="lakesideyoga",
+    seed=3,
+)
 
 
 @pytest.fixture
@@ -76,13 +83,20 @@ def test_sync_places_every_contact_with_an_audit_entry(pool, page, sync):
     assert scalar(pool, "SELECT count(*) FROM contacts WHERE ai_context IS NULL OR stage_id IS NULL") == 0
     # A plausible pipeline, not everyone in one stage.
     assert scalar(pool, "SELECT count(DISTINCT stage_id) FROM contacts") >= 4
-    assert scalar(pool, "SELECT count(*) FROM contact_activities WHERE type = 'STAGE_CHANGED'"
-                        " AND from_stage_id IS NULL AND reasoning IS NOT NULL AND confidence IS NOT NULL") == 80
+    assert (
+        scalar(
+            pool,
+            "SELECT count(*) FROM contact_activities WHERE type = 'STAGE_CHANGED'"
+            " AND from_stage_id IS NULL AND reasoning IS NOT NULL AND confidence IS NOT NULL",
+        )
+        == 80
+    )
     assert scalar(pool, "SELECT count(*) FROM conversations WHERE analyzed_at IS DISTINCT FROM updated_time") == 0
     assert scalar(pool, "SELECT count(*) FROM contacts WHERE stage_entered_at IS NULL") == 0
     # Each placement keeps the customer's words that decided it.
-    assert scalar(pool, "SELECT count(*) FROM contact_activities"
-                        " WHERE details->'evidence'->>0 LIKE 'customer: %%'") == 80
+    assert (
+        scalar(pool, "SELECT count(*) FROM contact_activities WHERE details->'evidence'->>0 LIKE 'customer: %%'") == 80
+    )
 
 
 @pytest.mark.parametrize("mode", list(AutoMode))
@@ -110,19 +124,32 @@ def test_a_new_score_in_the_same_stage_is_recorded_once(pool, page, sync):
     sync(page)
     with pool.connection() as conn:
         target = auto_pipeline_of(conn, page.id)
-        contact = conn.execute("SELECT c.id, s.name, c.lead_score, c.lead_status FROM contacts c"
-                               " JOIN pipeline_stages s ON s.id = c.stage_id ORDER BY c.id LIMIT 1").fetchone()
-    rescored = Analysis(summary="Asked again", recommended_stage=contact["name"],
-                        lead_score=(contact["lead_score"] + 7) % 100, lead_status=LeadStatus(contact["lead_status"]),
-                        confidence=70, reasoning="a second question")
+        contact = conn.execute(
+            "SELECT c.id, s.name, c.lead_score, c.lead_status FROM contacts c"
+            " JOIN pipeline_stages s ON s.id = c.stage_id ORDER BY c.id LIMIT 1"
+        ).fetchone()
+    rescored = Analysis(
+        summary="Asked again",
+        recommended_stage=contact["name"],
+        lead_score=(contact["lead_score"] + 7) % 100,
+        lead_status=LeadStatus(contact["lead_status"]),
+        confidence=70,
+        reasoning="a second question",
+    )
     before = scalar(pool, "SELECT count(*) FROM contact_activities WHERE contact_id = %s", contact["id"])
 
     for _ in range(2):
         with pool.connection() as conn, conn.transaction():
             assert apply_analysis(conn, contact["id"], rescored, target, "test") is None
 
-    assert scalar(pool, "SELECT count(*) FROM contact_activities WHERE contact_id = %s AND type = 'AI_ANALYZED'",
-                  contact["id"]) == 1
+    assert (
+        scalar(
+            pool,
+            "SELECT count(*) FROM contact_activities WHERE contact_id = %s AND type = 'AI_ANALYZED'",
+            contact["id"],
+        )
+        == 1
+    )
     assert scalar(pool, "SELECT count(*) FROM contact_activities WHERE contact_id = %s", contact["id"]) == before + 1
 
 
@@ -135,25 +162,36 @@ def test_update_existing_moves_a_contact_back_and_says_why(pool, page, sync):
 
     assert job.stage_changes == 1
     assert scalar(pool, "SELECT stage_id FROM contacts WHERE id = %s", contact_id) == ai_stage
-    assert scalar(pool, "SELECT count(*) FROM contact_activities WHERE type = 'STAGE_CHANGED'"
-                        " AND contact_id = %s AND to_stage_id = %s AND from_stage_id <> %s",
-                  contact_id, ai_stage, ai_stage) == 1
+    assert (
+        scalar(
+            pool,
+            "SELECT count(*) FROM contact_activities WHERE type = 'STAGE_CHANGED'"
+            " AND contact_id = %s AND to_stage_id = %s AND from_stage_id <> %s",
+            contact_id,
+            ai_stage,
+            ai_stage,
+        )
+        == 1
+    )
 
 
 def test_skip_existing_keeps_the_stage_but_refreshes_the_ai_context(pool, page, sync):
     sync(page)
     contact_id, ai_stage = _move_one_contact_by_hand(pool)
     with pool.connection() as conn:
-        conn.execute("UPDATE contacts SET ai_context = 'stale', ai_context_updated_at = now() - interval '1 day'"
-                     " WHERE id = %s", (contact_id,))
+        conn.execute(
+            "UPDATE contacts SET ai_context = 'stale', ai_context_updated_at = now() - interval '1 day' WHERE id = %s",
+            (contact_id,),
+        )
 
     job = sync(page, full=True)
 
     assert job.stage_changes == 0
     assert scalar(pool, "SELECT stage_id FROM contacts WHERE id = %s", contact_id) != ai_stage
     assert scalar(pool, "SELECT ai_context FROM contacts WHERE id = %s", contact_id) != "stale"
-    assert scalar(pool, "SELECT ai_context_updated_at > now() - interval '1 minute' FROM contacts WHERE id = %s",
-                  contact_id)
+    assert scalar(
+        pool, "SELECT ai_context_updated_at > now() - interval '1 minute' FROM contacts WHERE id = %s", contact_id
+    )
 
 
 def test_new_activity_is_analysed_by_an_incremental_sync(pool, sim, page, sync):
@@ -164,9 +202,12 @@ def test_new_activity_is_analysed_by_an_incremental_sync(pool, sim, page, sync):
     job = sync(page)
 
     assert job.synced_contacts == 1 and job.analyzed_contacts == 1
-    won = scalar(pool, "SELECT s.name FROM contacts c JOIN conversations v ON v.contact_id = c.id"
-                       " JOIN messages m ON m.conversation_id = v.id JOIN pipeline_stages s ON s.id = c.stage_id"
-                       " WHERE m.text LIKE 'I''ve just paid%%'")
+    won = scalar(
+        pool,
+        "SELECT s.name FROM contacts c JOIN conversations v ON v.contact_id = c.id"
+        " JOIN messages m ON m.conversation_id = v.id JOIN pipeline_stages s ON s.id = c.stage_id"
+        " WHERE m.text LIKE 'I''ve just paid%%'",
+    )
     assert won == "Won"
 
 
@@ -183,8 +224,11 @@ def test_without_an_auto_pipeline_contacts_get_summaries_only(pool, page, sync):
 
 @pytest.mark.parametrize(
     "recommended, stage, rule",
-    [("Qualified Lead", "Qualified Lead", "exact"), ("Qualified", "Qualified Lead", "fuzzy"),
-     ("Negotiating", "New Lead", "fallback")],
+    [
+        ("Qualified Lead", "Qualified Lead", "exact"),
+        ("Qualified", "Qualified Lead", "fuzzy"),
+        ("Negotiating", "New Lead", "fallback"),
+    ],
 )
 def test_the_activity_says_which_matching_rule_placed_the_contact(pool, page, sync, recommended, stage, rule):
     with pool.connection() as conn:
@@ -192,8 +236,14 @@ def test_the_activity_says_which_matching_rule_placed_the_contact(pool, page, sy
         set_auto_pipeline(conn, page.id, None, AutoMode.SKIP_EXISTING)
     sync(page)  # contacts stored and summarised, none placed
     contact_id = scalar(pool, "SELECT min(id) FROM contacts")
-    analysis = Analysis(summary="Asked for a quote", recommended_stage=recommended, lead_score=140,
-                        lead_status=LeadStatus.QUALIFIED, confidence=70, reasoning="quote request")
+    analysis = Analysis(
+        summary="Asked for a quote",
+        recommended_stage=recommended,
+        lead_score=140,
+        lead_status=LeadStatus.QUALIFIED,
+        confidence=70,
+        reasoning="quote request",
+    )
 
     with pool.connection() as conn, conn.transaction():
         moved = apply_analysis(conn, contact_id, analysis, target, "test")
@@ -203,7 +253,9 @@ def test_the_activity_says_which_matching_rule_placed_the_contact(pool, page, sy
         row = conn.execute(
             "SELECT s.name, c.lead_score, c.lead_status, a.details->>'rule' AS rule FROM contacts c"
             " JOIN pipeline_stages s ON s.id = c.stage_id JOIN contact_activities a ON a.contact_id = c.id"
-            " WHERE c.id = %s", (contact_id,)).fetchone()
+            " WHERE c.id = %s",
+            (contact_id,),
+        ).fetchone()
     assert (row["name"], row["rule"], row["lead_score"], row["lead_status"]) == (stage, rule, 100, "QUALIFIED")
 
 

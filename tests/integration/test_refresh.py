@@ -1,5 +1,6 @@
 """Webhook deliveries refreshing contacts: delivered signed to the Flask app, refreshed by the real
 job function, against the Graph simulator, the Slack stand-in, PostgreSQL and Redis."""
+
 from __future__ import annotations
 
 import threading
@@ -18,9 +19,16 @@ from core.sync import SyncEngine
 from sandbox import meta_webhooks
 from sandbox.graph_sim import SimPage
 
-SHOP = SimPage(page_id="910000000000001", name="Lakeside Yoga", token="lakeside-refresh-token-3",
-               messenger_count=40, instagram_count=10, instagram_account_id="17841400000000910",
-               instagram_username="lakesideyoga", seed=13)
+SHOP = SimPage(
+    page_id="910000000000001",
+    name="Lakeside Yoga",
+    token="lakeside-refresh-token-3",
+    messenger_count=40,
+    instagram_count=10,
+    instagram_account_id="17841400000000910",
+    instagram_username="lakesideyoga",
+    seed=13,
+)
 
 
 @pytest.fixture
@@ -44,7 +52,9 @@ def contact(pool, external_id: str) -> dict:
     with pool.connection() as conn:
         return conn.execute(
             "SELECT c.*, s.name AS stage FROM contacts c LEFT JOIN pipeline_stages s ON s.id = c.stage_id"
-            " WHERE c.messenger_psid = %s OR c.instagram_sid = %s", (external_id, external_id)).fetchone()
+            " WHERE c.messenger_psid = %s OR c.instagram_sid = %s",
+            (external_id, external_id),
+        ).fetchone()
 
 
 def customer_not_won(sim, pool) -> dict:
@@ -58,10 +68,12 @@ def customer_not_won(sim, pool) -> dict:
 def write_and_deliver(web, sim, who: dict, text: str) -> None:
     """The customer writes: Meta's inbox changes and Meta delivers the webhook."""
     sent = sim.touch(SHOP.page_id, "messenger", who["index"], text)
-    item = meta_webhooks.messenger_message(SHOP.page_id, who["id"], text, mid=sent["mid"],
-                                           timestamp_ms=sent["timestamp_ms"])
-    response = meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]),
-                                  APP_SECRET)
+    item = meta_webhooks.messenger_message(
+        SHOP.page_id, who["id"], text, mid=sent["mid"], timestamp_ms=sent["timestamp_ms"]
+    )
+    response = meta_webhooks.post(
+        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET
+    )
     assert response.status_code == 200
 
 
@@ -106,19 +118,27 @@ def test_skip_existing_refreshes_the_summary_but_keeps_the_stage(web, sim, slack
 def deliver_new_sender(web, sim, platform: str, sender_id: str, text: str, **who) -> None:
     sent = sim.new_sender(SHOP.page_id, platform, sender_id, text, **who)
     if platform == "messenger":
-        item = meta_webhooks.messenger_message(SHOP.page_id, sender_id, text, mid=sent["mid"],
-                                               timestamp_ms=sent["timestamp_ms"])
+        item = meta_webhooks.messenger_message(
+            SHOP.page_id, sender_id, text, mid=sent["mid"], timestamp_ms=sent["timestamp_ms"]
+        )
         payload = meta_webhooks.delivery("page", [(SHOP.page_id, [item])])
     else:
-        item = meta_webhooks.instagram_message(SHOP.instagram_account_id, sender_id, text, mid=sent["mid"],
-                                               timestamp_ms=sent["timestamp_ms"])
+        item = meta_webhooks.instagram_message(
+            SHOP.instagram_account_id, sender_id, text, mid=sent["mid"], timestamp_ms=sent["timestamp_ms"]
+        )
         payload = meta_webhooks.delivery("instagram", [(SHOP.instagram_account_id, [item])])
     assert meta_webhooks.post(f"{web}/webhooks/facebook", payload, APP_SECRET).status_code == 200
 
 
 def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, pool, page, worker_env):
-    deliver_new_sender(web, sim, "messenger", "24511299990001", "Hi! Could I get a quote for 40 class passes?",
-                       name="Grace Brewster Hopper")
+    deliver_new_sender(
+        web,
+        sim,
+        "messenger",
+        "24511299990001",
+        "Hi! Could I get a quote for 40 class passes?",
+        name="Grace Brewster Hopper",
+    )
     assert contact(pool, "24511299990001")["first_name"] is None  # stored at delivery, named by the refresh
 
     refresh(pool, page, "24511299990001")
@@ -127,30 +147,37 @@ def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, 
     assert (grace["first_name"], grace["last_name"]) == ("Grace", "Brewster Hopper")
     assert grace["ai_context"] and grace["stage"] is not None
     with pool.connection() as conn:
-        rows = conn.execute("SELECT count(*) AS n, count(conversation_id) AS linked FROM messages"
-                            " WHERE contact_id = %s", (grace["id"],)).fetchone()
-        conversations = conn.execute("SELECT count(*) AS n FROM conversations WHERE contact_id = %s",
-                                     (grace["id"],)).fetchone()["n"]
+        rows = conn.execute(
+            "SELECT count(*) AS n, count(conversation_id) AS linked FROM messages WHERE contact_id = %s", (grace["id"],)
+        ).fetchone()
+        conversations = conn.execute(
+            "SELECT count(*) AS n FROM conversations WHERE contact_id = %s", (grace["id"],)
+        ).fetchone()["n"]
     assert (rows["n"], rows["linked"], conversations) == (1, 1, 1)  # the webhook's message, not a copy
 
 
 def test_a_new_instagram_sender_gets_their_profile_name(web, sim, pool, page, worker_env):
-    deliver_new_sender(web, sim, "instagram", "6543210000000077", "do you have mats for sale?",
-                       username="mat.hunter")
+    deliver_new_sender(web, sim, "instagram", "6543210000000077", "do you have mats for sale?", username="mat.hunter")
     refresh(pool, page, "6543210000000077")
     who = contact(pool, "6543210000000077")
     assert who["instagram_username"] == "mat.hunter" and who["first_name"] is not None
 
 
-NAMES = [("Иван Петров", ("Иван", "Петров")), ("Νίκος Παπαδόπουλος", ("Νίκος", "Παπαδόπουλος")),
-         ("Nia 💕", ("Nia", None)), ("李小龙", ("李小龙", None)), ("สมชาย ใจดี", ("สมชาย ใจดี", None))]
+NAMES = [
+    ("Иван Петров", ("Иван", "Петров")),
+    ("Νίκος Παπαδόπουλος", ("Νίκος", "Παπαδόπουλος")),
+    ("Nia 💕", ("Nia", None)),
+    ("李小龙", ("李小龙", None)),
+    ("สมชาย ใจดี", ("สมชาย ใจดี", None)),
+]
 
 
 @pytest.mark.parametrize("name, expected", NAMES)
 @pytest.mark.parametrize("source", ["messenger profile", "instagram profile", "conversation"])
 def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, worker_env, name, expected, source):
-    platform, sender = ("instagram", "6543210000000123") if source == "instagram profile" else (
-        "messenger", "24511299990123")
+    platform, sender = (
+        ("instagram", "6543210000000123") if source == "instagram profile" else ("messenger", "24511299990123")
+    )
     who = {"username": "ivan.p", "name": name} if platform == "instagram" else {"name": name}
     deliver_new_sender(web, sim, platform, sender, "hello, do you have classes on saturday?", **who)
     if source == "conversation":
@@ -227,8 +254,9 @@ def test_a_refresh_waits_for_a_sync_writing_the_same_contact(web, sim, pool, pag
     assert final["stage"] == "Won"
 
 
-def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events(web, sim, pool, page,
-                                                                                  service_settings):
+def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events(
+    web, sim, pool, page, service_settings
+):
     """A refresh that cannot get the contact is no failed job: it says so, and the contact's webhook
     events stay pending for the next refresh."""
     import redis
@@ -240,16 +268,21 @@ def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events
     write_and_deliver(web, sim, who, "Can I book a class for Saturday?")
     contact_id = contact(pool, who["id"])["id"]
     client = redis.Redis.from_url(service_settings.redis_url)
-    refresher = Refresher(pool, Qualifier(RulesAnalyzer()), ContactLocks(client, wait_seconds=0.2),
-                          lambda _page: GraphClient.for_page(service_settings, SHOP.token))
+    refresher = Refresher(
+        pool,
+        Qualifier(RulesAnalyzer()),
+        ContactLocks(client, wait_seconds=0.2),
+        lambda _page: GraphClient.for_page(service_settings, SHOP.token),
+    )
 
     with ContactLocks(client).hold([contact_id]):
         result = refresher.refresh(page.id, contact_id)
 
     assert result.status is RefreshStatus.CONTACT_BUSY
     with pool.connection() as conn:
-        pending = conn.execute("SELECT count(*) AS n FROM webhook_events WHERE contact_id = %s"
-                               " AND processed_at IS NULL", (contact_id,)).fetchone()["n"]
+        pending = conn.execute(
+            "SELECT count(*) AS n FROM webhook_events WHERE contact_id = %s AND processed_at IS NULL", (contact_id,)
+        ).fetchone()["n"]
     assert pending == 1
     [still_owed] = owed(pool)
     assert still_owed["enqueued_at"] is None  # released for the drain to queue again shortly
@@ -259,8 +292,9 @@ def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events
 
 def test_a_new_instagram_sender_keeps_their_profile_name_not_their_username(web, sim, pool, page, worker_env):
     """The profile says "Grace Hopper"; the conversation only knows the username, which must not win."""
-    deliver_new_sender(web, sim, "instagram", "6543210000000078", "hi! do you sell mats?",
-                       name="Grace Hopper", username="grace.h")
+    deliver_new_sender(
+        web, sim, "instagram", "6543210000000078", "hi! do you sell mats?", name="Grace Hopper", username="grace.h"
+    )
 
     refresh(pool, page, "6543210000000078")
 
@@ -337,7 +371,8 @@ def test_refreshes_marked_enqueued_whose_jobs_vanished_are_queued_again(web, sim
 
 
 def test_a_claim_older_than_the_bound_is_queued_again_whatever_redis_says(
-        web, sim, pool, page, worker_env, sync_queue, monkeypatch):
+    web, sim, pool, page, worker_env, sync_queue, monkeypatch
+):
     """Redis says the job is queued, but the queue no longer holds it (a partial loss): past the
     bound, the job is queued again rather than trusted."""
     from rq import Queue
@@ -370,7 +405,8 @@ def test_refreshes_of_a_page_awaiting_reconnection_wait_for_it(web, sim, pool, p
 
 
 def test_a_refresh_waiting_behind_a_long_sync_is_renewed_not_given_up(
-        web, sim, pool, page, worker_env, sync_queue, monkeypatch):
+    web, sim, pool, page, worker_env, sync_queue, monkeypatch
+):
     """Its job still waits in the queue at every bound: the claim is renewed, not pushed again, and
     waiting is not a failed attempt."""
     from rq import Queue

@@ -1,7 +1,9 @@
 """Scheduled syncs: which pages are due, no overlap, spacing, and quiet summaries — time is passed in."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -11,12 +13,13 @@ from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
 from worker.scheduled import SPACING, plan_due_syncs
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def sim_page(n: int, **kwargs) -> SimPage:
-    return SimPage(page_id=f"94000000000{n:04d}", name=f"Shop {n}", token=f"shop-token-{n}", messenger_count=5,
-                   seed=n, **kwargs)
+    return SimPage(
+        page_id=f"94000000000{n:04d}", name=f"Shop {n}", token=f"shop-token-{n}", messenger_count=5, seed=n, **kwargs
+    )
 
 
 @pytest.mark.parametrize("text, seconds", [("90m", 5400), ("6h", 21600), ("1d", 86400), (" 2H ", 7200)])
@@ -61,7 +64,7 @@ def test_due_pages_are_queued_spaced_out_and_never_twice(pool, connect_page, ser
     registry = sync_queue.scheduled_job_registry
     times = sorted(registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids())
     assert len(times) == 4  # the first one starts at once, the others after it
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(times)]
     assert all(gap >= SPACING - timedelta(seconds=1) for gap in gaps)
     assert sync_queue.count == 1
 
@@ -69,8 +72,9 @@ def test_due_pages_are_queued_spaced_out_and_never_twice(pool, connect_page, ser
 def test_a_delayed_scheduled_job_is_not_taken_for_abandoned(pool, connect_page):
     page = connect_page(sim_page(1))
     with pool.connection() as conn:
-        job = jobs.create_job(conn, page.id, starts_at=datetime.now(timezone.utc) + timedelta(minutes=30),
-                              stale_after_seconds=600)
+        job = jobs.create_job(
+            conn, page.id, starts_at=datetime.now(UTC) + timedelta(minutes=30), stale_after_seconds=600
+        )
         assert jobs.reap_stale_jobs(conn, None, 600) == []
         assert jobs.get_job(conn, job.id).status is JobStatus.PENDING
 
@@ -109,8 +113,9 @@ def test_scheduled_runs_speak_up_only_when_something_changed(sim, pool, connect_
     with pool.connection() as conn:
         conn.execute("UPDATE facebook_pages SET last_synced_at = NULL WHERE id = %s", (page.id,))
     assert scheduled_run(page) == "FAILED"
-    assert "Reconnect" in slack.messages(SALES_CHANNEL)[-1]["text"] or \
-        "/fbsync connect" in str(slack.messages(SALES_CHANNEL)[-1]["blocks"])
+    assert "Reconnect" in slack.messages(SALES_CHANNEL)[-1]["text"] or "/fbsync connect" in str(
+        slack.messages(SALES_CHANNEL)[-1]["blocks"]
+    )
 
 
 def test_schedule_command(slash, sim, connect_page, pool):

@@ -1,4 +1,5 @@
 """`/fbsync` over signed HTTP to the Flask app, against the Slack stand-in, real PostgreSQL and Redis."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,16 @@ from core.jobs import JobStatus
 from sandbox.graph_sim import SimPage
 from sandbox.slack_stub import block_errors
 
-SHOP = SimPage(page_id="600000000000001", name="Bluebird Coffee Roasters", token="bluebird-token-77ab",
-               messenger_count=30, instagram_count=5, instagram_account_id="17841400000000600",
-               instagram_username="bluebird", seed=9)
+SHOP = SimPage(
+    page_id="600000000000001",
+    name="Bluebird Coffee Roasters",
+    token="bluebird-token-77ab",
+    messenger_count=30,
+    instagram_count=5,
+    instagram_account_id="17841400000000600",
+    instagram_username="bluebird",
+    seed=9,
+)
 
 
 @pytest.fixture
@@ -47,9 +55,18 @@ def test_a_typo_gets_a_suggestion_and_nothing_is_enqueued(slash, sync_queue):
 
 
 def test_a_wrong_signature_is_refused(web, slack, sync_queue, page):
-    response = signed_slack_post(web, {"command": "/fbsync", "text": "sync bluebird", "team_id": TEAM_ID,
-                                       "user_id": ADMIN, "channel_id": SALES_CHANNEL,
-                                       "response_url": slack.response_url()}, secret="not-the-secret")
+    response = signed_slack_post(
+        web,
+        {
+            "command": "/fbsync",
+            "text": "sync bluebird",
+            "team_id": TEAM_ID,
+            "user_id": ADMIN,
+            "channel_id": SALES_CHANNEL,
+            "response_url": slack.response_url(),
+        },
+        secret="not-the-secret",
+    )
     assert response.status_code == 401
     assert sync_queue.count == 0 and slack.calls_to("chat.postMessage") == []
 
@@ -104,11 +121,16 @@ def test_without_the_bot_in_the_channel_progress_goes_by_dm(slash, slack, pool, 
     assert job.slack_channel.startswith("D") and slack.messages(job.slack_channel)
     # The reply is one Slack accepts (the stand-in refuses what Slack would), and says where progress goes.
     assert reply is not None and block_errors(reply["blocks"]) == []
-    shown = [element["text"] for block in reply["blocks"]
-             for element in ([block["text"]] if "text" in block else block.get("elements", []))]
-    assert shown == [":arrows_counterclockwise: Starting a sync of *Bluebird Coffee Roasters*.",
-                     f":information_source: I'm not a member of <#{QUIET_CHANNEL}>, so sync progress comes to you"
-                     " by direct message. To get it in the channel, invite me there with `/invite @fbsync`."]
+    shown = [
+        element["text"]
+        for block in reply["blocks"]
+        for element in ([block["text"]] if "text" in block else block.get("elements", []))
+    ]
+    assert shown == [
+        ":arrows_counterclockwise: Starting a sync of *Bluebird Coffee Roasters*.",
+        f":information_source: I'm not a member of <#{QUIET_CHANNEL}>, so sync progress comes to you"
+        " by direct message. To get it in the channel, invite me there with `/invite @fbsync`.",
+    ]
 
 
 def test_cancel_command_cancels_a_queued_sync(slash, pool, page):
@@ -126,12 +148,24 @@ def test_cancel_button_cancels_the_job(web, slash, slack, pool, page):
     slash("sync bluebird")
     [job] = jobs_of(pool, page)
     payload = {
-        "type": "block_actions", "team": {"id": TEAM_ID, "domain": "fbsync-test"},
-        "user": {"id": ADMIN, "team_id": TEAM_ID}, "api_app_id": "A0FBSYNC", "token": "x",
+        "type": "block_actions",
+        "team": {"id": TEAM_ID, "domain": "fbsync-test"},
+        "user": {"id": ADMIN, "team_id": TEAM_ID},
+        "api_app_id": "A0FBSYNC",
+        "token": "x",
         "container": {"type": "message", "message_ts": job.slack_thread_ts, "channel_id": SALES_CHANNEL},
-        "trigger_id": "1.2.3", "channel": {"id": SALES_CHANNEL}, "response_url": slack.response_url(),
-        "actions": [{"action_id": "fbsync_cancel", "block_id": "b", "value": str(job.id), "type": "button",
-                     "action_ts": "1732530000.1"}],
+        "trigger_id": "1.2.3",
+        "channel": {"id": SALES_CHANNEL},
+        "response_url": slack.response_url(),
+        "actions": [
+            {
+                "action_id": "fbsync_cancel",
+                "block_id": "b",
+                "value": str(job.id),
+                "type": "button",
+                "action_ts": "1732530000.1",
+            }
+        ],
     }
     response = signed_slack_post(web, {"payload": json.dumps(payload)})
     assert response.status_code == 200
@@ -148,14 +182,19 @@ def test_pipeline_commands(slash, pool, page):
     _, reply = slash("pipeline bluebird Sales update")
     assert "Sales" in text_of(reply)
     with pool.connection() as conn:
-        row = conn.execute("SELECT auto_pipeline_mode, auto_pipeline_id FROM facebook_pages WHERE id = %s",
-                           (page.id,)).fetchone()
+        row = conn.execute(
+            "SELECT auto_pipeline_mode, auto_pipeline_id FROM facebook_pages WHERE id = %s", (page.id,)
+        ).fetchone()
     assert row["auto_pipeline_mode"] == "UPDATE_EXISTING" and row["auto_pipeline_id"] is not None
 
     slash("pipeline bluebird off")
     with pool.connection() as conn:
-        assert conn.execute("SELECT auto_pipeline_id FROM facebook_pages WHERE id = %s",
-                            (page.id,)).fetchone()["auto_pipeline_id"] is None
+        assert (
+            conn.execute("SELECT auto_pipeline_id FROM facebook_pages WHERE id = %s", (page.id,)).fetchone()[
+                "auto_pipeline_id"
+            ]
+            is None
+        )
 
     _, unknown = slash("pipeline bluebird Nonexistent")
     assert "no pipeline named" in text_of(unknown)
@@ -182,9 +221,18 @@ def test_redis_down_at_enqueue_fails_the_job_and_says_so(pool, page, service_set
 
     broken = replace(service_settings, redis_url="unix:///nonexistent/redis.sock")
     with serve_app(broken) as web:
-        signed_slack_post(web, {
-            "team_id": TEAM_ID, "team_domain": "fbsync-test", "channel_id": SALES_CHANNEL, "user_id": ADMIN,
-            "command": "/fbsync", "text": "sync bluebird", "response_url": slack.response_url()})
+        signed_slack_post(
+            web,
+            {
+                "team_id": TEAM_ID,
+                "team_domain": "fbsync-test",
+                "channel_id": SALES_CHANNEL,
+                "user_id": ADMIN,
+                "command": "/fbsync",
+                "text": "sync bluebird",
+                "response_url": slack.response_url(),
+            },
+        )
         deadline = time.monotonic() + 10
         while not slack.responses and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -198,12 +246,20 @@ def test_notify_sets_the_channel_for_stage_notices(slash, pool, page):
     _, reply = slash("notify bluebird")
     assert "C0SALES" in text_of(reply)
     with pool.connection() as conn:
-        assert conn.execute("SELECT notify_channel FROM facebook_pages WHERE id = %s",
-                            (page.id,)).fetchone()["notify_channel"] == SALES_CHANNEL
+        assert (
+            conn.execute("SELECT notify_channel FROM facebook_pages WHERE id = %s", (page.id,)).fetchone()[
+                "notify_channel"
+            ]
+            == SALES_CHANNEL
+        )
     slash("notify bluebird off")
     with pool.connection() as conn:
-        assert conn.execute("SELECT notify_channel FROM facebook_pages WHERE id = %s",
-                            (page.id,)).fetchone()["notify_channel"] is None
+        assert (
+            conn.execute("SELECT notify_channel FROM facebook_pages WHERE id = %s", (page.id,)).fetchone()[
+                "notify_channel"
+            ]
+            is None
+        )
     _, denied = slash("notify bluebird", user=MEMBER)
     assert "Only workspace admins" in text_of(denied)
 
@@ -217,8 +273,13 @@ def test_a_refused_slack_request_is_logged_without_its_body(web, slack, caplog, 
 
     from sandbox.slack_requests import slash_command_form
 
-    form = slash_command_form("sync bluebird", team_id=TEAM_ID, user_id=ADMIN, channel_id=SALES_CHANNEL,
-                              response_url="https://hooks.slack.com/commands/T0FBSYNC/1234/sEcReTpart")
+    form = slash_command_form(
+        "sync bluebird",
+        team_id=TEAM_ID,
+        user_id=ADMIN,
+        channel_id=SALES_CHANNEL,
+        response_url="https://hooks.slack.com/commands/T0FBSYNC/1234/sEcReTpart",
+    )
     form["token"] = "legacy-verification-token-42"
     headers = {"X-Slack-Request-Timestamp": str(int(time.time()))}
     if signature:
@@ -237,12 +298,18 @@ def click(web, slack, action_id: str, value: str, *, team: str = TEAM_ID) -> dic
     """A signed button click from `team`; returns the ephemeral answer the clicker got."""
     before = len(slack.responses)
     payload = {
-        "type": "block_actions", "team": {"id": team, "domain": "ws"}, "user": {"id": ADMIN, "team_id": team},
-        "api_app_id": "A0FBSYNC", "token": "x", "trigger_id": "1.2.3", "channel": {"id": SALES_CHANNEL},
+        "type": "block_actions",
+        "team": {"id": team, "domain": "ws"},
+        "user": {"id": ADMIN, "team_id": team},
+        "api_app_id": "A0FBSYNC",
+        "token": "x",
+        "trigger_id": "1.2.3",
+        "channel": {"id": SALES_CHANNEL},
         "container": {"type": "message", "message_ts": "1.2", "channel_id": SALES_CHANNEL},
         "response_url": slack.response_url(),
-        "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
-                     "action_ts": "1732530000.1"}],
+        "actions": [
+            {"action_id": action_id, "block_id": "b", "value": value, "type": "button", "action_ts": "1732530000.1"}
+        ],
     }
     assert signed_slack_post(web, {"payload": json.dumps(payload)}).status_code == 200
     deadline = time.monotonic() + 10

@@ -1,9 +1,12 @@
 """Sync progress in Slack: the live thread reply, its throttle, milestones and the final parent message."""
+
 from __future__ import annotations
 
 import itertools
 import json
 from dataclasses import replace
+from datetime import UTC
+from itertools import pairwise
 
 import pytest
 
@@ -19,9 +22,16 @@ from core.stats import stage_breakdown
 from core.sync import SyncEngine, SyncProgress
 from sandbox.graph_sim import SimPage
 
-SHOP = SimPage(page_id="700000000000001", name="Harbour Bikes", token="harbour-token-slack-1",
-               messenger_count=260, instagram_count=40, instagram_account_id="17841400000000700",
-               instagram_username="harbourbikes", seed=21)
+SHOP = SimPage(
+    page_id="700000000000001",
+    name="Harbour Bikes",
+    token="harbour-token-slack-1",
+    messenger_count=260,
+    instagram_count=40,
+    instagram_account_id="17841400000000700",
+    instagram_username="harbourbikes",
+    seed=21,
+)
 
 
 @pytest.fixture
@@ -37,8 +47,9 @@ def run_with_slack(pool, service_settings, slack, page):
     def run(*, clock=None, before_sync=lambda: None, retry_final=None) -> jobs.SyncJob:
         client = web_client(service_settings, wait_on_rate_limit=False)  # as the worker's reporter has it
         with pool.connection() as conn:
-            job = jobs.create_job(conn, page.id, requested_by=ADMIN, slack_channel=SALES_CHANNEL,
-                                  stale_after_seconds=600)
+            job = jobs.create_job(
+                conn, page.id, requested_by=ADMIN, slack_channel=SALES_CHANNEL, stale_after_seconds=600
+            )
             parent = client.chat_postMessage(channel=SALES_CHANNEL, **views.sync_started(page, ADMIN, job.id, False))
             jobs.attach_slack_thread(conn, job.id, SALES_CHANNEL, parent["ts"])
             job = jobs.get_job(conn, job.id)
@@ -47,11 +58,18 @@ def run_with_slack(pool, service_settings, slack, page):
             with pool.connection() as conn:
                 return stage_breakdown(conn, page.id)
 
-        reporter = SlackProgressReporter(client, page, job, breakdown, **({"clock": clock} if clock else {}),
-                                         retry_final=retry_final and (lambda wait: retry_final(job.id, wait)))
+        reporter = SlackProgressReporter(
+            client,
+            page,
+            job,
+            breakdown,
+            **({"clock": clock} if clock else {}),
+            retry_final=retry_final and (lambda wait: retry_final(job.id, wait)),
+        )
         before_sync()
-        return SyncEngine(pool, service_settings, Qualifier(RulesAnalyzer()), reporter=reporter,
-                          sleep=lambda s: None).run(job.id)
+        return SyncEngine(
+            pool, service_settings, Qualifier(RulesAnalyzer()), reporter=reporter, sleep=lambda s: None
+        ).run(job.id)
 
     return run
 
@@ -80,7 +98,7 @@ def test_a_fast_sync_never_updates_faster_than_the_throttle(run_with_slack, slac
     job = run_with_slack()
 
     updates = progress_updates(slack)
-    gaps = [later["at"] - earlier["at"] for earlier, later in zip(updates, updates[1:-1])]
+    gaps = [later["at"] - earlier["at"] for earlier, later in pairwise(updates[:-1])]
     assert all(gap >= MIN_UPDATE_INTERVAL * 0.95 for gap in gaps)
     assert len(updates) < 300 // 10
     # The final state is always written.
@@ -157,8 +175,9 @@ def test_the_final_state_lands_after_several_429s(run_with_slack, slack, sync_qu
     refreshes = refresh_queue(sync_queue.connection)
     slack.rate_limit("chat.update", times=5, retry_after=0)  # the last progress update, then four rewrites
 
-    job = run_with_slack(clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(
-        refreshes, job_id, wait, 1))
+    job = run_with_slack(
+        clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(refreshes, job_id, wait, 1)
+    )
     assert parent_message(slack)["text"].startswith("Syncing")
     SimpleWorker([refreshes], connection=sync_queue.connection).work(burst=True)
 
@@ -170,7 +189,7 @@ def test_the_final_state_lands_after_several_429s(run_with_slack, slack, sync_qu
 
 
 def test_a_final_rewrite_slack_asks_to_delay_is_scheduled_after_retry_after(run_with_slack, slack, sync_queue):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from worker.enqueue import enqueue_parent_rewrite
     from worker.queues import refresh_queue
@@ -178,13 +197,13 @@ def test_a_final_rewrite_slack_asks_to_delay_is_scheduled_after_retry_after(run_
     refreshes = refresh_queue(sync_queue.connection)
     slack.rate_limit("chat.update", times=1, retry_after=40)
 
-    job = run_with_slack(clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(
-        refreshes, job_id, wait, 1))
+    job = run_with_slack(
+        clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(refreshes, job_id, wait, 1)
+    )
 
     [job_id] = refreshes.scheduled_job_registry.get_job_ids()
     assert job_id == f"sync-parent-{job.id}"
-    assert refreshes.scheduled_job_registry.get_scheduled_time(job_id) > datetime.now(timezone.utc) + timedelta(
-        seconds=30)
+    assert refreshes.scheduled_job_registry.get_scheduled_time(job_id) > datetime.now(UTC) + timedelta(seconds=30)
     assert [c["status"] for c in slack.calls_to("chat.update")] == [429]  # asked once, then left to the job
 
 

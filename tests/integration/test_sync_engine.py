@@ -1,4 +1,5 @@
 """The sync engine on a real PostgreSQL against the Graph API simulator over HTTP."""
+
 from __future__ import annotations
 
 import threading
@@ -35,8 +36,13 @@ class Sleeps(list):
 def run_sync(pool, settings, page, *, full=False, reporter=None, sleep=None, qualifier=None) -> jobs.SyncJob:
     with pool.connection() as conn:
         job = jobs.create_job(conn, page.id, full=full, stale_after_seconds=settings.job_stale_after)
-    engine = SyncEngine(pool, settings, qualifier or Qualifier(RulesAnalyzer()), reporter=reporter,
-                        sleep=Sleeps() if sleep is None else sleep)
+    engine = SyncEngine(
+        pool,
+        settings,
+        qualifier or Qualifier(RulesAnalyzer()),
+        reporter=reporter,
+        sleep=Sleeps() if sleep is None else sleep,
+    )
     return engine.run(job.id)
 
 
@@ -63,7 +69,10 @@ def test_full_sync_stores_every_contact_conversation_and_message(pool, sim, sett
     job = run_sync(pool, settings, page)
 
     assert (job.status, job.synced_contacts, job.failed_contacts, job.conversations_seen) == (
-        JobStatus.COMPLETED, 70, 0, 70
+        JobStatus.COMPLETED,
+        70,
+        0,
+        70,
     )
     stored = counts(pool)
     assert (stored["contacts"], stored["messenger"], stored["instagram"], stored["conversations"]) == (70, 57, 13, 70)
@@ -131,8 +140,10 @@ def test_incremental_sync_reads_only_new_activity(pool, sim, settings, connect_p
 
 @pytest.mark.parametrize(
     "damage, error",
-    [("no_participants", "unreadable conversation: conversation participants has no data list"),
-     ("nul_in_name", "database rejected the contact")],
+    [
+        ("no_participants", "unreadable conversation: conversation participants has no data list"),
+        ("nul_in_name", "database rejected the contact"),
+    ],
 )
 def test_one_bad_contact_is_recorded_and_the_sync_goes_on(pool, sim, settings, connect_page, damage, error):
     sim.add_page(SHOP)

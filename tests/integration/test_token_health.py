@@ -1,9 +1,10 @@
 """The daily token check: Meta's debug_token over HTTP flags dead tokens and announces expiring ones."""
+
 from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from conftest import MEMBER, SALES_CHANNEL, TEAM_ID
 from core import pages
@@ -25,8 +26,9 @@ def test_dead_and_expiring_tokens_are_flagged_and_announced(sim, pool, connect_p
     sim.expire_token(DYING.page_id, int(time.time()) + 3 * 86400)
     notices: list[tuple[str, dict]] = []
 
-    problems = check_page_tokens(pool, service_settings, lambda page, message: notices.append((page.name, message)),
-                                 datetime.now(timezone.utc))
+    problems = check_page_tokens(
+        pool, service_settings, lambda page, message: notices.append((page.name, message)), datetime.now(UTC)
+    )
 
     assert problems == 2
     assert sorted(name for name, _ in notices) == ["Dead Page", "Dying Page"]

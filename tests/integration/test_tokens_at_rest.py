@@ -1,4 +1,5 @@
 """Page tokens are encrypted in PostgreSQL; a missing key stops the service at start; keys rotate."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ from core.tokens import TokenCipher
 from sandbox.graph_sim import SimPage
 
 FBSYNC = str(Path(sys.executable).with_name("fbsync"))
-SHOP = SimPage(page_id="930000000000001", name="Tide Surf School", token="EAAtide-surf-token-77e1a9",
-               messenger_count=12, seed=23)
+SHOP = SimPage(
+    page_id="930000000000001", name="Tide Surf School", token="EAAtide-surf-token-77e1a9", messenger_count=12, seed=23
+)
 
 
 @pytest.fixture
@@ -24,8 +26,13 @@ def cli(pool, sim, database_url):
     sim.add_page(SHOP)
 
     def fbsync(*args: str, key: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DATABASE_URL": database_url, "FB_GRAPH_URL": sim.base_url,
-               "FBSYNC_GRAPH_CALLS_PER_SECOND": "200", "FBSYNC_ENCRYPTION_KEY": key}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "FB_GRAPH_URL": sim.base_url,
+            "FBSYNC_GRAPH_CALLS_PER_SECOND": "200",
+            "FBSYNC_ENCRYPTION_KEY": key,
+        }
         return subprocess.run([FBSYNC, *args], env=env, input=stdin, text=True, capture_output=True, timeout=60)
 
     return fbsync

@@ -2,6 +2,7 @@
 NUL, lone surrogates, 1970, huge texts and numbers, deep nesting, missing keys, cut bytes), signed
 with the app secret and sent through the real Flask app onto PostgreSQL. Whatever the body: a 200,
 nothing junk stored, and a re-delivery stores nothing new. Bounded: a few hundred examples."""
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,27 @@ def nested(depth: int) -> Any:
     return value
 
 
-HOSTILE_STRINGS = ["", "null", "None", "0", "-1", "<script>alert(1)</script>", "../../me", "1" * 3000,
-                   "m_" + "A" * 3000, "a\x00b", "\x00", "\ud800", "x\udfffy", "\ud83d", PAGE_ID, IG_ACCOUNT,
-                   "１２３４５", "24511230000123\n", "x" * 20_001]
+HOSTILE_STRINGS = [
+    "",
+    "null",
+    "None",
+    "0",
+    "-1",
+    "<script>alert(1)</script>",
+    "../../me",
+    "1" * 3000,
+    "m_" + "A" * 3000,
+    "a\x00b",
+    "\x00",
+    "\ud800",
+    "x\udfffy",
+    "\ud83d",
+    PAGE_ID,
+    IG_ACCOUNT,
+    "１２３４５",
+    "24511230000123\n",
+    "x" * 20_001,
+]
 LEAVES = st.one_of(
     st.none(),
     st.booleans(),
@@ -104,22 +123,36 @@ SELECT
 def client(pool, service_settings, connect_page, sync_queue):
     from webhooks.app import create_app
 
-    connect_page(SimPage(page_id=PAGE_ID, name="Bluebird Coffee Roasters", token="bluebird-fuzz-token",
-                         messenger_count=0, instagram_account_id=IG_ACCOUNT, instagram_username="bluebirdcoffee"),
-                 team=TEAM_ID)
+    connect_page(
+        SimPage(
+            page_id=PAGE_ID,
+            name="Bluebird Coffee Roasters",
+            token="bluebird-fuzz-token",
+            messenger_count=0,
+            instagram_account_id=IG_ACCOUNT,
+            instagram_username="bluebirdcoffee",
+        ),
+        team=TEAM_ID,
+    )
     return create_app(replace(service_settings, public_url="http://127.0.0.1")).test_client()
 
 
 def counts(pool) -> tuple[int, ...]:
     with pool.connection() as conn:
-        row = conn.execute("SELECT (SELECT count(*) FROM webhook_events) AS e, (SELECT count(*) FROM messages) AS m,"
-                           " (SELECT count(*) FROM contacts) AS c, (SELECT count(*) FROM pending_refreshes) AS r"
-                           ).fetchone()
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM webhook_events) AS e, (SELECT count(*) FROM messages) AS m,"
+            " (SELECT count(*) FROM contacts) AS c, (SELECT count(*) FROM pending_refreshes) AS r"
+        ).fetchone()
     return row["e"], row["m"], row["c"], row["r"]
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(body=bodies())
 def test_any_signed_body_is_answered_200_and_stores_no_junk(client, pool, body: bytes) -> None:
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)}

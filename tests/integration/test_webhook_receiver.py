@@ -1,4 +1,5 @@
 """The Meta webhook endpoint: each real-shaped fixture sent signed through the Flask app."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,17 @@ PSID, IGSID = "24511230000123", "6543210987654321"
 @pytest.fixture
 def page(connect_page):
     """The page the fixtures' deliveries are for (no Graph calls happen in these tests)."""
-    return connect_page(SimPage(page_id=PAGE_ID, name="Bluebird Coffee Roasters", token="bluebird-token",
-                                messenger_count=0, instagram_account_id=IG_ACCOUNT,
-                                instagram_username="bluebirdcoffee"), team=TEAM_ID)
+    return connect_page(
+        SimPage(
+            page_id=PAGE_ID,
+            name="Bluebird Coffee Roasters",
+            token="bluebird-token",
+            messenger_count=0,
+            instagram_account_id=IG_ACCOUNT,
+            instagram_username="bluebirdcoffee",
+        ),
+        team=TEAM_ID,
+    )
 
 
 def deliver(web: str, body: bytes, *, signature: str | None = None) -> requests.Response:
@@ -51,8 +60,9 @@ def owed_refreshes(pool) -> int:
 
 def rejections(pool) -> list[dict]:
     with pool.connection() as conn:
-        return conn.execute("SELECT location, reason, account_id, excerpt FROM webhook_rejections"
-                            " ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT location, reason, account_id, excerpt FROM webhook_rejections ORDER BY id"
+        ).fetchall()
 
 
 # fixture -> (events stored, messages stored, contacts created, refreshes owed)
@@ -109,8 +119,11 @@ def test_the_customer_of_an_echo_is_its_recipient(web, pool, page):
 
 def test_a_batch_stores_every_item_of_connected_pages_only(web, pool, page, sync_queue):
     payload = json.loads(fixture_bytes("batch"))
-    ours = sum(len(e.get("messaging", [])) + len(e.get("standby", [])) for e in payload["entry"]
-               if e["id"] in (PAGE_ID, IG_ACCOUNT))
+    ours = sum(
+        len(e.get("messaging", [])) + len(e.get("standby", []))
+        for e in payload["entry"]
+        if e["id"] in (PAGE_ID, IG_ACCOUNT)
+    )
     theirs = sum(len(e.get("messaging", [])) for e in payload["entry"] if e["id"] not in (PAGE_ID, IG_ACCOUNT))
 
     response = deliver(web, fixture_bytes("batch"))
@@ -186,11 +199,17 @@ def test_a_page_that_is_not_connected_is_acknowledged_and_ignored(web, pool):
 
 
 def test_verification_handshake(web):
-    ok = requests.get(f"{web}/webhooks/facebook", params={
-        "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}, timeout=5)
+    ok = requests.get(
+        f"{web}/webhooks/facebook",
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"},
+        timeout=5,
+    )
     assert (ok.status_code, ok.text) == (200, "1158201444")
-    for params in ({"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"},
-                   {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1"}, {}):
+    for params in (
+        {"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"},
+        {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1"},
+        {},
+    ):
         refused = requests.get(f"{web}/webhooks/facebook", params=params, timeout=5)
         assert refused.status_code == 403 and "1" not in refused.text
 
@@ -230,6 +249,7 @@ def test_database_down_answers_503_so_meta_retries(app_losing_its_database, sync
 
 # --- Hostile or odd but signed input: never a 5xx, never junk stored, the rest of the delivery kept ---
 
+
 def message_item(**changes) -> dict:
     item = json.loads(fixture_bytes("message"))["entry"][0]["messaging"][0]
     for path, value in changes.items():
@@ -251,8 +271,10 @@ JUNK = {
     "sender id 'null'": (message_item(sender__id="null"), "sender.id must be a Meta id"),
     "sender id with markup": (message_item(sender__id="<script>alert(1)</script>"), "sender.id must be a Meta id"),
     "the page as its own customer": (message_item(sender__id=PAGE_ID), "the customer is the page's own account"),
-    "an echo to the page itself": (message_item(sender__id=PAGE_ID, message__is_echo=True),
-                                   "the customer is the page's own account"),
+    "an echo to the page itself": (
+        message_item(sender__id=PAGE_ID, message__is_echo=True),
+        "the customer is the page's own account",
+    ),
     "dated 1970": (message_item(timestamp=1000), "timestamp is out of range"),
     "dated next year": (message_item(timestamp=1736942401512 + 400 * 86400 * 1000 * 3), "timestamp is out of range"),
     "a 1.5 MB text": (message_item(message__text="x" * 1_500_000), "a string of 1500000 characters"),
@@ -282,22 +304,28 @@ def test_the_pages_instagram_account_is_never_a_contact(web, pool, page):
     assert "the customer 17841400000000001 is the page's own account" in rejections(pool)[0]["reason"]
 
 
-@pytest.mark.parametrize("body, reason", [
-    (b'{"object":"page","entry":[' + b'[' * 5000 + b']' * 5000 + b']}', "the body nests deeper than 64 levels"),
-    (b"\xff\xfe not utf-8", "the body is not JSON"),
-    (b'{"object":"page","entry":{}}', "entry must be a list"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b'{"object":"page","entry":[' + b"[" * 5000 + b"]" * 5000 + b"]}", "the body nests deeper than 64 levels"),
+        (b"\xff\xfe not utf-8", "the body is not JSON"),
+        (b'{"object":"page","entry":{}}', "entry must be a list"),
+    ],
+)
 def test_a_body_that_can_never_be_stored_is_recorded_and_acknowledged(web, pool, page, body, reason):
     response = deliver(web, body)
     assert response.status_code == 200 and counts(pool)["events"] == 0
     assert [r["reason"] for r in rejections(pool)] == [reason]
 
 
-@pytest.mark.parametrize("escape, reason", [
-    ("\\u0000", "holds a NUL or a lone surrogate"),
-    ("\\ud800", "holds a NUL or a lone surrogate"),
-    ("\\udfff x", "holds a NUL or a lone surrogate"),
-])
+@pytest.mark.parametrize(
+    "escape, reason",
+    [
+        ("\\u0000", "holds a NUL or a lone surrogate"),
+        ("\\ud800", "holds a NUL or a lone surrogate"),
+        ("\\udfff x", "holds a NUL or a lone surrogate"),
+    ],
+)
 def test_characters_no_column_holds_refuse_only_their_item(web, pool, page, escape, reason):
     good = message_item(message__mid="m_good")
     bad = json.dumps(message_item(message__mid="m_bad")).replace('"text": "Hi!', f'"text": "Hi!{escape}')
@@ -310,8 +338,12 @@ def test_characters_no_column_holds_refuse_only_their_item(web, pool, page, esca
 
 
 def test_numbers_no_column_holds_refuse_only_their_item(web, pool, page):
-    body = one_item(message_item())[:-4] + b',{"sender":{"id":"24511230000999"},"recipient":{"id":"' \
-        + PAGE_ID.encode() + b'"},"timestamp":NaN,"message":{"mid":"m_nan","text":"x"}}]}]}'
+    body = (
+        one_item(message_item())[:-4]
+        + b',{"sender":{"id":"24511230000999"},"recipient":{"id":"'
+        + PAGE_ID.encode()
+        + b'"},"timestamp":NaN,"message":{"mid":"m_nan","text":"x"}}]}]}'
+    )
     assert deliver(web, body).status_code == 200
     assert counts(pool)["messages"] == 1
     assert "no JSON column can store (NaN)" in rejections(pool)[0]["reason"]
@@ -320,11 +352,13 @@ def test_numbers_no_column_holds_refuse_only_their_item(web, pool, page):
 def test_a_thousand_item_delivery_with_one_bad_item_stores_the_other_999(web, pool, page):
     from sandbox import meta_webhooks
 
-    items = [meta_webhooks.messenger_message(PAGE_ID, str(24511230100000 + n % 50), f"message {n}")
-             for n in range(1000)]
+    items = [
+        meta_webhooks.messenger_message(PAGE_ID, str(24511230100000 + n % 50), f"message {n}") for n in range(1000)
+    ]
     items[500]["timestamp"] = "1736942401512"  # the one bad item
-    response = meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]),
-                                  APP_SECRET)
+    response = meta_webhooks.post(
+        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
+    )
 
     assert response.status_code == 200
     stored = counts(pool)
@@ -334,8 +368,12 @@ def test_a_thousand_item_delivery_with_one_bad_item_stores_the_other_999(web, po
     assert rejected["reason"].endswith("timestamp must be a number of milliseconds")
     assert owed_refreshes(pool) == 50
     # Meta resends the identical body if unsure: nothing new, and the bad item is recorded again only.
-    assert meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]),
-                              APP_SECRET).status_code == 200
+    assert (
+        meta_webhooks.post(
+            f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
+        ).status_code
+        == 200
+    )
     assert counts(pool)["events"] == 999
 
 
@@ -348,13 +386,15 @@ def test_a_delivery_of_more_than_a_thousand_items_is_not_something_meta_sends():
 
 # --- Edits and unsends change what is stored, and so what the analyzer reads ---
 
+
 def transcript_texts(pool, page, external_id: str) -> list[str]:
     from core import pages
     from core.transcripts import contact_snapshots
 
     with pool.connection() as conn:
-        contact_id = conn.execute("SELECT id FROM contacts WHERE messenger_psid = %s OR instagram_sid = %s",
-                                  (external_id, external_id)).fetchone()["id"]
+        contact_id = conn.execute(
+            "SELECT id FROM contacts WHERE messenger_psid = %s OR instagram_sid = %s", (external_id, external_id)
+        ).fetchone()["id"]
         transcript = contact_snapshots(conn, pages.get_page(conn, page.id), [contact_id])[contact_id].transcript
     return [line.text for line in transcript.lines]
 
@@ -408,8 +448,9 @@ def test_a_message_edited_and_unsent_within_its_own_delivery_is_stored_as_it_end
     edit = meta_webhooks.messenger_edit(PAGE_ID, PSID, "m_firstdraft", "400 bottles please")
     gone = meta_webhooks.messenger_message(PAGE_ID, PSID, "oops, wrong chat", mid="m_wrongchat")
     unsend = {**gone, "message": {"mid": "m_wrongchat", "is_deleted": True}}
-    meta_webhooks.post(f"{web}/webhooks/facebook",
-                       meta_webhooks.delivery("page", [(PAGE_ID, [first, edit, gone, unsend])]), APP_SECRET)
+    meta_webhooks.post(
+        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, [first, edit, gone, unsend])]), APP_SECRET
+    )
 
     assert transcript_texts(pool, page, PSID) == ["400 bottles please"]
     assert counts(pool)["events"] == 4

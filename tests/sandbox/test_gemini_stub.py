@@ -1,4 +1,5 @@
 """The Gemini stand-in, driven by the real google-genai SDK over HTTP the way production calls it."""
+
 from __future__ import annotations
 
 import json
@@ -6,10 +7,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterator, Literal, get_args
+from typing import Any, Literal, get_args
 
 import pytest
 import requests
@@ -86,6 +88,7 @@ def error_details(exc: errors.APIError) -> dict[str, dict[str, Any]]:
 
 
 # --- Structured output ---------------------------------------------------------------------------
+
 
 def test_default_answer_parses_into_the_pydantic_model(stub: GeminiStub) -> None:
     response = generate(client_for(stub))
@@ -166,7 +169,8 @@ def test_json_schema_dialect_is_answered_too(stub: GeminiStub) -> None:
     # response_json_schema sends plain JSON Schema ($defs/$ref, anyOf with null) as responseJsonSchema.
     client = client_for(stub)  # kept in a variable: a collected genai.Client closes its HTTP client
     response = client.models.generate_content(
-        model=MODEL, contents=PROMPT,
+        model=MODEL,
+        contents=PROMPT,
         config=types.GenerateContentConfig(
             response_mime_type="application/json", response_json_schema=Everything.model_json_schema()
         ),
@@ -177,6 +181,7 @@ def test_json_schema_dialect_is_answered_too(stub: GeminiStub) -> None:
 
 
 # --- What the SDK sends ----------------------------------------------------------------------------
+
 
 def test_request_log_records_the_wire_request(stub: GeminiStub) -> None:
     generate(client_for(stub), ["Part one.", "Part two."], system_instruction="You qualify leads.")
@@ -190,7 +195,9 @@ def test_request_log_records_the_wire_request(stub: GeminiStub) -> None:
     # Literal and StrEnum both as a STRING enum, bounds as floats.
     properties = entry["schema"]["properties"]
     assert properties["recommended_stage"] == {
-        "enum": list(get_args(Stage)), "title": "Recommended Stage", "type": "STRING"
+        "enum": list(get_args(Stage)),
+        "title": "Recommended Stage",
+        "type": "STRING",
     }
     assert properties["lead_status"]["enum"] == [status.value for status in LeadStatus]
     assert properties["lead_score"] == {"maximum": 100.0, "minimum": 0.0, "title": "Lead Score", "type": "INTEGER"}
@@ -217,6 +224,7 @@ def test_concurrent_requests_are_all_answered_and_logged(stub: GeminiStub) -> No
 
 
 # --- Quota -----------------------------------------------------------------------------------------
+
 
 def test_exhausted_key_raises_resource_exhausted_with_retry_info(stub: GeminiStub) -> None:
     stub.exhaust(KEY, retry_delay_s=17)
@@ -288,6 +296,7 @@ def test_rpm_retry_delay_counts_down_a_real_minute() -> None:
 
 # --- Keys --------------------------------------------------------------------------------------
 
+
 def test_unknown_key_is_rejected_without_being_echoed() -> None:
     bad_key = "not-a-real-key-123"
     with GeminiStub(keys=[KEY]) as stub:
@@ -318,13 +327,15 @@ def test_missing_key_and_unknown_path_over_raw_http(stub: GeminiStub) -> None:
     assert bad_json.status_code == 400 and bad_json.json()["error"]["status"] == "INVALID_ARGUMENT"
     for response in (unknown, wrong_method):
         assert response.status_code == 404
-        assert response.json() == {"error": {"code": 404, "message": "Requested entity was not found.",
-                                             "status": "NOT_FOUND"}}
+        assert response.json() == {
+            "error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}
+        }
     # Only the three generateContent POSTs count.
     assert stub.count() == 3
 
 
 # --- Injected failures -------------------------------------------------------------------------
+
 
 def test_server_error_raises_server_error_once(stub: GeminiStub) -> None:
     stub.fail_next(1, "server_error")
@@ -390,6 +401,7 @@ def test_failure_arguments_are_checked(stub: GeminiStub) -> None:
 
 # --- Responder ---------------------------------------------------------------------------------
 
+
 def test_responder_overrides_the_default_answer(stub: GeminiStub) -> None:
     seen: list[tuple[str, dict[str, Any] | None]] = []
 
@@ -421,10 +433,13 @@ def test_a_failing_responder_is_a_500_and_recorded() -> None:
 
 # --- Standalone ----------------------------------------------------------------------------------
 
+
 def test_standalone_server_prints_its_base_url() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox.gemini_stub", "--port", "0", "--key", KEY],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = process.stdout.readline().strip()
@@ -441,6 +456,7 @@ def test_standalone_server_prints_its_base_url() -> None:
 
 
 # --- Quota windows, daily quota, packed requests ------------------------------------------------
+
 
 def test_a_fixed_window_counts_per_aligned_window_and_says_when_it_ends() -> None:
     window_s = 1.0
@@ -482,9 +498,10 @@ class Pack(BaseModel):
 
 PACK_DATA = "\n\n".join(
     f'<conversation>\nconversation id: "{ref}"\ncustomer name: "{name}"\n'
-    f'[2026-01-10 09:1{n}] Customer: {json.dumps(said)}\n</conversation>'
-    for n, (ref, name, said) in enumerate([("C1", "Ann", "Do you ship to Oslo?"), ("C2", "Bob", "I paid yesterday"),
-                                           ("C3", "Cy", "not interested")])
+    f"[2026-01-10 09:1{n}] Customer: {json.dumps(said)}\n</conversation>"
+    for n, (ref, name, said) in enumerate(
+        [("C1", "Ann", "Do you ship to Oslo?"), ("C2", "Bob", "I paid yesterday"), ("C3", "Cy", "not interested")]
+    )
 )
 
 
@@ -501,11 +518,17 @@ def test_a_packed_request_gets_one_result_per_conversation_keyed_by_its_id(stub:
     assert results[2]["summary"] == "Customer asked about not interested."
 
 
-@pytest.mark.parametrize("kind, ids", [
-    ("shuffle", ["C3", "C2", "C1"]), ("drop", ["C2", "C3"]), ("duplicate", ["C1", "C2", "C3", "C1"]),
-    ("wrong_key", ["not-an-id-we-were-given", "C2", "C3"]), ("swap_ids", ["C2", "C1", "C3"]),
-    ("corrupt_item", [None, "C2", "C3"]),  # off its schema: words for numbers, required fields left out
-])
+@pytest.mark.parametrize(
+    "kind, ids",
+    [
+        ("shuffle", ["C3", "C2", "C1"]),
+        ("drop", ["C2", "C3"]),
+        ("duplicate", ["C1", "C2", "C3", "C1"]),
+        ("wrong_key", ["not-an-id-we-were-given", "C2", "C3"]),
+        ("swap_ids", ["C2", "C1", "C3"]),
+        ("corrupt_item", [None, "C2", "C3"]),  # off its schema: words for numbers, required fields left out
+    ],
+)
 def test_packed_answers_can_be_spoiled_on_demand(stub: GeminiStub, kind: str, ids: list[str]) -> None:
     stub.fail_next(1, kind)
     spoiled = pack_results(stub)

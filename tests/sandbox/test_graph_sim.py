@@ -1,4 +1,5 @@
 """The Graph API simulator, exercised over real HTTP the way the sync client uses it."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,9 +10,11 @@ import socket
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,7 +23,7 @@ import requests
 from sandbox.graph_data import Inbox, SimPage
 from sandbox.graph_sim import DEMO_PAGE, GraphSimulator
 
-ANCHOR = datetime(2026, 11, 24, 10, 15, 3, tzinfo=timezone.utc)
+ANCHOR = datetime(2026, 11, 24, 10, 15, 3, tzinfo=UTC)
 PAGE = dataclasses.replace(DEMO_PAGE, anchor=ANCHOR)
 PAGE_ID = PAGE.page_id
 TOKEN = PAGE.token
@@ -74,6 +77,7 @@ def has_key(value: Any, key: str) -> bool:
 
 # --- Paging and wire format ----------------------------------------------------------------------
 
+
 def test_pages_through_all_messenger_conversations_newest_first(sim: GraphSimulator, http: requests.Session) -> None:
     conversations, pages = walk(http, sim, fields=FIELDS, limit=100)
 
@@ -85,7 +89,7 @@ def test_pages_through_all_messenger_conversations_newest_first(sim: GraphSimula
     assert times[0] == "2026-11-24T10:15:03+0000"
     gaps = [
         (datetime.strptime(a, "%Y-%m-%dT%H:%M:%S%z") - datetime.strptime(b, "%Y-%m-%dT%H:%M:%S%z")).total_seconds()
-        for a, b in zip(times, times[1:])
+        for a, b in pairwise(times)
     ]
     assert all(180 <= gap <= 5400 for gap in gaps)
 
@@ -105,8 +109,10 @@ def test_next_link_is_absolute_carries_token_and_params_and_is_absent_on_last_pa
     sim: GraphSimulator, http: requests.Session
 ) -> None:
     body = http.get(
-        conversations_url(sim), params={"fields": FIELDS, "limit": 100},
-        headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5,
+        conversations_url(sim),
+        params={"fields": FIELDS, "limit": 100},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=5,
     ).json()
     next_url = body["paging"]["next"]
     parts = urlsplit(next_url)
@@ -174,7 +180,7 @@ def test_same_page_gives_identical_data_in_another_simulator(sim: GraphSimulator
 
 
 def test_default_anchor_is_a_day_before_construction() -> None:
-    before = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    before = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     with GraphSimulator(pages=[DEMO_PAGE]) as simulator:
         body = requests.get(conversations_url(simulator), params={"access_token": TOKEN, "limit": 1}, timeout=5).json()
     newest = datetime.strptime(body["data"][0]["updated_time"], "%Y-%m-%dT%H:%M:%S%z")
@@ -183,9 +189,13 @@ def test_default_anchor_is_a_day_before_construction() -> None:
 
 # --- Generated data ---------------------------------------------------------------------------
 
+
 def test_data_variety_and_unique_ids() -> None:
-    conversations = [Inbox(PAGE, platform, ANCHOR).conversation(i) for platform, count in
-                     (("messenger", 347), ("instagram", 60)) for i in range(count)]
+    conversations = [
+        Inbox(PAGE, platform, ANCHOR).conversation(i)
+        for platform, count in (("messenger", 347), ("instagram", 60))
+        for i in range(count)
+    ]
     names = [c.customer.name for c in conversations if c.customer.name]
     assert any(len(name.split()) == 1 and name.isascii() for name in names)
     assert any(len(name.split()) == 3 for name in names)
@@ -234,6 +244,7 @@ def test_nameless_conversations_have_no_name_anywhere(sim: GraphSimulator, http:
 
 # --- Auth and errors ------------------------------------------------------------------------------
 
+
 def test_bad_or_missing_token_is_190(sim: GraphSimulator, http: requests.Session) -> None:
     for response in (
         http.get(conversations_url(sim), params={"access_token": "nope"}, timeout=5),
@@ -269,10 +280,24 @@ def test_requests_are_recorded_without_the_token(sim: GraphSimulator, http: requ
     http.get(conversations_url(sim), params={"platform": "instagram"}, headers={"Authorization": f"Bearer {TOKEN}"})
     recorded = sim.requests
     assert recorded == [
-        {"method": "GET", "path": f"/v25.0/{PAGE_ID}/conversations", "params": {"fields": FIELDS, "limit": "100"},
-         "page_id": PAGE_ID, "platform": "messenger", "status": 200, "authorized": True},
-        {"method": "GET", "path": f"/v25.0/{PAGE_ID}/conversations", "params": {"platform": "instagram"},
-         "page_id": PAGE_ID, "platform": "instagram", "status": 200, "authorized": True},
+        {
+            "method": "GET",
+            "path": f"/v25.0/{PAGE_ID}/conversations",
+            "params": {"fields": FIELDS, "limit": "100"},
+            "page_id": PAGE_ID,
+            "platform": "messenger",
+            "status": 200,
+            "authorized": True,
+        },
+        {
+            "method": "GET",
+            "path": f"/v25.0/{PAGE_ID}/conversations",
+            "params": {"platform": "instagram"},
+            "page_id": PAGE_ID,
+            "platform": "instagram",
+            "status": 200,
+            "authorized": True,
+        },
     ]
     assert TOKEN not in json.dumps(recorded)
     sim.reset_requests()
@@ -280,6 +305,7 @@ def test_requests_are_recorded_without_the_token(sim: GraphSimulator, http: requ
 
 
 # --- Faults -------------------------------------------------------------------------------------
+
 
 def test_token_invalid_fires_on_the_chosen_calls_then_recovers(sim: GraphSimulator, http: requests.Session) -> None:
     sim.inject(PAGE_ID, "token_invalid", on_call=2, times=2)
@@ -382,11 +408,12 @@ def test_faults_over_http_and_unknown_kinds(sim: GraphSimulator, http: requests.
 
 # --- Touch ----------------------------------------------------------------------------------------
 
+
 def test_touch_moves_a_conversation_to_the_front(sim: GraphSimulator, http: requests.Session) -> None:
     before, _ = walk(http, sim, fields=FIELDS, limit=100)
     first = sim.touch(PAGE_ID, "messenger", 200, "Is the 1kg bag back in stock?")
     second = sim.touch(PAGE_ID, "messenger", 5, "hello again")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first_id, second_id = first["conversation_id"], second["conversation_id"]
     assert first_id == before[200]["id"] and second_id == before[5]["id"]
     assert set(first) == {"conversation_id", "mid", "timestamp_ms", "sender_id"}
@@ -418,8 +445,13 @@ def test_touch_during_a_walk_skips_nothing_else(sim: GraphSimulator, http: reque
 
 def test_control_endpoints_over_http(sim: GraphSimulator, http: requests.Session) -> None:
     control = sim.base_url.rsplit("/", 1)[0] + "/_sim"
-    page = {"page_id": "400", "name": "Ünïcode Café", "token": "t400", "messenger_count": 2,
-            "anchor": "2026-11-24T10:15:03+0000"}
+    page = {
+        "page_id": "400",
+        "name": "Ünïcode Café",
+        "token": "t400",
+        "messenger_count": 2,
+        "anchor": "2026-11-24T10:15:03+0000",
+    }
     assert http.post(f"{control}/pages", json=page).ok
     touched = http.post(f"{control}/touch", json={"page_id": "400", "platform": "messenger", "index": 1, "text": "hi"})
     listing = http.get(conversations_url(sim, "400"), params={"access_token": "t400"}).json()
@@ -434,6 +466,7 @@ def test_control_endpoints_over_http(sim: GraphSimulator, http: requests.Session
 
 # --- User profiles -------------------------------------------------------------------------------
 
+
 def profile(http: requests.Session, sim: GraphSimulator, user_id: str, fields: str | None = None) -> requests.Response:
     params = {"fields": fields} if fields is not None else {}
     return http.get(f"{sim.base_url}/{user_id}", params=params, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
@@ -442,10 +475,17 @@ def profile(http: requests.Session, sim: GraphSimulator, user_id: str, fields: s
 def assert_no_profile(response: requests.Response) -> None:
     assert response.status_code == 400
     error = error_of(response)
-    assert error == {
-        "message": "(#100) No profile available for that user.", "type": "OAuthException", "code": 100,
-        "error_subcode": 2018218, "fbtrace_id": error["fbtrace_id"],
-    } and error["fbtrace_id"]
+    assert (
+        error
+        == {
+            "message": "(#100) No profile available for that user.",
+            "type": "OAuthException",
+            "code": 100,
+            "error_subcode": 2018218,
+            "fbtrace_id": error["fbtrace_id"],
+        }
+        and error["fbtrace_id"]
+    )
 
 
 def test_messenger_profile(sim: GraphSimulator, http: requests.Session) -> None:
@@ -507,14 +547,17 @@ def test_unknown_and_nameless_users_have_no_profile(sim: GraphSimulator, http: r
     assert error_of(posted)["error_subcode"] == 33
 
 
-@pytest.mark.parametrize(("code", "subcode", "expected"), [
-    (100, None, (100, 2018218, "(#100) No profile available for that user.")),
-    (2018218, None, (100, 2018218, "(#100) No profile available for that user.")),
-    (230, None, (230, None, "(#230) Requires pages_messaging_subscriptions permission to manage the object")),
-    (10, None, (10, None, "(#10) Application does not have permission for this action")),
-    (190, None, (190, None, "Invalid OAuth access token - Cannot parse access token")),
-    (190, 460, (190, 460, "Error validating access token: The session has been invalidated")),
-])
+@pytest.mark.parametrize(
+    ("code", "subcode", "expected"),
+    [
+        (100, None, (100, 2018218, "(#100) No profile available for that user.")),
+        (2018218, None, (100, 2018218, "(#100) No profile available for that user.")),
+        (230, None, (230, None, "(#230) Requires pages_messaging_subscriptions permission to manage the object")),
+        (10, None, (10, None, "(#10) Application does not have permission for this action")),
+        (190, None, (190, None, "Invalid OAuth access token - Cannot parse access token")),
+        (190, 460, (190, 460, "Error validating access token: The session has been invalidated")),
+    ],
+)
 def test_injected_profile_errors(
     sim: GraphSimulator, http: requests.Session, code: int, subcode: int | None, expected: tuple[Any, ...]
 ) -> None:
@@ -569,14 +612,16 @@ def test_new_sender_opens_a_conversation_at_the_front(sim: GraphSimulator, http:
     text = "Hi! Do you deliver to Leeds?"
     receipt = sim.new_sender(PAGE_ID, "messenger", "7000000000000001", text, name="Ada Lovelace")
     assert set(receipt) == {"conversation_id", "mid", "timestamp_ms", "index"} and receipt["index"] == 347
-    assert abs(receipt["timestamp_ms"] / 1000 - datetime.now(timezone.utc).timestamp()) < 5
+    assert abs(receipt["timestamp_ms"] / 1000 - datetime.now(UTC).timestamp()) < 5
 
     conversations, _ = walk(http, sim, fields=FIELDS, limit=100)
     assert len(conversations) == 348 == len({c["id"] for c in conversations})
     newest = conversations[0]
     assert newest["id"] == receipt["conversation_id"]
     assert newest["participants"]["data"][0] == {
-        "name": "Ada Lovelace", "email": "7000000000000001@facebook.com", "id": "7000000000000001",
+        "name": "Ada Lovelace",
+        "email": "7000000000000001@facebook.com",
+        "id": "7000000000000001",
     }
     [message] = newest["messages"]["data"]
     assert (message["id"], message["message"]) == (receipt["mid"], text)
@@ -587,7 +632,9 @@ def test_new_sender_opens_a_conversation_at_the_front(sim: GraphSimulator, http:
     assert (body["first_name"], body["last_name"]) == ("Ada", "Lovelace")
     assert "psid=7000000000000001" in body["profile_pic"]
     assert sim.customer(PAGE_ID, "messenger", 347) == {
-        "id": "7000000000000001", "name": "Ada Lovelace", "username": None,
+        "id": "7000000000000001",
+        "name": "Ada Lovelace",
+        "username": None,
         "conversation_id": receipt["conversation_id"],
     }
     assert [c["id"] for c in get(http, sim, user_id="7000000000000001").json()["data"]] == [receipt["conversation_id"]]
@@ -595,7 +642,8 @@ def test_new_sender_opens_a_conversation_at_the_front(sim: GraphSimulator, http:
     again = sim.touch(PAGE_ID, "messenger", 347, "also, gift wrapping?")
     assert again["conversation_id"] == receipt["conversation_id"] and again["mid"] != receipt["mid"]
     assert [m["message"] for m in get(http, sim, fields=FIELDS, limit=1).json()["data"][0]["messages"]["data"]] == [
-        "also, gift wrapping?", text,
+        "also, gift wrapping?",
+        text,
     ]
     with pytest.raises(ValueError):
         sim.new_sender(PAGE_ID, "messenger", "7000000000000001", "again")  # already a customer
@@ -607,8 +655,14 @@ def test_new_sender_opens_a_conversation_at_the_front(sim: GraphSimulator, http:
 
 def test_new_instagram_and_nameless_senders(sim: GraphSimulator, http: requests.Session) -> None:
     control = sim.base_url.rsplit("/", 1)[0] + "/_sim"
-    sender = {"page_id": PAGE_ID, "platform": "instagram", "sender_id": "6000000000000001", "text": "price?",
-              "username": "jane.doe_88", "name": "Jane Doe"}
+    sender = {
+        "page_id": PAGE_ID,
+        "platform": "instagram",
+        "sender_id": "6000000000000001",
+        "text": "price?",
+        "username": "jane.doe_88",
+        "name": "Jane Doe",
+    }
     receipt = http.post(f"{control}/new_sender", json=sender).json()
     first = get(http, sim, fields=FIELDS, platform="instagram", limit=1).json()["data"][0]
     assert first["id"] == receipt["conversation_id"]
@@ -628,6 +682,7 @@ def test_new_instagram_and_nameless_senders(sim: GraphSimulator, http: requests.
 
 
 # --- Server behaviour ---------------------------------------------------------------------------
+
 
 def test_concurrent_requests(sim: GraphSimulator) -> None:
     results: list[int] = []
@@ -659,7 +714,10 @@ def test_stop_closes_the_socket_even_with_keep_alive_connections(http: requests.
 def test_standalone_server_prints_its_url() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox.graph_sim", "--port", "0", "--demo"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     try:
@@ -676,8 +734,9 @@ def test_standalone_server_prints_its_url() -> None:
 
 def test_redirect(sim: GraphSimulator, http: requests.Session) -> None:
     sim.inject(PAGE_ID, "redirect", location="http://127.0.0.1:9/steal")
-    response = http.get(f"{sim.base_url}/{PAGE_ID}/conversations", headers={"Authorization": f"Bearer {TOKEN}"},
-                        allow_redirects=False)
+    response = http.get(
+        f"{sim.base_url}/{PAGE_ID}/conversations", headers={"Authorization": f"Bearer {TOKEN}"}, allow_redirects=False
+    )
     assert (response.status_code, response.headers["Location"]) == (302, "http://127.0.0.1:9/steal")
     with pytest.raises(ValueError, match="location"):
         sim.inject(PAGE_ID, "redirect")

@@ -1,11 +1,13 @@
 """Facebook Login and page management in the Graph API simulator, over real HTTP as our connect flow uses them."""
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import time
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,7 +16,7 @@ import requests
 from sandbox import graph_sim
 from sandbox.graph_sim import DEFAULT_SCOPES, DEMO_PAGE, GraphSimulator, SimPage, SimUser
 
-ANCHOR = datetime(2026, 11, 24, 10, 15, 3, tzinfo=timezone.utc)
+ANCHOR = datetime(2026, 11, 24, 10, 15, 3, tzinfo=UTC)
 PAGE = dataclasses.replace(DEMO_PAGE, anchor=ANCHOR)
 PAGE_ID = PAGE.page_id
 USER = SimUser(user_id="10229000000000001", name="Ada Owner", page_ids=[PAGE_ID])
@@ -42,8 +44,14 @@ def http() -> Iterator[requests.Session]:
 
 
 def dialog(http: requests.Session, sim: GraphSimulator, **overrides: str) -> requests.Response:
-    params = {"client_id": APP_ID, "redirect_uri": REDIRECT_URI, "state": "st-42", "scope": SCOPE,
-              "response_type": "code", **overrides}
+    params = {
+        "client_id": APP_ID,
+        "redirect_uri": REDIRECT_URI,
+        "state": "st-42",
+        "scope": SCOPE,
+        "response_type": "code",
+        **overrides,
+    }
     return http.get(f"{sim.base_url}/dialog/oauth", params=params, allow_redirects=False, timeout=5)
 
 
@@ -61,18 +69,23 @@ def login(http: requests.Session, sim: GraphSimulator, **overrides: str) -> str:
 
 
 def exchange(http: requests.Session, sim: GraphSimulator, code: str, **overrides: str) -> requests.Response:
-    params = {"client_id": APP_ID, "redirect_uri": REDIRECT_URI, "client_secret": APP_SECRET, "code": code,
-              **overrides}
+    params = {"client_id": APP_ID, "redirect_uri": REDIRECT_URI, "client_secret": APP_SECRET, "code": code, **overrides}
     return http.get(f"{sim.base_url}/oauth/access_token", params=params, timeout=5)
 
 
 def connect(http: requests.Session, sim: GraphSimulator, **overrides: str) -> str:
     """The user token our connect flow ends up with: dialog, code exchange, long-lived exchange."""
     short = exchange(http, sim, login(http, sim, **overrides)).json()["access_token"]
-    long_lived = http.get(f"{sim.base_url}/oauth/access_token", params={
-        "grant_type": "fb_exchange_token", "client_id": APP_ID, "client_secret": APP_SECRET,
-        "fb_exchange_token": short,
-    }, timeout=5)
+    long_lived = http.get(
+        f"{sim.base_url}/oauth/access_token",
+        params={
+            "grant_type": "fb_exchange_token",
+            "client_id": APP_ID,
+            "client_secret": APP_SECRET,
+            "fb_exchange_token": short,
+        },
+        timeout=5,
+    )
     assert long_lived.status_code == 200
     return str(long_lived.json()["access_token"])
 
@@ -83,9 +96,14 @@ def accounts(http: requests.Session, sim: GraphSimulator, user_token: str, **par
 
 def subscribe(http: requests.Session, sim: GraphSimulator, page_token: str) -> requests.Response:
     # A form body, as our client sends it; the other tests put parameters in the query string.
-    return http.post(f"{sim.base_url}/{PAGE_ID}/subscribed_apps", data={
-        "subscribed_fields": WEBHOOK_FIELDS, "access_token": page_token,
-    }, timeout=5)
+    return http.post(
+        f"{sim.base_url}/{PAGE_ID}/subscribed_apps",
+        data={
+            "subscribed_fields": WEBHOOK_FIELDS,
+            "access_token": page_token,
+        },
+        timeout=5,
+    )
 
 
 def debug(http: requests.Session, sim: GraphSimulator, token: str, app_token: str = APP_TOKEN) -> requests.Response:
@@ -98,6 +116,7 @@ def error_of(response: requests.Response) -> dict[str, Any]:
 
 # --- The connect flow ----------------------------------------------------------------------------
 
+
 def test_full_connect_flow(sim: GraphSimulator, http: requests.Session) -> None:
     answer = redirect_query(dialog(http, sim))
     assert set(answer) == {"code", "state"} and answer["state"] == "st-42"
@@ -106,10 +125,16 @@ def test_full_connect_flow(sim: GraphSimulator, http: requests.Session) -> None:
     assert short.status_code == 200
     body = short.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 5183944
-    long_lived = http.get(f"{sim.base_url}/oauth/access_token", params={
-        "grant_type": "fb_exchange_token", "client_id": APP_ID, "client_secret": APP_SECRET,
-        "fb_exchange_token": body["access_token"],
-    }, timeout=5).json()
+    long_lived = http.get(
+        f"{sim.base_url}/oauth/access_token",
+        params={
+            "grant_type": "fb_exchange_token",
+            "client_id": APP_ID,
+            "client_secret": APP_SECRET,
+            "fb_exchange_token": body["access_token"],
+        },
+        timeout=5,
+    ).json()
     user_token = long_lived["access_token"]
     assert user_token != body["access_token"]
     assert (long_lived["token_type"], long_lived["expires_in"]) == ("bearer", 5183944)
@@ -117,10 +142,14 @@ def test_full_connect_flow(sim: GraphSimulator, http: requests.Session) -> None:
     me = http.get(f"{sim.base_url}/me", headers={"Authorization": f"Bearer {user_token}"}, timeout=5).json()
     assert me == {"name": "Ada Owner", "id": USER.user_id}
     listing = accounts(http, sim, user_token, fields=ACCOUNT_FIELDS).json()
-    assert listing["data"] == [{
-        "id": PAGE_ID, "name": PAGE.name, "access_token": PAGE.token,
-        "instagram_business_account": {"id": "17841400000000001", "username": "bluebirdcoffee"},
-    }]
+    assert listing["data"] == [
+        {
+            "id": PAGE_ID,
+            "name": PAGE.name,
+            "access_token": PAGE.token,
+            "instagram_business_account": {"id": "17841400000000001", "username": "bluebirdcoffee"},
+        }
+    ]
     assert set(listing["paging"]["cursors"]) == {"before", "after"} and "next" not in listing["paging"]
 
     page_token = listing["data"][0]["access_token"]
@@ -145,9 +174,16 @@ def test_full_connect_flow(sim: GraphSimulator, http: requests.Session) -> None:
 def test_dialog_appends_to_a_redirect_uri_with_a_query_and_omits_an_absent_state(
     sim: GraphSimulator, http: requests.Session
 ) -> None:
-    response = http.get(f"{sim.base_url}/dialog/oauth", params={
-        "client_id": APP_ID, "redirect_uri": f"{REDIRECT_URI}?team=T1", "scope": SCOPE,
-    }, allow_redirects=False, timeout=5)
+    response = http.get(
+        f"{sim.base_url}/dialog/oauth",
+        params={
+            "client_id": APP_ID,
+            "redirect_uri": f"{REDIRECT_URI}?team=T1",
+            "scope": SCOPE,
+        },
+        allow_redirects=False,
+        timeout=5,
+    )
     location = urlsplit(response.headers["Location"])
     assert set(parse_qs(location.query)) == {"team", "code"}
 
@@ -156,23 +192,35 @@ def test_denied_consent_redirects_with_meta_error(sim: GraphSimulator, http: req
     sim.consent_as(USER.user_id, deny=True)
     answer = redirect_query(dialog(http, sim))
     assert answer == {
-        "error": "access_denied", "error_code": "200", "error_description": "Permissions error",
-        "error_reason": "user_denied", "state": "st-42",
+        "error": "access_denied",
+        "error_code": "200",
+        "error_description": "Permissions error",
+        "error_reason": "user_denied",
+        "state": "st-42",
     }
     assert "error_description=Permissions+error" in dialog(http, sim).headers["Location"]
 
 
 def test_declined_scopes_show_in_permissions_and_token_scopes(sim: GraphSimulator, http: requests.Session) -> None:
-    sim.add_user(SimUser(user_id="10229000000000002", name="Bo Partial", page_ids=[PAGE_ID],
-                         granted=[scope for scope in DEFAULT_SCOPES if scope != "instagram_manage_messages"]))
+    sim.add_user(
+        SimUser(
+            user_id="10229000000000002",
+            name="Bo Partial",
+            page_ids=[PAGE_ID],
+            granted=[scope for scope in DEFAULT_SCOPES if scope != "instagram_manage_messages"],
+        )
+    )
     sim.consent_as("10229000000000002", declined=["instagram_basic"])
     user_token = connect(http, sim)
 
     permissions = http.get(f"{sim.base_url}/me/permissions", params={"access_token": user_token}, timeout=5).json()
     statuses = {entry["permission"]: entry["status"] for entry in permissions["data"]}
     assert statuses == {
-        "public_profile": "granted", "pages_show_list": "granted", "pages_messaging": "granted",
-        "pages_read_engagement": "granted", "pages_manage_metadata": "granted",
+        "public_profile": "granted",
+        "pages_show_list": "granted",
+        "pages_messaging": "granted",
+        "pages_read_engagement": "granted",
+        "pages_manage_metadata": "granted",
         "instagram_basic": "declined",  # unticked at the dialog
         "instagram_manage_messages": "declined",  # not among what this user grants
     }
@@ -189,6 +237,7 @@ def test_dialog_errors_are_html_pages(sim: GraphSimulator, http: requests.Sessio
 
 
 # --- Code exchange errors ------------------------------------------------------------------------
+
 
 def test_codes_are_single_use(sim: GraphSimulator, http: requests.Session) -> None:
     code = login(http, sim)
@@ -214,7 +263,10 @@ def test_wrong_client_credentials_leave_the_code_usable(sim: GraphSimulator, htt
     wrong_secret = exchange(http, sim, code, client_secret="guess")
     assert wrong_secret.status_code == 400
     assert error_of(wrong_secret) | {"fbtrace_id": ""} == {
-        "message": "Error validating client secret.", "type": "OAuthException", "code": 1, "fbtrace_id": "",
+        "message": "Error validating client secret.",
+        "type": "OAuthException",
+        "code": 1,
+        "fbtrace_id": "",
     }
     assert error_of(exchange(http, sim, code, client_id="999"))["code"] == 101
     assert exchange(http, sim, code).status_code == 200
@@ -231,14 +283,21 @@ def test_redirect_uri_must_match_the_dialogs(sim: GraphSimulator, http: requests
 
 
 def test_long_lived_exchange_needs_a_valid_user_token(sim: GraphSimulator, http: requests.Session) -> None:
-    response = http.get(f"{sim.base_url}/oauth/access_token", params={
-        "grant_type": "fb_exchange_token", "client_id": APP_ID, "client_secret": APP_SECRET,
-        "fb_exchange_token": PAGE.token,
-    }, timeout=5)
+    response = http.get(
+        f"{sim.base_url}/oauth/access_token",
+        params={
+            "grant_type": "fb_exchange_token",
+            "client_id": APP_ID,
+            "client_secret": APP_SECRET,
+            "fb_exchange_token": PAGE.token,
+        },
+        timeout=5,
+    )
     assert response.status_code == 400 and error_of(response)["code"] == 190
 
 
 # --- /me/accounts and token kinds ----------------------------------------------------------------
+
 
 def test_bad_tokens_on_user_and_page_endpoints(sim: GraphSimulator, http: requests.Session) -> None:
     for token in ("nope", APP_TOKEN):
@@ -255,8 +314,10 @@ def test_bad_tokens_on_user_and_page_endpoints(sim: GraphSimulator, http: reques
 
 
 def test_accounts_pages_through_thirty_pages(http: requests.Session) -> None:
-    pages = [SimPage(page_id=f"2000000000000{n:02d}", name=f"Shop {n}", token=f"page-token-{n}", messenger_count=0)
-             for n in range(30)]
+    pages = [
+        SimPage(page_id=f"2000000000000{n:02d}", name=f"Shop {n}", token=f"page-token-{n}", messenger_count=0)
+        for n in range(30)
+    ]
     with GraphSimulator(pages=pages) as sim:
         sim.add_user(SimUser(user_id="10229000000000003", name="Many Pages", page_ids=[p.page_id for p in pages]))
         user_token = connect(http, sim)
@@ -287,8 +348,14 @@ def test_accounts_pages_through_thirty_pages(http: requests.Session) -> None:
 def test_accounts_field_selection(sim: GraphSimulator, http: requests.Session) -> None:
     user_token = connect(http, sim)
     listing = accounts(http, sim, user_token, fields="name,category,instagram_business_account").json()
-    assert listing["data"] == [{"name": PAGE.name, "category": "Coffee Shop",
-                                "instagram_business_account": {"id": "17841400000000001"}, "id": PAGE_ID}]
+    assert listing["data"] == [
+        {
+            "name": PAGE.name,
+            "category": "Coffee Shop",
+            "instagram_business_account": {"id": "17841400000000001"},
+            "id": PAGE_ID,
+        }
+    ]
     unknown = accounts(http, sim, user_token, fields="id,nope")
     assert error_of(unknown)["message"] == "(#100) Tried accessing nonexisting field (nope) on node type (Page)"
 
@@ -300,13 +367,17 @@ def test_accounts_is_empty_without_pages_show_list(sim: GraphSimulator, http: re
 
 # --- subscribed_apps -----------------------------------------------------------------------------
 
+
 def test_subscribe_needs_pages_manage_metadata(sim: GraphSimulator, http: requests.Session) -> None:
     sim.consent_as(USER.user_id, declined=["pages_manage_metadata"])
     page_token = accounts(http, sim, connect(http, sim)).json()["data"][0]["access_token"]
     response = subscribe(http, sim, page_token)
     assert response.status_code == 403
     assert error_of(response) | {"fbtrace_id": ""} == {
-        "message": "(#200) Permissions error", "type": "OAuthException", "code": 200, "fbtrace_id": "",
+        "message": "(#200) Permissions error",
+        "type": "OAuthException",
+        "code": 200,
+        "fbtrace_id": "",
     }
     assert sim.subscriptions(PAGE_ID) == []
 
@@ -320,7 +391,7 @@ def test_subscribe_checks_fields_and_messaging_permission(sim: GraphSimulator, h
         "(#100) To subscribe to the messages field, one of these permissions is needed: pages_messaging"
     )
     unknown = http.post(url, params={"subscribed_fields": "feed,mesages", "access_token": page_token}, timeout=5)
-    assert error_of(unknown)["code"] == 100 and 'subscribed_fields[1] must be one of' in error_of(unknown)["message"]
+    assert error_of(unknown)["code"] == 100 and "subscribed_fields[1] must be one of" in error_of(unknown)["message"]
     missing = http.post(url, params={"access_token": page_token}, timeout=5)
     assert error_of(missing)["message"] == "(#100) The parameter subscribed_fields is required"
     feed_only = http.post(url, params={"subscribed_fields": "feed", "access_token": page_token}, timeout=5)
@@ -341,6 +412,7 @@ def test_subscribe_with_a_wrong_token_is_190_and_survives_reconnecting(
 
 
 # --- debug_token ---------------------------------------------------------------------------------
+
 
 def test_debug_token_reports_a_revoked_page_token(sim: GraphSimulator, http: requests.Session) -> None:
     sim.inject(PAGE_ID, "token_invalid", permanent=True, error_subcode=460)
@@ -381,6 +453,7 @@ def test_debug_token_needs_the_app_token(sim: GraphSimulator, http: requests.Ses
 
 # --- Faults --------------------------------------------------------------------------------------
 
+
 def test_fail_oauth_code_exchange_is_transient_and_keeps_the_code(sim: GraphSimulator, http: requests.Session) -> None:
     code = login(http, sim)
     sim.fail_oauth("code_exchange")
@@ -411,13 +484,20 @@ def test_clear_faults_disarms_oauth_faults(sim: GraphSimulator, http: requests.S
 
 # --- Log and control surface ---------------------------------------------------------------------
 
+
 def test_request_log_never_holds_tokens_secrets_or_codes(sim: GraphSimulator, http: requests.Session) -> None:
     code = login(http, sim)
     short = exchange(http, sim, code).json()["access_token"]
-    long_lived = http.get(f"{sim.base_url}/oauth/access_token", params={
-        "grant_type": "fb_exchange_token", "client_id": APP_ID, "client_secret": APP_SECRET,
-        "fb_exchange_token": short,
-    }, timeout=5).json()["access_token"]
+    long_lived = http.get(
+        f"{sim.base_url}/oauth/access_token",
+        params={
+            "grant_type": "fb_exchange_token",
+            "client_id": APP_ID,
+            "client_secret": APP_SECRET,
+            "fb_exchange_token": short,
+        },
+        timeout=5,
+    ).json()["access_token"]
     page_token = accounts(http, sim, long_lived, fields=ACCOUNT_FIELDS).json()["data"][0]["access_token"]
     subscribe(http, sim, page_token)
     debug(http, sim, page_token)
@@ -434,8 +514,12 @@ def test_request_log_never_holds_tokens_secrets_or_codes(sim: GraphSimulator, ht
         ("/v25.0/104857600000001/subscribed_apps", 200, True),
         ("/v25.0/debug_token", 200, True),
     ]
-    assert recorded[1]["params"] == {"client_id": APP_ID, "redirect_uri": REDIRECT_URI,
-                                     "client_secret": "[redacted]", "code": "[redacted]"}
+    assert recorded[1]["params"] == {
+        "client_id": APP_ID,
+        "redirect_uri": REDIRECT_URI,
+        "client_secret": "[redacted]",
+        "code": "[redacted]",
+    }
     assert recorded[2]["params"]["fb_exchange_token"] == "[redacted]"
     assert recorded[4]["params"] == {"subscribed_fields": WEBHOOK_FIELDS} and recorded[4]["page_id"] == PAGE_ID
     assert recorded[5]["params"] == {"input_token": "[redacted]"} and recorded[0]["page_id"] is None
@@ -443,8 +527,12 @@ def test_request_log_never_holds_tokens_secrets_or_codes(sim: GraphSimulator, ht
 
 def test_control_endpoints_over_http(sim: GraphSimulator, http: requests.Session) -> None:
     control = sim.base_url.rsplit("/", 1)[0] + "/_sim"
-    user = {"user_id": "10229000000000004", "name": "Cy Remote", "page_ids": [PAGE_ID],
-            "granted": ["pages_show_list", "pages_manage_metadata"]}
+    user = {
+        "user_id": "10229000000000004",
+        "name": "Cy Remote",
+        "page_ids": [PAGE_ID],
+        "granted": ["pages_show_list", "pages_manage_metadata"],
+    }
     assert http.post(f"{control}/users", json=user).ok
     assert http.post(f"{control}/consent", json={"user_id": "10229000000000004", "declined": []}).ok
     user_token = connect(http, sim, scope="pages_show_list,pages_manage_metadata")

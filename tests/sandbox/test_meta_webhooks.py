@@ -1,4 +1,5 @@
 """Meta webhook builders and signed delivery, checked against Meta's documented shapes."""
+
 from __future__ import annotations
 
 import base64
@@ -58,6 +59,7 @@ def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
 
 # --- Signing and sending ------------------------------------------------------------------------
 
+
 def test_sign_is_hmac_sha256_of_the_exact_bytes() -> None:
     body = b'{"object":"page","entry":[]}'
     expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -94,6 +96,7 @@ def test_post_sends_the_exact_signed_bytes(receiver: tuple[str, list[tuple[dict[
 
 # --- Envelope ----------------------------------------------------------------------------------
 
+
 def test_delivery_envelope() -> None:
     first = mw.messenger_message(PAGE_ID, PSID, "hi")
     second = mw.messenger_read(PAGE_ID, PSID)
@@ -114,10 +117,13 @@ def test_delivery_envelope() -> None:
 
 # --- Messenger items ----------------------------------------------------------------------------
 
+
 def test_messenger_message() -> None:
     item = mw.messenger_message(PAGE_ID, PSID, "How much is the V60 kit?", mid="m_abc", timestamp_ms=1732600000123)
     assert item == {
-        "sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 1732600000123,
+        "sender": {"id": PSID},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": 1732600000123,
         "message": {"mid": "m_abc", "text": "How much is the V60 kit?"},
     }
     generated = [mw.messenger_message(PAGE_ID, PSID, "x") for _ in range(50)]
@@ -142,7 +148,9 @@ def test_messenger_attachment() -> None:
 def test_messenger_echo() -> None:
     item = mw.messenger_echo(PAGE_ID, PSID, "Thanks, shipping today!", mid="m_echo", timestamp_ms=7)
     assert item == {
-        "sender": {"id": PAGE_ID}, "recipient": {"id": PSID}, "timestamp": 7,
+        "sender": {"id": PAGE_ID},
+        "recipient": {"id": PSID},
+        "timestamp": 7,
         "message": {"mid": "m_echo", "is_echo": True, "app_id": 1234567890, "text": "Thanks, shipping today!"},
     }
     assert "app_id" not in mw.messenger_echo(PAGE_ID, PSID, "typed in the inbox", app_id=None)["message"]
@@ -151,7 +159,9 @@ def test_messenger_echo() -> None:
 def test_messenger_postback() -> None:
     item = mw.messenger_postback(PAGE_ID, PSID, "Get Started", "GET_STARTED", mid="m_pb", timestamp_ms=8)
     assert item == {
-        "sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 8,
+        "sender": {"id": PSID},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": 8,
         "postback": {"mid": "m_pb", "title": "Get Started", "payload": "GET_STARTED"},
     }
 
@@ -159,7 +169,9 @@ def test_messenger_postback() -> None:
 def test_messenger_reaction() -> None:
     item = mw.messenger_reaction(PAGE_ID, PSID, "m_reacted", timestamp_ms=9)
     assert item == {
-        "sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 9,
+        "sender": {"id": PSID},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": 9,
         "reaction": {"mid": "m_reacted", "action": "react", "reaction": "love", "emoji": "❤"},
     }
     assert mw.messenger_reaction(PAGE_ID, PSID, "m_r", emoji="👍")["reaction"]["reaction"] == "like"
@@ -183,8 +195,12 @@ def test_messenger_read_and_delivery() -> None:
 
 def test_messenger_edit_and_referral() -> None:
     edit = mw.messenger_edit(PAGE_ID, PSID, "m_abc", "40 bottles, not 4", num_edit=2, timestamp_ms=13)
-    assert edit == {"sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "timestamp": 13,
-                    "message_edit": {"mid": "m_abc", "text": "40 bottles, not 4", "num_edit": 2}}
+    assert edit == {
+        "sender": {"id": PSID},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": 13,
+        "message_edit": {"mid": "m_abc", "text": "40 bottles, not 4", "num_edit": 2},
+    }
     with pytest.raises(ValueError):
         mw.messenger_edit(PAGE_ID, PSID, "m_abc", "sixth edit", num_edit=6)  # Messenger allows five
     referral = mw.messenger_referral(PAGE_ID, PSID, "spring_promo")
@@ -211,6 +227,7 @@ def test_post_again_resends_the_very_same_bytes(receiver: tuple[str, list[tuple[
 
 # --- Instagram items ----------------------------------------------------------------------------
 
+
 def test_instagram_message_and_echo() -> None:
     item = mw.instagram_message(IG_ID, IGSID, "price?", timestamp_ms=12)
     assert (item["sender"], item["recipient"], item["timestamp"]) == ({"id": IGSID}, {"id": IG_ID}, 12)
@@ -227,5 +244,9 @@ def test_instagram_message_and_echo() -> None:
 
 def test_instagram_unsend() -> None:
     item = mw.instagram_unsend(IG_ID, IGSID, "aWdf_gone", timestamp_ms=14)
-    assert item == {"sender": {"id": IGSID}, "recipient": {"id": IG_ID}, "timestamp": 14,
-                    "message": {"mid": "aWdf_gone", "is_deleted": True}}
+    assert item == {
+        "sender": {"id": IGSID},
+        "recipient": {"id": IG_ID},
+        "timestamp": 14,
+        "message": {"mid": "aWdf_gone", "is_deleted": True},
+    }

@@ -1,12 +1,13 @@
 """The Slack stand-in, driven by the real slack_sdk WebClient over HTTP the way production calls it."""
+
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -49,12 +50,19 @@ def slack_error(excinfo: pytest.ExceptionInfo[SlackApiError]) -> str:
 
 # --- Identity ------------------------------------------------------------------------------------
 
+
 def test_auth_test_names_the_bot(stub: SlackStub, client: WebClient) -> None:
     assert stub.base_url.startswith("http://127.0.0.1:") and stub.base_url.endswith("/api/")
     answer = client.auth_test()
     assert answer.data == {
-        "ok": True, "url": "https://fbsync-test.slack.com/", "team": "fbsync test", "user": "fbsync",
-        "team_id": "T0FBSYNC", "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False,
+        "ok": True,
+        "url": "https://fbsync-test.slack.com/",
+        "team": "fbsync test",
+        "user": "fbsync",
+        "team_id": "T0FBSYNC",
+        "user_id": "U0BOT",
+        "bot_id": "B0BOT",
+        "is_enterprise_install": False,
     }
     assert stub.calls_to("auth.test")[0]["ok"] is True
 
@@ -77,6 +85,7 @@ def test_owners_are_admins_as_in_slack(stub: SlackStub, client: WebClient) -> No
 
 
 # --- Messages ------------------------------------------------------------------------------------
+
 
 def test_post_update_and_thread_replies(stub: SlackStub, client: WebClient) -> None:
     parent = client.chat_postMessage(channel=SALES, text="Sync started", blocks=[SECTION])
@@ -148,32 +157,58 @@ def _mrkdwn(text: object) -> dict:
 BUTTON = {"type": "button", "text": {"type": "plain_text", "text": "Cancel"}, "action_id": "fbsync_cancel"}
 
 
-@pytest.mark.parametrize("block, pointer, what", [
-    ({"type": "sectoin", "text": _mrkdwn("hi")}, "/blocks/0/type", "unsupported type: sectoin"),
-    ({"text": _mrkdwn("hi")}, "/blocks/0", "missing required field: type"),
-    ({"type": "section"}, "/blocks/0", "must provide either text or fields"),
-    ({"type": "section", "text": {"type": "markdown", "text": "hi"}}, "/blocks/0/text/type", "must be one of"),
-    ({"type": "section", "text": _mrkdwn("")}, "/blocks/0/text/text", "must be more than 0 characters"),
-    ({"type": "section", "fields": [_mrkdwn("x")] * 11}, "/blocks/0/fields", "no more than 10 items"),
-    ({"type": "section", "fields": [_mrkdwn("x" * 2001)]}, "/blocks/0/fields/0/text", "less than 2001"),
-    ({"type": "section", "text": _mrkdwn("hi"), "block_id": "b" * 256}, "/blocks/0/block_id", "less than 256"),
-    ({"type": "header", "text": _mrkdwn("Title")}, "/blocks/0/text/type", "must be one of plain_text"),
-    ({"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}, "/blocks/0/text/text", "less than 151"),
-    # The DM-fallback bug: a whole message where a context element's text belongs.
-    ({"type": "context", "elements": [_mrkdwn({"text": "note", "blocks": []})]}, "/blocks/0/elements/0/text",
-     "must be a string"),
-    ({"type": "context", "elements": []}, "/blocks/0/elements", "at least 1 item"),
-    ({"type": "context", "elements": [_mrkdwn("x")] * 11}, "/blocks/0/elements", "no more than 10 items"),
-    ({"type": "actions"}, "/blocks/0/elements", "missing required field: elements"),
-    ({"type": "actions", "elements": [{**BUTTON, "text": {"type": "plain_text", "text": "x" * 76}}]},
-     "/blocks/0/elements/0/text/text", "less than 76"),
-    ({"type": "actions", "elements": [{**BUTTON, "style": "loud"}]}, "/blocks/0/elements/0/style", "primary, danger"),
-    ({"type": "actions", "elements": [{**BUTTON, "confirm": {
-        "title": {"type": "plain_text", "text": "Sure?"}, "confirm": {"type": "plain_text", "text": "Yes"},
-        "deny": {"type": "plain_text", "text": "No"}}}]},
-     "/blocks/0/elements/0/confirm/text", "missing required field: text"),
-    ({"type": "image", "image_url": "https://x.example/a.png"}, "/blocks/0/alt_text", "missing required field"),
-])
+@pytest.mark.parametrize(
+    "block, pointer, what",
+    [
+        ({"type": "sectoin", "text": _mrkdwn("hi")}, "/blocks/0/type", "unsupported type: sectoin"),
+        ({"text": _mrkdwn("hi")}, "/blocks/0", "missing required field: type"),
+        ({"type": "section"}, "/blocks/0", "must provide either text or fields"),
+        ({"type": "section", "text": {"type": "markdown", "text": "hi"}}, "/blocks/0/text/type", "must be one of"),
+        ({"type": "section", "text": _mrkdwn("")}, "/blocks/0/text/text", "must be more than 0 characters"),
+        ({"type": "section", "fields": [_mrkdwn("x")] * 11}, "/blocks/0/fields", "no more than 10 items"),
+        ({"type": "section", "fields": [_mrkdwn("x" * 2001)]}, "/blocks/0/fields/0/text", "less than 2001"),
+        ({"type": "section", "text": _mrkdwn("hi"), "block_id": "b" * 256}, "/blocks/0/block_id", "less than 256"),
+        ({"type": "header", "text": _mrkdwn("Title")}, "/blocks/0/text/type", "must be one of plain_text"),
+        ({"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}, "/blocks/0/text/text", "less than 151"),
+        # The DM-fallback bug: a whole message where a context element's text belongs.
+        (
+            {"type": "context", "elements": [_mrkdwn({"text": "note", "blocks": []})]},
+            "/blocks/0/elements/0/text",
+            "must be a string",
+        ),
+        ({"type": "context", "elements": []}, "/blocks/0/elements", "at least 1 item"),
+        ({"type": "context", "elements": [_mrkdwn("x")] * 11}, "/blocks/0/elements", "no more than 10 items"),
+        ({"type": "actions"}, "/blocks/0/elements", "missing required field: elements"),
+        (
+            {"type": "actions", "elements": [{**BUTTON, "text": {"type": "plain_text", "text": "x" * 76}}]},
+            "/blocks/0/elements/0/text/text",
+            "less than 76",
+        ),
+        (
+            {"type": "actions", "elements": [{**BUTTON, "style": "loud"}]},
+            "/blocks/0/elements/0/style",
+            "primary, danger",
+        ),
+        (
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        **BUTTON,
+                        "confirm": {
+                            "title": {"type": "plain_text", "text": "Sure?"},
+                            "confirm": {"type": "plain_text", "text": "Yes"},
+                            "deny": {"type": "plain_text", "text": "No"},
+                        },
+                    }
+                ],
+            },
+            "/blocks/0/elements/0/confirm/text",
+            "missing required field: text",
+        ),
+        ({"type": "image", "image_url": "https://x.example/a.png"}, "/blocks/0/alt_text", "missing required field"),
+    ],
+)
 def test_blocks_slack_would_refuse_are_refused(client: WebClient, block, pointer, what) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.chat_postMessage(channel=SALES, text="fallback", blocks=[block])
@@ -187,10 +222,17 @@ def test_more_than_50_blocks_or_a_text_that_is_not_a_string_is_refused(client: W
         client.chat_postMessage(channel=SALES, text="many", blocks=[SECTION] * 51)
     assert slack_error(excinfo) == "invalid_blocks"
     assert client.chat_postMessage(channel=SALES, text="fifty", blocks=[SECTION] * 50)["ok"]
-    not_text = requests.post(f"{stub.base_url}chat.postMessage", headers={"Authorization": f"Bearer {TOKEN}"},
-                             json={"channel": SALES, "text": {"text": "a whole message"}}, timeout=5).json()
-    assert not_text == {"ok": False, "error": "invalid_arguments",
-                        "response_metadata": {"messages": ["[ERROR] must be a string [json-pointer:/text]"]}}
+    not_text = requests.post(
+        f"{stub.base_url}chat.postMessage",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        json={"channel": SALES, "text": {"text": "a whole message"}},
+        timeout=5,
+    ).json()
+    assert not_text == {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": ["[ERROR] must be a string [json-pointer:/text]"]},
+    }
     with pytest.raises(SlackApiError) as excinfo:
         client.chat_update(channel=SALES, ts=stub.messages()[0]["ts"], text="x", blocks=[{"type": "context"}])
     assert slack_error(excinfo) == "invalid_blocks"
@@ -220,10 +262,16 @@ def test_form_encoded_blocks_are_decoded(stub: SlackStub) -> None:
 def test_ephemeral_messages_are_recorded_apart(stub: SlackStub, client: WebClient) -> None:
     answer = client.chat_postEphemeral(channel=SALES, user=ADMIN, text="Only admins can run /fbsync sync")
     assert answer["message_ts"]
-    assert stub.ephemerals == [{
-        "channel": SALES, "user": ADMIN, "text": "Only admins can run /fbsync sync", "blocks": None,
-        "thread_ts": None, "message_ts": answer["message_ts"],
-    }]
+    assert stub.ephemerals == [
+        {
+            "channel": SALES,
+            "user": ADMIN,
+            "text": "Only admins can run /fbsync sync",
+            "blocks": None,
+            "thread_ts": None,
+            "message_ts": answer["message_ts"],
+        }
+    ]
     assert stub.messages() == []
 
 
@@ -244,10 +292,12 @@ def test_concurrent_posts_get_unique_increasing_ts(stub: SlackStub) -> None:
 
 # --- Faults --------------------------------------------------------------------------------------
 
+
 def test_rate_limit_is_retried_by_the_sdk_handler(stub: SlackStub) -> None:
     stub.rate_limit("chat.postMessage", retry_after=1)
-    client = WebClient(token=TOKEN, base_url=stub.base_url,
-                       retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    client = WebClient(
+        token=TOKEN, base_url=stub.base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)]
+    )
     assert client.chat_postMessage(channel=SALES, text="after a pause")["ok"] is True
     attempts = stub.calls_to("chat.postMessage")
     assert [(call["status"], call["error"]) for call in attempts] == [(429, "ratelimited"), (200, None)]
@@ -300,6 +350,7 @@ def test_reset_forgets_traffic_and_faults_but_keeps_the_workspace(stub: SlackStu
 
 # --- Auth ----------------------------------------------------------------------------------------
 
+
 def test_wrong_or_missing_token(stub: SlackStub) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         WebClient(token="xoxb-wrong", base_url=stub.base_url).auth_test()
@@ -330,6 +381,7 @@ def test_token_is_never_logged_or_echoed(stub: SlackStub, client: WebClient) -> 
 
 # --- response_url --------------------------------------------------------------------------------
 
+
 def test_response_url_records_json_posts(stub: SlackStub) -> None:
     url = stub.response_url()
     assert url.startswith("http://127.0.0.1:") and url != stub.response_url()
@@ -350,10 +402,13 @@ def test_response_url_records_json_posts(stub: SlackStub) -> None:
 
 # --- Standalone ----------------------------------------------------------------------------------
 
+
 def test_standalone_server_prints_its_base_url() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox.slack_stub", "--port", "0", "--token", TOKEN, "--channel", f"{SALES}:sales"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

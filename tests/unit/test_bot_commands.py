@@ -1,4 +1,5 @@
 """The /fbsync grammar: what people type -> the Command the handlers act on."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,17 +34,25 @@ PARSES = [
     ("pipeline Bluebird Coffee OFF", Command("pipeline", page="Bluebird Coffee", off=True)),
     ("pipeline Bluebird Sales", Command("pipeline", page="Bluebird", pipeline="Sales")),
     ("pipeline Bluebird update", Command("pipeline", page="Bluebird", pipeline="update")),  # two parts: no mode
-    ("pipeline Bluebird Coffee Sales update", Command("pipeline", page="Bluebird Coffee", pipeline="Sales", mode="update")),
+    (
+        "pipeline Bluebird Coffee Sales update",
+        Command("pipeline", page="Bluebird Coffee", pipeline="Sales", mode="update"),
+    ),
     ("pipeline Bluebird Sales skip", Command("pipeline", page="Bluebird", pipeline="Sales", mode="skip")),
     (
         'pipeline "Bluebird Coffee" "Wholesale Deals" update',
         Command("pipeline", page="Bluebird Coffee", pipeline="Wholesale Deals", mode="update"),
     ),
-    ("pipeline 'Bluebird Coffee' 'Wholesale Deals'", Command("pipeline", page="Bluebird Coffee", pipeline="Wholesale Deals")),
+    (
+        "pipeline 'Bluebird Coffee' 'Wholesale Deals'",
+        Command("pipeline", page="Bluebird Coffee", pipeline="Wholesale Deals"),
+    ),
     ('pipeline Bluebird "off"', Command("pipeline", page="Bluebird", pipeline="off")),
     # smart quotes, as Slack clients type them
-    ("pipeline “Bluebird Coffee” “Wholesale Deals” UPDATE",
-     Command("pipeline", page="Bluebird Coffee", pipeline="Wholesale Deals", mode="update")),
+    (
+        "pipeline “Bluebird Coffee” “Wholesale Deals” UPDATE",
+        Command("pipeline", page="Bluebird Coffee", pipeline="Wholesale Deals", mode="update"),
+    ),
     ("sync ‘Bluebird Coffee’ full", Command("sync", page="Bluebird Coffee", full=True)),
     ("sync Joe’s Diner", Command("sync", page="Joe’s Diner")),
 ]

@@ -1,14 +1,13 @@
 """Block Kit views: the numbers a sales team reads, and messages Slack accepts."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.models.blocks import Block
-
-from sandbox.slack_stub import block_errors
 
 from bot import views
 from core.jobs import JobStatus, SyncJob
@@ -17,24 +16,49 @@ from core.pipeline.matching import Stage
 from core.pipeline.pipelines import AutoMode, Pipeline
 from core.stats import PageStats, StageCount
 from core.sync.reporter import SyncProgress
+from sandbox.slack_stub import block_errors
 
-NOW = datetime(2025, 3, 14, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 14, 12, 0, 0, tzinfo=UTC)
 STARTED = NOW - timedelta(minutes=5)
 
 PAGE = Page(
-    id=1, organization_id=1, page_id="104857600000001", name="Bluebird Coffee", token_ciphertext="secret",
-    instagram_account_id="17841400000000001", instagram_username="bluebird.coffee",
-    last_synced_at=NOW - timedelta(minutes=3), needs_reauth=False, is_active=True,
+    id=1,
+    organization_id=1,
+    page_id="104857600000001",
+    name="Bluebird Coffee",
+    token_ciphertext="secret",
+    instagram_account_id="17841400000000001",
+    instagram_username="bluebird.coffee",
+    last_synced_at=NOW - timedelta(minutes=3),
+    needs_reauth=False,
+    is_active=True,
 )
 TRICKY = replace(PAGE, id=2, page_id="104857600000002", name="<Tom & Jerry>", instagram_username="<tj>")
 
 JOB = SyncJob(
-    id=42, facebook_page_id=1, status=JobStatus.COMPLETED, full_sync=False, total_contacts=352,
-    synced_contacts=347, failed_contacts=5, conversations_seen=360, analyzed_contacts=300, analysis_deferred=0,
-    analysis_failed=0, stage_changes=12, errors=[], failure_reason=None, token_expired=False,
-    cancel_requested=False, requested_by="U123", slack_channel="C1", slack_thread_ts="1.2",
-    heartbeat_at=STARTED + timedelta(seconds=130), started_at=STARTED,
-    completed_at=STARTED + timedelta(seconds=130), created_at=STARTED - timedelta(seconds=2),
+    id=42,
+    facebook_page_id=1,
+    status=JobStatus.COMPLETED,
+    full_sync=False,
+    total_contacts=352,
+    synced_contacts=347,
+    failed_contacts=5,
+    conversations_seen=360,
+    analyzed_contacts=300,
+    analysis_deferred=0,
+    analysis_failed=0,
+    stage_changes=12,
+    errors=[],
+    failure_reason=None,
+    token_expired=False,
+    cancel_requested=False,
+    requested_by="U123",
+    slack_channel="C1",
+    slack_thread_ts="1.2",
+    heartbeat_at=STARTED + timedelta(seconds=130),
+    started_at=STARTED,
+    completed_at=STARTED + timedelta(seconds=130),
+    created_at=STARTED - timedelta(seconds=2),
 )
 ERRORS = [
     {"platform": "messenger", "id": f"2451123000{i:04d}", "error": "profile unavailable", "code": 100 + i}
@@ -42,14 +66,28 @@ ERRORS = [
 ]
 SALES = Pipeline(1, 1, "Sales", (Stage(1, "New Lead", 0), Stage(2, "Contacted", 1), Stage(3, "Won", 2)))
 PROGRESS = SyncProgress(
-    job_id=42, page_id=PAGE.page_id, page_name=PAGE.name, started_at=NOW - timedelta(seconds=130),
-    platform="messenger", synced=347, failed=5, conversations_seen=360, analyzed=300, stage_changes=12,
+    job_id=42,
+    page_id=PAGE.page_id,
+    page_name=PAGE.name,
+    started_at=NOW - timedelta(seconds=130),
+    platform="messenger",
+    synced=347,
+    failed=5,
+    conversations_seen=360,
+    analyzed=300,
+    stage_changes=12,
     contacts_by_platform={"messenger": 347},
 )
 STATS = PageStats(
-    page=PAGE, contacts=467, messenger=347, instagram=120, analysed=420, average_score=61.6,
+    page=PAGE,
+    contacts=467,
+    messenger=347,
+    instagram=120,
+    analysed=420,
+    average_score=61.6,
     stages=[StageCount("New Lead", 200, 35.0), StageCount("Contacted", 100, 58.2), StageCount("Won", 0, None)],
-    unplaced=167, recent_jobs=[JOB],
+    unplaced=167,
+    recent_jobs=[JOB],
 )
 
 
@@ -205,8 +243,16 @@ def test_sync_started_has_the_cancel_button():
 
 def test_sync_progress():
     text = mrkdwn(views.sync_progress(PROGRESS, NOW))
-    for expected in ("*347* contacts synced", "5 failed", "Messenger", "360 conversations", "300 analysed",
-                     "12 stage changes", "2m10s", "160 contacts/min"):
+    for expected in (
+        "*347* contacts synced",
+        "5 failed",
+        "Messenger",
+        "360 conversations",
+        "300 analysed",
+        "12 stage changes",
+        "2m10s",
+        "160 contacts/min",
+    ):
         assert expected in text
     assert "later" not in text
     deferred = replace(PROGRESS, analysis_deferred=9, analysis_backlog=9, platform=None)
@@ -219,8 +265,12 @@ def test_analysis_progress_gives_the_time_left_at_the_measured_rate():
 
 
 def test_the_final_message_says_when_analysis_is_complete():
-    running = replace(JOB, analysis_backlog=40, analysis_rate=20.0,
-                      analysis_deferred_reason="every Gemini API key is out of quota (daily quota) for 3600s more")
+    running = replace(
+        JOB,
+        analysis_backlog=40,
+        analysis_rate=20.0,
+        analysis_deferred_reason="every Gemini API key is out of quota (daily quota) for 3600s more",
+    )
     text = mrkdwn(views.sync_finished(PAGE, "U123", running, [], NOW))
     assert "of" in text and "about 2 min left at 20/min" in text and "analysis paused: every Gemini" in text
     assert "Analysis complete" not in text
@@ -332,14 +382,25 @@ def test_help_and_errors_show_the_usage():
 def test_pages_message():
     summaries = [
         PageSummary(PAGE, 347, 120, None),
-        PageSummary(replace(PAGE, name="Corner Deli", page_id="555", instagram_account_id=None,
-                            last_synced_at=None, needs_reauth=True), 12, 0, 9),
+        PageSummary(
+            replace(
+                PAGE,
+                name="Corner Deli",
+                page_id="555",
+                instagram_account_id=None,
+                last_synced_at=None,
+                needs_reauth=True,
+            ),
+            12,
+            0,
+            9,
+        ),
     ]
     text = mrkdwn(views.pages_message(summaries, NOW))
     assert "*Bluebird Coffee*" in text and "`104857600000001`" in text
     assert "Messenger: 347 contacts" in text and "Instagram @bluebird.coffee: 120 contacts" in text
     assert "Last synced 3 min ago" in text
-    deli = text[text.index("Corner Deli"):]
+    deli = text[text.index("Corner Deli") :]
     assert "Instagram" not in deli.split("\n")[1]
     assert "Last synced never" in deli and "sync running" in deli and "Needs reconnect" in deli
     assert text.count("sync running") == 1 and text.count("Needs reconnect") == 1
@@ -364,13 +425,29 @@ def test_pipeline_set():
 
 
 def test_status_message_newest_first_with_errors_digest():
-    failed = replace(JOB, id=43, status=JobStatus.FAILED, failure_reason="worker lost: no heartbeat for 600 s",
-                     errors=ERRORS, failed_contacts=7, completed_at=NOW - timedelta(minutes=1))
-    running = replace(JOB, id=44, status=JobStatus.IN_PROGRESS, completed_at=None, full_sync=True,
-                      started_at=NOW - timedelta(seconds=45))
+    failed = replace(
+        JOB,
+        id=43,
+        status=JobStatus.FAILED,
+        failure_reason="worker lost: no heartbeat for 600 s",
+        errors=ERRORS,
+        failed_contacts=7,
+        completed_at=NOW - timedelta(minutes=1),
+    )
+    running = replace(
+        JOB,
+        id=44,
+        status=JobStatus.IN_PROGRESS,
+        completed_at=None,
+        full_sync=True,
+        started_at=NOW - timedelta(seconds=45),
+    )
     text = mrkdwn(views.status_message(PAGE, [running, failed, JOB], NOW))
-    assert text.index(":arrows_counterclockwise: *Running*") < text.index(":x: *Failed*") < text.index(
-        ":white_check_mark: *Completed*")
+    assert (
+        text.index(":arrows_counterclockwise: *Running*")
+        < text.index(":x: *Failed*")
+        < text.index(":white_check_mark: *Completed*")
+    )
     assert "full sync" in text and "45s" in text
     assert "347 synced · 5 failed · 300 analysed" in text
     assert "Reason: worker lost: no heartbeat for 600 s" in text
@@ -404,7 +481,16 @@ def test_stats_message():
 
 
 def test_stats_message_of_an_empty_page():
-    empty = replace(STATS, contacts=0, messenger=0, instagram=0, analysed=0, average_score=None, stages=[],
-                    unplaced=0, recent_jobs=[])
+    empty = replace(
+        STATS,
+        contacts=0,
+        messenger=0,
+        instagram=0,
+        analysed=0,
+        average_score=None,
+        stages=[],
+        unplaced=0,
+        recent_jobs=[],
+    )
     text = mrkdwn(views.stats_message(empty, NOW))
     assert "0 contacts" in text and "0%" in text and "No pipeline stages" in text

@@ -1,8 +1,9 @@
 """Conversation -> contact records, on real-shaped Graph payloads."""
+
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -68,7 +69,7 @@ def test_messenger_conversation(fixture_json):
     record = extract_conversation(raw, "messenger", PAGE_IDS)
 
     assert record.graph_id == "t_10160795467356427"
-    assert record.updated_time == datetime(2026, 11, 24, 10, 15, 3, tzinfo=timezone.utc)
+    assert record.updated_time == datetime(2026, 11, 24, 10, 15, 3, tzinfo=UTC)
     [contact] = record.contacts
     assert (contact.external_id, contact.name) == ("24511230000123", Name("John", "Smith"))
     assert contact.last_interaction == record.updated_time
@@ -97,7 +98,9 @@ def test_instagram_conversation_uses_the_username(fixture_json):
     record = extract_conversation(raw, "instagram", PAGE_IDS)
     [contact] = record.contacts
     assert (contact.external_id, contact.username, contact.name) == (
-        "6543210987654321", "jane.doe_88", Name("jane.doe_88", None)
+        "6543210987654321",
+        "jane.doe_88",
+        Name("jane.doe_88", None),
     )
 
 

@@ -1,9 +1,11 @@
 """Graph client against `responses`, on real-shaped Graph payloads from tests/fixtures/graph."""
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -12,9 +14,9 @@ from responses import matchers
 
 from core.graph import (
     GraphClient,
-    InvalidGraphId,
     GraphRequestError,
     GraphUnavailableError,
+    InvalidGraphId,
     MalformedResponseError,
     RateLimitedError,
     TokenInvalidError,
@@ -98,8 +100,11 @@ def test_endless_empty_pages_are_a_clear_error(client, graph):
 
 @responses.activate
 def test_instagram_uses_the_same_edge_with_platform_instagram(client, graph):
-    responses.get(URL, json=graph("conversations_instagram"),
-                  match=[matchers.query_param_matcher({"platform": "instagram"}, strict_match=False)])
+    responses.get(
+        URL,
+        json=graph("conversations_instagram"),
+        match=[matchers.query_param_matcher({"platform": "instagram"}, strict_match=False)],
+    )
     batches = _all(client, "instagram")
     assert batches[0][0]["participants"]["data"][0]["username"] == "jane.doe_88"
 
@@ -116,10 +121,20 @@ def test_a_dead_token_stops_at_once(client, graph, fixture, subcode):
 
 @responses.activate
 def test_rate_limit_waits_as_long_as_meta_says_then_succeeds(client, graph, sleeps):
-    usage = {PAGE: [{"type": "pages", "call_count": 100, "total_cputime": 12, "total_time": 15,
-                     "estimated_time_to_regain_access": 2}]}
-    responses.get(URL, json=graph("error_rate_limit_613"), status=400,
-                  headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
+    usage = {
+        PAGE: [
+            {
+                "type": "pages",
+                "call_count": 100,
+                "total_cputime": 12,
+                "total_time": 15,
+                "estimated_time_to_regain_access": 2,
+            }
+        ]
+    }
+    responses.get(
+        URL, json=graph("error_rate_limit_613"), status=400, headers={"X-Business-Use-Case-Usage": json.dumps(usage)}
+    )
     responses.get(URL, json=graph("conversations_messenger_page2"))
 
     assert sum(len(batch) for batch in _all(client)) == 1
@@ -130,8 +145,9 @@ def test_rate_limit_waits_as_long_as_meta_says_then_succeeds(client, graph, slee
 def test_rate_limit_longer_than_the_cap_fails_clearly_without_waiting(graph, sleeps):
     client = GraphClient(BASE, TOKEN, calls_per_second=1000, max_rate_limit_wait=300, sleep=sleeps)
     usage = {PAGE: [{"type": "pages", "call_count": 100, "estimated_time_to_regain_access": 30}]}
-    responses.get(URL, json=graph("error_rate_limit_80001"), status=400,
-                  headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
+    responses.get(
+        URL, json=graph("error_rate_limit_80001"), status=400, headers={"X-Business-Use-Case-Usage": json.dumps(usage)}
+    )
 
     with pytest.raises(RateLimitedError, match="wait 30 min") as caught:
         _all(client)
@@ -159,10 +175,17 @@ def test_transient_errors_give_up_after_the_retry_budget(client, graph):
 
 @responses.activate
 def test_reduce_the_amount_of_data_retries_with_a_smaller_page_and_keeps_it(client, graph):
-    responses.get(URL, json=graph("error_reduce_data"), status=500,
-                  match=[matchers.query_param_matcher({"limit": "100"}, strict_match=False)])
-    responses.get(URL, json=graph("conversations_messenger_page1"),
-                  match=[matchers.query_param_matcher({"limit": "50"}, strict_match=False)])
+    responses.get(
+        URL,
+        json=graph("error_reduce_data"),
+        status=500,
+        match=[matchers.query_param_matcher({"limit": "100"}, strict_match=False)],
+    )
+    responses.get(
+        URL,
+        json=graph("conversations_messenger_page1"),
+        match=[matchers.query_param_matcher({"limit": "50"}, strict_match=False)],
+    )
     responses.get(URL, json=graph("conversations_messenger_page2"))
 
     assert sum(len(batch) for batch in _all(client)) == 3

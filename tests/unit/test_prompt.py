@@ -1,16 +1,16 @@
 """The analyzer prompt: instructions apart from the conversation, who said what as quoted data, newest
 last, cut from the oldest end."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import json
+from datetime import UTC, datetime, timedelta
 
 from core.analysis.model import Line, Transcript
-import json
-
 from core.analysis.prompt import FENCE_CLOSE, FENCE_OPEN, OMITTED, analysis_prompt, render_transcript
 from core.pipeline import DEFAULT_DEFINITIONS, DEFAULT_STAGES
 
-T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def transcript(*texts: tuple[str, str]) -> Transcript:

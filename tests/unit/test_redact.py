@@ -1,4 +1,5 @@
 """Credentials are scrubbed from text and from every log line, including libraries' own."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """The offline rules analyzer: intents to funnel steps, stage mapping, scores and honest summaries."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from core.analysis.model import Analysis, LeadStatus, Line, Transcript
 from core.analysis.rules import RulesAnalyzer, Step, map_step_to_stage
 
-T0 = datetime(2024, 5, 6, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 DEFAULT = ["New Lead", "Contacted", "Qualified Lead", "Proposal Sent", "Won", "Lost"]
 CUSTOM_PIPELINES = [["Inbox", "Interested", "Customer"], ["Lead"], ["Open", "Closed Won", "Closed Lost"]]
 
@@ -43,45 +44,97 @@ CASES = [
     ("greeting answered", chat("c: Hey 👋", "p: Hi Ana! How can we help?"), "Contacted", LeadStatus.CONTACTED),
     ("vague, answered", chat("c: Saw your post", "p: Thanks for writing!"), "Contacted", LeadStatus.CONTACTED),
     ("thanks only", chat("c: Thanks!", "p: Anytime"), "Contacted", LeadStatus.CONTACTED),
-    ("complaint without refund", chat("c: The beans tasted stale, really disappointed", "p: So sorry, Ana"),
-     "Contacted", LeadStatus.CONTACTED),
+    (
+        "complaint without refund",
+        chat("c: The beans tasted stale, really disappointed", "p: So sorry, Ana"),
+        "Contacted",
+        LeadStatus.CONTACTED,
+    ),
     # Buying signals the business has not answered stay new: nobody has qualified them yet
     ("pricing, unanswered", chat(PRICE_ASKED), "New Lead", LeadStatus.NEW),
     ("quote, unanswered", chat("c: Could you send a quote for 40 units?"), "New Lead", LeadStatus.NEW),
     # Buying signals the business answered without an offer
     ("pricing", chat(PRICE_ASKED, "p: Let me check"), "Qualified Lead", LeadStatus.QUALIFIED),
     ("stock", chat("c: Is the Kenya AA in stock?", "p: Checking"), "Qualified Lead", LeadStatus.QUALIFIED),
-    ("shipping fee is no proposal", chat("c: Do you ship to Spain?", "p: We do, a flat $6"),
-     "Qualified Lead", LeadStatus.QUALIFIED),
-    ("purchase", chat("c: I'd like to order the gift box", "p: Lovely! Pickup?"), "Qualified Lead",
-     LeadStatus.QUALIFIED),
+    (
+        "shipping fee is no proposal",
+        chat("c: Do you ship to Spain?", "p: We do, a flat $6"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "purchase",
+        chat("c: I'd like to order the gift box", "p: Lovely! Pickup?"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
     ("bare quantity", chat("c: 2 bags please", "p: Sure!"), "Qualified Lead", LeadStatus.QUALIFIED),
-    ("quote request", chat("c: Could you send a quote for 40 units?", "p: On it"), "Qualified Lead",
-     LeadStatus.QUALIFIED),
-    ("booking", chat("c: Can I book a tasting for Friday?", "p: Friday works, how many?"), "Qualified Lead",
-     LeadStatus.QUALIFIED),
-    ("fully booked is no confirmation", chat("c: Can I book a table for Friday?", "p: Sorry, fully booked"),
-     "Qualified Lead", LeadStatus.QUALIFIED),
-    ("stop mid-sentence is no opt-out", chat("c: I can't stop drinking your espresso, can I buy 2 bags?", "p: Ha!"),
-     "Qualified Lead", LeadStatus.QUALIFIED),
+    (
+        "quote request",
+        chat("c: Could you send a quote for 40 units?", "p: On it"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "booking",
+        chat("c: Can I book a tasting for Friday?", "p: Friday works, how many?"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "fully booked is no confirmation",
+        chat("c: Can I book a table for Friday?", "p: Sorry, fully booked"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "stop mid-sentence is no opt-out",
+        chat("c: I can't stop drinking your espresso, can I buy 2 bags?", "p: Ha!"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
     # The business answered a buying signal with a price, quote or link
     ("price sent", chat(PRICE_ASKED, PRICE_SENT), "Proposal Sent", LeadStatus.PROPOSAL_SENT),
-    ("payment link", chat("c: I'll take 3, how do I pay?", "p: Here's the link: https://pay.example/a1"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
-    ("quote sent", chat("c: Quote for 40 units please", "p: For 40 units: $30 each, $1,200 total"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
-    ("not paid yet", chat("c: I haven't paid yet, how do I pay?", "p: Here's the invoice"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
+    (
+        "payment link",
+        chat("c: I'll take 3, how do I pay?", "p: Here's the link: https://pay.example/a1"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    (
+        "quote sent",
+        chat("c: Quote for 40 units please", "p: For 40 units: $30 each, $1,200 total"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    (
+        "not paid yet",
+        chat("c: I haven't paid yet, how do I pay?", "p: Here's the invoice"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
     # Closed
-    ("payment", chat("c: I'd like 2 bags", "p: That's $48, here's the link", "c: Paid, thanks!"), "Won",
-     LeadStatus.WON),
+    (
+        "payment",
+        chat("c: I'd like 2 bags", "p: That's $48, here's the link", "c: Paid, thanks!"),
+        "Won",
+        LeadStatus.WON,
+    ),
     ("payment, unanswered", chat("c: Just sent the payment 🙏"), "Won", LeadStatus.WON),
     ("order received", chat("c: Got my order today, thank you!"), "Won", LeadStatus.WON),
     ("a deal is no payment", chat("c: Thanks so much, deal!", "p: 🙌"), "Qualified Lead", LeadStatus.QUALIFIED),
-    ("a deal the business confirms", chat("c: $40 for both? Deal!", "p: Deal, your order is confirmed"), "Won",
-     LeadStatus.WON),
-    ("booking confirmed", chat("c: Can we come by Saturday for a tasting?", "p: Booked ✅ Saturday at 10am"), "Won",
-     LeadStatus.WON),
+    (
+        "a deal the business confirms",
+        chat("c: $40 for both? Deal!", "p: Deal, your order is confirmed"),
+        "Won",
+        LeadStatus.WON,
+    ),
+    (
+        "booking confirmed",
+        chat("c: Can we come by Saturday for a tasting?", "p: Booked ✅ Saturday at 10am"),
+        "Won",
+        LeadStatus.WON,
+    ),
     ("refund", chat("c: My order arrived damaged. I want a refund."), "Lost", LeadStatus.LOST),
     ("cancel", chat("c: Please cancel my order", "p: Done"), "Lost", LeadStatus.LOST),
     # Opting out without ever showing interest: never a lead
@@ -89,64 +142,145 @@ CASES = [
     ("stop", chat("p: New roast out today!", "c: STOP"), "Lost", LeadStatus.UNQUALIFIED),
     ("unsubscribe", chat("c: unsubscribe"), "Lost", LeadStatus.UNQUALIFIED),
     # Spanish, French, phone typography
-    ("spanish price sent", chat("c: Hola, ¿cuánto cuesta el kit V60?", "p: ¡Hola! Cuesta 52 €"), "Proposal Sent",
-     LeadStatus.PROPOSAL_SENT),
-    ("french order", chat("c: Bonjour, je voudrais commander 2 sacs", "p: Avec plaisir !"), "Qualified Lead",
-     LeadStatus.QUALIFIED),
+    (
+        "spanish price sent",
+        chat("c: Hola, ¿cuánto cuesta el kit V60?", "p: ¡Hola! Cuesta 52 €"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    (
+        "french order",
+        chat("c: Bonjour, je voudrais commander 2 sacs", "p: Avec plaisir !"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
     ("french payment", chat("c: J'ai payé, merci"), "Won", LeadStatus.WON),
     ("spanish opt-out", chat("c: No me interesa, gracias"), "Lost", LeadStatus.UNQUALIFIED),
-    ("curly apostrophe", chat("c: I’d like to order the gift box", "p: Great!"), "Qualified Lead",
-     LeadStatus.QUALIFIED),
+    (
+        "curly apostrophe",
+        chat("c: I’d like to order the gift box", "p: Great!"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
     # The latest decisive message wins
-    ("refund after a purchase",
-     chat("c: I'd like 2 bags", "p: $48, here's the link", "c: Paid", "p: Thanks!", "c: Both broken, I want a refund"),
-     "Lost", LeadStatus.LOST),
-    ("purchase after not interested", chat("c: Not interested", "p: No problem!", "c: Actually, I'll take 2 bags"),
-     "Qualified Lead", LeadStatus.QUALIFIED),
+    (
+        "refund after a purchase",
+        chat(
+            "c: I'd like 2 bags", "p: $48, here's the link", "c: Paid", "p: Thanks!", "c: Both broken, I want a refund"
+        ),
+        "Lost",
+        LeadStatus.LOST,
+    ),
+    (
+        "purchase after not interested",
+        chat("c: Not interested", "p: No problem!", "c: Actually, I'll take 2 bags"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
     ("no thanks after a price", chat(PRICE_ASKED, PRICE_SENT, "c: No thanks"), "Lost", LeadStatus.LOST),
-    ("a customer asking for more", chat("c: Paid, thanks!", "p: Received!", "c: Is the Kenya in stock too?"), "Won",
-     LeadStatus.WON),
+    (
+        "a customer asking for more",
+        chat("c: Paid, thanks!", "p: Received!", "c: Is the Kenya in stock too?"),
+        "Won",
+        LeadStatus.WON,
+    ),
     ("nudges keep the ask", chat("c: How much for 40 units?", "c: Hello?", "c: ??"), "New Lead", LeadStatus.NEW),
     # Negation, accents and inflections, sarcasm, going elsewhere, spam, nine languages
-    ("a refusal scoped to one product", chat("c: Not interested in the decaf, but is the espresso available in 1kg?",
-                                             "p: Let me check!"), "Qualified Lead", LeadStatus.QUALIFIED),
-    ("not paid yet, in French", chat("c: Je n'ai pas encore payé, c'est combien ?", "p: 52 € au total"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
+    (
+        "a refusal scoped to one product",
+        chat("c: Not interested in the decaf, but is the espresso available in 1kg?", "p: Let me check!"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "not paid yet, in French",
+        chat("c: Je n'ai pas encore payé, c'est combien ?", "p: 52 € au total"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
     ("an accented refund", chat("c: Je veux être remboursé", "p: Désolé !"), "Lost", LeadStatus.LOST),
     ("an unaccented refund", chat("c: je veux etre rembourse"), "Lost", LeadStatus.LOST),
-    ("a sarcastic price refusal", chat("c: How much to replace a chain?", "p: $65 with parts",
-                                       "c: $65?? Yeah right, I'll just cut it myself"), "Lost", LeadStatus.LOST),
-    ("another supplier", chat("c: Price for 5kg?", "p: $150 delivered", "c: We've decided to go with another supplier"),
-     "Lost", LeadStatus.LOST),
-    ("haggling is no refusal", chat(PRICE_ASKED, PRICE_SENT, "c: Too expensive, can you do $45?"), "Proposal Sent",
-     LeadStatus.PROPOSAL_SENT),
-    ("spam", chat("c: Congratulations! Your page was selected. Earn $500/day, click here: http://bit.ly/x"), "Lost",
-     LeadStatus.UNQUALIFIED),
+    (
+        "a sarcastic price refusal",
+        chat("c: How much to replace a chain?", "p: $65 with parts", "c: $65?? Yeah right, I'll just cut it myself"),
+        "Lost",
+        LeadStatus.LOST,
+    ),
+    (
+        "another supplier",
+        chat("c: Price for 5kg?", "p: $150 delivered", "c: We've decided to go with another supplier"),
+        "Lost",
+        LeadStatus.LOST,
+    ),
+    (
+        "haggling is no refusal",
+        chat(PRICE_ASKED, PRICE_SENT, "c: Too expensive, can you do $45?"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    (
+        "spam",
+        chat("c: Congratulations! Your page was selected. Earn $500/day, click here: http://bit.ly/x"),
+        "Lost",
+        LeadStatus.UNQUALIFIED,
+    ),
     ("german transfer with receipt", chat("c: Habe gerade überwiesen, Beleg anbei"), "Won", LeadStatus.WON),
-    ("german not yet transferred", chat("c: Ich habe noch nicht überwiesen, wie ist die IBAN?", "p: Kommt gleich"),
-     "Qualified Lead", LeadStatus.QUALIFIED),
-    ("done after a payment link", chat("c: I'll take it", "p: Pay here: https://pay.example/z", "c: done"), "Won",
-     LeadStatus.WON),
-    ("done without a payment request", chat("c: I'll take it", "p: Great, $20", "c: done with my coffee lol"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
-    ("a payment promised is no payment", chat("c: I'll take it", "p: $20, here's the link", "c: I'll pay tomorrow"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
-    ("a condition is no confirmation", chat("c: I'd like to order 2", "p: $40; once payment is confirmed we ship"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
+    (
+        "german not yet transferred",
+        chat("c: Ich habe noch nicht überwiesen, wie ist die IBAN?", "p: Kommt gleich"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "done after a payment link",
+        chat("c: I'll take it", "p: Pay here: https://pay.example/z", "c: done"),
+        "Won",
+        LeadStatus.WON,
+    ),
+    (
+        "done without a payment request",
+        chat("c: I'll take it", "p: Great, $20", "c: done with my coffee lol"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    (
+        "a payment promised is no payment",
+        chat("c: I'll take it", "p: $20, here's the link", "c: I'll pay tomorrow"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    (
+        "a condition is no confirmation",
+        chat("c: I'd like to order 2", "p: $40; once payment is confirmed we ship"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
     ("spanish transfer", chat("c: Ya hice la transferencia, te mando el comprobante"), "Won", LeadStatus.WON),
     ("portuguese refund", chat("c: A bolsa veio com defeito, quero o reembolso"), "Lost", LeadStatus.LOST),
     ("tagalog payment", chat("c: Nagbayad na po ako sa GCash"), "Won", LeadStatus.WON),
-    ("tagalog price refused", chat("c: Magkano po?", "p: ₱3,500 po", "c: Ang mahal po, wag na lang"), "Lost",
-     LeadStatus.LOST),
+    (
+        "tagalog price refused",
+        chat("c: Magkano po?", "p: ₱3,500 po", "c: Ang mahal po, wag na lang"),
+        "Lost",
+        LeadStatus.LOST,
+    ),
     ("vietnamese transfer", chat("c: Mình đã chuyển khoản rồi nhé"), "Won", LeadStatus.WON),
-    ("vietnamese not yet transferred", chat("c: Mình chưa chuyển khoản, giá bao nhiêu?", "p: 350.000đ ạ"),
-     "Proposal Sent", LeadStatus.PROPOSAL_SENT),
+    (
+        "vietnamese not yet transferred",
+        chat("c: Mình chưa chuyển khoản, giá bao nhiêu?", "p: 350.000đ ạ"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
     ("arabic booking confirmed", chat("c: أريد حجز موعد يوم الخميس", "p: تم تأكيد الحجز"), "Won", LeadStatus.WON),
     ("arabic refund", chat("c: أريد استرداد المبلغ"), "Lost", LeadStatus.LOST),
     ("russian payment", chat("c: Оплатила, чек во вложении"), "Won", LeadStatus.WON),
     ("russian opt-out", chat("c: Не пишите мне больше"), "Lost", LeadStatus.UNQUALIFIED),
-    ("a refund policy question", chat("c: What's your refund policy on grinders?", "p: 30 days"), "Qualified Lead",
-     LeadStatus.QUALIFIED),
+    (
+        "a refund policy question",
+        chat("c: What's your refund policy on grinders?", "p: 30 days"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
     # Nothing from the contact
     ("empty", chat(), "New Lead", LeadStatus.NEW),
     ("only the page wrote", chat("p: Hi! Our new roast is out"), "New Lead", LeadStatus.NEW),
@@ -241,11 +375,17 @@ def test_scores_follow_the_funnel():
 # (why, stronger, weaker): same step, the first scores higher
 SCORE_NUDGES = [
     ("a quantity", chat("c: How much for 40 units?", "p: Let me check"), chat(PRICE_ASKED, "p: Let me check")),
-    ("a quote request beats a stock question", chat("c: Quote for 40 units?", "p: Checking"),
-     chat("c: Is it in stock?", "p: Checking")),
+    (
+        "a quote request beats a stock question",
+        chat("c: Quote for 40 units?", "p: Checking"),
+        chat("c: Is it in stock?", "p: Checking"),
+    ),
     ("a complaint", chat(PRICE_ASKED, PRICE_SENT), chat(PRICE_ASKED, PRICE_SENT, "c: Last order was late though")),
-    ("silence after the offer", chat(PRICE_ASKED, PRICE_SENT, "c: Ok, and is it in stock?"),
-     chat(PRICE_ASKED, PRICE_SENT)),
+    (
+        "silence after the offer",
+        chat(PRICE_ASKED, PRICE_SENT, "c: Ok, and is it in stock?"),
+        chat(PRICE_ASKED, PRICE_SENT),
+    ),
     ("a lost lead that once wanted to buy", chat(PRICE_ASKED, PRICE_SENT, "c: No thanks"), chat("c: No thanks")),
 ]
 
@@ -339,18 +479,25 @@ def test_deterministic_across_runs_and_hash_seeds():
     root = str(Path(__file__).resolve().parents[2])
     runs = [
         subprocess.run(
-            [sys.executable, "-c", _RUN_ALL.format(root=root)], capture_output=True, text=True, check=True, cwd=root,
+            [sys.executable, "-c", _RUN_ALL.format(root=root)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
             env={**os.environ, "PYTHONHASHSEED": seed},
         ).stdout
         for seed in ("1", "2")
     ]
-    here = [[a.recommended_stage, a.lead_score, a.confidence, a.summary, a.reasoning]
-            for a in (analyze(t) for _, t, _, _ in CASES)]
+    here = [
+        [a.recommended_stage, a.lead_score, a.confidence, a.summary, a.reasoning]
+        for a in (analyze(t) for _, t, _, _ in CASES)
+    ]
     assert json.loads(runs[0]) == json.loads(runs[1]) == here
 
 
 def test_the_evidence_quotes_what_decided_the_stage():
     result = analyze(chat("c: Can we come by Saturday for a tasting?", "p: Booked ✅ Saturday at 10am"))
     assert result.evidence == (
-        "customer: Can we come by Saturday for a tasting?", "business: Booked ✅ Saturday at 10am"
+        "customer: Can we come by Saturday for a tasting?",
+        "business: Booked ✅ Saturday at 10am",
     )

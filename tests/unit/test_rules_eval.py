@@ -1,4 +1,5 @@
 """The rules analyzer's accuracy on the labelled evaluation sets: a figure of correctness, so a test."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -1,4 +1,5 @@
 """Stage matching: exact, then fuzzy, then the first stage."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Page tokens at rest: authenticated encryption and key rotation."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Meta webhook deliveries -> InboundEvents, on bodies shaped as Meta's webhook reference documents them."""
+
 from __future__ import annotations
 
 import copy
@@ -25,10 +26,14 @@ PHOTO_MID = "m_Rf8HkoO5YSJ5RlcuEBZhXcXSca1xBSVfzKvK7BZs2cWt4vqY9jjh70j2xrJj0lBB8
 REPLY_MID = "m_xApzRZfjBkR33rEh-i50ixY4Gr_smg-A0FthFW8DewNLVS76Ag0-OeAelHAfcuhN9_911rZ9KLKNbJS9kO5w"
 START_MID = "m_4_R61Go_jbtsUxjGaitsLTBpuoHMon1xTvXpxvOHRujLf9agK5u5qAU5RyUEuJCw3KsxYNztTZM2aAfsvzgK"
 STANDBY_MID = "m_0wKHDwYQ_8qnFSwp4_v3Qut7MlmXOn7WOswPlZhTlxe2ZiEVz21OMOlqYWnhbIW1I2UTxXw2dKVWW_tvjmlY"
-IG_MID = ("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjMTc4NDE0MDAwMDAwMDAwMDE6NzgyNjUwNzkzOTA5NTUwOTk4MTkzODEwNDk2OTA2"
-          "NDk1MjQ2NjE6OTM5MjMwMjgyMjc4Nzc5NDI2NzE3MjIzNDEzMjA5OTU4")
-IG_REPLY_MID = ("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjMTc4NDE0MDAwMDAwMDAwMDE6MzI3NDc1MzI5ODY3MDE1MTg2ODg3NzIwOTUwNzAx"
-                "NjE1OTYxOjQ1OTY4NzYxNTA3MDYwMjk4MjQ4NTE5OTc4NjEwMTc3Mw")
+IG_MID = (
+    "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjMTc4NDE0MDAwMDAwMDAwMDE6NzgyNjUwNzkzOTA5NTUwOTk4MTkzODEwNDk2OTA2"
+    "NDk1MjQ2NjE6OTM5MjMwMjgyMjc4Nzc5NDI2NzE3MjIzNDEzMjA5OTU4"
+)
+IG_REPLY_MID = (
+    "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjMTc4NDE0MDAwMDAwMDAwMDE6MzI3NDc1MzI5ODY3MDE1MTg2ODg3NzIwOTUwNzAx"
+    "NjE1OTYxOjQ1OTY4NzYxNTA3MDYwMjk4MjQ4NTE5OTc4NjEwMTc3Mw"
+)
 BATCH_MIDS = [
     "m_6BIoWXETTwbBDd4SES1hvX1Cz7kzBaqlA-NvzOAvROk9FwKjMtfjv34gtaPF6J42ceMQs64u-JhJzskOmM8Q",
     "m_a1e_sgs23A3uSDCOGoL8ARLX3oYE858FHZjLG_IPgYqRa9d9nrW7xyDCSi6PBl7hhOP9LR0JJt31HNTS6iLI",
@@ -39,10 +44,14 @@ BATCH_MIDS = [
     "m_1pH4gi4OnXtxHDpgFU8HPGUTJt6SAQS3URICvHWYV1e8b6GcajoB8mIxUV9ceMtThB-Zl5p5AeFAiOENEGl2",
 ]
 
-QUOTE = ("Hi! Could you send me a quote for 40 units of the 750 ml stainless steel bottles with our logo "
-         "printed on them? We'd need them delivered by the end of February.")
-REPLY = ("Thanks for reaching out! 40 bottles with a one-colour logo come to $12.50 each ($500 total), "
-         "delivered in 10 working days. Shall I send the artwork form?")
+QUOTE = (
+    "Hi! Could you send me a quote for 40 units of the 750 ml stainless steel bottles with our logo "
+    "printed on them? We'd need them delivered by the end of February."
+)
+REPLY = (
+    "Thanks for reaching out! 40 bottles with a one-colour logo come to $12.50 each ($500 total), "
+    "delivered in 10 working days. Shall I send the artwork form?"
+)
 STILL_WAITING = "Hello? Still waiting on the price for the 40 bottles, is anyone there?"
 IG_ASK = "Hey! Saw your reel with the branded bottles. Do you ship to Canada? We need about 40 for our gym members."
 IG_REPLY = "We do! Shipping to Canada is $45 for 40 bottles. Want a mock-up with your gym's logo?"
@@ -63,8 +72,16 @@ class Seen:
 
     @classmethod
     def of(cls, event: InboundEvent) -> Seen:
-        return cls(event.account_id, event.kind, event.contact_id, event.mid, event.text, event.has_attachments,
-                   event.standby, event.reacted_mid)
+        return cls(
+            event.account_id,
+            event.kind,
+            event.contact_id,
+            event.mid,
+            event.text,
+            event.has_attachments,
+            event.standby,
+            event.reacted_mid,
+        )
 
 
 def parse(payload: object) -> list[InboundEvent]:
@@ -95,23 +112,52 @@ EXPECTED: dict[str, tuple[str, list[Seen]]] = {
     "message_edit.json": ("messenger", [Seen(PAGE, K.EDIT, PSID, QUOTE_MID, QUOTE.replace("40 units", "400 units"))]),
     "instagram_unsend.json": ("instagram", [Seen(IG, K.UNSEND, IGSID, IG_MID)]),
     "instagram_read.json": ("instagram", [Seen(IG, K.READ, IGSID)]),
-    "batch.json": ("messenger", [
-        Seen(PAGE, K.MESSAGE, PSID, BATCH_MIDS[0],
-             "Great, and if we went up to 100 units, would the price per bottle drop?"),
-        Seen(PAGE2, K.MESSAGE, PSID2, BATCH_MIDS[1],
-             "Hi, do you do custom printed tote bags? Looking for 250 for a conference in April."),
-        Seen(PAGE, K.ECHO, PSID, BATCH_MIDS[2],
-             "Yes: at 100 units it's $10.80 each. I can hold that price until Friday."),
-        Seen(PAGE, K.DELIVERY, PSID),
-        Seen(PAGE, K.REACTION, PSID, reacted_mid=BATCH_MIDS[2]),
-        Seen(PAGE2, K.POSTBACK, PSID3, BATCH_MIDS[3], "Get Started"),
-        Seen(PAGE2, K.MESSAGE, PSID2, BATCH_MIDS[4], None, has_attachments=True),
-        Seen(PAGE, K.MESSAGE, PSID4, BATCH_MIDS[5],
-             "Do you have these bottles in matte black? Need 60 for a corporate gift order.", standby=True),
-        Seen(PAGE2, K.READ, PSID2),
-        Seen(PAGE, K.ECHO, PSID4, BATCH_MIDS[6],
-             "Matte black is in stock. 60 units with laser engraving: $13.20 each."),
-    ]),
+    "batch.json": (
+        "messenger",
+        [
+            Seen(
+                PAGE,
+                K.MESSAGE,
+                PSID,
+                BATCH_MIDS[0],
+                "Great, and if we went up to 100 units, would the price per bottle drop?",
+            ),
+            Seen(
+                PAGE2,
+                K.MESSAGE,
+                PSID2,
+                BATCH_MIDS[1],
+                "Hi, do you do custom printed tote bags? Looking for 250 for a conference in April.",
+            ),
+            Seen(
+                PAGE,
+                K.ECHO,
+                PSID,
+                BATCH_MIDS[2],
+                "Yes: at 100 units it's $10.80 each. I can hold that price until Friday.",
+            ),
+            Seen(PAGE, K.DELIVERY, PSID),
+            Seen(PAGE, K.REACTION, PSID, reacted_mid=BATCH_MIDS[2]),
+            Seen(PAGE2, K.POSTBACK, PSID3, BATCH_MIDS[3], "Get Started"),
+            Seen(PAGE2, K.MESSAGE, PSID2, BATCH_MIDS[4], None, has_attachments=True),
+            Seen(
+                PAGE,
+                K.MESSAGE,
+                PSID4,
+                BATCH_MIDS[5],
+                "Do you have these bottles in matte black? Need 60 for a corporate gift order.",
+                standby=True,
+            ),
+            Seen(PAGE2, K.READ, PSID2),
+            Seen(
+                PAGE,
+                K.ECHO,
+                PSID4,
+                BATCH_MIDS[6],
+                "Matte black is in stock. 60 units with laser engraving: $13.20 each.",
+            ),
+        ],
+    ),
 }
 
 MALFORMED = {
@@ -135,8 +181,9 @@ def test_fixture_parses_to_expected_events(fixture_json: Loader, name: str) -> N
 @pytest.mark.parametrize("name", EXPECTED)
 def test_events_keep_their_raw_item_and_its_ms_time_in_utc(fixture_json: Loader, name: str) -> None:
     payload = fixture_json(f"webhooks/{name}")
-    raw = [(entry, item) for entry in payload["entry"]
-           for item in entry.get("messaging", []) + entry.get("standby", [])]
+    raw = [
+        (entry, item) for entry in payload["entry"] for item in entry.get("messaging", []) + entry.get("standby", [])
+    ]
 
     events = parse(payload)
 
@@ -154,11 +201,22 @@ def test_message_timestamp_is_exact_to_the_millisecond(fixture_json: Loader) -> 
     assert event.timestamp == datetime(2025, 1, 15, 12, 0, 1, 512000, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("name, worth", [
-    ("message.json", True), ("attachment_only.json", True), ("echo.json", True), ("postback.json", True),
-    ("standby.json", True), ("instagram_message.json", True), ("instagram_echo.json", True),
-    ("reaction.json", False), ("read.json", False), ("delivery.json", False), ("unknown_item.json", False),
-])
+@pytest.mark.parametrize(
+    "name, worth",
+    [
+        ("message.json", True),
+        ("attachment_only.json", True),
+        ("echo.json", True),
+        ("postback.json", True),
+        ("standby.json", True),
+        ("instagram_message.json", True),
+        ("instagram_echo.json", True),
+        ("reaction.json", False),
+        ("read.json", False),
+        ("delivery.json", False),
+        ("unknown_item.json", False),
+    ],
+)
 def test_only_conversation_content_is_worth_analysing(fixture_json: Loader, name: str, worth: bool) -> None:
     [event] = parse(fixture_json(f"webhooks/{name}"))
 
@@ -211,7 +269,8 @@ BROKEN_ENVELOPE: list[tuple[Callable[[dict[str, Any]], object], str]] = [
 
 @pytest.mark.parametrize("breakage, reason", BROKEN_ENVELOPE)
 def test_a_broken_envelope_refuses_the_delivery_and_names_the_problem(
-        fixture_json: Loader, breakage: Callable[[dict[str, Any]], object], reason: str) -> None:
+    fixture_json: Loader, breakage: Callable[[dict[str, Any]], object], reason: str
+) -> None:
     payload = fixture_json("webhooks/message.json")
     breakage(payload)
 
@@ -259,9 +318,9 @@ def _nested(depth: int) -> object:
 
 
 @pytest.mark.parametrize("breakage, reason", BROKEN)
-def test_a_broken_entry_or_item_is_refused_alone_and_named(fixture_json: Loader,
-                                                           breakage: Callable[[dict[str, Any]], object],
-                                                           reason: str) -> None:
+def test_a_broken_entry_or_item_is_refused_alone_and_named(
+    fixture_json: Loader, breakage: Callable[[dict[str, Any]], object], reason: str
+) -> None:
     payload = fixture_json("webhooks/message.json")
     payload["entry"].append(fixture_json("webhooks/read.json")["entry"][0])  # a good entry beside it
     breakage(payload)
@@ -287,8 +346,9 @@ def test_a_delivery_receipt_needs_a_time_from_somewhere(fixture_json: Loader) ->
     payload = fixture_json("webhooks/delivery.json")
     del payload["entry"][0]["time"]
 
-    assert refused(payload) == ["entry[0].messaging[0]: entry[0].messaging[0].timestamp must be a number of"
-                                " milliseconds"]
+    assert refused(payload) == [
+        "entry[0].messaging[0]: entry[0].messaging[0].timestamp must be a number of milliseconds"
+    ]
 
 
 def test_items_have_natural_keys_that_a_redelivery_repeats(fixture_json: Loader) -> None:
@@ -318,12 +378,15 @@ def test_an_edit_is_keyed_by_its_number_and_an_unsend_by_its_mid(fixture_json: L
     assert edit.worth_analysing and unsend.worth_analysing
 
 
-@pytest.mark.parametrize("body, reason", [
-    (b'{"object":"page","entry":' + b"[" * 65 + b"]" * 65 + b"}", "nests deeper than 64 levels"),
-    (b'{"object":"page","entry":[' + b"{" * 100_000, "nests deeper than 64 levels"),
-    (b"\xc3\x28", "is not JSON"),
-    (b"", "is not JSON"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b'{"object":"page","entry":' + b"[" * 65 + b"]" * 65 + b"}", "nests deeper than 64 levels"),
+        (b'{"object":"page","entry":[' + b"{" * 100_000, "nests deeper than 64 levels"),
+        (b"\xc3\x28", "is not JSON"),
+        (b"", "is not JSON"),
+    ],
+)
 def test_a_body_is_read_only_within_bounds(body: bytes, reason: str) -> None:
     with pytest.raises(MalformedDelivery, match=reason):
         load_body(body)
@@ -339,7 +402,7 @@ def test_numbers_no_column_holds_refuse_only_their_item(fixture_json: Loader) ->
     payload = fixture_json("webhooks/message.json")
     good = json.dumps(payload).encode()
     bad = good.replace(b'"timestamp": 1736942401512', b'"timestamp": 1736942401512, "x": Infinity')
-    bad = bad.replace(b"\"entry\": [", b"\"entry\": [" + json.dumps(payload["entry"][0]).encode() + b", ", 1)
+    bad = bad.replace(b'"entry": [', b'"entry": [' + json.dumps(payload["entry"][0]).encode() + b", ", 1)
 
     delivery = parse_delivery(load_body(bad))
 
@@ -368,19 +431,50 @@ def test_a_thousand_item_delivery_parses_quickly(fixture_json: Loader) -> None:
 
 
 def test_an_unhandled_item_without_a_customer_is_skipped_not_refused():
-    delivery = {"object": "page", "entry": [{"id": "104857600000001", "time": 1732530000000, "messaging": [
-        {"recipient": {"id": "104857600000001"}, "timestamp": 1732530000000,
-         "optin": {"type": "one_time_notif_req", "user_ref": "checkbox-ref-1"}},
-        {"sender": {"id": "24511230000123"}, "recipient": {"id": "104857600000001"}, "timestamp": 1732530000001,
-         "message": {"mid": "m_ok", "text": "hi"}},
-    ]}]}
+    delivery = {
+        "object": "page",
+        "entry": [
+            {
+                "id": "104857600000001",
+                "time": 1732530000000,
+                "messaging": [
+                    {
+                        "recipient": {"id": "104857600000001"},
+                        "timestamp": 1732530000000,
+                        "optin": {"type": "one_time_notif_req", "user_ref": "checkbox-ref-1"},
+                    },
+                    {
+                        "sender": {"id": "24511230000123"},
+                        "recipient": {"id": "104857600000001"},
+                        "timestamp": 1732530000001,
+                        "message": {"mid": "m_ok", "text": "hi"},
+                    },
+                ],
+            }
+        ],
+    }
     [event] = parse(delivery)
     assert (event.kind, event.mid) == (EventKind.MESSAGE, "m_ok")
 
 
 def test_a_message_without_a_sender_is_refused_alone():
-    delivery = {"object": "page", "entry": [{"id": "104857600000001", "time": 1732530000000, "messaging": [
-        {"recipient": {"id": "104857600000001"}, "timestamp": 1732530000000,
-         "message": {"mid": "m_x", "text": "hi"}}]}]}
-    assert refused(delivery) == ["entry[0].messaging[0]: entry[0].messaging[0].sender.id must be a Meta id (a string"
-                                 " of up to 24 digits), not null"]
+    delivery = {
+        "object": "page",
+        "entry": [
+            {
+                "id": "104857600000001",
+                "time": 1732530000000,
+                "messaging": [
+                    {
+                        "recipient": {"id": "104857600000001"},
+                        "timestamp": 1732530000000,
+                        "message": {"mid": "m_x", "text": "hi"},
+                    }
+                ],
+            }
+        ],
+    }
+    assert refused(delivery) == [
+        "entry[0].messaging[0]: entry[0].messaging[0].sender.id must be a Meta id (a string"
+        " of up to 24 digits), not null"
+    ]

@@ -3,6 +3,7 @@
 `vocabulary` holds what it recognises (intents and their words in nine languages), `verdict` how it
 decides, `stages` how a step maps onto a pipeline's stage names, `wording` what it says.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

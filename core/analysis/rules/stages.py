@@ -1,4 +1,5 @@
 """Mapping a funnel step onto whatever stage names a page's pipeline uses: by name, then by position."""
+
 from __future__ import annotations
 
 import re
@@ -14,6 +15,7 @@ _STAGE_SYNONYMS: dict[Step, tuple[str, ...]] = {
     Step.WON: ("won", "closed won", "customer", "customers", "converted", "paid", "sold"),
     Step.LOST: ("lost", "closed lost", "dead", "unqualified", "disqualified", "not interested", "churned"),
 }
+
 
 def _stage_step(name: str) -> Step | None:
     padded = " " + " ".join(re.findall(r"[a-z0-9]+", name.casefold())) + " "

@@ -4,6 +4,7 @@ It reads each contact message for intents (pricing, purchase, refund...), lets t
 set the funnel step, then uses what the business did (replied, sent an offer, confirmed) to refine it.
 Negation is scoped to its phrase, and a refusal to its clause when a later clause asks to buy.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -208,7 +209,6 @@ def _with_recency(messages: list[Message]) -> list[Message]:
     return weighted[::-1]
 
 
-
 @dataclass(frozen=True)
 class Thread:
     """What the walk over the contact's messages found, the newest decisive message winning."""
@@ -356,8 +356,9 @@ def _decide(transcript: Transcript, messages: list[Message], thread: Thread) -> 
         # An order or booking the business confirmed is a sale, however the customer worded it.
         confirmation = _confirmation(transcript.lines, messages[:1])
         if confirmation is not None:
-            return Verdict(Step.WON, _CONFIRMED_WEIGHT + _nudges(messages), 65, thread, messages[-1],
-                           confirmation=confirmation)
+            return Verdict(
+                Step.WON, _CONFIRMED_WEIGHT + _nudges(messages), 65, thread, messages[-1], confirmation=confirmation
+            )
         return _undecided(transcript, messages, thread)
     if thread.streak:
         return _prospect(transcript, messages, thread)
@@ -417,8 +418,10 @@ def _closed(messages: list[Message], thread: Thread, decisive: Message, intent: 
 
 def status(verdict: Verdict) -> LeadStatus:
     # Someone who opts out without ever showing interest was never a lead; a lost one was.
-    cold = verdict.thread.earlier is None and verdict.salient is not None and (
-        verdict.salient.outcome_intent in (Intent.OPT_OUT, Intent.REFUSAL, Intent.SPAM)
+    cold = (
+        verdict.thread.earlier is None
+        and verdict.salient is not None
+        and (verdict.salient.outcome_intent in (Intent.OPT_OUT, Intent.REFUSAL, Intent.SPAM))
     )
     return LeadStatus.UNQUALIFIED if verdict.step is Step.LOST and cold else STATUSES[verdict.step]
 

@@ -1,4 +1,5 @@
 """The rules analyzer's words: a summary a salesperson can read, and the reasoning behind the stage."""
+
 from __future__ import annotations
 
 import re
