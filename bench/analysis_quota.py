@@ -25,7 +25,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import redis
-from psycopg_pool import ConnectionPool
 
 from core import db, jobs, pages
 from core.analysis.gemini import GeminiAnalyzer
@@ -33,6 +32,7 @@ from core.analysis.limiter import RedisRateLimiter
 from core.analysis.rules import RulesAnalyzer
 from core.backlog import AnalysisBacklog
 from core.config import Settings
+from core.db import Pool
 from core.qualify import Qualifier
 from core.sync import SyncEngine
 from core.tokens import TokenCipher
@@ -130,7 +130,7 @@ def main() -> None:
         )
 
 
-def _populate(stack: ExitStack, pool: ConnectionPool, database_url: str, contacts: int) -> int:
+def _populate(stack: ExitStack, pool: Pool, database_url: str, contacts: int) -> int:
     """A page whose `contacts` people are all stored, none analysed yet (the sync's Graph pass)."""
     page = SimPage(
         page_id="910000000000001", name="Bench Quota Page", token="bench-quota-token", messenger_count=contacts
@@ -161,13 +161,13 @@ def _populate(stack: ExitStack, pool: ConnectionPool, database_url: str, contact
     return stored.id
 
 
-def _reset(pool: ConnectionPool) -> None:
+def _reset(pool: Pool) -> None:
     with pool.connection() as conn:
         conn.execute("UPDATE conversation_contacts SET analyzed_at = NULL")
         conn.execute("UPDATE conversations SET analyzed_at = NULL")
 
 
-def _keep_only(pool: ConnectionPool, contacts: int) -> None:
+def _keep_only(pool: Pool, contacts: int) -> None:
     with pool.connection() as conn:
         conn.execute("DELETE FROM contacts WHERE id > (SELECT min(id) FROM contacts) + %s - 1", (contacts,))
 

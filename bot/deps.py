@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from psycopg_pool import ConnectionPool
 from rq import Queue
 
 from core.config import Settings
+from core.db import Pool
 
 
 @dataclass(frozen=True)
 class BotDeps:
     settings: Settings
-    pool: ConnectionPool
+    pool: Pool
     sync_queue: Queue
     # (team id, user id, channel id) -> a single-use Facebook Login link for that person.
     connect_link: Callable[[str, str, str], str]

@@ -10,11 +10,11 @@ import logging
 from logging import Logger
 from typing import Any
 
-from psycopg_pool import ConnectionPool
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from core import installations
+from core.db import Pool
 from core.installations import InstalledBot
 from core.logfmt import ContextLogger
 from core.tokens import TokenCipher
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class PostgresInstallationStore(InstallationStore):
-    def __init__(self, pool: ConnectionPool, cipher: TokenCipher) -> None:
+    def __init__(self, pool: Pool, cipher: TokenCipher) -> None:
         self._pool = pool
         self._cipher = cipher
 
@@ -111,7 +111,7 @@ class PostgresInstallationStore(InstallationStore):
 
 
 class PostgresOAuthStateStore(OAuthStateStore):
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     @property

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from psycopg_pool import ConnectionPool
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -18,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from core import installations
 from core.config import Settings
+from core.db import Pool
 from core.pages import Page
 from core.tokens import TokenCipher
 
@@ -62,7 +62,7 @@ class SlackClients:
     otherwise; None when fbsync has no way to talk to that workspace (not installed, or no Slack).
     `wait_on_rate_limit` as for web_client."""
 
-    def __init__(self, settings: Settings, pool: ConnectionPool, *, wait_on_rate_limit: bool = True) -> None:
+    def __init__(self, settings: Settings, pool: Pool, *, wait_on_rate_limit: bool = True) -> None:
         self._settings = settings
         self._pool = pool
         self._wait_on_rate_limit = wait_on_rate_limit

@@ -19,10 +19,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import redis
-from psycopg import Connection
-from psycopg_pool import ConnectionPool
 
 from core import jobs, pages
+from core.db import Conn, Pool
 from core.jobs import SyncJob
 from core.logfmt import ContextLogger
 from core.pipeline import AutoPipeline, auto_pipeline_of
@@ -46,7 +45,7 @@ class AnalysisCancelled(Exception):
     """The page's sync was cancelled: its analysis stops too (the backlog stays for the next sync)."""
 
 
-def due_contacts(conn: Connection, page_pk: int, limit: int, busy: list[int] | None = None) -> list[int]:
+def due_contacts(conn: Conn, page_pk: int, limit: int, busy: list[int] | None = None) -> list[int]:
     """The next contacts to analyse, whoever wrote most recently first; not those `busy` (in flight)."""
     rows = conn.execute(
         f"SELECT contact_id FROM ({_DUE}) due WHERE NOT (contact_id = ANY(%(busy)s))"
@@ -56,12 +55,12 @@ def due_contacts(conn: Connection, page_pk: int, limit: int, busy: list[int] | N
     return [row["contact_id"] for row in rows]
 
 
-def backlog_size(conn: Connection, page_pk: int) -> int:
+def backlog_size(conn: Conn, page_pk: int) -> int:
     row = conn.execute(f"SELECT count(*) AS n FROM ({_DUE}) due", {"page": page_pk}).fetchone()
     return int(row["n"]) if row else 0
 
 
-def pages_with_backlog(conn: Connection) -> list[int]:
+def pages_with_backlog(conn: Conn) -> list[int]:
     """Pages whose analysis has work left and whose latest sync was not cancelled."""
     rows = conn.execute(
         "SELECT DISTINCT v.facebook_page_id FROM conversation_contacts cc"
@@ -95,7 +94,7 @@ class AnalysisBacklog:
 
     def __init__(
         self,
-        pool: ConnectionPool,
+        pool: Pool,
         qualifier: Qualifier,
         *,
         sleep: Callable[[float], None] = time.sleep,
@@ -256,7 +255,7 @@ class LeaseKeepingSleep:
     def __init__(
         self,
         lease: PageLease,
-        pool: ConnectionPool,
+        pool: Pool,
         page_pk: int,
         renew_every: float,
         sleep: Callable[[float], None] = time.sleep,

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 
 import psycopg
 import redis
-from psycopg_pool import ConnectionPool
 
 from core import db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
+from core.db import Pool
 from core.graph import InvalidGraphId, graph_id
 from core.jobs import JobStatus, SyncJob
 from core.pipeline import AutoMode
@@ -66,7 +66,7 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _pool(settings: Settings) -> Iterator[ConnectionPool]:
+def _pool(settings: Settings) -> Iterator[Pool]:
     assert settings.database_url
     pool = db.open_pool(settings.database_url)
     try:

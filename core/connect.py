@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
 import redis
-from psycopg import Connection
 
 from core import pages
+from core.db import Conn
 from core.graph import GraphClient, GraphError, MalformedResponseError, is_graph_id
 from core.pages import Page, PageOwnedElsewhere
 from core.tokens import TokenCipher
@@ -261,7 +261,7 @@ class Stored:
     refused: list[PageOwnedElsewhere]  # pages another workspace has: theirs stay untouched
 
 
-def store_pages(conn: Connection, cipher: TokenCipher, team_id: str, managed: list[ManagedPage]) -> Stored:
+def store_pages(conn: Conn, cipher: TokenCipher, team_id: str, managed: list[ManagedPage]) -> Stored:
     """All pages in one transaction; a page that needed reconnecting gets its new token and is cleared.
     A page another workspace has is refused, and the rest are stored."""
     stored: list[Page] = []

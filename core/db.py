@@ -6,7 +6,8 @@ import logging
 from importlib import resources
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg import Connection
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core.config import ConfigError
@@ -16,12 +17,16 @@ log = logging.getLogger(__name__)
 # Serialises concurrent `migrate` runs (two deploys starting at once) on one database.
 _MIGRATION_LOCK_KEY = 0x0FB5_0001
 
+# The pool hands out connections whose rows are dicts; these aliases tell the type checker so.
+Conn = Connection[DictRow]
+Pool = ConnectionPool[Conn]
+
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL cannot be reached; the message carries no credentials."""
 
 
-def open_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 10.0) -> ConnectionPool:
+def open_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 10.0) -> Pool:
     # One direct attempt first: a dead or misconfigured database fails at once with its reason,
     # instead of after the pool's timeout.
     try:
@@ -34,8 +39,9 @@ def open_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, timeou
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(f"cannot connect to PostgreSQL (check DATABASE_URL): {reason}") from None
-    pool = ConnectionPool(
+    pool = Pool(
         database_url,
+        connection_class=Conn,
         min_size=min_size,
         max_size=max_size,
         # Autocommit: a statement stands alone unless wrapped in `conn.transaction()`, which is then a
@@ -53,11 +59,11 @@ def open_pool(database_url: str, *, min_size: int = 1, max_size: int = 8, timeou
 
 def _migration_files() -> list[tuple[str, str]]:
     folder = resources.files("core") / "migrations"
-    files = sorted(entry for entry in folder.iterdir() if entry.name.endswith(".sql"))
+    files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".sql")), key=lambda entry: entry.name)
     return [(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")) for entry in files]
 
 
-def migrate(pool: ConnectionPool) -> list[str]:
+def migrate(pool: Pool) -> list[str]:
     """Apply the migrations not yet applied, each in its own transaction; return their names."""
     applied_now: list[str] = []
     with pool.connection() as conn:

@@ -10,11 +10,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from psycopg import Connection
 
 from core import pages
+from core.db import Conn
 from core.tokens import TokenCipher
 
 STATE_TTL_SECONDS = 600
@@ -33,7 +31,7 @@ class InstalledBot:
     installed_at: datetime | None = None
 
 
-def save(conn: Connection[Any], cipher: TokenCipher, bot: InstalledBot) -> None:
+def save(conn: Conn, cipher: TokenCipher, bot: InstalledBot) -> None:
     """Install, or reinstall (new token and scopes replace the old ones)."""
     with conn.transaction():
         pages.ensure_organization(conn, bot.team_id, bot.team_name)
@@ -57,7 +55,7 @@ def save(conn: Connection[Any], cipher: TokenCipher, bot: InstalledBot) -> None:
         )
 
 
-def find(conn: Connection[Any], cipher: TokenCipher, team_id: str) -> InstalledBot | None:
+def find(conn: Conn, cipher: TokenCipher, team_id: str) -> InstalledBot | None:
     row = conn.execute(
         "SELECT team_id, team_name, app_id, bot_id, bot_user_id, bot_scopes, bot_token_ciphertext,"
         " installer_user_id, installed_at FROM slack_installations WHERE team_id = %s",
@@ -69,7 +67,7 @@ def find(conn: Connection[Any], cipher: TokenCipher, team_id: str) -> InstalledB
     return InstalledBot(**row, bot_token=token)
 
 
-def bot_token_of_organization(conn: Connection[Any], cipher: TokenCipher, organization_id: int) -> str | None:
+def bot_token_of_organization(conn: Conn, cipher: TokenCipher, organization_id: int) -> str | None:
     """The bot token of the workspace a page belongs to; None when that workspace has not installed."""
     row = conn.execute(
         "SELECT i.bot_token_ciphertext FROM slack_installations i"
@@ -79,12 +77,12 @@ def bot_token_of_organization(conn: Connection[Any], cipher: TokenCipher, organi
     return cipher.decrypt(row["bot_token_ciphertext"]) if row else None
 
 
-def delete(conn: Connection[Any], team_id: str) -> bool:
+def delete(conn: Conn, team_id: str) -> bool:
     """The app was uninstalled or its tokens revoked: forget the token. Pages and contacts stay."""
     return conn.execute("DELETE FROM slack_installations WHERE team_id = %s", (team_id,)).rowcount > 0
 
 
-def issue_state(conn: Connection[Any]) -> str:
+def issue_state(conn: Conn) -> str:
     """A single-use install state (expired ones are cleared on the way)."""
     state = secrets.token_urlsafe(24)
     conn.execute("DELETE FROM slack_oauth_states WHERE expires_at < now()")
@@ -95,7 +93,7 @@ def issue_state(conn: Connection[Any]) -> str:
     return state
 
 
-def consume_state(conn: Connection[Any], state: str) -> bool:
+def consume_state(conn: Conn, state: str) -> bool:
     """True once per issued, unexpired state."""
     row = conn.execute(
         "DELETE FROM slack_oauth_states WHERE state = %s RETURNING expires_at > now() AS fresh", (state,)

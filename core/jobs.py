@@ -7,8 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from psycopg import Connection, errors
+from psycopg import errors
 from psycopg.types.json import Jsonb
+
+from core.db import Conn
 
 
 class JobStatus(StrEnum):
@@ -95,7 +97,7 @@ def _job(row: dict[str, Any]) -> SyncJob:
 
 
 def create_job(
-    conn: Connection,
+    conn: Conn,
     page_pk: int,
     *,
     full: bool = False,
@@ -123,7 +125,7 @@ def create_job(
     return _job(row)
 
 
-def reap_stale_jobs(conn: Connection, page_pk: int | None, stale_after_seconds: float) -> list[SyncJob]:
+def reap_stale_jobs(conn: Conn, page_pk: int | None, stale_after_seconds: float) -> list[SyncJob]:
     """Fail active jobs whose worker stopped beating (killed, OOM, lost machine), freeing their pages.
 
     `page_pk` None reaps every page (the periodic sweep).
@@ -141,14 +143,14 @@ def reap_stale_jobs(conn: Connection, page_pk: int | None, stale_after_seconds: 
     return [_job(row) for row in rows]
 
 
-def get_job(conn: Connection, job_id: int) -> SyncJob:
+def get_job(conn: Conn, job_id: int) -> SyncJob:
     row = conn.execute(f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE id = %s", (job_id,)).fetchone()
     if row is None:
         raise LookupError(f"no sync job {job_id}")
     return _job(row)
 
 
-def active_job(conn: Connection, page_pk: int) -> SyncJob | None:
+def active_job(conn: Conn, page_pk: int) -> SyncJob | None:
     row = conn.execute(
         f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE facebook_page_id = %s AND status IN ('PENDING', 'IN_PROGRESS')",
         (page_pk,),
@@ -156,7 +158,7 @@ def active_job(conn: Connection, page_pk: int) -> SyncJob | None:
     return _job(row) if row else None
 
 
-def claim_job(conn: Connection, job_id: int) -> SyncJob | None:
+def claim_job(conn: Conn, job_id: int) -> SyncJob | None:
     """PENDING -> IN_PROGRESS; None when the job was cancelled or reaped before a worker got to it."""
     with conn.transaction():
         row = conn.execute(
@@ -168,7 +170,7 @@ def claim_job(conn: Connection, job_id: int) -> SyncJob | None:
 
 
 def record_progress(
-    conn: Connection,
+    conn: Conn,
     job_id: int,
     *,
     synced: int,
@@ -197,7 +199,7 @@ def record_progress(
 
 
 def record_analysis(
-    conn: Connection,
+    conn: Conn,
     job_id: int,
     *,
     analyzed: int,
@@ -234,7 +236,7 @@ def record_analysis(
     return bool(row and row["cancel_requested"])
 
 
-def record_backlog(conn: Connection, job_id: int, backlog: int) -> None:
+def record_backlog(conn: Conn, job_id: int, backlog: int) -> None:
     conn.execute(
         "UPDATE sync_jobs SET analysis_backlog = %(backlog)s,"
         " analysis_completed_at = CASE WHEN %(backlog)s = 0 THEN COALESCE(analysis_completed_at, now()) END"
@@ -243,7 +245,7 @@ def record_backlog(conn: Connection, job_id: int, backlog: int) -> None:
     )
 
 
-def latest_job(conn: Connection, page_pk: int) -> SyncJob | None:
+def latest_job(conn: Conn, page_pk: int) -> SyncJob | None:
     """The page's newest sync: the one whose record (and Slack thread) the page's analysis reports to."""
     row = conn.execute(
         f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE facebook_page_id = %s ORDER BY id DESC LIMIT 1", (page_pk,)
@@ -251,7 +253,7 @@ def latest_job(conn: Connection, page_pk: int) -> SyncJob | None:
     return _job(row) if row else None
 
 
-def beat(conn: Connection, job_id: int) -> bool:
+def beat(conn: Conn, job_id: int) -> bool:
     """Heartbeat during long waits; True if a cancel was asked."""
     with conn.transaction():
         row = conn.execute(
@@ -261,7 +263,7 @@ def beat(conn: Connection, job_id: int) -> bool:
 
 
 def finish_job(
-    conn: Connection,
+    conn: Conn,
     job_id: int,
     status: JobStatus,
     *,
@@ -277,7 +279,7 @@ def finish_job(
     return _job(row)
 
 
-def request_cancel(conn: Connection, page_pk: int, job_id: int | None = None) -> SyncJob | None:
+def request_cancel(conn: Conn, page_pk: int, job_id: int | None = None) -> SyncJob | None:
     """Ask the page's active job (or that job of the page) to stop; one not started yet is cancelled at once."""
     with conn.transaction():
         row = conn.execute(
@@ -291,7 +293,7 @@ def request_cancel(conn: Connection, page_pk: int, job_id: int | None = None) ->
     return _job(row) if row else None
 
 
-def attach_slack_thread(conn: Connection, job_id: int, channel: str, thread_ts: str) -> None:
+def attach_slack_thread(conn: Conn, job_id: int, channel: str, thread_ts: str) -> None:
     """Where the job's progress is posted: the parent message's channel and ts."""
     conn.execute(
         "UPDATE sync_jobs SET slack_channel = %s, slack_thread_ts = %s, updated_at = now() WHERE id = %s",
@@ -299,7 +301,7 @@ def attach_slack_thread(conn: Connection, job_id: int, channel: str, thread_ts: 
     )
 
 
-def latest_jobs(conn: Connection, page_pk: int, limit: int = 5) -> list[SyncJob]:
+def latest_jobs(conn: Conn, page_pk: int, limit: int = 5) -> list[SyncJob]:
     rows = conn.execute(
         f"SELECT {_JOB_COLUMNS} FROM sync_jobs WHERE facebook_page_id = %s ORDER BY created_at DESC, id DESC LIMIT %s",
         (page_pk, limit),

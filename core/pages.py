@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from psycopg import Connection
-
+from core.db import Conn
 from core.pipeline.pipelines import ensure_default_pipeline
 
 # A workspace-less install (CLI only) keeps its pages under this organization.
@@ -65,7 +64,7 @@ PAGE_COLUMNS = (
 )
 
 
-def ensure_organization(conn: Connection, slack_team_id: str, name: str | None = None) -> int:
+def ensure_organization(conn: Conn, slack_team_id: str, name: str | None = None) -> int:
     """The organization of a workspace; a new one gets the default pipeline (call inside a transaction)."""
     row = conn.execute(
         "INSERT INTO organizations (slack_team_id, name) VALUES (%s, %s)"
@@ -80,7 +79,7 @@ def ensure_organization(conn: Connection, slack_team_id: str, name: str | None =
 
 
 def add_page(
-    conn: Connection,
+    conn: Conn,
     *,
     organization_id: int,
     page_id: str,
@@ -121,7 +120,7 @@ def add_page(
     return Page(**row)
 
 
-def _move_page(conn: Connection, page_pk: int, organization_id: int) -> None:
+def _move_page(conn: Conn, page_pk: int, organization_id: int) -> None:
     """Hand a page to another organization. What belonged to the old one (its pipeline stages, its
     notify channel) does not follow: contacts lose their stage and are analysed again by the next
     sync, into the new organization's first pipeline."""
@@ -145,14 +144,14 @@ def _move_page(conn: Connection, page_pk: int, organization_id: int) -> None:
     )
 
 
-def get_page(conn: Connection, page_pk: int) -> Page:
+def get_page(conn: Conn, page_pk: int) -> Page:
     row = conn.execute(f"SELECT {PAGE_COLUMNS} FROM facebook_pages WHERE id = %s", (page_pk,)).fetchone()
     if row is None:
         raise PageNotFound(f"no connected page with id {page_pk}")
     return Page(**row)
 
 
-def find_page(conn: Connection, ref: str, organization_id: int | None = None) -> Page:
+def find_page(conn: Conn, ref: str, organization_id: int | None = None) -> Page:
     """A page by its page id, its name, or a unique prefix of its name (case-insensitive)."""
     rows = conn.execute(
         f"SELECT {PAGE_COLUMNS} FROM facebook_pages"
@@ -179,7 +178,7 @@ def _like_prefix(text: str) -> str:
     return f"{escaped}%"
 
 
-def connected_pages(conn: Connection) -> list[Page]:
+def connected_pages(conn: Conn) -> list[Page]:
     """Every active page that is not waiting to be reconnected."""
     rows = conn.execute(
         f"SELECT {PAGE_COLUMNS} FROM facebook_pages WHERE is_active AND NOT needs_reauth ORDER BY id"
@@ -195,7 +194,7 @@ class PageSummary:
     running_job_id: int | None
 
 
-def list_pages(conn: Connection, organization_id: int | None = None) -> list[PageSummary]:
+def list_pages(conn: Conn, organization_id: int | None = None) -> list[PageSummary]:
     rows = conn.execute(
         f"SELECT {PAGE_COLUMNS},"
         " (SELECT count(*) FROM contacts c WHERE c.facebook_page_id = p.id AND c.has_messenger) AS messenger_contacts,"
@@ -213,18 +212,18 @@ def list_pages(conn: Connection, organization_id: int | None = None) -> list[Pag
     return summaries
 
 
-def mark_synced(conn: Connection, page_pk: int, at: datetime) -> None:
+def mark_synced(conn: Conn, page_pk: int, at: datetime) -> None:
     conn.execute("UPDATE facebook_pages SET last_synced_at = %s, updated_at = now() WHERE id = %s", (at, page_pk))
 
 
-def mark_needs_reauth(conn: Connection, page_pk: int) -> None:
+def mark_needs_reauth(conn: Conn, page_pk: int) -> None:
     conn.execute("UPDATE facebook_pages SET needs_reauth = true, updated_at = now() WHERE id = %s", (page_pk,))
 
 
-def set_notify_channel(conn: Connection, page_pk: int, channel: str | None) -> None:
+def set_notify_channel(conn: Conn, page_pk: int, channel: str | None) -> None:
     conn.execute("UPDATE facebook_pages SET notify_channel = %s, updated_at = now() WHERE id = %s", (channel, page_pk))
 
 
-def deactivate(conn: Connection, page_pk: int) -> None:
+def deactivate(conn: Conn, page_pk: int) -> None:
     """Syncs, schedules and webhooks stop; contacts, conversations and pipeline stay."""
     conn.execute("UPDATE facebook_pages SET is_active = false, updated_at = now() WHERE id = %s", (page_pk,))

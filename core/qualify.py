@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from psycopg import Connection
-
 from core import metrics
 from core.analysis.batch import PackAnalyzer, plan_packs
 from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer
+from core.db import Conn
 from core.jobs import ContactFailure
 from core.pipeline import AutoPipeline, StageMove, apply_analysis
 from core.transcripts import ContactSnapshot, scope_versions
@@ -95,7 +94,7 @@ class Qualifier:
 
     def apply(
         self,
-        conn: Connection,
+        conn: Conn,
         tasks: Sequence[ContactSnapshot],
         results: Sequence[Result],
         target: AutoPipeline | None,
@@ -145,7 +144,7 @@ class Qualifier:
         return outcome
 
 
-def _mark_analysed(conn: Connection, done: list[ContactSnapshot]) -> None:
+def _mark_analysed(conn: Conn, done: list[ContactSnapshot]) -> None:
     """Each link gets the conversation's updated_time as read (a conversation that moved on since
     stays due); a conversation is analysed once all its participants are. The watermark is Meta's
     own updated_time: immune to clock skew."""

@@ -12,10 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from psycopg import Connection
-from psycopg_pool import ConnectionPool
-
 from core import pages, refresh_outbox
+from core.db import Conn, Pool
 from core.extract import ExtractionError, clean_text, extract_conversation, split_name
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError
 from core.locks import ContactBusy, ContactLocks
@@ -73,7 +71,7 @@ class _Contact:
 class Refresher:
     def __init__(
         self,
-        pool: ConnectionPool,
+        pool: Pool,
         qualifier: Qualifier,
         locks: ContactLocks,
         graph: Callable[[Page], GraphClient],
@@ -211,7 +209,7 @@ class Refresher:
         )
 
 
-def _load_contact(conn: Connection, contact_id: int) -> _Contact:
+def _load_contact(conn: Conn, contact_id: int) -> _Contact:
     row = conn.execute(
         "SELECT c.id, c.messenger_psid, c.instagram_sid, c.first_name, s.name AS stage_name,"
         " (SELECT v.id FROM conversation_contacts cc JOIN conversations v ON v.id = cc.conversation_id"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg import Connection
+from core.db import Conn
 
 # A refresh that keeps failing is left alone after this many claims (visible in `attempts`); the
 # next delivery for the contact resets it.
@@ -31,7 +31,7 @@ class DueRefresh:
     overdue: bool  # claimed longer ago than requeue_after: queued again whatever Redis says
 
 
-def due_refreshes(conn: Connection, requeue_after: float, limit: int = 500) -> list[DueRefresh]:
+def due_refreshes(conn: Conn, requeue_after: float, limit: int = 500) -> list[DueRefresh]:
     """What is due, claimed or not, locked against a concurrent drain until commit. Pages that cannot
     be refreshed (inactive, awaiting reconnection) keep theirs for later."""
     rows = conn.execute(
@@ -48,7 +48,7 @@ def due_refreshes(conn: Connection, requeue_after: float, limit: int = 500) -> l
     ]
 
 
-def mark_claimed(conn: Connection, contact_ids: list[int], attempts: list[int]) -> None:
+def mark_claimed(conn: Conn, contact_ids: list[int], attempts: list[int]) -> None:
     """The refreshes are on the queue now; so are their events. `attempts` are the contact ids whose
     queueing is an attempt (the first, or after their job failed or vanished); a claim merely renewed
     while its job still waits behind others (a long sync) is not one, however long the wait."""
@@ -70,7 +70,7 @@ class Owed:
     since: datetime  # the first delivery still owed a refresh
 
 
-def owed(conn: Connection, contact_id: int) -> Owed | None:
+def owed(conn: Conn, contact_id: int) -> Owed | None:
     """Read before the refresh reads anything else; None when nothing is owed (already refreshed)."""
     row = conn.execute(
         "SELECT version, pending_since FROM pending_refreshes WHERE contact_id = %s", (contact_id,)
@@ -78,7 +78,7 @@ def owed(conn: Connection, contact_id: int) -> Owed | None:
     return None if row is None else Owed(row["version"], row["pending_since"])
 
 
-def settle(conn: Connection, contact_id: int, version: int) -> bool:
+def settle(conn: Conn, contact_id: int, version: int) -> bool:
     """In the refresh's own transaction: owed no more, unless a delivery came after it began reading
     (then the row stays, released, for the drain to queue again when due; returns False)."""
     deleted = conn.execute(
@@ -90,7 +90,7 @@ def settle(conn: Connection, contact_id: int, version: int) -> bool:
     return deleted is not None
 
 
-def release(conn: Connection, contact_id: int, delay_seconds: float = 0) -> None:
+def release(conn: Conn, contact_id: int, delay_seconds: float = 0) -> None:
     """Still owed, not claimed: the drain queues it again once due (a page back from reconnecting,
     analysis deferred for quota)."""
     conn.execute(

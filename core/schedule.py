@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from psycopg import Connection
-
+from core.db import Conn
 from core.pages import PAGE_COLUMNS, Page
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -38,7 +37,7 @@ def format_interval(seconds: int) -> str:
     return f"{seconds // 60}m"
 
 
-def set_schedule(conn: Connection, page_pk: int, interval_seconds: int | None) -> None:
+def set_schedule(conn: Conn, page_pk: int, interval_seconds: int | None) -> None:
     """A schedule, or None to stop scheduled syncs (manual syncs and webhooks go on)."""
     conn.execute(
         "UPDATE facebook_pages SET auto_sync = %s, sync_interval = COALESCE(%s, sync_interval), updated_at = now()"
@@ -47,7 +46,7 @@ def set_schedule(conn: Connection, page_pk: int, interval_seconds: int | None) -
     )
 
 
-def due_pages(conn: Connection, now: datetime) -> list[Page]:
+def due_pages(conn: Conn, now: datetime) -> list[Page]:
     """Pages whose interval has passed since their last sync and that have no sync running."""
     rows = conn.execute(
         f"SELECT {PAGE_COLUMNS} FROM facebook_pages p"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg import Connection
-
+from core.db import Conn
 from core.jobs import SyncJob, latest_jobs
 from core.pages import Page
 
@@ -35,7 +34,7 @@ class PageStats:
         return self.analysed / self.contacts if self.contacts else 0.0
 
 
-def page_stats(conn: Connection, page: Page, recent: int = 5) -> PageStats:
+def page_stats(conn: Conn, page: Page, recent: int = 5) -> PageStats:
     totals = conn.execute(
         "SELECT count(*) AS contacts, count(*) FILTER (WHERE has_messenger) AS messenger,"
         " count(*) FILTER (WHERE has_instagram) AS instagram,"
@@ -70,7 +69,7 @@ def page_stats(conn: Connection, page: Page, recent: int = 5) -> PageStats:
     )
 
 
-def stage_breakdown(conn: Connection, page_pk: int) -> list[tuple[str, int]]:
+def stage_breakdown(conn: Conn, page_pk: int) -> list[tuple[str, int]]:
     """(stage name, contacts) for the stages the page's contacts are in, in pipeline order."""
     rows = conn.execute(
         "SELECT s.name, count(*) AS n FROM contacts c JOIN pipeline_stages s ON s.id = c.stage_id"
@@ -80,7 +79,7 @@ def stage_breakdown(conn: Connection, page_pk: int) -> list[tuple[str, int]]:
     return [(row["name"], row["n"]) for row in rows]
 
 
-def contacts_created_since(conn: Connection, page_pk: int, since: datetime) -> int:
+def contacts_created_since(conn: Conn, page_pk: int, since: datetime) -> int:
     row = conn.execute(
         "SELECT count(*) AS n FROM contacts WHERE facebook_page_id = %s AND created_at >= %s", (page_pk, since)
     ).fetchone()

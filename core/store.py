@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from psycopg import Connection, sql
+from psycopg import sql
 
+from core.db import Conn
 from core.extract import ContactRecord, ConversationRecord
 from core.graph import Platform
 from core.pages import Page
@@ -22,7 +23,7 @@ class SavedConversation:
 
 
 def save_conversations(
-    conn: Connection, page: Page, records: list[ConversationRecord], *, reanalyse: bool = False
+    conn: Conn, page: Page, records: list[ConversationRecord], *, reanalyse: bool = False
 ) -> dict[str, SavedConversation]:
     """Upsert one batch of one platform's conversations; call inside a transaction. Keyed by graph id.
 
@@ -74,7 +75,7 @@ _KEEPS_STORED_NAME = sql.SQL(
 )
 
 
-def _upsert_contacts(conn: Connection, page: Page, platform: Platform, contacts: list[ContactRecord]) -> dict[str, int]:
+def _upsert_contacts(conn: Conn, page: Page, platform: Platform, contacts: list[ContactRecord]) -> dict[str, int]:
     key = sql.Identifier(KEY_COLUMN[platform])
     flag = sql.Identifier(FLAG_COLUMN[platform])
     query = sql.SQL(
@@ -107,7 +108,7 @@ def _upsert_contacts(conn: Connection, page: Page, platform: Platform, contacts:
 
 
 def _upsert_conversations(
-    conn: Connection, page: Page, records: list[ConversationRecord], contact_ids: dict[str, int]
+    conn: Conn, page: Page, records: list[ConversationRecord], contact_ids: dict[str, int]
 ) -> dict[str, SavedConversation]:
     rows = conn.execute(
         "INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time)"
@@ -134,7 +135,7 @@ def _upsert_conversations(
     }
 
 
-def _link_participants(conn: Connection, saved: dict[str, SavedConversation], reanalyse: bool) -> None:
+def _link_participants(conn: Conn, saved: dict[str, SavedConversation], reanalyse: bool) -> None:
     links = sorted({(s.conversation_id, contact_id) for s in saved.values() for contact_id in s.contact_ids})
     conn.execute(
         "INSERT INTO conversation_contacts (conversation_id, contact_id)"
@@ -145,7 +146,7 @@ def _link_participants(conn: Connection, saved: dict[str, SavedConversation], re
 
 
 def _insert_messages(
-    conn: Connection,
+    conn: Conn,
     records: list[ConversationRecord],
     saved: dict[str, SavedConversation],
     contact_ids: dict[str, int],

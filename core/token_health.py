@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from psycopg import Connection
-
+from core.db import Conn
 from core.graph import GraphClient
 from core.pages import Page
 
@@ -33,7 +32,7 @@ def inspect_token(app_graph: GraphClient, token: str) -> TokenHealth:
     )
 
 
-def record(conn: Connection, page: Page, health: TokenHealth) -> None:
+def record(conn: Conn, page: Page, health: TokenHealth) -> None:
     conn.execute(
         "UPDATE facebook_pages SET token_expires_at = %s, token_checked_at = now(),"
         " needs_reauth = needs_reauth OR %s, updated_at = now() WHERE id = %s",

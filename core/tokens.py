@@ -7,9 +7,9 @@ decrypt, so a new key goes first and the old one stays until `fbsync tokens rota
 from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from psycopg import Connection
 
 from core.config import ConfigError, Settings
+from core.db import Conn
 
 
 class TokenUnreadable(RuntimeError):
@@ -55,7 +55,7 @@ class TokenCipher:
             raise TokenUnreadable("a stored page token cannot be decrypted with FBSYNC_ENCRYPTION_KEY") from None
 
 
-def check_startup(conn: Connection, settings: Settings) -> None:
+def check_startup(conn: Conn, settings: Settings) -> None:
     """Refuse to start when tokens are stored but there is no key to read them."""
     if settings.encryption_keys:
         TokenCipher.from_settings(settings)  # malformed keys fail here, at start
@@ -71,7 +71,7 @@ def check_startup(conn: Connection, settings: Settings) -> None:
 ENCRYPTED_COLUMNS = (("facebook_pages", "page_token_ciphertext"), ("slack_installations", "bot_token_ciphertext"))
 
 
-def rotate_all(conn: Connection, cipher: TokenCipher) -> int:
+def rotate_all(conn: Conn, cipher: TokenCipher) -> int:
     """Re-encrypt every stored token under the current key, in one transaction."""
     rotated = 0
     with conn.transaction():

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg import Connection
-
 from core.analysis.model import Line, Transcript
+from core.db import Conn
 from core.extract import display_name
 from core.pages import Page
 
@@ -42,7 +41,7 @@ class ContactSnapshot:
     conversations: tuple[tuple[int, datetime], ...]
 
 
-def scope_versions(conn: Connection, contact_ids: list[int]) -> dict[int, str]:
+def scope_versions(conn: Conn, contact_ids: list[int]) -> dict[int, str]:
     """What each contact's messages in scope are now ("" for none)."""
     rows = conn.execute(
         f"SELECT owner, {_VERSION} AS version FROM ({_SCOPE}) scope GROUP BY owner", {"ids": contact_ids}
@@ -51,7 +50,7 @@ def scope_versions(conn: Connection, contact_ids: list[int]) -> dict[int, str]:
     return {contact_id: versions.get(contact_id, "") for contact_id in contact_ids}
 
 
-def contact_snapshots(conn: Connection, page: Page, contact_ids: list[int]) -> dict[int, ContactSnapshot]:
+def contact_snapshots(conn: Conn, page: Page, contact_ids: list[int]) -> dict[int, ContactSnapshot]:
     """Each contact's latest messages over all their conversations, oldest first, keyed by contact id;
     unsent ones are gone."""
     contacts = conn.execute(

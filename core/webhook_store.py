@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from psycopg import Connection, RawCursor
+from psycopg import RawCursor
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from core.db import Conn
 from core.webhook_events import (
     CONTENT_KINDS,
     EXCERPT_CHARS,
@@ -38,7 +39,7 @@ class StoredDelivery:
     unknown_accounts: set[str] = field(default_factory=set)
 
 
-def store_delivery(conn: Connection, delivery: ParsedDelivery, debounce_seconds: float) -> StoredDelivery:
+def store_delivery(conn: Conn, delivery: ParsedDelivery, debounce_seconds: float) -> StoredDelivery:
     events = delivery.events
     texts, edit_numbers, unsent = _folded_into_their_messages(events)
     rows = [
@@ -81,7 +82,7 @@ def store_delivery(conn: Connection, delivery: ParsedDelivery, debounce_seconds:
     )
 
 
-def record_rejection(conn: Connection, rejection: Rejection) -> None:
+def record_rejection(conn: Conn, rejection: Rejection) -> None:
     """A delivery refused as a whole (not JSON, not a messaging delivery, or refused by the database)."""
     conn.execute(
         "INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt) VALUES (%s, %s, %s, %s, %s)",

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from psycopg_pool import ConnectionPool
 
 from core import db, pages
 from core.config import Settings
+from core.db import Pool
 from core.pages import Page
 from sandbox import processes
 from sandbox.services import embedded_postgres, embedded_redis, scratch_database
@@ -49,7 +49,7 @@ def database_url(postgres_server: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def migrated_pool(database_url: str) -> Iterator[ConnectionPool]:
+def migrated_pool(database_url: str) -> Iterator[Pool]:
     pool = db.open_pool(database_url, max_size=10)
     db.migrate(pool)
     yield pool
@@ -57,7 +57,7 @@ def migrated_pool(database_url: str) -> Iterator[ConnectionPool]:
 
 
 @pytest.fixture
-def pool(migrated_pool: ConnectionPool) -> ConnectionPool:
+def pool(migrated_pool: Pool) -> Pool:
     """The migrated database, emptied before each test."""
     with migrated_pool.connection() as conn:
         conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
@@ -95,7 +95,7 @@ def settings(sim: GraphSimulator, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def connect_page(pool: ConnectionPool) -> Callable[..., Page]:
+def connect_page(pool: Pool) -> Callable[..., Page]:
     """Stores a simulator page as a connected page of a workspace, with its real token encrypted."""
     from core.tokens import TokenCipher
 
@@ -277,7 +277,7 @@ def app_losing_its_database(postgres_server: str, service_settings: Settings) ->
 
 
 @pytest.fixture
-def web(service_settings: Settings, pool: ConnectionPool, sync_queue: Any) -> Iterator[str]:
+def web(service_settings: Settings, pool: Pool, sync_queue: Any) -> Iterator[str]:
     with serve_app(service_settings) as url:
         yield url
 
@@ -318,7 +318,7 @@ def slash(web: str, slack: Any) -> Callable[..., Any]:
 
 @pytest.fixture
 def deployment_env(
-    database_url: str, redis_url: str, sim: Any, slack: Any, pool: ConnectionPool, sync_queue: Any
+    database_url: str, redis_url: str, sim: Any, slack: Any, pool: Pool, sync_queue: Any
 ) -> dict[str, str]:
     """What every fbsync process gets in production, pointed at the stand-ins."""
     return {

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 
 from flask import Blueprint, Response, redirect, request
-from psycopg_pool import ConnectionPool
 
 from core.config import Settings
 from core.connect import ConnectError, FacebookLogin, StateRejected, StateSigner, connect, store_pages
+from core.db import Pool
 from core.tokens import TokenCipher
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ TellUser = Callable[[str, str, str], None]
 
 
 def connect_blueprint(
-    settings: Settings, pool: ConnectionPool, signer: StateSigner, login: FacebookLogin, tell_user: TellUser
+    settings: Settings, pool: Pool, signer: StateSigner, login: FacebookLogin, tell_user: TellUser
 ) -> Blueprint:
     blueprint = Blueprint("connect", __name__)
 

@@ -18,10 +18,11 @@ import time
 
 import psycopg
 from flask import Blueprint, Response, request
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from core import metrics
 from core.config import Settings
+from core.db import Pool
 from core.webhook_events import MalformedDelivery, Rejection, body_text, load_body, parse_delivery
 from core.webhook_store import record_rejection, store_delivery
 
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 _TRANSIENT_CLASSES = frozenset({"08", "40", "53", "57"})
 
 
-def facebook_blueprint(settings: Settings, pool: ConnectionPool) -> Blueprint:
+def facebook_blueprint(settings: Settings, pool: Pool) -> Blueprint:
     settings.require("fb_app_secret", "fb_verify_token")
     assert settings.fb_app_secret and settings.fb_verify_token
     app_secret = settings.fb_app_secret.encode()

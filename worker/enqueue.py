@@ -7,12 +7,12 @@ import uuid
 from datetime import timedelta
 
 import redis
-from psycopg_pool import ConnectionPool
 from rq import Queue
 from rq.job import Job, JobStatus
 
 from core import refresh_outbox
 from core.backlog import lease_key
+from core.db import Pool
 from core.jobs import SyncJob
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def refresh_rq_job_id(page_pk: int, contact_id: int) -> str:
     return f"refresh-{page_pk}-{contact_id}"
 
 
-def queue_due_refreshes(pool: ConnectionPool, queue: Queue, requeue_after: float) -> int:
+def queue_due_refreshes(pool: Pool, queue: Queue, requeue_after: float) -> int:
     """Put every due refresh on the queue, in one Redis round trip, and record the claims in the
     transaction that found them (Redis failing rolls the claims back). A claim is queued again when
     Redis has lost its job (restart, flush), when its job failed (after a growing pause), and when

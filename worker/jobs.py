@@ -10,7 +10,6 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
 import redis
-from psycopg_pool import ConnectionPool
 
 from bot.notify import SlackStageNotifier
 from bot.progress import ScheduledSummaryReporter, SlackAnalysisReporter, SlackProgressReporter, rewrite_parent
@@ -26,6 +25,7 @@ from core.backlog import (
     pages_with_backlog,
 )
 from core.config import ConfigError, Settings
+from core.db import Pool
 from core.graph import GraphClient
 from core.jobs import JobStatus, SyncJob
 from core.locks import ContactLocks
@@ -81,7 +81,7 @@ def run_sync(sync_job_id: int) -> str:
         return result.status.value
 
 
-def _slack_reporter(settings: Settings, pool: ConnectionPool, page: pages.Page, job: SyncJob) -> SyncReporter | None:
+def _slack_reporter(settings: Settings, pool: Pool, page: pages.Page, job: SyncJob) -> SyncReporter | None:
     """The thread of the Slack command that started the job; for scheduled runs, the notify channel."""
     if job.requested_by == SCHEDULED_BY and not job.slack_thread_ts and page.notify_channel:
         client = SlackClients(settings, pool).for_page(page)
@@ -242,7 +242,7 @@ def run_analysis(page_pk: int) -> str:
         return "complete"
 
 
-def _analysis_reporter(settings: Settings, pool: ConnectionPool, page_pk: int) -> SlackAnalysisReporter | None:
+def _analysis_reporter(settings: Settings, pool: Pool, page_pk: int) -> SlackAnalysisReporter | None:
     with pool.connection() as conn:
         page = pages.get_page(conn, page_pk)
     # The reporter runs in the drain's thread: it must never sleep on Slack's rate limits.

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
-from psycopg_pool import ConnectionPool
 from rq import Queue
 
 from bot import views
 from bot.slack_client import SlackClients, safe_call
 from core import db, jobs, pages, schedule
 from core.config import Settings
+from core.db import Pool
 from core.graph import GraphClient, GraphError
 from core.jobs import JobStatus, SyncAlreadyRunning, SyncJob
 from core.logfmt import ContextLogger
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 SPACING = timedelta(seconds=2)
 
 
-def plan_due_syncs(pool: ConnectionPool, queue: Queue, settings: Settings, now: datetime) -> list[SyncJob]:
+def plan_due_syncs(pool: Pool, queue: Queue, settings: Settings, now: datetime) -> list[SyncJob]:
     """Queue an incremental sync for every due page, spaced out; returns the jobs created."""
     planned: list[SyncJob] = []
     with pool.connection() as conn:
@@ -72,7 +72,7 @@ def schedule_due_syncs() -> int:
 
 
 def check_page_tokens(
-    pool: ConnectionPool, settings: Settings, notify: Callable[[Page, dict[str, Any]], None], now: datetime
+    pool: Pool, settings: Settings, notify: Callable[[Page, dict[str, Any]], None], now: datetime
 ) -> int:
     """Ask Meta about every connected page's token; flag dead ones, announce dying ones. Returns problems."""
     assert settings.fb_app_id and settings.fb_app_secret

@@ -20,7 +20,7 @@ from bot.deps import BotDeps
 from bot.permissions import DENIED, may_change
 from bot.slack_client import safe_call
 from core import jobs, pages, pipeline, schedule
-from core.db import DatabaseUnavailable
+from core.db import Conn, DatabaseUnavailable
 from core.jobs import JobStatus, SyncAlreadyRunning
 from core.logfmt import ContextLogger
 from core.pages import AmbiguousPage, Page, PageNotFound
@@ -83,7 +83,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _page(conn: psycopg.Connection, inv: Invocation) -> Page:
+def _page(conn: Conn, inv: Invocation) -> Page:
     """The page the command names; with no name, the workspace's only page."""
     if inv.command.page:
         return pages.find_page(conn, inv.command.page, inv.organization_id)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 from core.analysis.model import Analysis, clamp_score
+from core.db import Conn
 from core.pipeline.matching import MatchRule, Stage, match_stage
 from core.pipeline.pipelines import AutoMode, AutoPipeline
 
@@ -25,7 +25,7 @@ class StageMove:
 
 
 def apply_analysis(
-    conn: Connection, contact_id: int, analysis: Analysis, target: AutoPipeline | None, analyzer: str
+    conn: Conn, contact_id: int, analysis: Analysis, target: AutoPipeline | None, analyzer: str
 ) -> StageMove | None:
     """Write the analysis to the contact (inside the caller's transaction); the move, if its stage changed."""
     current = conn.execute(
@@ -97,7 +97,7 @@ def apply_analysis(
     return StageMove(current["stage_id"], stage) if moved else None
 
 
-def _refresh_summary(conn: Connection, contact_id: int, analysis: Analysis) -> None:
+def _refresh_summary(conn: Conn, contact_id: int, analysis: Analysis) -> None:
     conn.execute(
         "UPDATE contacts SET ai_context = %s, ai_context_updated_at = now(), updated_at = now() WHERE id = %s",
         (analysis.summary, contact_id),

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from psycopg import Connection, errors
+from psycopg import errors
 
+from core.db import Conn
 from core.pipeline.matching import Stage
 
 DEFAULT_PIPELINE = "Sales"
@@ -68,7 +69,7 @@ class AutoPipeline:
 
 
 def create_pipeline(
-    conn: Connection,
+    conn: Conn,
     organization_id: int,
     name: str,
     stages: Sequence[str],
@@ -101,7 +102,7 @@ def create_pipeline(
     return get_pipeline(conn, row["id"])
 
 
-def ensure_default_pipeline(conn: Connection, organization_id: int) -> Pipeline:
+def ensure_default_pipeline(conn: Conn, organization_id: int) -> Pipeline:
     """Every organization starts with a usable pipeline, so auto-assignment works without set-up."""
     existing = list_pipelines(conn, organization_id)
     if existing:
@@ -109,7 +110,7 @@ def ensure_default_pipeline(conn: Connection, organization_id: int) -> Pipeline:
     return create_pipeline(conn, organization_id, DEFAULT_PIPELINE, DEFAULT_STAGES, DEFAULT_DEFINITIONS)
 
 
-def define_stage(conn: Connection, pipeline: Pipeline, stage_name: str, definition: str | None) -> Pipeline:
+def define_stage(conn: Conn, pipeline: Pipeline, stage_name: str, definition: str | None) -> Pipeline:
     """Sets (or, with None or blank, clears) the entry criteria of one stage of `pipeline`."""
     stage = next((s for s in pipeline.stages if s.name.casefold() == stage_name.strip().casefold()), None)
     if stage is None:
@@ -124,18 +125,18 @@ def _definition(text: str | None) -> str | None:
     return " ".join(text.split()) or None if text else None
 
 
-def get_pipeline(conn: Connection, pipeline_id: int) -> Pipeline:
+def get_pipeline(conn: Conn, pipeline_id: int) -> Pipeline:
     pipelines = _load(conn, "p.id = %s", (pipeline_id,))
     if not pipelines:
         raise PipelineError(f"no pipeline {pipeline_id}")
     return pipelines[0]
 
 
-def list_pipelines(conn: Connection, organization_id: int) -> list[Pipeline]:
+def list_pipelines(conn: Conn, organization_id: int) -> list[Pipeline]:
     return _load(conn, "p.organization_id = %s", (organization_id,))
 
 
-def find_pipeline(conn: Connection, organization_id: int, ref: str) -> Pipeline:
+def find_pipeline(conn: Conn, organization_id: int, ref: str) -> Pipeline:
     wanted = ref.strip().casefold()
     for pipeline in list_pipelines(conn, organization_id):
         if pipeline.name.casefold() == wanted or str(pipeline.id) == wanted:
@@ -143,7 +144,7 @@ def find_pipeline(conn: Connection, organization_id: int, ref: str) -> Pipeline:
     raise PipelineError(f"no pipeline named '{ref}'")
 
 
-def _load(conn: Connection, where: str, params: tuple[object, ...]) -> list[Pipeline]:
+def _load(conn: Conn, where: str, params: tuple[object, ...]) -> list[Pipeline]:
     rows = conn.execute(
         "SELECT p.id, p.organization_id, p.name, s.id AS stage_id, s.name AS stage_name, s.position, s.definition"
         f" FROM pipelines p LEFT JOIN pipeline_stages s ON s.pipeline_id = p.id WHERE {where}"
@@ -160,14 +161,14 @@ def _load(conn: Connection, where: str, params: tuple[object, ...]) -> list[Pipe
     return list(pipelines.values())
 
 
-def set_auto_pipeline(conn: Connection, page_pk: int, pipeline: Pipeline | None, mode: AutoMode) -> None:
+def set_auto_pipeline(conn: Conn, page_pk: int, pipeline: Pipeline | None, mode: AutoMode) -> None:
     conn.execute(
         "UPDATE facebook_pages SET auto_pipeline_id = %s, auto_pipeline_mode = %s, updated_at = now() WHERE id = %s",
         (pipeline.id if pipeline else None, mode.value, page_pk),
     )
 
 
-def auto_pipeline_of(conn: Connection, page_pk: int) -> AutoPipeline | None:
+def auto_pipeline_of(conn: Conn, page_pk: int) -> AutoPipeline | None:
     row = conn.execute(
         "SELECT auto_pipeline_id, auto_pipeline_mode FROM facebook_pages WHERE id = %s", (page_pk,)
     ).fetchone()

@@ -18,11 +18,11 @@ from typing import Any
 
 import psycopg
 import requests
-from psycopg_pool import ConnectionPool
 
 from core import jobs, pages
 from core.backlog import AnalysisBacklog, AnalysisCancelled, backlog_size
 from core.config import Settings
+from core.db import Conn, Pool
 from core.extract import ConversationRecord, ExtractionError, extract_conversation, parse_graph_time
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError, scrub
 from core.jobs import ContactFailure, JobStatus, SyncJob
@@ -49,7 +49,7 @@ class SyncCancelled(Exception):
 class SyncEngine:
     def __init__(
         self,
-        pool: ConnectionPool,
+        pool: Pool,
         settings: Settings,
         qualifier: Qualifier,
         *,
@@ -175,7 +175,7 @@ class _SyncRun:
 
     def _save_one_by_one(
         self,
-        conn: psycopg.Connection,
+        conn: Conn,
         platform: Platform,
         records: list[ConversationRecord],
         failures: list[ContactFailure],
@@ -197,7 +197,7 @@ class _SyncRun:
 
     def _record(
         self,
-        conn: psycopg.Connection,
+        conn: Conn,
         platform: Platform,
         saved: dict[str, SavedConversation],
         failures: list[ContactFailure],
