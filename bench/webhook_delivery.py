@@ -199,6 +199,7 @@ def main() -> None:
                 "SELECT (SELECT count(*) FROM webhook_events WHERE mid LIKE 'm_bench%%') AS events,"
                 " (SELECT count(*) FROM messages WHERE mid LIKE 'm_bench%%') AS messages"
             ).fetchone()
+            assert row is not None
         acked = warm_ok + fbsync_ok + steady_ok
         missing = max(0, acked - min(row["events"], row["messages"]))
         print(

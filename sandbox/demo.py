@@ -60,6 +60,7 @@ def show_results(database_url: str) -> None:
             " count(*) FILTER (WHERE has_instagram) AS instagram,"
             " count(*) FILTER (WHERE first_name IS NULL) AS nameless, count(*) AS total FROM contacts"
         ).fetchone()
+        assert row is not None
         print(
             f"Messenger {row['messenger']}, Instagram {row['instagram']}, total {row['total']}"
             f" ({row['nameless']} without a name on Meta's side, shown as 'User <id>')"
@@ -105,7 +106,10 @@ def show_results(database_url: str) -> None:
             "SELECT id, status, synced_contacts, failed_contacts, conversations_seen, analyzed_contacts,"
             " stage_changes, completed_at - started_at AS took FROM sync_jobs ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        messages = conn.execute("SELECT count(*) AS n FROM messages").fetchone()["n"]
+        assert job is not None
+        stored = conn.execute("SELECT count(*) AS n FROM messages").fetchone()
+        assert stored is not None
+        messages = stored["n"]
         print(
             f"job {job['id']} {job['status']}: {job['synced_contacts']} contacts synced,"
             f" {job['failed_contacts']} failed, {job['conversations_seen']} conversations,"
@@ -256,6 +260,7 @@ def webhooks_story(web: str, sim: GraphSimulator, slack: SlackStub, database_url
             " JOIN pipeline_stages s ON s.id = c.stage_id WHERE s.name = 'Contacted' AND c.messenger_psid IS NOT NULL"
             " AND c.first_name IS NOT NULL ORDER BY c.last_interaction DESC LIMIT 1"
         ).fetchone()
+        assert lead is not None
     index = next(
         i
         for i in range(DEMO_PAGE.messenger_count)
@@ -315,6 +320,7 @@ def watch_analysis(database_url: str, timeout: float = 1800) -> None:
                 "SELECT analyzed_contacts, analysis_backlog, analysis_rate, analysis_deferred_reason,"
                 " analysis_completed_at FROM sync_jobs ORDER BY id DESC LIMIT 1"
             ).fetchone()
+            assert job is not None
         done, left, rate = job["analyzed_contacts"], job["analysis_backlog"], job["analysis_rate"]
         line = f"{done:,} of {done + left:,} analysed" + (f" at {rate:,.0f}/min" if rate else "")
         if job["analysis_deferred_reason"]:
@@ -332,7 +338,7 @@ def watch_analysis(database_url: str, timeout: float = 1800) -> None:
 def finished_job(database_url: str) -> bool:
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT status FROM sync_jobs ORDER BY id DESC LIMIT 1").fetchone()
-    return bool(row) and row[0] not in ("PENDING", "IN_PROGRESS")
+    return row is not None and row[0] not in ("PENDING", "IN_PROGRESS")
 
 
 if __name__ == "__main__":

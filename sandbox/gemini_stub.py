@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
+from sandbox.http_stub import HOST, HttpStub, RequestHeaders, Response, StubHandler, serve_until_stopped
 
 __all__ = ["FAILURE_KINDS", "PACK_FAILURE_KINDS", "WINDOW_KINDS", "GeminiStub", "Responder", "default_answer"]
 
@@ -367,15 +367,14 @@ def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[Any, Any]:
     step = 1 if integer else 0.001
     low = schema.get("minimum")
     high = schema.get("maximum")
-    if isinstance(_get(schema, "exclusiveMinimum"), (int, float)):
-        low = _get(schema, "exclusiveMinimum") + step
-    if isinstance(_get(schema, "exclusiveMaximum"), (int, float)):
-        high = _get(schema, "exclusiveMaximum") - step
-    if low is None and high is None:
-        low, high = 0, 100
-    elif low is None:
-        low = high - 100
-    elif high is None:
+    exclusive_low, exclusive_high = _get(schema, "exclusiveMinimum"), _get(schema, "exclusiveMaximum")
+    if isinstance(exclusive_low, (int, float)):
+        low = exclusive_low + step
+    if isinstance(exclusive_high, (int, float)):
+        high = exclusive_high - step
+    if low is None:
+        low = 0 if high is None else high - 100
+    if high is None:
         high = low + 100
     if integer:
         return math.ceil(low), math.floor(high)
@@ -591,7 +590,7 @@ class GeminiStub(HttpStub):
 
     # -- request handling (called from server threads)
 
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def _respond(self, method: str, target: str, headers: RequestHeaders, body: bytes) -> Response:
         parts = urlsplit(target)
         route = _GENERATE_PATH.match(parts.path) if method == "POST" else None
         key = headers.get("x-goog-api-key") or dict(parse_qsl(parts.query)).get("key") or ""

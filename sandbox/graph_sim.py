@@ -48,7 +48,7 @@ from sandbox.graph_data import (
     SimUser,
     format_time,
 )
-from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
+from sandbox.http_stub import HOST, HttpStub, RequestHeaders, Response, StubHandler, serve_until_stopped
 
 __all__ = [
     "APP_NAME",
@@ -924,7 +924,7 @@ class GraphSimulator(HttpStub):
 
     # -- request handling (called from server threads)
 
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def _respond(self, method: str, target: str, headers: RequestHeaders, body: bytes) -> Response:
         parts = urlsplit(target)
         if parts.path == "/_sim" or parts.path.startswith("/_sim/"):
             return self._control(method, parts.path.rstrip("/"), body)
@@ -935,7 +935,7 @@ class GraphSimulator(HttpStub):
             query += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         return self._graph(method, parts.path, query, headers)
 
-    def _graph(self, method: str, path: str, query: list[tuple[str, str]], headers: Mapping[str, str]) -> Response:
+    def _graph(self, method: str, path: str, query: list[tuple[str, str]], headers: RequestHeaders) -> Response:
         params = dict(query)
         token = params.pop("access_token", None) or _header_token(headers.get("Authorization"))
         match = _GRAPH_PATH.match(path)

@@ -13,15 +13,18 @@ import sys
 import threading
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeAlias
 
-__all__ = ["HOST", "HttpStub", "Response", "StubHandler", "StubServer", "serve_until_stopped"]
+__all__ = ["HOST", "HttpStub", "RequestHeaders", "Response", "StubHandler", "StubServer", "serve_until_stopped"]
 
 HOST = "127.0.0.1"
+
+# What http.server parses a request's headers into: lookups are case-insensitive, unlike a Mapping.
+RequestHeaders: TypeAlias = Message
 
 
 @dataclass
@@ -104,7 +107,7 @@ class HttpStub(ABC):
         """What a client of the imitated API is pointed at."""
 
     @abstractmethod
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def _respond(self, method: str, target: str, headers: RequestHeaders, body: bytes) -> Response:
         """The answer to one request; `target` is the request line's path and query."""
 
 

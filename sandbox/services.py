@@ -46,7 +46,7 @@ def scratch_database(server_url: str, prefix: str = "fbsync") -> Iterator[str]:
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
+        yield make_conninfo("", **{**conninfo_to_dict(server_url), "dbname": name})
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

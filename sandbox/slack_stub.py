@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sandbox.http_stub import HOST, HttpStub, Response, StubHandler, serve_until_stopped
+from sandbox.http_stub import HOST, HttpStub, RequestHeaders, Response, StubHandler, serve_until_stopped
 
 __all__ = ["BOT_ID", "METHODS", "SlackStub", "block_errors"]
 
@@ -289,7 +289,7 @@ class SlackStub(HttpStub):
 
     # -- request handling (called from server threads)
 
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def _respond(self, method: str, target: str, headers: RequestHeaders, body: bytes) -> Response:
         parts = urlsplit(target)
         try:
             api = _API_PATH.match(parts.path)
@@ -305,7 +305,7 @@ class SlackStub(HttpStub):
             self._record_error()
             return _slack_json(200, {"ok": False, "error": "internal_error"})
 
-    def _api(self, method: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def _api(self, method: str, query: str, headers: RequestHeaders, body: bytes) -> Response:
         entry: dict[str, Any] = {
             "method": method,
             "args": {},

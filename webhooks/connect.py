@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from flask import Blueprint, Response, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from core.config import Settings
 from core.connect import ConnectError, FacebookLogin, StateRejected, StateSigner, connect, store_pages
@@ -28,7 +29,7 @@ def connect_blueprint(
     blueprint = Blueprint("connect", __name__)
 
     @blueprint.get("/facebook/connect")
-    def start() -> Response:
+    def start() -> WerkzeugResponse:  # flask.redirect's type; flask's Response is a subclass
         state = request.args.get("state", "")
         try:
             signer.read(state)
