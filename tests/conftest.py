@@ -179,6 +179,7 @@ def worker_env(monkeypatch: pytest.MonkeyPatch, service_settings: Settings) -> N
         "SLACK_API_URL": service_settings.slack_api_url,
         "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
     }.items():
+        assert value is not None
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("GEMINI_API_KEYS", raising=False)
 

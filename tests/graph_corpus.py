@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sandbox.http_stub import HOST, HttpStub, Response, StubHandler
+from sandbox.http_stub import HOST, HttpStub, RequestHeaders, Response, StubHandler
 
 _EDGE = re.compile(r"^/(v\d+\.\d+)/(\d+)/conversations$")
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -61,7 +60,7 @@ class CorpusGraph(HttpStub):
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}/v25.0"
 
-    def _respond(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def _respond(self, method: str, target: str, headers: RequestHeaders, body: bytes) -> Response:
         parts = urlsplit(target)
         match = _EDGE.match(parts.path)
         if not match or match.group(2) != self.page_id:

@@ -63,7 +63,9 @@ def scalar(pool, query: str, *params):
 
 def set_mode(pool, page, mode: AutoMode) -> None:
     with pool.connection() as conn:
-        set_auto_pipeline(conn, page.id, auto_pipeline_of(conn, page.id).pipeline, mode)
+        current = auto_pipeline_of(conn, page.id)
+        assert current is not None
+        set_auto_pipeline(conn, page.id, current.pipeline, mode)
 
 
 def test_a_new_organization_has_the_default_pipeline_and_a_new_page_uses_it(pool, page):

@@ -45,7 +45,9 @@ def page(sim, pool, service_settings, connect_page):
 
 def set_mode(pool, page, mode: AutoMode) -> None:
     with pool.connection() as conn:
-        set_auto_pipeline(conn, page.id, auto_pipeline_of(conn, page.id).pipeline, mode)
+        current = auto_pipeline_of(conn, page.id)
+        assert current is not None
+        set_auto_pipeline(conn, page.id, current.pipeline, mode)
 
 
 def contact(pool, external_id: str) -> dict:
@@ -123,6 +125,7 @@ def deliver_new_sender(web, sim, platform: str, sender_id: str, text: str, **who
         )
         payload = meta_webhooks.delivery("page", [(SHOP.page_id, [item])])
     else:
+        assert SHOP.instagram_account_id is not None
         item = meta_webhooks.instagram_message(
             SHOP.instagram_account_id, sender_id, text, mid=sent["mid"], timestamp_ms=sent["timestamp_ms"]
         )

@@ -259,7 +259,8 @@ def test_page_without_conversations_completes_with_zero_counts(pool, sim, settin
 
 class CancelAfterFirstChunk(SilentReporter):
     def __init__(self, pool, page_pk: int) -> None:
-        self.pool, self.page_pk, self.seen = pool, page_pk, []
+        self.pool, self.page_pk = pool, page_pk
+        self.seen: list[int] = []
 
     def progress(self, progress: SyncProgress) -> None:
         self.seen.append(progress.synced)

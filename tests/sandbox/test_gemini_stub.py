@@ -101,10 +101,11 @@ def test_default_answer_parses_into_the_pydantic_model(stub: GeminiStub) -> None
     # Derived from the last customer line, greeting dropped.
     assert parsed.summary == "Customer asked about how much is the 1kg bag."
     assert "How much is the 1kg bag" in parsed.reasoning
+    assert response.candidates
     assert response.candidates[0].finish_reason == types.FinishReason.STOP
-    assert response.usage_metadata.total_token_count == (
-        response.usage_metadata.prompt_token_count + response.usage_metadata.candidates_token_count
-    )
+    usage = response.usage_metadata
+    assert usage is not None and usage.prompt_token_count is not None and usage.candidates_token_count is not None
+    assert usage.total_token_count == (usage.prompt_token_count + usage.candidates_token_count)
     assert response.model_version == MODEL and response.response_id
 
 
@@ -115,6 +116,7 @@ def test_default_answer_is_deterministic_per_prompt(stub: GeminiStub) -> None:
     other = generate(client, PROMPT.replace("1kg", "250g")).parsed
 
     assert first == again
+    assert isinstance(first, LeadAnalysis) and isinstance(other, LeadAnalysis)
     assert other.summary != first.summary
 
 
@@ -134,6 +136,7 @@ def test_stage_and_status_follow_what_the_customer_said_last(
 
     parsed = generate(client_for(stub), prompt).parsed
 
+    assert isinstance(parsed, LeadAnalysis)
     assert parsed.recommended_stage == stage
     if status is not None:  # no LeadStatus member names a proposal
         assert parsed.lead_status == status
@@ -162,7 +165,8 @@ class Everything(BaseModel):
 
 def test_default_answer_satisfies_rich_and_recursive_schemas(stub: GeminiStub) -> None:
     assert isinstance(generate(client_for(stub), schema=Everything).parsed, Everything)
-    assert isinstance(generate(client_for(stub), schema=list[Item]).parsed[0], Item)
+    items = generate(client_for(stub), schema=list[Item]).parsed
+    assert isinstance(items, list) and isinstance(items[0], Item)
 
 
 def test_json_schema_dialect_is_answered_too(stub: GeminiStub) -> None:
@@ -234,7 +238,7 @@ def test_exhausted_key_raises_resource_exhausted_with_retry_info(stub: GeminiStu
 
     exc = caught.value
     assert (exc.code, exc.status) == (429, "RESOURCE_EXHAUSTED")
-    assert exc.message.startswith("You exceeded your current quota")
+    assert (exc.message or "").startswith("You exceeded your current quota")
     details = error_details(exc)
     assert details["RetryInfo"]["retryDelay"] == "17s"
     assert details["QuotaFailure"]["violations"][0]["quotaDimensions"]["model"] == MODEL
@@ -309,12 +313,13 @@ def test_unknown_key_is_rejected_without_being_echoed() -> None:
     assert (exc.code, exc.status) == (400, "INVALID_ARGUMENT")
     assert exc.message == "API key not valid. Please pass a valid API key."
     assert error_details(exc)["ErrorInfo"]["reason"] == "API_KEY_INVALID"
-    assert bad_key not in str(exc) and bad_key not in exc.response.text
+    # The SDK types `response` as any transport's; the sync client's (httpx) has `.text`.
+    assert bad_key not in str(exc) and bad_key not in exc.response.text  # type: ignore[union-attr]
 
 
 def test_missing_key_and_unknown_path_over_raw_http(stub: GeminiStub) -> None:
     url = f"{stub.base_url}/v1beta/models/{MODEL}:generateContent"
-    body = {"contents": [{"parts": [{"text": "hi"}], "role": "user"}]}
+    body: dict[str, Any] = {"contents": [{"parts": [{"text": "hi"}], "role": "user"}]}
     with requests.Session() as http:
         no_key = http.post(url, json=body, timeout=5)
         by_query = http.post(url, params={"key": KEY}, json=body, timeout=5)
@@ -355,6 +360,7 @@ def test_malformed_output_leaves_parsed_none(stub: GeminiStub) -> None:
 
     # The SDK swallows the JSON error: no exception, parsed is None, the raw text is still there.
     assert response.parsed is None
+    assert response.candidates and response.text is not None
     assert response.candidates[0].finish_reason == types.FinishReason.MAX_TOKENS
     with pytest.raises(json.JSONDecodeError):
         json.loads(response.text)
@@ -367,6 +373,7 @@ def test_off_schema_output_leaves_parsed_none(stub: GeminiStub) -> None:
 
     # Also swallowed by the SDK (pydantic's ValidationError); the text is valid JSON off the schema.
     assert response.parsed is None
+    assert response.text is not None
     answer = json.loads(response.text)
     assert answer["lead_score"] == "high"
     assert answer["recommended_stage"] not in get_args(Stage)
@@ -414,6 +421,7 @@ def test_responder_overrides_the_default_answer(stub: GeminiStub) -> None:
     stub.set_responder(None)
     restored = generate(client_for(stub)).parsed
 
+    assert isinstance(parsed, LeadAnalysis) and isinstance(restored, LeadAnalysis)
     assert (parsed.lead_score, parsed.recommended_stage) == (97, "Won")
     assert seen[0][0] == PROMPT and seen[0][1] == stub.requests[0]["schema"]
     assert restored.recommended_stage == "Qualified"
@@ -441,6 +449,7 @@ def test_standalone_server_prints_its_base_url() -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None
     try:
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")
@@ -507,6 +516,7 @@ PACK_DATA = "\n\n".join(
 
 def pack_results(stub: GeminiStub) -> list[dict[str, Any]]:
     response = generate(client_for(stub), PACK_DATA, Pack, system_instruction="One result per conversation.")
+    assert response.text is not None
     return json.loads(response.text)["results"]
 
 

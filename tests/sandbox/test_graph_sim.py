@@ -110,7 +110,7 @@ def test_next_link_is_absolute_carries_token_and_params_and_is_absent_on_last_pa
 ) -> None:
     body = http.get(
         conversations_url(sim),
-        params={"fields": FIELDS, "limit": 100},
+        params={"fields": FIELDS, "limit": "100"},
         headers={"Authorization": f"Bearer {TOKEN}"},
         timeout=5,
     ).json()
@@ -170,7 +170,7 @@ def test_instagram_conversations_use_usernames(sim: GraphSimulator, http: reques
 def test_same_page_gives_identical_data_in_another_simulator(sim: GraphSimulator, http: requests.Session) -> None:
     with GraphSimulator(pages=[PAGE]) as other:
         mine = get(http, sim, fields=FIELDS, limit=50).json()
-        theirs = http.get(conversations_url(other), params={"access_token": TOKEN, "fields": FIELDS, "limit": 50})
+        theirs = http.get(conversations_url(other), params={"access_token": TOKEN, "fields": FIELDS, "limit": "50"})
     assert mine["data"] == theirs.json()["data"]
 
     reseeded = dataclasses.replace(PAGE, seed=2)
@@ -182,7 +182,9 @@ def test_same_page_gives_identical_data_in_another_simulator(sim: GraphSimulator
 def test_default_anchor_is_a_day_before_construction() -> None:
     before = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     with GraphSimulator(pages=[DEMO_PAGE]) as simulator:
-        body = requests.get(conversations_url(simulator), params={"access_token": TOKEN, "limit": 1}, timeout=5).json()
+        body = requests.get(
+            conversations_url(simulator), params={"access_token": TOKEN, "limit": "1"}, timeout=5
+        ).json()
     newest = datetime.strptime(body["data"][0]["updated_time"], "%Y-%m-%dT%H:%M:%S%z")
     assert before <= newest <= before + timedelta(seconds=5)
 
@@ -445,7 +447,7 @@ def test_touch_during_a_walk_skips_nothing_else(sim: GraphSimulator, http: reque
 
 def test_control_endpoints_over_http(sim: GraphSimulator, http: requests.Session) -> None:
     control = sim.base_url.rsplit("/", 1)[0] + "/_sim"
-    page = {
+    page: dict[str, Any] = {
         "page_id": "400",
         "name": "Ünïcode Café",
         "token": "t400",
@@ -460,7 +462,7 @@ def test_control_endpoints_over_http(sim: GraphSimulator, http: requests.Session
     recorded = http.get(f"{control}/requests").json()
     assert [r["page_id"] for r in recorded] == ["400"]
     assert http.delete(f"{control}/requests").ok and sim.requests == []
-    out_of_range = {"page_id": "400", "platform": "messenger", "index": 9, "text": "x"}
+    out_of_range: dict[str, Any] = {"page_id": "400", "platform": "messenger", "index": 9, "text": "x"}
     assert http.post(f"{control}/touch", json=out_of_range).status_code == 400
 
 
@@ -583,7 +585,7 @@ def test_profile_errors_over_http_and_bad_codes(sim: GraphSimulator, http: reque
     assert error_of(profile(http, sim, customer["id"]))["code"] == 230
     assert http.delete(f"{control}/profile_errors").ok
     assert profile(http, sim, customer["id"]).status_code == 200
-    bad_code = {"page_id": PAGE_ID, "user_id": "1", "code": 4}
+    bad_code: dict[str, Any] = {"page_id": PAGE_ID, "user_id": "1", "code": 4}
     assert http.post(f"{control}/profile_errors", json=bad_code).status_code == 400
     with pytest.raises(ValueError):
         sim.inject_profile_error("nope", customer["id"], 10)

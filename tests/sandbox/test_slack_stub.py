@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -24,7 +25,7 @@ PRIVATE = "C0PRIVATE"
 ADMIN = "U0ADMIN"
 MEMBER = "U0MEMBER"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Sync started*"}}
+SECTION: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": "*Sync started*"}}
 
 
 @pytest.fixture
@@ -240,7 +241,7 @@ def test_more_than_50_blocks_or_a_text_that_is_not_a_string_is_refused(client: W
 
 def test_a_response_slack_could_not_render_is_refused_and_not_shown(stub: SlackStub) -> None:
     url = stub.response_url()
-    broken = {"type": "context", "elements": [_mrkdwn({"text": "a whole message"})]}
+    broken: dict[str, Any] = {"type": "context", "elements": [_mrkdwn({"text": "a whole message"})]}
     answer = requests.post(url, json={"text": "Sync queued", "blocks": [SECTION, broken]}, timeout=5)
     assert (answer.status_code, answer.text) == (400, "invalid_blocks")
     assert requests.post(url, json={"text": {"not": "a string"}}, timeout=5).status_code == 400

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from core.analysis.model import Line, Transcript
+from core.analysis.model import Line, Speaker, Transcript
 from core.analysis.prompt import FENCE_CLOSE, FENCE_OPEN, OMITTED, analysis_prompt, render_transcript
 from core.pipeline import DEFAULT_DEFINITIONS, DEFAULT_STAGES
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
-def transcript(*texts: tuple[str, str]) -> Transcript:
+def transcript(*texts: tuple[Speaker, str]) -> Transcript:
     lines = tuple(Line(speaker, text, T0 + timedelta(minutes=i)) for i, (speaker, text) in enumerate(texts))
     return Transcript("Jane Doe", "messenger", "Bluebird Coffee", lines)
 
