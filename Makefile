@@ -18,7 +18,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-test: install
+# Lint (ruff, formatting, mypy) first, so CI fails on them as on a test.
+test: install lint
 	$(BIN)/python -m pytest
 
 lint: install
