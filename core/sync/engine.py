@@ -10,6 +10,8 @@ an analysis job drains it at the AI quota's pace while the sync goes on at Graph
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -97,6 +99,7 @@ class _SyncRun:
         self.seen_conversations: set[str] = set()
         self.failed_subjects: set[tuple[str, str]] = set()
         self.token = ""  # opened in execute(), where a failure ends the job cleanly
+        self._prefetch: _Prefetch | None = None  # the platform's Graph pages being fetched
 
     def execute(self) -> SyncJob:
         self.log.info("sync started full=%s analyzer=%s", self.job.full_sync, self.engine.qualifier.analyzer.name)
@@ -138,14 +141,22 @@ class _SyncRun:
     def _sync_platform(self, platform: Platform) -> None:
         self.progress = replace(self.progress, platform=platform)
         watermark = self._watermark()
-        for graph_page in self.graph.conversations(self.page.page_id, platform):
-            fresh = list(_until_older_than(graph_page, watermark))
-            for chunk in _chunks(fresh, self.engine.progress_every):
-                self._process_chunk(platform, chunk)
-            if len(fresh) < len(graph_page):
-                # Newest first: everything further down is older than the last sync and unchanged.
-                self.log.info("incremental sync reached last sync platform=%s", platform)
-                return
+        try:
+            with _Prefetch(self.graph.conversations(self.page.page_id, platform)) as graph_pages:
+                self._prefetch = graph_pages
+                for graph_page in graph_pages:
+                    fresh = list(_until_older_than(graph_page, watermark))
+                    reached_last_sync = len(fresh) < len(graph_page)
+                    if not reached_last_sync:
+                        graph_pages.fetch_next()
+                    for chunk in _chunks(fresh, self.engine.progress_every):
+                        self._process_chunk(platform, chunk)
+                    if reached_last_sync:
+                        # Newest first: everything further down is older than the last sync and unchanged.
+                        self.log.info("incremental sync reached last sync platform=%s", platform)
+                        return
+        finally:
+            self._prefetch = None  # stopped by now: later waits (the backlog drain) are not the prefetch's
 
     def _process_chunk(self, platform: Platform, chunk: list[Any]) -> None:
         records: list[ConversationRecord] = []
@@ -265,6 +276,8 @@ class _SyncRun:
         """The Graph client's sleep: keeps the heartbeat going and notices a cancel during long waits."""
         remaining = seconds
         while remaining > 0:
+            if self._prefetch is not None and self._prefetch.stopping:
+                raise SyncCancelled  # the sync has ended while the prefetch waited out a rate limit
             step = min(remaining, HEARTBEAT_EVERY)
             self.engine.sleep(step)
             remaining -= step
@@ -304,6 +317,72 @@ class _SyncRun:
             getattr(self.engine.reporter, event)(*args)
         except Exception:
             self.log.exception("sync reporter failed event=%s", event)
+
+
+class _Prefetch:
+    """Fetches the next Graph page while the current one is processed: one thread, one page ahead,
+    asked for by `fetch_next` once the consumer knows it wants it (an incremental sync that reached
+    the last sync asks for nothing more).
+
+    The Graph client's pacer still decides when each call starts. Whatever ends the fetching (the
+    last page, a dead token, an error, a cancel noticed during a rate-limit wait) reaches the
+    consumer in order, after the pages fetched before it. Leaving the `with` block (the consumer is
+    done, cancelled or failed) stops the thread before the next call and waits for it."""
+
+    _POLL = 0.1  # how often a waiting thread looks whether it should stop
+
+    def __init__(self, graph_pages: Iterator[list[Any]]) -> None:
+        self._source = graph_pages
+        self._fetched: queue.Queue[tuple[list[Any] | None, BaseException | None]] = queue.Queue()
+        self._may_fetch = threading.Semaphore(1)  # the first page; then one per fetch_next()
+        self._asked = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fetch, name="graph-prefetch", daemon=True)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def __enter__(self) -> _Prefetch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        while True:
+            graph_page, error = self._fetched.get()
+            if error is not None:
+                raise error
+            if graph_page is None:
+                return
+            self._asked = False
+            yield graph_page
+            self.fetch_next()
+
+    def fetch_next(self) -> None:
+        """Start fetching the page after the one just taken (at most once per page taken)."""
+        if not self._asked:
+            self._asked = True
+            self._may_fetch.release()
+
+    def _fetch(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not self._may_fetch.acquire(timeout=self._POLL):
+                    continue
+                graph_page = next(self._source, None)
+                self._fetched.put((graph_page, None))
+                if graph_page is None:
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it where it would have
+            self._fetched.put((None, exc))
+        finally:
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                close()
 
 
 def _with_analysis(progress: SyncProgress, job: SyncJob) -> SyncProgress:

@@ -331,3 +331,57 @@ def test_a_job_whose_worker_died_is_failed_and_the_page_freed(pool, connect_page
 
     assert fresh.status is JobStatus.PENDING
     assert old.status is JobStatus.FAILED and old.failure_reason.startswith("worker lost")
+
+
+def prefetch_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "graph-prefetch"]
+
+
+def test_the_next_graph_page_is_fetched_while_one_is_processed_and_no_further(pool, sim, settings, connect_page):
+    """A cancel after the first chunk: the page in hand and the one prefetched were fetched, no more,
+    and the prefetch thread is gone when the job ends."""
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+
+    job = run_sync(pool, settings, page, reporter=CancelAfterFirstChunk(pool, page.id))
+
+    assert job.status is JobStatus.CANCELLED
+    assert len(sim.requests) == 2
+    assert prefetch_threads() == []
+
+
+@pytest.mark.parametrize(
+    "fault, options, status",
+    [
+        ("token_invalid", {"permanent": True}, JobStatus.FAILED),
+        ("malformed_json", {"times": 50}, JobStatus.FAILED),
+    ],
+)
+def test_the_prefetch_stops_when_fetching_fails(pool, sim, settings, connect_page, fault, options, status):
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+    sim.inject(SHOP.page_id, fault, on_call=2, **options)
+
+    job = run_sync(pool, settings, page)
+
+    assert job.status is status
+    assert counts(pool)["contacts"] == job.synced_contacts == 25  # the page fetched before the failure
+    assert prefetch_threads() == []
+
+
+class FailingReporter(SilentReporter):
+    """The consumer fails mid-page (an internal error) while the next page is being fetched."""
+
+    def progress(self, progress: SyncProgress) -> None:
+        raise KeyboardInterrupt
+
+
+def test_the_prefetch_stops_when_processing_fails(pool, sim, settings, connect_page):
+    sim.add_page(SHOP)
+    page = connect_page(SHOP)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sync(pool, settings, page, reporter=FailingReporter())
+
+    assert prefetch_threads() == []
+    assert len(sim.requests) <= 2
