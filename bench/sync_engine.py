@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from psycopg_pool import ConnectionPool
 
 from core import db, jobs, pages
 from core.analysis import build_analyzer
@@ -50,7 +49,7 @@ PACED_RATE = 2.0
 
 @dataclass
 class Bench:
-    pool: ConnectionPool
+    pool: db.Pool
     sim: GraphSimulator
     database_url: str
     key: str
@@ -117,9 +116,10 @@ class _CallClock(requests.Session):
         super().__init__()
         self.starts: list[float] = []
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         self.starts.append(time.monotonic())
-        return super().request(method, url, *args, **kwargs)
+        as_text = [part.decode() if isinstance(part, bytes) else part for part in (method, url)]
+        return super().request(as_text[0], as_text[1], *args, **kwargs)
 
 
 # A call started a little late (the scheduler, a busy core) brings the next slot closer by as much;
