@@ -176,22 +176,20 @@ def main() -> None:
             else "the offline rules analyzer (set GEMINI_API_KEYS for Gemini)"
         )
         print(f"Conversations are analysed by {analyzer}")
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "FB_GRAPH_URL": sim.base_url,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.base_url,
-            "FB_APP_ID": APP_ID,
-            "FB_APP_SECRET": APP_SECRET,
-            "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-            "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth",
-            "FBSYNC_REFRESH_DEBOUNCE": "1",
+        env = processes.standin_env(
+            database_url=database_url,
+            redis_url=redis_url,
+            graph_url=sim.base_url,
+            slack_url=slack.base_url,
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            app_id=APP_ID,
+            app_secret=APP_SECRET,
+            verify_token=VERIFY_TOKEN,
             # A key made for this run: the demo's page token is stored encrypted, as in production.
-            "FBSYNC_ENCRYPTION_KEY": os.environ.get("FBSYNC_ENCRYPTION_KEY") or TokenCipher.new_key(),
-        }
+            encryption_key=os.environ.get("FBSYNC_ENCRYPTION_KEY") or TokenCipher.new_key(),
+        )
+        env["FBSYNC_REFRESH_DEBOUNCE"] = "1"
 
         heading("Set up the database")
         fbsync(env, "migrate")

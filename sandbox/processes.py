@@ -61,6 +61,36 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def standin_env(
+    *,
+    database_url: str,
+    redis_url: str,
+    graph_url: str,
+    slack_url: str,
+    bot_token: str,
+    signing_secret: str,
+    app_id: str,
+    app_secret: str,
+    verify_token: str,
+    encryption_key: str,
+) -> dict[str, str]:
+    """What every fbsync process gets in production, pointed at the stand-ins (demo and tests alike)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "FB_GRAPH_URL": graph_url,
+        "SLACK_BOT_TOKEN": bot_token,
+        "SLACK_SIGNING_SECRET": signing_secret,
+        "SLACK_API_URL": slack_url,
+        "FB_APP_ID": app_id,
+        "FB_APP_SECRET": app_secret,
+        "FB_VERIFY_TOKEN": verify_token,
+        "FB_DIALOG_URL": f"{graph_url}/dialog/oauth",
+        "FBSYNC_ENCRYPTION_KEY": encryption_key,
+    }
+
+
 def gunicorn(port: int) -> list[str]:
     return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "webhooks.app:create_app()"]
 

@@ -322,22 +322,19 @@ def deployment_env(
     database_url: str, redis_url: str, sim: Any, slack: Any, pool: Pool, sync_queue: Any
 ) -> dict[str, str]:
     """What every fbsync process gets in production, pointed at the stand-ins."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "FB_GRAPH_URL": sim.base_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "FB_APP_ID": APP_ID,
-        "FB_APP_SECRET": APP_SECRET,
-        "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-        "FB_DIALOG_URL": f"{sim.base_url}/dialog/oauth",
-        "FBSYNC_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "FBSYNC_GRAPH_CALLS_PER_SECOND": "50",
-        "FBSYNC_GRAPH_PAGE_SIZE": "25",
-    }
+    env = processes.standin_env(
+        database_url=database_url,
+        redis_url=redis_url,
+        graph_url=sim.base_url,
+        slack_url=slack.base_url,
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        app_id=APP_ID,
+        app_secret=APP_SECRET,
+        verify_token=VERIFY_TOKEN,
+        encryption_key=ENCRYPTION_KEY,
+    )
+    return {**env, "FBSYNC_GRAPH_CALLS_PER_SECOND": "50", "FBSYNC_GRAPH_PAGE_SIZE": "25"}
 
 
 @pytest.fixture
