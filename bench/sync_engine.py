@@ -2,13 +2,16 @@
 
     python -m bench.sync_engine [--conversations 10000] [--paced 2000] [--rss-sizes 10000,100000]
 
-1. Pacing lifted: a full sync of `--conversations` (the sync drains its analysis backlog itself, as
-   the CLI does), in contacts/s, next to a bare loop that only fetches the same Graph pages.
+1. Pacing lifted: a full sync of `--conversations` (contacts stored, their analysis left to the
+   analysis job, as a worker runs it), in contacts/s, next to a bare loop that only fetches the same
+   Graph pages; then the analysis job drains that backlog with the rules analyzer.
 2. At Meta's 2 calls/s: a full sync of `--paced` conversations while a second page syncs on the
    same process, as wall time over the call floor (calls / rate), and how often more than 2 calls
    of one page started within one second (what Meta would answer with a rate-limit error).
-3. Peak RSS of a fresh process per size (`resource.getrusage`), and the ratio of the largest to the smallest.
+3. Peak RSS of the syncing process per size (`resource.getrusage`), and the ratio of the largest to the smallest.
 
+Each measurement runs in a process of its own, as a worker would, while the Graph simulator and
+PostgreSQL run in this one and the server's: Meta's work is not on the measured process's clock.
 Uses DATABASE_URL when set, else an embedded PostgreSQL.
 """
 
@@ -45,6 +48,26 @@ from sandbox.graph_sim import GraphSimulator, SimPage
 from sandbox.services import embedded_postgres, scratch_database
 
 PACED_RATE = 2.0
+UNPACED_RATE = 1000.0
+
+
+def _settings(database_url: str, graph_url: str, key: str, calls_per_second: float) -> Settings:
+    return Settings(
+        database_url=database_url,
+        graph_url=graph_url,
+        graph_calls_per_second=calls_per_second,
+        graph_page_size=100,
+        encryption_keys=(key,),
+    )
+
+
+@contextmanager
+def _qualifier(settings: Settings) -> Iterator[Qualifier]:
+    qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
+    try:
+        yield qualifier
+    finally:
+        qualifier.close()
 
 
 @dataclass
@@ -56,13 +79,7 @@ class Bench:
     page_pks: dict[str, int] = field(default_factory=dict)
 
     def settings(self, calls_per_second: float) -> Settings:
-        return Settings(
-            database_url=self.database_url,
-            graph_url=self.sim.base_url,
-            graph_calls_per_second=calls_per_second,
-            graph_page_size=100,
-            encryption_keys=(self.key,),
-        )
+        return _settings(self.database_url, self.sim.base_url, self.key, calls_per_second)
 
     def add_page(self, number: int, conversations: int) -> SimPage:
         page = SimPage(
@@ -84,29 +101,25 @@ class Bench:
         self.page_pks[page.page_id] = stored.id
         return page
 
-    def sync(self, page: SimPage, calls_per_second: float, http: requests.Session | None = None) -> SyncJob:
-        """As a worker runs it: contacts are stored and the analysis is left to the analysis job."""
-        settings = self.settings(calls_per_second)
-        with self.pool.connection() as conn:
-            job = jobs.create_job(conn, self.page_pks[page.page_id], full=True, stale_after_seconds=600)
-        with self._qualifier(settings) as qualifier:
-            engine = SyncEngine(self.pool, settings, qualifier, request_analysis=lambda page_pk: None, http=http)
-            return engine.run(job.id)
+    def measure(self, task: str, **spec: Any) -> dict[str, Any]:
+        """Run `task` in a fresh process (see `_measure`) and return what it printed."""
+        where = {"database_url": self.database_url, "graph_url": self.sim.base_url, "key": self.key}
+        spec = {"task": task, **where, **spec}
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.sync_engine", "--measure", json.dumps(spec)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return result
 
     def analyse(self, page: SimPage) -> int:
         """The analysis job's work: drain the page's backlog with the rules analyzer."""
         settings = self.settings(1000.0)
-        with self._qualifier(settings) as qualifier:
+        with _qualifier(settings) as qualifier:
             backlog = AnalysisBacklog(self.pool, qualifier, rate_horizon=settings.gemini_window_seconds)
             return backlog.drain(self.page_pks[page.page_id]).analyzed
-
-    @contextmanager
-    def _qualifier(self, settings: Settings) -> Iterator[Qualifier]:
-        qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
-        try:
-            yield qualifier
-        finally:
-            qualifier.close()
 
 
 class _CallClock(requests.Session):
@@ -146,18 +159,52 @@ def _bench() -> Iterator[Bench]:
         yield Bench(pool, sim, database_url, TokenCipher.new_key())
 
 
-def _bare_fetch(bench: Bench, page: SimPage) -> tuple[float, int]:
-    began = time.perf_counter()
-    client = GraphClient.for_page(bench.settings(1000.0), page.token)
-    fetched = sum(len(batch) for batch in client.conversations(page.page_id))
-    return time.perf_counter() - began, fetched
+def _measure(spec: dict[str, Any]) -> dict[str, Any]:
+    """One measurement in this process: "fetch" (the bare loop), "sync" (one page, pacing lifted),
+    "paced" (one page at 2 calls/s while another syncs alongside)."""
+    settings = _settings(spec["database_url"], spec["graph_url"], spec["key"], spec.get("rate", UNPACED_RATE))
+    if spec["task"] == "fetch":
+        began = time.perf_counter()
+        client = GraphClient.for_page(settings, spec["token"])
+        fetched = sum(len(batch) for batch in client.conversations(spec["page_id"]))
+        return {"seconds": time.perf_counter() - began, "fetched": fetched}
+    pool = db.open_pool(spec["database_url"])
+    try:
+        # Built before the clock starts: importing the analyzer is not the sync's work.
+        with _qualifier(settings) as qualifier:
+            engine = SyncEngine(pool, settings, qualifier, request_analysis=lambda page_pk: None)
+            if spec["task"] == "sync":
+                began = time.perf_counter()
+                job = _sync(pool, engine, spec["page_pk"])
+                return {**_job_result(job, time.perf_counter() - began), "max_rss_kb": _peak_rss_kb()}
+            clock, load_clock = _CallClock(), _CallClock()
+            paced = SyncEngine(pool, settings, qualifier, request_analysis=lambda page_pk: None, http=clock)
+            loaded = SyncEngine(pool, settings, qualifier, request_analysis=lambda page_pk: None, http=load_clock)
+            loader = threading.Thread(target=_sync, args=(pool, loaded, spec["load_page_pk"]), daemon=True)
+            loader.start()
+            time.sleep(1.0)  # the loading page is well under way
+            began = time.perf_counter()
+            job = _sync(pool, paced, spec["page_pk"])
+            took = time.perf_counter() - began
+            loader.join()
+            over = _over_rate(clock.starts, PACED_RATE) + _over_rate(load_clock.starts, PACED_RATE)
+            return {**_job_result(job, took), "calls": len(clock.starts), "over_rate": over}
+    finally:
+        pool.close()
 
 
-def _rss_probe(conversations: int) -> None:
-    with _bench() as bench:
-        job = bench.sync(bench.add_page(1, conversations), 1000.0)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"conversations": conversations, "synced": job.synced_contacts, "max_rss_kb": peak_kb}))
+def _sync(pool: db.Pool, engine: SyncEngine, page_pk: int) -> SyncJob:
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page_pk, full=True, stale_after_seconds=600)
+    return engine.run(job.id)
+
+
+def _job_result(job: SyncJob, seconds: float) -> dict[str, Any]:
+    return {"seconds": seconds, "status": job.status.value, "synced": job.synced_contacts}
+
+
+def _peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main() -> None:
@@ -165,22 +212,20 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=10000)
     parser.add_argument("--paced", type=int, default=2000, help="conversations synced at 2 calls/s")
     parser.add_argument("--rss-sizes", default="10000,100000", help="comma-separated; empty to skip")
-    parser.add_argument("--rss-probe", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.rss_probe:
-        _rss_probe(args.rss_probe)
+    if args.measure:
+        print(json.dumps(_measure(json.loads(args.measure))))
         return
 
     with _bench() as bench:
         unpaced = bench.add_page(1, args.conversations)
-        bare_seconds, fetched = _bare_fetch(bench, unpaced)
-        began = time.perf_counter()
-        job = bench.sync(unpaced, 1000.0)
-        took = time.perf_counter() - began
+        bare = bench.measure("fetch", token=unpaced.token, page_id=unpaced.page_id)
+        run = bench.measure("sync", page_pk=bench.page_pks[unpaced.page_id])
         print(
-            f"engine, pacing lifted: {job.status.value}, {job.synced_contacts} contacts in {took:.2f}s"
-            f" = {job.synced_contacts / took:,.0f} contacts/s; bare fetch of the same {fetched}"
-            f" conversations {bare_seconds:.2f}s; engine / fetch = {took / bare_seconds:.1f}x"
+            f"engine, pacing lifted: {run['status']}, {run['synced']} contacts in {run['seconds']:.2f}s"
+            f" = {run['synced'] / run['seconds']:,.0f} contacts/s; bare fetch of the same {bare['fetched']}"
+            f" conversations {bare['seconds']:.2f}s; engine / fetch = {run['seconds'] / bare['seconds']:.2f}x"
         )
         began = time.perf_counter()
         analysed = bench.analyse(unpaced)
@@ -188,41 +233,29 @@ def main() -> None:
         print(f"analysis job, rules analyzer: {analysed} contacts in {took:.2f}s = {analysed / took:,.0f} contacts/s")
 
         paced, load = bench.add_page(2, args.paced), bench.add_page(3, args.paced * 2)
-        clock, load_clock = _CallClock(), _CallClock()
-        loader = threading.Thread(target=bench.sync, args=(load, PACED_RATE, load_clock), daemon=True)
-        loader.start()
-        time.sleep(1.0)  # the loading page is well under way
-        began = time.perf_counter()
-        job = bench.sync(paced, PACED_RATE, clock)
-        took = time.perf_counter() - began
-        loader.join()
-        calls = len(clock.starts)
-        floor = calls / PACED_RATE
-        over = _over_rate(clock.starts, PACED_RATE) + _over_rate(load_clock.starts, PACED_RATE)
+        run = bench.measure(
+            "paced", rate=PACED_RATE, page_pk=bench.page_pks[paced.page_id], load_page_pk=bench.page_pks[load.page_id]
+        )
+        floor = run["calls"] / PACED_RATE
         print(
-            f"engine at {PACED_RATE:g} calls/s, second page syncing alongside: {job.status.value},"
-            f" {job.synced_contacts} contacts, {calls} calls in {took:.2f}s, floor {floor:.1f}s,"
-            f" wall / floor = {took / floor:.3f}x; calls over {PACED_RATE:g}/s in any second: {over}"
+            f"engine at {PACED_RATE:g} calls/s, second page syncing alongside: {run['status']},"
+            f" {run['synced']} contacts, {run['calls']} calls in {run['seconds']:.2f}s, floor {floor:.1f}s,"
+            f" wall / floor = {run['seconds'] / floor:.3f}x;"
+            f" calls over {PACED_RATE:g}/s in any second: {run['over_rate']}"
         )
 
-    sizes = [int(size) for size in args.rss_sizes.split(",") if size]
-    peaks: dict[int, int] = {}
-    for size in sizes:
-        began = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.sync_engine", "--rss-probe", str(size)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        probe = json.loads(out.strip().splitlines()[-1])
-        peaks[size] = probe["max_rss_kb"]
-        print(
-            f"peak RSS, {size:,} conversations ({probe['synced']} contacts, {time.perf_counter() - began:.0f}s):"
-            f" {peaks[size] / 1024:.0f} MB"
-        )
-    if len(peaks) > 1:
-        print(f"peak RSS ratio {max(sizes):,} / {min(sizes):,}: {peaks[max(sizes)] / peaks[min(sizes)]:.2f}x")
+        sizes = [int(size) for size in args.rss_sizes.split(",") if size]
+        peaks: dict[int, int] = {}
+        for number, size in enumerate(sizes, start=4):
+            page = bench.add_page(number, size)
+            run = bench.measure("sync", page_pk=bench.page_pks[page.page_id])
+            peaks[size] = run["max_rss_kb"]
+            print(
+                f"peak RSS of the syncing process, {size:,} conversations ({run['synced']} contacts,"
+                f" {run['seconds']:.0f}s): {peaks[size] / 1024:.0f} MB"
+            )
+        if len(peaks) > 1:
+            print(f"peak RSS ratio {max(sizes):,} / {min(sizes):,}: {peaks[max(sizes)] / peaks[min(sizes)]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ from typing import Any
 
 from core.graph import Platform
 
-GRAPH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-
 
 class ExtractionError(ValueError):
     """The conversation is not shaped as the Graph API documents; it is recorded and skipped."""
@@ -54,10 +52,15 @@ class ConversationRecord:
 def parse_graph_time(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ExtractionError(f"expected a Graph timestamp, got {type(value).__name__}")
+    # Graph writes "2024-05-01T10:11:12+0000"; fromisoformat reads it (and ISO 8601's other spellings)
+    # at a tenth of strptime's cost, which matters at tens of thousands of messages per sync.
     try:
-        return datetime.strptime(value, GRAPH_TIME_FORMAT)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ExtractionError(f"unreadable Graph timestamp {value!r}") from None
+    if parsed.tzinfo is None:
+        raise ExtractionError(f"Graph timestamp without a time zone {value!r}")
+    return parsed
 
 
 def split_name(full_name: str | None) -> Name:

@@ -178,11 +178,13 @@ def record_progress(
     conversations_seen: int,
     new_errors: list[dict[str, Any]],
 ) -> SyncJob:
-    """Write counts and beat the heart (inside the caller's transaction). The record comes back, with
-    whether a cancel was asked and how far the page's analysis has got."""
+    """Add a chunk's counts and beat the heart (inside the caller's transaction). The record comes
+    back, with whether a cancel was asked and how far the page's analysis has got."""
     row = conn.execute(
-        "UPDATE sync_jobs SET synced_contacts = %(synced)s, failed_contacts = %(failed)s,"
-        " total_contacts = %(synced)s + %(failed)s, conversations_seen = %(seen)s,"
+        "UPDATE sync_jobs SET synced_contacts = synced_contacts + %(synced)s,"
+        " failed_contacts = failed_contacts + %(failed)s,"
+        " total_contacts = total_contacts + %(synced)s + %(failed)s,"
+        " conversations_seen = conversations_seen + %(seen)s,"
         f" errors = {_APPEND_ERRORS},"
         f" heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING {_JOB_COLUMNS}",
         {

@@ -1,8 +1,14 @@
-"""Writes extracted conversations: contacts upserted by platform id, conversations, messages (once per mid)."""
+"""Writes extracted conversations: contacts upserted by platform id, conversations, messages (once per mid).
+
+A batch is one statement: its rows travel as one JSON document (json.dumps is C, where psycopg's array
+dumpers are Python, element by element) and data-modifying CTEs write every table in one round trip.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from psycopg import sql
 
@@ -22,31 +28,104 @@ class SavedConversation:
     contact_ids: tuple[int, ...]  # every participant but the page, the first one first
 
 
+@dataclass(frozen=True)
+class SavedBatch:
+    conversations: dict[str, SavedConversation]  # keyed by graph id
+    # How many of the batch's contacts and conversations the sync job had not stored before.
+    new_contacts: int = 0
+    new_conversations: int = 0
+
+    @staticmethod
+    def combine(batches: list[SavedBatch]) -> SavedBatch:
+        return SavedBatch(
+            {graph_id: saved for batch in batches for graph_id, saved in batch.conversations.items()},
+            new_contacts=sum(batch.new_contacts for batch in batches),
+            new_conversations=sum(batch.new_conversations for batch in batches),
+        )
+
+
 def save_conversations(
-    conn: Conn, page: Page, records: list[ConversationRecord], *, reanalyse: bool = False
-) -> dict[str, SavedConversation]:
-    """Upsert one batch of one platform's conversations; call inside a transaction. Keyed by graph id.
+    conn: Conn, page: Page, records: list[ConversationRecord], *, reanalyse: bool = False, job_id: int | None = None
+) -> SavedBatch:
+    """Upsert one batch of one platform's conversations in one statement.
 
     Every participant is linked to the conversation; `reanalyse` puts them all back in the analysis
-    backlog (a full sync), otherwise only those whose conversation changed are due."""
+    backlog (a full sync), otherwise only those whose conversation changed are due. With `job_id`
+    (a sync run), the rows are marked as that job's, and the batch says how many were new to it."""
     if not records:
-        return {}
+        return SavedBatch({})
     platforms = {record.platform for record in records}
     if len(platforms) != 1:
         raise ValueError("a batch holds conversations of one platform")
     platform = platforms.pop()
     # `ON CONFLICT DO UPDATE` cannot touch a row twice in one statement: a conversation Meta listed
-    # twice is written once, as its newest copy.
+    # twice is written once, as its newest copy, and a person in two conversations once.
     newest: dict[str, ConversationRecord] = {}
     for record in records:
         if record.graph_id not in newest or record.updated_time > newest[record.graph_id].updated_time:
             newest[record.graph_id] = record
     records = list(newest.values())
-    contact_ids = _upsert_contacts(conn, page, platform, _merge_contacts(records))
-    saved = _upsert_conversations(conn, page, records, contact_ids)
-    _link_participants(conn, saved, reanalyse)
-    _insert_messages(conn, records, saved, contact_ids)
-    return saved
+    contacts = _merge_contacts(records)
+    known = {contact.external_id for contact in contacts}
+    batch = {
+        "contacts": [
+            {
+                "external_id": c.external_id,
+                "first_name": c.name.first,
+                "last_name": c.name.last,
+                "username": c.username,
+                "last_interaction": _iso(c.last_interaction),
+            }
+            for c in contacts
+        ],
+        "conversations": [
+            {
+                "graph_id": r.graph_id,
+                "platform": r.platform,
+                "contact": r.contacts[0].external_id,
+                "updated_time": _iso(r.updated_time),
+            }
+            for r in records
+        ],
+        "links": [{"graph_id": r.graph_id, "contact": c.external_id} for r in records for c in r.contacts],
+        # A message belongs to the customer who sent it; the page's own, to the conversation's first customer.
+        "messages": [
+            {
+                "graph_id": r.graph_id,
+                "contact": m.sender_id if m.sender_id in known else r.contacts[0].external_id,
+                "mid": m.mid,
+                "sender_id": m.sender_id,
+                "sender_name": m.sender_name,
+                "text": m.text,
+                "created_time": _iso(m.created_time),
+                "is_echo": m.is_echo,
+            }
+            for r in records
+            for m in r.messages
+        ],
+    }
+    rows = conn.execute(
+        _SAVE[platform, reanalyse],
+        {"page": page.id, "job": job_id, "batch": json.dumps(batch, ensure_ascii=False)},
+    ).fetchall()
+    contact_ids = {row["key"]: row["id"] for row in rows if row["kind"] == "contact"}
+    conversation_ids = {row["key"]: row["id"] for row in rows if row["kind"] == "conversation"}
+    saved = {
+        r.graph_id: SavedConversation(
+            conversation_ids[r.graph_id], tuple(contact_ids[c.external_id] for c in r.contacts)
+        )
+        for r in records
+        if r.graph_id in conversation_ids
+    }
+    return SavedBatch(
+        saved,
+        new_contacts=sum(1 for row in rows if row["kind"] == "contact" and row["new_to_job"]),
+        new_conversations=sum(1 for row in rows if row["kind"] == "conversation" and row["new_to_job"]),
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
 
 
 def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
@@ -74,108 +153,72 @@ _KEEPS_STORED_NAME = sql.SQL(
     " AND EXCLUDED.first_name = EXCLUDED.instagram_username))"
 )
 
+# Data-modifying CTEs all run on the statement's one snapshot: each write sees only the RETURNING of
+# those before it, and a subquery in RETURNING reads a row as it was before this statement (NULL for
+# a row it inserted), which is how a run tells whom it stores for the first time. Foreign keys are
+# checked at the statement's end, when the conversation a message points at exists.
+_SAVE_TEMPLATE = sql.SQL(
+    """
+WITH batch AS (SELECT %(batch)s::jsonb AS doc),
+uc AS (
+  SELECT u.* FROM batch, jsonb_to_recordset(batch.doc -> 'contacts')
+    AS u(external_id text, first_name text, last_name text, username text, last_interaction timestamptz)),
+uv AS (
+  SELECT u.* FROM batch, jsonb_to_recordset(batch.doc -> 'conversations')
+    AS u(graph_id text, platform text, contact text, updated_time timestamptz)),
+saved_contacts AS (
+  INSERT INTO contacts (facebook_page_id, {key}, first_name, last_name, instagram_username, {flag},
+    last_interaction, last_synced_job_id)
+  SELECT %(page)s, external_id, first_name, last_name, username, true, last_interaction, %(job)s FROM uc
+  ON CONFLICT (facebook_page_id, {key}) DO UPDATE SET
+    first_name = CASE WHEN {keeps} THEN contacts.first_name ELSE EXCLUDED.first_name END,
+    last_name = CASE WHEN {keeps} THEN contacts.last_name ELSE EXCLUDED.last_name END,
+    instagram_username = COALESCE(EXCLUDED.instagram_username, contacts.instagram_username),
+    {flag} = true,
+    last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),
+    last_synced_job_id = COALESCE(EXCLUDED.last_synced_job_id, contacts.last_synced_job_id),
+    updated_at = now()
+  RETURNING id, {key} AS external_id,
+    (SELECT before.last_synced_job_id FROM contacts before WHERE before.id = contacts.id) AS marked_by),
+-- A conversation another page holds is left alone (and so not returned).
+saved_conversations AS (
+  INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time, last_synced_job_id)
+  SELECT %(page)s, uv.graph_id, uv.platform, c.id, uv.updated_time, %(job)s
+  FROM uv JOIN saved_contacts c ON c.external_id = uv.contact
+  ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time, contact_id = EXCLUDED.contact_id,
+    last_synced_job_id = COALESCE(EXCLUDED.last_synced_job_id, conversations.last_synced_job_id)
+  WHERE conversations.facebook_page_id = EXCLUDED.facebook_page_id
+  RETURNING id, graph_id,
+    (SELECT before.last_synced_job_id FROM conversations before WHERE before.id = conversations.id) AS marked_by),
+links AS (
+  INSERT INTO conversation_contacts (conversation_id, contact_id)
+  SELECT DISTINCT v.id, c.id FROM batch, jsonb_to_recordset(batch.doc -> 'links') AS u(graph_id text, contact text)
+  JOIN saved_conversations v ON v.graph_id = u.graph_id JOIN saved_contacts c ON c.external_id = u.contact
+  ORDER BY v.id, c.id
+  ON CONFLICT (conversation_id, contact_id) DO {on_link}),
+-- Meta delivers at least once, and syncs overlap webhooks: a mid is stored once. A message a
+-- webhook stored before its conversation was known gets the conversation now.
+stored_messages AS (
+  INSERT INTO messages (conversation_id, contact_id, mid, sender_id, sender_name, text, created_time, is_echo)
+  SELECT v.id, c.id, u.mid, u.sender_id, u.sender_name, u.text, u.created_time, u.is_echo
+  FROM batch, jsonb_to_recordset(batch.doc -> 'messages') AS u(graph_id text, contact text, mid text,
+    sender_id text, sender_name text, text text, created_time timestamptz, is_echo boolean)
+  JOIN saved_conversations v ON v.graph_id = u.graph_id JOIN saved_contacts c ON c.external_id = u.contact
+  ON CONFLICT (mid) DO UPDATE SET conversation_id = EXCLUDED.conversation_id WHERE messages.conversation_id IS NULL)
+SELECT 'contact' AS kind, external_id AS key, id, marked_by IS DISTINCT FROM %(job)s AS new_to_job
+FROM saved_contacts
+UNION ALL
+SELECT 'conversation', graph_id, id, marked_by IS DISTINCT FROM %(job)s FROM saved_conversations
+"""
+)
 
-def _upsert_contacts(conn: Conn, page: Page, platform: Platform, contacts: list[ContactRecord]) -> dict[str, int]:
-    key = sql.Identifier(KEY_COLUMN[platform])
-    flag = sql.Identifier(FLAG_COLUMN[platform])
-    query = sql.SQL(
-        "INSERT INTO contacts (facebook_page_id, {key}, first_name, last_name, instagram_username, {flag},"
-        " last_interaction)"
-        " SELECT %(page)s, u.external_id, u.first_name, u.last_name, u.username, true, u.last_interaction"
-        " FROM unnest(%(ids)s::text[], %(first)s::text[], %(last)s::text[], %(usernames)s::text[],"
-        "  %(times)s::timestamptz[]) AS u(external_id, first_name, last_name, username, last_interaction)"
-        " ON CONFLICT (facebook_page_id, {key}) DO UPDATE SET"
-        "  first_name = CASE WHEN {keeps} THEN contacts.first_name ELSE EXCLUDED.first_name END,"
-        "  last_name = CASE WHEN {keeps} THEN contacts.last_name ELSE EXCLUDED.last_name END,"
-        "  instagram_username = COALESCE(EXCLUDED.instagram_username, contacts.instagram_username),"
-        "  {flag} = true,"
-        "  last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),"
-        "  updated_at = now()"
-        " RETURNING id, {key} AS external_id"
-    ).format(key=key, flag=flag, keeps=_KEEPS_STORED_NAME)
-    rows = conn.execute(
-        query,
-        {
-            "page": page.id,
-            "ids": [c.external_id for c in contacts],
-            "first": [c.name.first for c in contacts],
-            "last": [c.name.last for c in contacts],
-            "usernames": [c.username for c in contacts],
-            "times": [c.last_interaction for c in contacts],
-        },
-    ).fetchall()
-    return {row["external_id"]: row["id"] for row in rows}
-
-
-def _upsert_conversations(
-    conn: Conn, page: Page, records: list[ConversationRecord], contact_ids: dict[str, int]
-) -> dict[str, SavedConversation]:
-    rows = conn.execute(
-        "INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time)"
-        " SELECT %(page)s, u.graph_id, u.platform, u.contact_id, u.updated_time"
-        " FROM unnest(%(ids)s::text[], %(platforms)s::text[], %(contacts)s::bigint[], %(times)s::timestamptz[])"
-        "  AS u(graph_id, platform, contact_id, updated_time)"
-        " ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time,"
-        "  contact_id = EXCLUDED.contact_id"
-        " WHERE conversations.facebook_page_id = EXCLUDED.facebook_page_id"
-        " RETURNING id, graph_id",
-        {
-            "page": page.id,
-            "ids": [r.graph_id for r in records],
-            "platforms": [r.platform for r in records],
-            "contacts": [contact_ids[r.contacts[0].external_id] for r in records],
-            "times": [r.updated_time for r in records],
-        },
-    ).fetchall()
-    ids = {row["graph_id"]: row["id"] for row in rows}
-    return {
-        r.graph_id: SavedConversation(ids[r.graph_id], tuple(contact_ids[c.external_id] for c in r.contacts))
-        for r in records
-        if r.graph_id in ids
-    }
-
-
-def _link_participants(conn: Conn, saved: dict[str, SavedConversation], reanalyse: bool) -> None:
-    links = sorted({(s.conversation_id, contact_id) for s in saved.values() for contact_id in s.contact_ids})
-    conn.execute(
-        "INSERT INTO conversation_contacts (conversation_id, contact_id)"
-        " SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT (conversation_id, contact_id) DO"
-        + (" UPDATE SET analyzed_at = NULL" if reanalyse else " NOTHING"),
-        ([conversation for conversation, _ in links], [contact for _, contact in links]),
+_SAVE: dict[tuple[Platform, bool], sql.Composed] = {
+    (platform, reanalyse): _SAVE_TEMPLATE.format(
+        key=sql.Identifier(KEY_COLUMN[platform]),
+        flag=sql.Identifier(FLAG_COLUMN[platform]),
+        keeps=_KEEPS_STORED_NAME,
+        on_link=sql.SQL("UPDATE SET analyzed_at = NULL" if reanalyse else "NOTHING"),
     )
-
-
-def _insert_messages(
-    conn: Conn,
-    records: list[ConversationRecord],
-    saved: dict[str, SavedConversation],
-    contact_ids: dict[str, int],
-) -> None:
-    # A message belongs to the customer who sent it; the page's own, to the conversation's first customer.
-    rows = [
-        (saved[r.graph_id].conversation_id, contact_ids.get(m.sender_id, saved[r.graph_id].contact_ids[0]), m)
-        for r in records
-        if r.graph_id in saved
-        for m in r.messages
-    ]
-    if not rows:
-        return
-    # Meta delivers at least once, and syncs overlap webhooks: a mid is stored once. A message a
-    # webhook stored before its conversation was known gets the conversation now.
-    conn.execute(
-        "INSERT INTO messages (conversation_id, contact_id, mid, sender_id, sender_name, text, created_time, is_echo)"
-        " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],"
-        "  %s::timestamptz[], %s::boolean[])"
-        " ON CONFLICT (mid) DO UPDATE SET conversation_id = EXCLUDED.conversation_id"
-        " WHERE messages.conversation_id IS NULL",
-        (
-            [conversation for conversation, _, _ in rows],
-            [contact for _, contact, _ in rows],
-            [m.mid for _, _, m in rows],
-            [m.sender_id for _, _, m in rows],
-            [m.sender_name for _, _, m in rows],
-            [m.text for _, _, m in rows],
-            [m.created_time for _, _, m in rows],
-            [m.is_echo for _, _, m in rows],
-        ),
-    )
+    for platform in ("messenger", "instagram")
+    for reanalyse in (False, True)
+}

@@ -1,10 +1,11 @@
 """The sync engine: one page's conversations -> contacts, conversations, messages and their qualification.
 
-Streams Graph pages as they arrive and works in chunks of `progress_every` conversations. Each chunk
-is saved in one transaction together with the job's counts (the job row never claims more than is
-stored). Contacts whose conversations changed join the page's analysis backlog: with a job queue,
-an analysis job drains it at the AI quota's pace while the sync goes on at Graph speed
-(`request_analysis`); without one (the CLI), the sync drains it itself once the Graph pass is done.
+Streams Graph pages as they arrive and works in chunks of `chunk_size` conversations (a Graph page).
+Each chunk is one statement that writes every table, in one transaction with the job's counts (the
+job row never claims more than is stored). Contacts whose conversations changed join the page's
+analysis backlog: with a job queue, an analysis job drains it at the AI quota's pace while the sync
+goes on at Graph speed (`request_analysis`); without one (the CLI), the sync drains it itself once
+the Graph pass is done.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from core.jobs import ContactFailure, JobStatus, SyncJob
 from core.logfmt import ContextLogger
 from core.pages import Page
 from core.qualify import Qualifier
-from core.store import SavedConversation, save_conversations
+from core.store import SavedBatch, save_conversations
 from core.sync.reporter import SilentReporter, SyncProgress, SyncReporter
 from core.tokens import TokenCipher, TokenUnreadable
 
@@ -59,7 +60,7 @@ class SyncEngine:
         reporter: SyncReporter | None = None,
         http: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        progress_every: int = 10,
+        chunk_size: int = 100,
     ) -> None:
         self.pool = pool
         self.settings = settings
@@ -70,7 +71,7 @@ class SyncEngine:
         self.reporter = reporter or SilentReporter()
         self.http = http
         self.sleep = sleep
-        self.progress_every = progress_every
+        self.chunk_size = chunk_size
 
     def run(self, job_id: int) -> SyncJob:
         """Run a PENDING job to its end; a job cancelled or reaped before it started is left as it is."""
@@ -94,9 +95,7 @@ class _SyncRun:
         self.progress = SyncProgress(
             job_id=job.id, page_id=page.page_id, page_name=page.name, started_at=job.started_at
         )
-        # What this run stored, so that counts are of distinct contacts and conversations.
-        self.stored_contacts: set[int] = set()
-        self.seen_conversations: set[str] = set()
+        # Who could not be stored, so that failures are counted once (what was stored is counted in SQL).
         self.failed_subjects: set[tuple[str, str]] = set()
         self.token = ""  # opened in execute(), where a failure ends the job cleanly
         self._prefetch: _Prefetch | None = None  # the platform's Graph pages being fetched
@@ -149,7 +148,7 @@ class _SyncRun:
                     reached_last_sync = len(fresh) < len(graph_page)
                     if not reached_last_sync:
                         graph_pages.fetch_next()
-                    for chunk in _chunks(fresh, self.engine.progress_every):
+                    for chunk in _chunks(fresh, self.engine.chunk_size):
                         self._process_chunk(platform, chunk)
                     if reached_last_sync:
                         # Newest first: everything further down is older than the last sync and unchanged.
@@ -160,76 +159,75 @@ class _SyncRun:
 
     def _process_chunk(self, platform: Platform, chunk: list[Any]) -> None:
         records: list[ConversationRecord] = []
-        failures: list[ContactFailure] = []
+        unreadable: list[ContactFailure] = []
         for raw in chunk:
             try:
                 records.append(extract_conversation(raw, platform, self.page.own_ids))
             except ExtractionError as exc:
-                failures.append(ContactFailure(platform, _raw_id(raw), f"unreadable conversation: {exc}"))
+                unreadable.append(ContactFailure(platform, _raw_id(raw), f"unreadable conversation: {exc}"))
 
         with self.engine.pool.connection() as conn:
             try:
                 with conn.transaction():
-                    saved = save_conversations(conn, self.page, records, reanalyse=self.job.full_sync)
-                    cancel = self._record(conn, platform, saved, failures, chunk)
+                    saved = self._save(conn, records)
+                    rejected: list[ContactFailure] = []
+                    cancel = self._record(conn, platform, saved, unreadable, rejected)
             except (psycopg.DataError, psycopg.IntegrityError):
-                saved, failures = self._save_one_by_one(conn, platform, records, failures)
+                saved, rejected = self._save_one_by_one(conn, platform, records)
                 with conn.transaction():
-                    cancel = self._record(conn, platform, saved, failures, chunk)
-        for failure in failures:
+                    cancel = self._record(conn, platform, saved, unreadable, rejected)
+        for failure in unreadable + rejected:
             self.log.warning("contact failed platform=%s contact=%s error=%s", platform, failure.id, failure.error)
-        if saved and self.engine.request_analysis is not None:
+        if saved.conversations and self.engine.request_analysis is not None:
             self._request_analysis()
         self._report("progress", self.progress)
         if cancel:
             raise SyncCancelled
 
+    def _save(self, conn: Conn, records: list[ConversationRecord]) -> SavedBatch:
+        return save_conversations(conn, self.page, records, reanalyse=self.job.full_sync, job_id=self.job.id)
+
     def _save_one_by_one(
-        self,
-        conn: Conn,
-        platform: Platform,
-        records: list[ConversationRecord],
-        failures: list[ContactFailure],
-    ) -> tuple[dict[str, SavedConversation], list[ContactFailure]]:
+        self, conn: Conn, platform: Platform, records: list[ConversationRecord]
+    ) -> tuple[SavedBatch, list[ContactFailure]]:
         """The batch was refused: find which contact the database rejects, and keep all the others."""
-        saved: dict[str, SavedConversation] = {}
-        failures = list(failures)
+        saved: list[SavedBatch] = []
+        rejected: list[ContactFailure] = []
         for record in records:
             try:
                 with conn.transaction():
-                    saved.update(save_conversations(conn, self.page, [record], reanalyse=self.job.full_sync))
+                    saved.append(self._save(conn, [record]))
             except (psycopg.DataError, psycopg.IntegrityError) as exc:
                 reason = exc.diag.message_primary or type(exc).__name__
-                failures.extend(
+                rejected.extend(
                     ContactFailure(platform, contact.external_id, f"database rejected the contact: {reason}")
                     for contact in record.contacts
                 )
-        return saved, failures
+        return SavedBatch.combine(saved), rejected
 
     def _record(
         self,
         conn: Conn,
         platform: Platform,
-        saved: dict[str, SavedConversation],
-        failures: list[ContactFailure],
-        chunk: list[Any],
+        saved: SavedBatch,
+        unreadable: list[ContactFailure],
+        rejected: list[ContactFailure],
     ) -> bool:
-        """Write the new totals in the chunk's transaction; the in-memory tally follows only on commit.
-        Counts are of distinct contacts and conversations over the run: a person in two conversations,
-        or a conversation Meta lists on two pages, is counted once."""
-        stored = {contact_id for s in saved.values() for contact_id in s.contact_ids} - self.stored_contacts
-        seen = {str(raw.get("id")) for raw in chunk if isinstance(raw, dict) and raw.get("id")}
+        """Add the chunk to the job's totals in its transaction. Counts are of distinct contacts and
+        conversations over the run (a person in two conversations, or a conversation Meta lists on two
+        pages, is counted once): the store tells which rows the job had not stored before. Failures
+        are few, and told apart here."""
+        failures = unreadable + rejected
         failed = {(f.platform, f.id) for f in failures} - self.failed_subjects
+        unseen_unreadable = {(f.platform, f.id) for f in unreadable} - self.failed_subjects
         job = jobs.record_progress(
             conn,
             self.job.id,
-            synced=len(self.stored_contacts) + len(stored),
-            failed=len(self.failed_subjects) + len(failed),
-            conversations_seen=len(self.seen_conversations | seen),
+            synced=saved.new_contacts,
+            failed=len(failed),
+            conversations_seen=saved.new_conversations + len(unseen_unreadable),
             new_errors=[failure.as_json() for failure in failures],
         )
-        self.stored_contacts |= stored
-        self.seen_conversations |= seen
         self.failed_subjects |= failed
         self.progress = replace(
             _with_analysis(self.progress, job),
@@ -238,7 +236,7 @@ class _SyncRun:
             conversations_seen=job.conversations_seen,
             contacts_by_platform={
                 **self.progress.contacts_by_platform,
-                platform: self.progress.contacts_by_platform.get(platform, 0) + len(stored),
+                platform: self.progress.contacts_by_platform.get(platform, 0) + saved.new_contacts,
             },
         )
         return job.cancel_requested

@@ -34,7 +34,7 @@ class SyncReporter(Protocol):
     def started(self, progress: SyncProgress) -> None: ...
 
     def progress(self, progress: SyncProgress) -> None:
-        """Called after every committed chunk (10 contacts by default)."""
+        """Called after every committed chunk (a Graph page, up to 100 conversations, by default)."""
 
     def platform_finished(self, progress: SyncProgress) -> None:
         """`progress.platform` is the platform just finished."""

@@ -69,7 +69,8 @@ def test_make_run_starts_every_process_healthy_and_stops_them(
             return queues if {("sync",), ("refresh",), ("analysis",)} <= queues else None
 
         processes.wait_for(listening, 60, "a worker on each of sync, refresh and analysis")
-        assert CronScheduler.all(connection), "rq cron is not running"
+        # rq cron registers itself once it has loaded its jobs: on a busy machine, after the workers.
+        processes.wait_for(lambda: CronScheduler.all(connection), 60, "rq cron registered")
         assert {name: processes.alive(pid) for name, pid in run.pids.items()} == dict.fromkeys(run.pids, True)
         assert "stopped" not in run.log.read_text(), run.log.read_text()
     output = run.log.read_text()

@@ -276,7 +276,8 @@ def test_cancel_is_honoured_between_chunks(pool, sim, settings, connect_page):
     job = run_sync(pool, settings, page, reporter=CancelAfterFirstChunk(pool, page.id))
 
     assert job.status is JobStatus.CANCELLED
-    assert job.synced_contacts == 20 == counts(pool)["contacts"]
+    # A chunk is a Graph page (25 here); the one whose commit saw the cancel is kept, no more.
+    assert job.synced_contacts == 50 == counts(pool)["contacts"]
     assert page_row(pool, page)["last_synced_at"] is None
 
 
@@ -338,15 +339,16 @@ def prefetch_threads() -> list[threading.Thread]:
 
 
 def test_the_next_graph_page_is_fetched_while_one_is_processed_and_no_further(pool, sim, settings, connect_page):
-    """A cancel after the first chunk: the page in hand and the one prefetched were fetched, no more,
-    and the prefetch thread is gone when the job ends."""
+    """A cancel after the first chunk (a Graph page) is seen when the second is committed: those two
+    and the one prefetched meanwhile were fetched, no more, and the prefetch thread is gone at the end."""
     sim.add_page(SHOP)
     page = connect_page(SHOP)
 
     job = run_sync(pool, settings, page, reporter=CancelAfterFirstChunk(pool, page.id))
 
     assert job.status is JobStatus.CANCELLED
-    assert len(sim.requests) == 2
+    assert job.synced_contacts == 50
+    assert len(sim.requests) == 3
     assert prefetch_threads() == []
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.extract import ExtractionError, Name, display_name, extract_conversation, split_name
+from core.extract import ExtractionError, Name, display_name, extract_conversation, parse_graph_time, split_name
 
 PAGE_IDS = frozenset({"104857600000001", "17841400000000001"})
 
@@ -109,6 +109,8 @@ def test_instagram_conversation_uses_the_username(fixture_json):
     [
         (lambda c: c.pop("id"), "no id"),
         (lambda c: c.update(updated_time="yesterday"), "unreadable Graph timestamp"),
+        (lambda c: c.update(updated_time="2026-11-24T09:15:00"), "without a time zone"),
+        (lambda c: c.update(updated_time=1764000000), "expected a Graph timestamp"),
         (lambda c: c.pop("participants"), "participants"),
         (lambda c: c["participants"]["data"].pop(0), "no participant other than the page"),
         (lambda c: c["messages"]["data"][0].pop("id"), "message has no id"),
@@ -119,3 +121,11 @@ def test_malformed_conversations_are_refused_with_a_reason(fixture_json, damage,
     damage(raw)
     with pytest.raises(ExtractionError, match=message):
         extract_conversation(raw, "messenger", PAGE_IDS)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2026-11-24T09:15:00+0000", "2026-11-24T09:15:00+00:00", "2026-11-24T09:15:00.000Z", "2026-11-24T10:15:00+0100"],
+)
+def test_graph_times_are_read_in_any_iso_spelling_to_the_same_moment(written):
+    assert parse_graph_time(written) == datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
