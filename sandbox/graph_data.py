@@ -592,6 +592,9 @@ def _script(rng: random.Random, first_name: str, page_name: str) -> list[tuple[b
     return lines[:wanted]
 
 
+_GENERATED_KEPT = 25_000  # conversations per inbox kept once generated
+
+
 class Inbox:
     """One page's conversations on one platform, index 0 being the most recently updated."""
 
@@ -602,6 +605,9 @@ class Inbox:
         # format_time writes a literal +0000, so every time must be UTC.
         self.anchor = anchor.astimezone(UTC).replace(microsecond=0)
         self._content_salt = (page.seed, platform)
+        # Generating a conversation costs the simulator about as much as storing it costs fbsync: a
+        # conversation is generated once (it never changes; touches are laid over it), up to a bound.
+        self._generated: dict[int, Conversation] = {}
         # Ids also hash the page id so that two pages sharing a seed still get distinct ids.
         id_salt = (page.page_id, page.seed, platform)
         self._customer_offset = _hash(*id_salt, "customer")
@@ -674,6 +680,14 @@ class Inbox:
         )
 
     def conversation(self, index: int) -> Conversation:
+        generated = self._generated.get(index)
+        if generated is None:
+            generated = self._generate(index)
+            if len(self._generated) < _GENERATED_KEPT:
+                self._generated[index] = generated
+        return generated
+
+    def _generate(self, index: int) -> Conversation:
         rng, name, username = self._identity(index)
         customer_id = self.customer_id(index)
         nameless = self.is_nameless(index)

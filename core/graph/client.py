@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
@@ -100,7 +100,7 @@ class GraphClient:
             log=log,
         )
 
-    def conversations(self, page_id: str, platform: Platform = "messenger") -> Iterator[list[dict[str, Any]]]:
+    def conversations(self, page_id: str, platform: Platform = "messenger") -> Generator[list[dict[str, Any]]]:
         """Yield the page's conversations one Graph page at a time, newest `updated_time` first."""
         url = self._url(graph_id(page_id, "page id"), "conversations")
         params: dict[str, str] = {"fields": CONVERSATION_FIELDS, "limit": str(self._page_size)}

@@ -14,10 +14,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import psycopg
 import requests
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 INCREMENTAL_OVERLAP = timedelta(minutes=10)
 # Long waits (rate limits, backoff) are sliced so the heartbeat goes on and a cancel is noticed.
 HEARTBEAT_EVERY = 5.0
+
+T = TypeVar("T")
 
 
 class SyncCancelled(Exception):
@@ -98,7 +100,7 @@ class _SyncRun:
         # Who could not be stored, so that failures are counted once (what was stored is counted in SQL).
         self.failed_subjects: set[tuple[str, str]] = set()
         self.token = ""  # opened in execute(), where a failure ends the job cleanly
-        self._prefetch: _Prefetch | None = None  # the platform's Graph pages being fetched
+        self._prefetch: _Prefetch[_ReadPage] | None = None  # the platform's Graph pages being fetched
 
     def execute(self) -> SyncJob:
         self.log.info("sync started full=%s analyzer=%s", self.job.full_sync, self.engine.qualifier.analyzer.name)
@@ -139,33 +141,44 @@ class _SyncRun:
 
     def _sync_platform(self, platform: Platform) -> None:
         self.progress = replace(self.progress, platform=platform)
-        watermark = self._watermark()
         try:
-            with _Prefetch(self.graph.conversations(self.page.page_id, platform)) as graph_pages:
-                self._prefetch = graph_pages
-                for graph_page in graph_pages:
-                    fresh = list(_until_older_than(graph_page, watermark))
-                    reached_last_sync = len(fresh) < len(graph_page)
-                    if not reached_last_sync:
-                        graph_pages.fetch_next()
-                    for chunk in _chunks(fresh, self.engine.chunk_size):
+            with _Prefetch(self._read_pages(platform, self._watermark())) as read_pages:
+                self._prefetch = read_pages
+                for read in read_pages:
+                    if not read.reached_last_sync:
+                        read_pages.fetch_next()
+                    for chunk in read.chunks:
                         self._process_chunk(platform, chunk)
-                    if reached_last_sync:
+                    if read.reached_last_sync:
                         # Newest first: everything further down is older than the last sync and unchanged.
                         self.log.info("incremental sync reached last sync platform=%s", platform)
                         return
         finally:
             self._prefetch = None  # stopped by now: later waits (the backlog drain) are not the prefetch's
 
-    def _process_chunk(self, platform: Platform, chunk: list[Any]) -> None:
-        records: list[ConversationRecord] = []
-        unreadable: list[ContactFailure] = []
-        for raw in chunk:
-            try:
-                records.append(extract_conversation(raw, platform, self.page.own_ids))
-            except ExtractionError as exc:
-                unreadable.append(ContactFailure(platform, _raw_id(raw), f"unreadable conversation: {exc}"))
+    def _read_pages(self, platform: Platform, watermark: Any) -> Generator[_ReadPage]:
+        """Graph pages as chunks of records, read by the prefetch thread while the chunks before are
+        being stored (the database's replies are waited for without the GIL)."""
+        graph_pages = self.graph.conversations(self.page.page_id, platform)
+        try:
+            for graph_page in graph_pages:
+                fresh = list(_until_older_than(graph_page, watermark))
+                chunks = [self._read_chunk(platform, raws) for raws in _chunks(fresh, self.engine.chunk_size)]
+                yield _ReadPage(chunks, reached_last_sync=len(fresh) < len(graph_page))
+        finally:
+            graph_pages.close()
 
+    def _read_chunk(self, platform: Platform, raws: list[Any]) -> _Chunk:
+        chunk = _Chunk()
+        for raw in raws:
+            try:
+                chunk.records.append(extract_conversation(raw, platform, self.page.own_ids))
+            except ExtractionError as exc:
+                chunk.unreadable.append(ContactFailure(platform, _raw_id(raw), f"unreadable conversation: {exc}"))
+        return chunk
+
+    def _process_chunk(self, platform: Platform, chunk: _Chunk) -> None:
+        records, unreadable = chunk.records, chunk.unreadable
         with self.engine.pool.connection() as conn:
             try:
                 with conn.transaction():
@@ -317,7 +330,19 @@ class _SyncRun:
             self.log.exception("sync reporter failed event=%s", event)
 
 
-class _Prefetch:
+@dataclass
+class _Chunk:
+    records: list[ConversationRecord] = field(default_factory=list)
+    unreadable: list[ContactFailure] = field(default_factory=list)
+
+
+@dataclass
+class _ReadPage:
+    chunks: list[_Chunk]
+    reached_last_sync: bool  # an incremental sync needs no further page
+
+
+class _Prefetch(Generic[T]):
     """Fetches the next Graph page while the current one is processed: one thread, one page ahead,
     asked for by `fetch_next` once the consumer knows it wants it (an incremental sync that reached
     the last sync asks for nothing more).
@@ -329,9 +354,9 @@ class _Prefetch:
 
     _POLL = 0.1  # how often a waiting thread looks whether it should stop
 
-    def __init__(self, graph_pages: Iterator[list[Any]]) -> None:
+    def __init__(self, graph_pages: Iterator[T]) -> None:
         self._source = graph_pages
-        self._fetched: queue.Queue[tuple[list[Any] | None, BaseException | None]] = queue.Queue()
+        self._fetched: queue.Queue[tuple[T | None, BaseException | None]] = queue.Queue()
         self._may_fetch = threading.Semaphore(1)  # the first page; then one per fetch_next()
         self._asked = True
         self._stop = threading.Event()
@@ -341,7 +366,7 @@ class _Prefetch:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def __enter__(self) -> _Prefetch:
+    def __enter__(self) -> _Prefetch[T]:
         self._thread.start()
         return self
 
@@ -349,7 +374,7 @@ class _Prefetch:
         self._stop.set()
         self._thread.join()
 
-    def __iter__(self) -> Iterator[list[Any]]:
+    def __iter__(self) -> Iterator[T]:
         while True:
             graph_page, error = self._fetched.get()
             if error is not None:
