@@ -1,6 +1,6 @@
 """The sync engine against the Graph simulator, real PostgreSQL and the rules analyzer, in one run.
 
-    python -m bench.sync_engine [--conversations 10000] [--paced 2000] [--rss-sizes 10000,100000]
+    python -m bench.sync_engine [--conversations 10000] [--paced 10000] [--rss-sizes 10000,100000]
 
 1. Pacing lifted: a full sync of `--conversations` (contacts stored, their analysis left to the
    analysis job, as a worker runs it), in contacts/s, next to a bare loop that only fetches the same
@@ -217,7 +217,7 @@ def _peak_rss_kb() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=10000)
-    parser.add_argument("--paced", type=int, default=2000, help="conversations synced at 2 calls/s")
+    parser.add_argument("--paced", type=int, default=10000, help="conversations synced at 2 calls/s")
     parser.add_argument("--rss-sizes", default="10000,100000", help="comma-separated; empty to skip")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -240,7 +240,8 @@ def main() -> None:
         took = time.perf_counter() - began
         print(f"analysis job, rules analyzer: {analysed} contacts in {took:.2f}s = {analysed / took:,.0f} contacts/s")
 
-        paced, load = bench.add_page(2, args.paced), bench.add_page(3, args.paced * 2)
+        # The second page is a little larger, so that it is still syncing when the measured one ends.
+        paced, load = bench.add_page(2, args.paced), bench.add_page(3, args.paced * 6 // 5)
         run = bench.measure(
             "paced", rate=PACED_RATE, page_pk=bench.page_pks[paced.page_id], load_page_pk=bench.page_pks[load.page_id]
         )
