@@ -198,8 +198,11 @@ def cmd_tokens_rotate(args: argparse.Namespace) -> int:
     settings = _settings()
     cipher = TokenCipher.from_settings(settings)
     with _pool(settings) as pool, pool.connection() as conn:
-        count = rotate_all(conn, cipher)
-    print(f"re-encrypted {count} page token(s) under the current key; older keys can now be retired")
+        rotated = rotate_all(conn, cipher)
+    print(
+        f"re-encrypted {rotated['facebook_pages']} page token(s) and {rotated['slack_installations']}"
+        " Slack bot token(s) under the current key; older keys can now be retired"
+    )
     return 0
 
 

@@ -71,16 +71,16 @@ def check_startup(conn: Conn, settings: Settings) -> None:
 ENCRYPTED_COLUMNS = (("facebook_pages", "page_token_ciphertext"), ("slack_installations", "bot_token_ciphertext"))
 
 
-def rotate_all(conn: Conn, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored token under the current key, in one transaction."""
-    rotated = 0
+def rotate_all(conn: Conn, cipher: TokenCipher) -> dict[str, int]:
+    """Re-encrypt every stored token under the current key, in one transaction; how many, per table."""
+    rotated: dict[str, int] = {}
     with conn.transaction():
         for table, column in ENCRYPTED_COLUMNS:
             rows = conn.execute(f"SELECT id, {column} AS ciphertext FROM {table} FOR UPDATE").fetchall()
-            for row in rows:
-                conn.execute(
-                    f"UPDATE {table} SET {column} = %s, updated_at = now() WHERE id = %s",
-                    (cipher.rotate(row["ciphertext"]), row["id"]),
-                )
-            rotated += len(rows)
+            conn.execute(
+                f"UPDATE {table} t SET {column} = u.ciphertext, updated_at = now()"
+                " FROM unnest(%s::bigint[], %s::text[]) AS u(id, ciphertext) WHERE t.id = u.id",
+                ([row["id"] for row in rows], [cipher.rotate(row["ciphertext"]) for row in rows]),
+            )
+            rotated[table] = len(rows)
     return rotated

@@ -59,7 +59,7 @@ def test_rotation_moves_every_token_to_the_new_key(cli, pool):
 
     rotated = cli("tokens", "rotate", key=f"{new},{old}")
 
-    assert rotated.returncode == 0 and "re-encrypted 1 page token" in rotated.stdout
+    assert rotated.returncode == 0 and "re-encrypted 1 page token(s) and 0 Slack bot token(s)" in rotated.stdout
     assert stored_ciphertext(pool) != before
     assert cli("sync", SHOP.page_id, key=new).returncode == 0  # the old key can be retired
 
