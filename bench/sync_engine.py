@@ -8,7 +8,7 @@
 2. At Meta's 2 calls/s: a full sync of `--paced` conversations while a second page syncs on the
    same process, as wall time over the call floor (calls / rate), and how often more than 2 calls
    of one page started within one second (what Meta would answer with a rate-limit error).
-3. Peak RSS of the syncing process per size (`resource.getrusage`), and the ratio of the largest to the smallest.
+3. Peak RSS of the syncing process per size (its VmHWM), and the ratio of the largest to the smallest.
 
 Each measurement runs in a process of its own, as a worker would, while the Graph simulator and
 PostgreSQL run in this one and the server's: Meta's work is not on the measured process's clock.
@@ -211,7 +211,13 @@ def _job_result(job: SyncJob, seconds: float) -> dict[str, Any]:
 
 
 def _peak_rss_kb() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """This process's peak resident set. Linux's VmHWM belongs to the process image, while
+    getrusage's ru_maxrss also remembers the parent's size at the fork (the simulator's, here)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 
 
 def main() -> None:
