@@ -34,7 +34,11 @@ SYNC_SECONDS = Histogram(
 CONTACTS_SYNCED = Counter("fbsync_contacts_synced", "Contacts stored by syncs")
 ANALYSES = Counter("fbsync_analyses", "Conversation analyses: done, or deferred for want of AI quota", ["result"])
 GEMINI_RATE_LIMITED = Counter("fbsync_gemini_rate_limited", "Gemini answers 429 (a key out of quota)")
-WEBHOOK_ITEMS = Counter("fbsync_webhook_items", "Meta webhook items received, by outcome", ["outcome"])
+WEBHOOK_ITEMS = Counter(
+    "fbsync_webhook_items",
+    "Meta webhook items: accepted or rejected at acknowledgement; duplicate: accepted, but delivered before",
+    ["outcome"],
+)
 WEBHOOK_REJECTED = Counter("fbsync_webhook_rejected", "Meta webhook deliveries refused, by reason", ["reason"])
 REFRESH_LATENCY = Histogram(
     "fbsync_refresh_latency_seconds",
@@ -59,10 +63,19 @@ def gemini_rate_limited() -> None:
     GEMINI_RATE_LIMITED.inc()
 
 
-def webhook_items(accepted: int, duplicates: int, rejected: int = 0) -> None:
-    WEBHOOK_ITEMS.labels("accepted").inc(accepted)
-    WEBHOOK_ITEMS.labels("duplicate").inc(duplicates)
-    WEBHOOK_ITEMS.labels("rejected").inc(rejected)
+def webhook_items(accepted: int, rejected: int) -> None:
+    """At acknowledgement. Only what happened is counted: with PROMETHEUS_MULTIPROC_DIR each count
+    is a write to a shared file, on the request's path."""
+    if accepted:
+        WEBHOOK_ITEMS.labels("accepted").inc(accepted)
+    if rejected:
+        WEBHOOK_ITEMS.labels("rejected").inc(rejected)
+
+
+def webhook_duplicates(duplicates: int) -> None:
+    """Found when the deliveries are expanded: accepted items Meta had delivered before."""
+    if duplicates:
+        WEBHOOK_ITEMS.labels("duplicate").inc(duplicates)
 
 
 def webhook_rejected(reason: str) -> None:

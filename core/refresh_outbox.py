@@ -1,7 +1,7 @@
 """Pending refreshes, kept in PostgreSQL (`pending_refreshes`): the source of truth for webhook work.
 
-The delivery's transaction owes a refresh (core/webhook_store.py); a drain claims what is due and
-puts it on the queue; the refresh's own commit settles it. Redis only carries the claim: a claim
+Expanding a delivery owes a refresh (core/webhook_store.py, in the drain's transaction); a drain
+claims what is due and puts it on the queue; the refresh's own commit settles it. Redis only carries the claim: a claim
 whose job is gone, failed or silent for `requeue_after` seconds is simply claimed again, so a Redis
 restart or flush, a dead scheduler or a killed worker delays a refresh and never loses one.
 """

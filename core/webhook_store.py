@@ -1,48 +1,48 @@
-"""Storing a webhook delivery durably, before it is acknowledged: events, contacts, messages, edits,
-unsends, refused items and the refreshes owed.
+"""Webhook deliveries: accepted durably before they are acknowledged, expanded later in bulk.
 
-One statement for the whole delivery (set-based, data-modifying CTEs): one round trip and, the pool
-being autocommit, one transaction. Every event has a natural key (`dedupe_key`), so a re-delivery
-(Meta delivers at least once) stores nothing new and owes no new refresh. Deliveries for pages that
-are not connected are counted and left out.
+Accepting is one cheap statement: the delivery's validated items go into `webhook_inbox` as one
+row, and its refused items into `webhook_rejections`, in one transaction (the pool is autocommit).
+Expanding is the cron drain's: one statement takes the oldest inbox rows, many deliveries at once,
+and turns them into events, contacts, messages, edits, unsends and the refreshes owed, deleting
+the rows in that same transaction. So a drain killed mid-way leaves every row for the next one,
+and one that committed leaves none to expand again. Drains take turns (an advisory lock), which
+keeps each contact's deliveries in order. Every event has a natural key (`dedupe_key`), so a
+re-delivery (Meta delivers at least once) stores nothing new and owes no new refresh. Deliveries
+for pages that are not connected are counted and left out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import psycopg
 from psycopg import RawCursor
-from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json
 
 from core.db import Conn
-from core.webhook_events import (
-    CONTENT_KINDS,
-    EXCERPT_CHARS,
-    MESSAGE_KINDS,
-    EventKind,
-    InboundEvent,
-    ParsedDelivery,
-    Rejection,
-)
+from core.webhook_events import CONTENT_KINDS, EXCERPT_CHARS, MESSAGE_KINDS, EventKind, ParsedDelivery, Rejection
 
 # However often a customer writes, their refresh waits at most this long after their first message.
 MAX_DEBOUNCE_SECONDS = 60
+# Inbox rows one drain statement expands (even at 1000 items each, one statement copes), and how
+# many such statements one drain runs before it lets the refreshes due be queued.
+DRAIN_BATCH = 200
+DRAIN_MOST_BATCHES = 25
+# Held by the drain for its transaction: one drain at a time keeps each contact's deliveries in order.
+_DRAIN_LOCK_KEY = 0x0FB5_0012
+# SQLSTATE classes a retry can cure: connection trouble (08), resources (53), shutdown (57),
+# serialization and deadlocks (40). Anything else is about the data, and would fail again.
+_TRANSIENT_CLASSES = frozenset({"08", "40", "53", "57"})
 
 
-@dataclass
-class StoredDelivery:
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    refreshes: int = 0  # contacts whose refresh is now owed (or pushed back)
-    unknown_accounts: set[str] = field(default_factory=set)
+def is_transient(exc: psycopg.Error) -> bool:
+    return exc.sqlstate is None or exc.sqlstate[:2] in _TRANSIENT_CLASSES
 
 
-def store_delivery(conn: Conn, delivery: ParsedDelivery, debounce_seconds: float) -> StoredDelivery:
-    events = delivery.events
-    texts, edit_numbers, unsent = _folded_into_their_messages(events)
-    rows = [
+def accept_delivery(conn: Conn, delivery: ParsedDelivery) -> int:
+    """The validated items on record for the drain, the refused ones for an operator: one statement.
+    Returns how many items it accepted (none for a delivery of refused or ignored items only)."""
+    items = [
         {
             "ord": n,
             "object": e.object,
@@ -55,31 +55,24 @@ def store_delivery(conn: Conn, delivery: ParsedDelivery, debounce_seconds: float
             "standby": e.standby,
             "payload": e.item,
             "dedupe_key": e.dedupe_key,
-            "text": text,
+            "text": e.text,
             "at": e.timestamp.isoformat(),
-            "edit_number": edit_number,
-            "unsent": gone,
+            "edit_number": e.edit_number,
             "location": e.location,
         }
-        for n, (e, text, edit_number, gone) in enumerate(zip(events, texts, edit_numbers, unsent, strict=True))
+        for n, e in enumerate(delivery.events)
     ]
     refused = [
         {"object": r.object, "account": r.account_id, "location": r.location, "reason": r.reason, "excerpt": r.excerpt}
         for r in delivery.rejections
     ]
-    # A raw cursor ($n placeholders): the statement is sent as written, not re-parsed for %s on each call.
-    with RawCursor(conn, row_factory=dict_row) as cursor:
-        row = cursor.execute(
-            _STORE, (Jsonb(rows), Jsonb(refused), debounce_seconds, MAX_DEBOUNCE_SECONDS, EXCERPT_CHARS)
-        ).fetchone()
-    assert row is not None
-    return StoredDelivery(
-        stored=row["stored"],
-        duplicates=row["known"] - row["stored"],
-        rejected=row["rejected"],
-        refreshes=row["refreshes"],
-        unknown_accounts=set(row["unknown"]),
-    )
+    # A raw cursor ($n placeholders): the statement is sent as written, not re-parsed for %s each time.
+    with RawCursor(conn) as cursor:
+        if refused:
+            cursor.execute(_ACCEPT_WITH_REJECTIONS, (Json(items) if items else None, Json(refused)))
+        elif items:
+            cursor.execute(_ACCEPT, (Json(items),))
+    return len(items)
 
 
 def record_rejection(conn: Conn, rejection: Rejection) -> None:
@@ -90,40 +83,108 @@ def record_rejection(conn: Conn, rejection: Rejection) -> None:
     )
 
 
-def _folded_into_their_messages(events: list[InboundEvent]) -> tuple[list[str | None], list[int], list[bool]]:
-    """Each event's text, edit number and unsent flag, with a message edited or unsent within its own
-    delivery stored as it ended up: one statement cannot insert a row and then update it."""
-    edits: dict[str, InboundEvent] = {}
-    unsends: set[str] = set()
-    for event in events:
-        if event.kind is EventKind.EDIT and event.mid:
-            seen = edits.get(event.mid)
-            if seen is None or event.edit_number > seen.edit_number:
-                edits[event.mid] = event
-        elif event.kind is EventKind.UNSEND and event.mid:
-            unsends.add(event.mid)
-    texts: list[str | None] = []
-    edit_numbers: list[int] = []
-    unsent: list[bool] = []
-    for event in events:
-        edit = edits.get(event.mid or "") if event.kind in MESSAGE_KINDS else None
-        texts.append(edit.text if edit else event.text)
-        edit_numbers.append(edit.edit_number if edit else event.edit_number)
-        unsent.append(event.kind in MESSAGE_KINDS and event.mid in unsends)
-    return texts, edit_numbers, unsent
+@dataclass
+class Expanded:
+    """What one drain made of the deliveries it took."""
+
+    deliveries: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    refreshes: int = 0  # contacts whose refresh is now owed (or pushed back)
+    unknown_accounts: set[str] = field(default_factory=set)
+    busy: bool = False  # another drain held the turn: it expands what is waiting
+
+
+def expand_deliveries(conn: Conn, debounce_seconds: float, batch: int = DRAIN_BATCH) -> Expanded:
+    """The deliveries waiting in the inbox (up to DRAIN_MOST_BATCHES batches), expanded oldest first,
+    `batch` deliveries per transaction.
+
+    A batch the database refuses (not for want of it: that error is raised, and the rows wait) is
+    taken again one delivery at a time, and the one refused alone is set aside whole in
+    `webhook_rejections`, so that no delivery can stall the ones behind it."""
+    total = Expanded()
+    size = batch
+    for _ in range(DRAIN_MOST_BATCHES * batch):  # bounded even if every batch were taken one by one
+        try:
+            with conn.transaction():
+                if not _my_turn(conn):
+                    total.busy = True
+                    return total
+                row = conn.execute(
+                    _EXPAND, {"batch": size, "debounce": debounce_seconds, "most": MAX_DEBOUNCE_SECONDS}
+                ).fetchone()
+        except psycopg.Error as exc:
+            if is_transient(exc):
+                raise
+            if size > 1:
+                size = 1
+                continue
+            with conn.transaction():
+                if _my_turn(conn):
+                    conn.execute(_SET_ASIDE, (f"refused by the database when expanded ({type(exc).__name__})",))
+            total.rejected += 1
+            size = batch
+            continue
+        assert row is not None
+        total.deliveries += row["deliveries"]
+        total.stored += row["stored"]
+        total.duplicates += row["known"] - row["stored"]
+        total.rejected += row["rejected"]
+        total.refreshes += row["refreshes"]
+        total.unknown_accounts.update(row["unknown"])
+        if row["deliveries"] < size or total.deliveries >= DRAIN_MOST_BATCHES * batch:
+            return total
+    return total
+
+
+def _my_turn(conn: Conn) -> bool:
+    turn = conn.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (_DRAIN_LOCK_KEY,)).fetchone()
+    return turn is not None and bool(turn["ok"])
 
 
 def _kinds(kinds: frozenset[EventKind]) -> str:
     return "(" + ", ".join(f"'{kind.value}'" for kind in sorted(kinds)) + ")"
 
 
+_ACCEPT = "INSERT INTO webhook_inbox (items) VALUES ($1)"
+
+_ACCEPT_WITH_REJECTIONS = """
+WITH refused AS (
+  INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt)
+  SELECT object, account, location, reason, excerpt FROM json_to_recordset($2::json)
+    AS r(object text, account text, location text, reason text, excerpt text))
+INSERT INTO webhook_inbox (items) SELECT $1::json WHERE $1::json IS NOT NULL
+"""
+
+# The oldest delivery, which the database refuses to expand: on record whole, to be replayed by hand.
+_SET_ASIDE = """
+WITH gone AS (
+  DELETE FROM webhook_inbox WHERE id = (SELECT min(id) FROM webhook_inbox) RETURNING received_at, items)
+INSERT INTO webhook_rejections (received_at, location, reason, excerpt)
+SELECT received_at, 'body', %s, items::text FROM gone
+"""
+
 # Data-modifying CTEs all run, to completion, on the statement's one snapshot: each reads the input
-# and the RETURNING of those before it, never another's writes (hence the folding above).
-_STORE = f"""
-WITH u AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS u(ord int, object text, account text, platform text,
-    customer text, sender text, mid text, kind text, standby boolean, payload jsonb, dedupe_key text, text text,
-    at timestamptz, edit_number int, unsent boolean, location text)),
+# and the RETURNING of those before it, never another's writes. So a message edited or unsent by a
+# later item of the same batch is folded into its own row before it is inserted (`u`), rather
+# than inserted and then updated.
+_EXPAND = f"""
+WITH batch AS (
+  DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox ORDER BY id LIMIT %(batch)s)
+  RETURNING id, received_at, items),
+given AS (
+  SELECT b.id AS delivery, b.received_at, i.* FROM batch b, json_to_recordset(b.items) AS i(ord int, object text,
+    account text, platform text, customer text, sender text, mid text, kind text, standby boolean, payload jsonb,
+    dedupe_key text, text text, at timestamptz, edit_number int, location text)),
+last_edit AS (
+  SELECT DISTINCT ON (mid) mid, text, edit_number FROM given WHERE kind = 'edit' ORDER BY mid, edit_number DESC),
+u AS (
+  SELECT g.delivery, g.ord, g.received_at, g.object, g.account, g.platform, g.customer, g.sender, g.mid, g.kind,
+    g.standby, g.payload, g.dedupe_key, g.at, g.location,
+    CASE WHEN e.mid IS NULL THEN g.text ELSE e.text END AS text, COALESCE(e.edit_number, g.edit_number) AS edit_number,
+    g.kind IN {_kinds(MESSAGE_KINDS)} AND g.mid IN (SELECT mid FROM given WHERE kind = 'unsend') AS unsent
+  FROM given g LEFT JOIN last_edit e ON g.kind IN {_kinds(MESSAGE_KINDS)} AND e.mid = g.mid),
 -- Connected pages only; a page's own ids (page, Instagram account) are never its customers.
 -- (Two joins, each on its unique index, rather than one on an OR that no index serves.)
 p AS (
@@ -161,18 +222,21 @@ resolved AS (
     AND xi.instagram_sid = ok.customer),
 inserted AS (
   INSERT INTO webhook_events (facebook_page_id, contact_id, object, page_id, platform, sender_id, mid, kind,
-    standby, payload, dedupe_key)
-  SELECT page_pk, contact_id, object, account, platform, customer, mid, kind, standby, payload, dedupe_key
-  FROM resolved ORDER BY ord
-  ON CONFLICT (dedupe_key) DO NOTHING RETURNING facebook_page_id, contact_id, kind),
--- New content owes its contact a refresh, pushed back by each new one (the debounce), but at most
--- MAX_DEBOUNCE_SECONDS after the first one still owed.
+    standby, payload, dedupe_key, received_at)
+  SELECT page_pk, contact_id, object, account, platform, customer, mid, kind, standby, payload, dedupe_key,
+    received_at
+  FROM resolved ORDER BY delivery, ord
+  ON CONFLICT (dedupe_key) DO NOTHING RETURNING facebook_page_id, contact_id, kind, received_at),
+-- New content owes its contact a refresh, due the debounce after the delivery (not after the drain)
+-- and pushed back by each new one, but at most MAX_DEBOUNCE_SECONDS after the first one still owed.
 owed AS (
-  INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at)
-  SELECT DISTINCT contact_id, facebook_page_id, now() + make_interval(secs => $3::float8) FROM inserted
-  WHERE contact_id IS NOT NULL AND kind IN {_kinds(CONTENT_KINDS)}
+  INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at, pending_since)
+  SELECT contact_id, facebook_page_id, LEAST(max(received_at) + make_interval(secs => %(debounce)s::float8),
+    min(received_at) + make_interval(secs => %(most)s::float8)), min(received_at)
+  FROM inserted WHERE contact_id IS NOT NULL AND kind IN {_kinds(CONTENT_KINDS)}
+  GROUP BY contact_id, facebook_page_id
   ON CONFLICT (contact_id) DO UPDATE SET
-    due_at = LEAST(EXCLUDED.due_at, pending_refreshes.pending_since + make_interval(secs => $4::float8)),
+    due_at = LEAST(EXCLUDED.due_at, pending_refreshes.pending_since + make_interval(secs => %(most)s::float8)),
     version = pending_refreshes.version + 1, attempts = 0
   RETURNING contact_id),
 -- Once per mid; a message already stored (by a sync or an earlier delivery) is left as it is.
@@ -201,15 +265,14 @@ moved AS (
   FROM (SELECT contact_id, max(at) AS at FROM resolved
         WHERE kind IN {_kinds(CONTENT_KINDS)} AND contact_id IS NOT NULL GROUP BY contact_id) c
   WHERE v.contact_id = c.contact_id RETURNING 1),
+-- Only the drain knows the page's own ids; every other refused item was recorded at acceptance.
 refused AS (
-  INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt)
-  SELECT object, account, location, 'the customer ' || customer || ' is the page''s own account',
-    left(payload::text, $5::int) FROM p WHERE own
-  UNION ALL
-  SELECT object, account, location, reason, excerpt FROM jsonb_to_recordset($2::jsonb)
-    AS r(object text, account text, location text, reason text, excerpt text)
+  INSERT INTO webhook_rejections (received_at, object, account_id, location, reason, excerpt)
+  SELECT received_at, object, account, location, 'the customer ' || customer || ' is the page''s own account',
+    left(payload::text, {EXCERPT_CHARS}) FROM p WHERE own
   RETURNING 1)
-SELECT (SELECT count(*) FROM inserted) AS stored, (SELECT count(*) FROM ok) AS known,
-  (SELECT count(*) FROM owed) AS refreshes, (SELECT count(*) FROM refused) AS rejected,
+SELECT (SELECT count(*) FROM batch) AS deliveries, (SELECT count(*) FROM inserted) AS stored,
+  (SELECT count(*) FROM ok) AS known, (SELECT count(*) FROM owed) AS refreshes,
+  (SELECT count(*) FROM refused) AS rejected,
   ARRAY(SELECT DISTINCT account FROM u WHERE account NOT IN (SELECT account FROM p)) AS unknown
 """

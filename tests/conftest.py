@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 ENCRYPTION_KEY = "6f2q5nAU8pIS3HF0ACDfoPpV7xoyCydKZyXI8lPVzEw="
 
 TABLES = (
-    "webhook_rejections, pending_refreshes, webhook_events, contact_activities, sync_jobs, messages,"
+    "webhook_inbox, webhook_rejections, pending_refreshes, webhook_events, contact_activities, sync_jobs, messages,"
     " conversation_contacts, conversations, contacts, facebook_pages, pipeline_stages, pipelines, organizations,"
     " slack_installations, slack_oauth_states"
 )
@@ -229,6 +229,15 @@ def run_analysis_jobs(redis_url: str, sync_queue: Any) -> Callable[[], int]:
         return ran
 
     return run
+
+
+def expand_webhooks(pool: Pool, debounce_seconds: float = Settings.refresh_debounce) -> None:
+    """What `rq cron` does within 2 s of a delivery's 200: the real drain expands what is waiting in
+    the webhook inbox into events, contacts, messages and refreshes owed."""
+    from core.webhook_store import expand_deliveries
+
+    with pool.connection() as conn:
+        assert not expand_deliveries(conn, debounce_seconds).busy
 
 
 @contextmanager

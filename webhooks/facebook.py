@@ -5,8 +5,9 @@ says to always return 200 OK) and disables a webhook that keeps failing. So the 
 when stored or deliberately ignored (refused items, and bodies that can never be stored, are put on
 record in `webhook_rejections`), 403 for a bad signature, 413 for an oversize body (both before we
 read it as Meta's), and 503 only while PostgreSQL is unreachable, which a resend can cure. The
-request touches PostgreSQL alone: the refreshes it owes are rows of `pending_refreshes`, queued
-later by the cron drain, so Redis neither slows nor fails an acknowledgement.
+request does one cheap insert (`webhook_inbox`, core/webhook_store.py) and touches nothing else:
+the cron drain expands it into events, contacts, messages and owed refreshes within seconds, so
+neither that work nor Redis slows or fails an acknowledgement.
 """
 
 from __future__ import annotations
@@ -24,13 +25,9 @@ from core import metrics
 from core.config import Settings
 from core.db import Pool
 from core.webhook_events import MalformedDelivery, Rejection, body_text, load_body, parse_delivery
-from core.webhook_store import record_rejection, store_delivery
+from core.webhook_store import accept_delivery, is_transient, record_rejection
 
 logger = logging.getLogger(__name__)
-
-# SQLSTATE classes a resend can cure: connection trouble (08), resources (53), shutdown (57),
-# serialization and deadlocks (40). Anything else is about the body, and would fail again.
-_TRANSIENT_CLASSES = frozenset({"08", "40", "53", "57"})
 
 
 def facebook_blueprint(settings: Settings, pool: Pool) -> Blueprint:
@@ -38,7 +35,6 @@ def facebook_blueprint(settings: Settings, pool: Pool) -> Blueprint:
     assert settings.fb_app_secret and settings.fb_verify_token
     app_secret = settings.fb_app_secret.encode()
     verify_token = settings.fb_verify_token
-    debounce = settings.refresh_debounce
     blueprint = Blueprint("facebook", __name__)
 
     @blueprint.get("/webhooks/facebook")
@@ -77,12 +73,12 @@ def facebook_blueprint(settings: Settings, pool: Pool) -> Blueprint:
             return refuse_whole(body, str(exc), "malformed")
         try:
             with pool.connection(timeout=3) as conn:
-                stored = store_delivery(conn, delivery, debounce)
+                accepted = accept_delivery(conn, delivery)
         except PoolTimeout:
             logger.exception("webhook not stored: database unavailable; Meta will retry")
             return _unavailable()
         except psycopg.Error as exc:
-            if exc.sqlstate is None or exc.sqlstate[:2] in _TRANSIENT_CLASSES:
+            if is_transient(exc):  # a resend can cure it
                 logger.exception("webhook not stored: database unavailable; Meta will retry")
                 return _unavailable()
             logger.exception("webhook refused by the database sqlstate=%s", exc.sqlstate)
@@ -90,20 +86,16 @@ def facebook_blueprint(settings: Settings, pool: Pool) -> Blueprint:
         except Exception as exc:  # a bug must not become a 500 that Meta resends until it disables us
             logger.exception("webhook not stored: unexpected error")
             return refuse_whole(body, f"unexpected error ({type(exc).__name__})", "error", delivery.object)
-        metrics.webhook_items(stored.stored, stored.duplicates, stored.rejected)
+        rejected = len(delivery.rejections)
+        metrics.webhook_items(accepted, rejected)
         accounts = sorted({e.account_id for e in delivery.events})
         logger.log(
-            logging.WARNING if stored.rejected else logging.INFO,
-            "webhook stored object=%s accounts=%s items=%d stored=%d duplicates=%d rejected=%d refreshes=%d"
-            " ignored_accounts=%d ms=%.1f",
+            logging.WARNING if rejected else logging.INFO,
+            "webhook accepted object=%s accounts=%s items=%d rejected=%d ms=%.1f",
             delivery.object,
             ",".join(accounts[:5]) or "-",
-            len(delivery.events) + len(delivery.rejections),
-            stored.stored,
-            stored.duplicates,
-            stored.rejected,
-            stored.refreshes,
-            len(stored.unknown_accounts),
+            accepted,
+            rejected,
             (time.perf_counter() - started) * 1000,
         )
         return _received()

@@ -36,6 +36,7 @@ from core.schedule import SCHEDULED_BY
 from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
 from core.tokens import TokenCipher
+from core.webhook_store import expand_deliveries
 from worker.enqueue import analysis_queued_key, enqueue_analysis, enqueue_parent_rewrite, queue_due_refreshes
 from worker.queues import analysis_queue, redis_connection, refresh_queue
 
@@ -315,12 +316,29 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
 
 
 def queue_pending_refreshes() -> int:
-    """Periodic (rq cron, every few seconds): the refreshes owed in PostgreSQL that are due, queued."""
+    """Periodic (rq cron, every few seconds): the webhook deliveries acknowledged since the last
+    tick expanded (PostgreSQL only, so this goes on while Redis is down), then the refreshes owed
+    that are due, queued. Returns how many refreshes were queued."""
     settings = job_settings()
     settings.require("database_url", "redis_url")
     assert settings.database_url
     pool = db.open_pool(settings.database_url, max_size=1)
     try:
+        with pool.connection() as conn:
+            expanded = expand_deliveries(conn, settings.refresh_debounce)
+        if expanded.deliveries or expanded.rejected:
+            metrics.webhook_duplicates(expanded.duplicates)
+            logger.log(
+                logging.WARNING if expanded.rejected else logging.INFO,
+                "webhook deliveries expanded deliveries=%d stored=%d duplicates=%d rejected=%d refreshes=%d"
+                " ignored_accounts=%d",
+                expanded.deliveries,
+                expanded.stored,
+                expanded.duplicates,
+                expanded.rejected,
+                expanded.refreshes,
+                len(expanded.unknown_accounts),
+            )
         return queue_due_refreshes(pool, refresh_queue(redis_connection(settings)), settings.refresh_requeue_after)
     finally:
         pool.close()

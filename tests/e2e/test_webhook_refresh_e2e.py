@@ -65,9 +65,10 @@ def test_a_burst_of_messages_makes_one_refresh(env, sim, pool, gemini, slack, st
     start_process(processes.rq_cron(env["REDIS_URL"]), env)
     with pool.connection() as conn:
         processes.wait_for(
-            lambda: conn.execute("SELECT ai_context FROM contacts WHERE messenger_psid = %s", (SENDER,)).fetchone()[
-                "ai_context"
-            ],
+            lambda: (  # the contact appears once the cron's drain has expanded the deliveries
+                (row := conn.execute("SELECT ai_context FROM contacts WHERE messenger_psid = %s", (SENDER,)).fetchone())
+                and row["ai_context"]
+            ),
             60,
             "the refresh to analyse the contact",
         )

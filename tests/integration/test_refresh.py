@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import APP_SECRET, SALES_CHANNEL, TEAM_ID
+from conftest import APP_SECRET, SALES_CHANNEL, TEAM_ID, expand_webhooks
 from core import jobs, pages
 from core.analysis.rules import RulesAnalyzer
 from core.locks import ContactLocks
@@ -67,8 +67,9 @@ def customer_not_won(sim, pool) -> dict:
     raise AssertionError("every demo contact is already won or lost")
 
 
-def write_and_deliver(web, sim, who: dict, text: str) -> None:
-    """The customer writes: Meta's inbox changes and Meta delivers the webhook."""
+def write_and_deliver(web, pool, sim, who: dict, text: str) -> None:
+    """The customer writes: Meta's inbox changes, Meta delivers the webhook, and the cron drain
+    expands it."""
     sent = sim.touch(SHOP.page_id, "messenger", who["index"], text)
     item = meta_webhooks.messenger_message(
         SHOP.page_id, who["id"], text, mid=sent["mid"], timestamp_ms=sent["timestamp_ms"]
@@ -77,6 +78,7 @@ def write_and_deliver(web, sim, who: dict, text: str) -> None:
         f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET
     )
     assert response.status_code == 200
+    expand_webhooks(pool)
 
 
 def refresh(pool, page, external_id: str) -> str:
@@ -90,7 +92,7 @@ def test_an_existing_contact_moves_stage_and_the_channel_hears_of_it(web, sim, s
     who = customer_not_won(sim, pool)
     before = contact(pool, who["id"])
 
-    write_and_deliver(web, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
+    write_and_deliver(web, pool, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
     status = refresh(pool, page, who["id"])
 
     after = contact(pool, who["id"])
@@ -108,7 +110,7 @@ def test_skip_existing_refreshes_the_summary_but_keeps_the_stage(web, sim, slack
     who = customer_not_won(sim, pool)
     before = contact(pool, who["id"])
 
-    write_and_deliver(web, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
+    write_and_deliver(web, pool, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
     refresh(pool, page, who["id"])
 
     after = contact(pool, who["id"])
@@ -117,7 +119,7 @@ def test_skip_existing_refreshes_the_summary_but_keeps_the_stage(web, sim, slack
     assert slack.messages(SALES_CHANNEL) == []
 
 
-def deliver_new_sender(web, sim, platform: str, sender_id: str, text: str, **who) -> None:
+def deliver_new_sender(web, pool, sim, platform: str, sender_id: str, text: str, **who) -> None:
     sent = sim.new_sender(SHOP.page_id, platform, sender_id, text, **who)
     if platform == "messenger":
         item = meta_webhooks.messenger_message(
@@ -131,11 +133,13 @@ def deliver_new_sender(web, sim, platform: str, sender_id: str, text: str, **who
         )
         payload = meta_webhooks.delivery("instagram", [(SHOP.instagram_account_id, [item])])
     assert meta_webhooks.post(f"{web}/webhooks/facebook", payload, APP_SECRET).status_code == 200
+    expand_webhooks(pool)
 
 
 def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, pool, page, worker_env):
     deliver_new_sender(
         web,
+        pool,
         sim,
         "messenger",
         "24511299990001",
@@ -160,7 +164,9 @@ def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, 
 
 
 def test_a_new_instagram_sender_gets_their_profile_name(web, sim, pool, page, worker_env):
-    deliver_new_sender(web, sim, "instagram", "6543210000000077", "do you have mats for sale?", username="mat.hunter")
+    deliver_new_sender(
+        web, pool, sim, "instagram", "6543210000000077", "do you have mats for sale?", username="mat.hunter"
+    )
     refresh(pool, page, "6543210000000077")
     who = contact(pool, "6543210000000077")
     assert who["instagram_username"] == "mat.hunter" and who["first_name"] is not None
@@ -182,7 +188,7 @@ def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, wo
         ("instagram", "6543210000000123") if source == "instagram profile" else ("messenger", "24511299990123")
     )
     who = {"username": "ivan.p", "name": name} if platform == "instagram" else {"name": name}
-    deliver_new_sender(web, sim, platform, sender, "hello, do you have classes on saturday?", **who)
+    deliver_new_sender(web, pool, sim, platform, sender, "hello, do you have classes on saturday?", **who)
     if source == "conversation":
         sim.inject_profile_error(SHOP.page_id, sender, 230)
 
@@ -194,7 +200,9 @@ def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, wo
 
 @pytest.mark.parametrize("code", [2018218, 230, 10])
 def test_profile_errors_leave_the_name_empty_but_still_qualify(web, sim, pool, page, worker_env, code):
-    deliver_new_sender(web, sim, "messenger", "24511299990002", "how much is a drop-in class?")  # no name anywhere
+    deliver_new_sender(
+        web, pool, sim, "messenger", "24511299990002", "how much is a drop-in class?"
+    )  # no name anywhere
     sim.inject_profile_error(SHOP.page_id, "24511299990002", code)
 
     status = refresh(pool, page, "24511299990002")
@@ -206,7 +214,9 @@ def test_profile_errors_leave_the_name_empty_but_still_qualify(web, sim, pool, p
 
 
 def test_without_a_profile_the_name_comes_from_the_conversation(web, sim, pool, page, worker_env):
-    deliver_new_sender(web, sim, "messenger", "24511299990004", "is the sauna open on sundays?", name="Ada Lovelace")
+    deliver_new_sender(
+        web, pool, sim, "messenger", "24511299990004", "is the sauna open on sundays?", name="Ada Lovelace"
+    )
     sim.inject_profile_error(SHOP.page_id, "24511299990004", 230)
 
     refresh(pool, page, "24511299990004")
@@ -216,7 +226,7 @@ def test_without_a_profile_the_name_comes_from_the_conversation(web, sim, pool, 
 
 
 def test_a_dead_token_marks_the_page_and_stops_refreshing(web, sim, pool, page, worker_env):
-    deliver_new_sender(web, sim, "messenger", "24511299990003", "hello?", name="Alan Turing")
+    deliver_new_sender(web, pool, sim, "messenger", "24511299990003", "hello?", name="Alan Turing")
     sim.inject_profile_error(SHOP.page_id, "24511299990003", 190)
 
     assert refresh(pool, page, "24511299990003") == RefreshStatus.TOKEN_DEAD.value
@@ -247,7 +257,7 @@ def test_a_refresh_waits_for_a_sync_writing_the_same_contact(web, sim, pool, pag
     sync = threading.Thread(target=slow_sync_write)
     sync.start()
     assert sync_holds_lock.wait(10)
-    write_and_deliver(web, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
+    write_and_deliver(web, pool, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
     refresh(pool, page, who["id"])
     sync.join()
 
@@ -268,7 +278,7 @@ def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events
     from core.refresh import Refresher
 
     who = customer_not_won(sim, pool)
-    write_and_deliver(web, sim, who, "Can I book a class for Saturday?")
+    write_and_deliver(web, pool, sim, who, "Can I book a class for Saturday?")
     contact_id = contact(pool, who["id"])["id"]
     client = redis.Redis.from_url(service_settings.redis_url)
     refresher = Refresher(
@@ -296,7 +306,14 @@ def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events
 def test_a_new_instagram_sender_keeps_their_profile_name_not_their_username(web, sim, pool, page, worker_env):
     """The profile says "Grace Hopper"; the conversation only knows the username, which must not win."""
     deliver_new_sender(
-        web, sim, "instagram", "6543210000000078", "hi! do you sell mats?", name="Grace Hopper", username="grace.h"
+        web,
+        pool,
+        sim,
+        "instagram",
+        "6543210000000078",
+        "hi! do you sell mats?",
+        name="Grace Hopper",
+        username="grace.h",
     )
 
     refresh(pool, page, "6543210000000078")
@@ -318,7 +335,7 @@ def owed(pool) -> list[dict]:
 
 def test_a_refresh_settles_what_it_owed_and_a_second_run_does_nothing(web, sim, pool, page, worker_env):
     who = customer_not_won(sim, pool)
-    write_and_deliver(web, sim, who, "could you hold two mats for me until friday?")
+    write_and_deliver(web, pool, sim, who, "could you hold two mats for me until friday?")
     assert len(owed(pool)) == 1
 
     assert refresh(pool, page, who["id"]) == RefreshStatus.REFRESHED.value
@@ -330,13 +347,13 @@ def test_a_delivery_during_a_refresh_leaves_another_refresh_owed(web, sim, pool,
     from core import refresh_outbox
 
     who = customer_not_won(sim, pool)
-    write_and_deliver(web, sim, who, "do you have a beginners' class?")
+    write_and_deliver(web, pool, sim, who, "do you have a beginners' class?")
     contact_id = contact(pool, who["id"])["id"]
     with pool.connection() as conn:
         claim = refresh_outbox.owed(conn, contact_id)  # a refresh starts reading here
     assert claim is not None
     version = claim.version
-    write_and_deliver(web, sim, who, "actually, two of us would come")
+    write_and_deliver(web, pool, sim, who, "actually, two of us would come")
     with pool.connection() as conn, conn.transaction():
         assert refresh_outbox.settle(conn, contact_id, version) is False
 
@@ -360,7 +377,7 @@ def test_refreshes_marked_enqueued_whose_jobs_vanished_are_queued_again(web, sim
     from rq import Queue
 
     who = customer_not_won(sim, pool)
-    write_and_deliver(web, sim, who, "is the sauna open tonight?")
+    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
     due_now(pool)
     refreshes = Queue("refresh", connection=sync_queue.connection)
     assert drain(sync_queue) == 1 and len(refreshes) == 1
@@ -383,7 +400,7 @@ def test_a_claim_older_than_the_bound_is_queued_again_whatever_redis_says(
 
     monkeypatch.setenv("FBSYNC_REFRESH_REQUEUE_AFTER", "60")
     who = customer_not_won(sim, pool)
-    write_and_deliver(web, sim, who, "is the sauna open tonight?")
+    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
     due_now(pool)
     assert drain(sync_queue) == 1
     refreshes = Queue("refresh", connection=sync_queue.connection)
@@ -400,7 +417,7 @@ def test_a_claim_older_than_the_bound_is_queued_again_whatever_redis_says(
 
 def test_refreshes_of_a_page_awaiting_reconnection_wait_for_it(web, sim, pool, page, worker_env, sync_queue):
     who = customer_not_won(sim, pool)
-    write_and_deliver(web, sim, who, "hello again")
+    write_and_deliver(web, pool, sim, who, "hello again")
     due_now(pool)
     with pool.connection() as conn:
         pages.mark_needs_reauth(conn, page.id)
@@ -416,7 +433,7 @@ def test_a_refresh_waiting_behind_a_long_sync_is_renewed_not_given_up(
 
     monkeypatch.setenv("FBSYNC_REFRESH_REQUEUE_AFTER", "60")
     who = customer_not_won(sim, pool)
-    write_and_deliver(web, sim, who, "is the sauna open tonight?")
+    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
     due_now(pool)
     assert drain(sync_queue) == 1
     for _ in range(12):

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 import requests
 
-from conftest import APP_SECRET, FIXTURES, TEAM_ID, VERIFY_TOKEN, serve_app
+from conftest import APP_SECRET, FIXTURES, TEAM_ID, VERIFY_TOKEN, expand_webhooks, serve_app
 from sandbox.graph_sim import SimPage
 from sandbox.meta_webhooks import sign
 
@@ -32,10 +32,15 @@ def page(connect_page):
     )
 
 
-def deliver(web: str, body: bytes, *, signature: str | None = None) -> requests.Response:
+def deliver(web: str, pool, body: bytes, *, signature: str | None = None) -> requests.Response:
+    """Meta's POST, then what `rq cron` does within 2 s of it: the real drain expands the delivery
+    (given the pool: None where the database is gone)."""
     headers = {"Content-Type": "application/json"}
     headers["X-Hub-Signature-256"] = sign(body, APP_SECRET) if signature is None else signature
-    return requests.post(f"{web}/webhooks/facebook", data=body, headers=headers, timeout=10)
+    response = requests.post(f"{web}/webhooks/facebook", data=body, headers=headers, timeout=10)
+    if pool is not None:
+        expand_webhooks(pool)
+    return response
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -87,7 +92,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_delivery_kind(web, pool, page, sync_queue, name):
-    response = deliver(web, fixture_bytes(name))
+    response = deliver(web, pool, fixture_bytes(name))
 
     assert (response.status_code, response.text) == (200, "EVENT_RECEIVED")
     events, messages, contacts, refreshes = CASES[name]
@@ -103,15 +108,15 @@ def test_each_delivery_kind(web, pool, page, sync_queue, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_delivery_kind_delivered_twice_is_stored_once(web, pool, page, sync_queue, name):
     """Meta delivers at least once: reads, deliveries, reactions and referrals have natural keys too."""
-    deliver(web, fixture_bytes(name))
+    deliver(web, pool, fixture_bytes(name))
     before = counts(pool)
-    assert deliver(web, fixture_bytes(name)).status_code == 200
+    assert deliver(web, pool, fixture_bytes(name)).status_code == 200
     assert counts(pool) == before
 
 
 def test_the_customer_of_an_echo_is_its_recipient(web, pool, page):
-    deliver(web, fixture_bytes("echo"))
-    deliver(web, fixture_bytes("instagram_echo"))
+    deliver(web, pool, fixture_bytes("echo"))
+    deliver(web, pool, fixture_bytes("instagram_echo"))
     with pool.connection() as conn:
         ids = conn.execute("SELECT messenger_psid, instagram_sid FROM contacts ORDER BY id").fetchall()
     assert [(r["messenger_psid"], r["instagram_sid"]) for r in ids] == [(PSID, None), (None, IGSID)]
@@ -126,7 +131,7 @@ def test_a_batch_stores_every_item_of_connected_pages_only(web, pool, page, sync
     )
     theirs = sum(len(e.get("messaging", [])) for e in payload["entry"] if e["id"] not in (PAGE_ID, IG_ACCOUNT))
 
-    response = deliver(web, fixture_bytes("batch"))
+    response = deliver(web, pool, fixture_bytes("batch"))
 
     assert response.status_code == 200
     assert theirs > 0 and counts(pool)["events"] == ours
@@ -135,12 +140,35 @@ def test_a_batch_stores_every_item_of_connected_pages_only(web, pool, page, sync
 def test_a_duplicate_delivery_changes_nothing(web, pool, page, sync_queue):
     from sandbox import meta_webhooks
 
-    payload = json.loads(fixture_bytes("batch"))
-    first, *again = meta_webhooks.post_again(f"{web}/webhooks/facebook", payload, APP_SECRET, times=3)
+    url, payload = f"{web}/webhooks/facebook", json.loads(fixture_bytes("batch"))
+    first = meta_webhooks.post_again(url, payload, APP_SECRET, times=1)
+    expand_webhooks(pool)
     before = counts(pool)
-    assert first.status_code == 200 and before["events"] > 0
-    assert [a.status_code for a in again] == [200, 200] and counts(pool) == before
+    # Resent twice before the next drain, then once after it: the drain takes the copies together.
+    again = meta_webhooks.post_again(url, payload, APP_SECRET, times=2)
+    expand_webhooks(pool)
+    again += meta_webhooks.post_again(url, payload, APP_SECRET, times=1)
+    expand_webhooks(pool)
+
+    assert first[0].status_code == 200 and before["events"] > 0
+    assert [a.status_code for a in again] == [200, 200, 200] and counts(pool) == before
     assert owed_refreshes(pool) == 2  # two customers of the connected page wrote
+
+
+def test_copies_of_a_delivery_waiting_for_the_same_drain_are_stored_once(web, pool, page, sync_queue):
+    from sandbox import meta_webhooks
+
+    url = f"{web}/webhooks/facebook"
+    meta_webhooks.post_again(url, json.loads(fixture_bytes("batch")), APP_SECRET, times=1)
+    expand_webhooks(pool)
+    once = counts(pool)
+    with pool.connection() as conn:
+        conn.execute("TRUNCATE webhook_events, pending_refreshes, messages, contacts CASCADE")
+
+    meta_webhooks.post_again(url, json.loads(fixture_bytes("batch")), APP_SECRET, times=3)
+    expand_webhooks(pool)
+
+    assert counts(pool) == once and owed_refreshes(pool) == 2
 
 
 MALFORMED = {
@@ -154,7 +182,7 @@ MALFORMED = {
 def test_a_malformed_delivery_is_recorded_and_acknowledged_not_resent_forever(web, pool, page, name):
     """Meta resends anything but a 200; a body that can never be stored is put on record instead."""
     body = fixture_bytes(name)
-    response = deliver(web, body)
+    response = deliver(web, pool, body)
 
     assert (response.status_code, response.text) == (200, "EVENT_RECEIVED")
     assert counts(pool)["events"] == 0
@@ -164,7 +192,7 @@ def test_a_malformed_delivery_is_recorded_and_acknowledged_not_resent_forever(we
 
 
 def test_a_body_that_is_not_json_is_recorded(web, pool, page):
-    assert deliver(web, b'{"object": "page", "entry": [').status_code == 200
+    assert deliver(web, pool, b'{"object": "page", "entry": [').status_code == 200
     assert counts(pool)["events"] == 0
     assert [r["reason"] for r in rejections(pool)] == ["the body is not JSON"]
 
@@ -174,7 +202,7 @@ def test_a_body_that_is_not_json_is_recorded(web, pool, page):
     ["", "sha256=", "sha1=0123", "sha256=" + "0" * 64, sign(b"another body", APP_SECRET), sign(b"", "wrong-secret")],
 )
 def test_a_missing_or_wrong_signature_is_refused(web, pool, page, signature):
-    response = deliver(web, fixture_bytes("message"), signature=signature)
+    response = deliver(web, pool, fixture_bytes("message"), signature=signature)
     assert response.status_code == 403 and counts(pool)["events"] == 0
 
 
@@ -183,19 +211,24 @@ def test_a_tampered_body_is_refused(web, pool, page):
     signature = sign(body, APP_SECRET)
     tampered = body.replace(b"40 units", b"400 units")
     assert tampered != body
-    assert deliver(web, tampered, signature=signature).status_code == 403
+    assert deliver(web, pool, tampered, signature=signature).status_code == 403
     assert counts(pool)["events"] == 0
 
 
 def test_an_oversize_body_is_refused(web, pool, page):
     body = json.dumps({"object": "page", "entry": [], "padding": "x" * (3 * 1024 * 1024)}).encode()
-    assert deliver(web, body).status_code == 413
+    assert deliver(web, pool, body).status_code == 413
     assert counts(pool)["events"] == 0
 
 
 def test_a_page_that_is_not_connected_is_acknowledged_and_ignored(web, pool):
-    response = deliver(web, fixture_bytes("message"))
-    assert response.status_code == 200 and counts(pool)["events"] == 0
+    response = deliver(web, pool, fixture_bytes("message"))
+    assert response.status_code == 200 and counts(pool)["events"] == 0 and waiting_in_inbox(pool) == 0
+
+
+def waiting_in_inbox(pool) -> int:
+    with pool.connection() as conn:
+        return conn.execute("SELECT count(*) AS n FROM webhook_inbox").fetchone()["n"]
 
 
 def test_verification_handshake(web):
@@ -217,10 +250,11 @@ def test_verification_handshake(web):
 def test_redis_down_at_delivery_loses_nothing_and_the_drain_queues_it(
     pool, page, service_settings, sync_queue, monkeypatch
 ):
-    broken = replace(service_settings, redis_url="unix:///nonexistent/redis.sock", refresh_debounce=0.001)
+    broken = replace(service_settings, redis_url="unix:///nonexistent/redis.sock")
     with serve_app(broken) as web:
-        response = deliver(web, fixture_bytes("message"))
+        response = deliver(web, None, fixture_bytes("message"))
     assert response.status_code == 200
+    expand_webhooks(pool, debounce_seconds=0.001)  # the drain needs PostgreSQL only
     with pool.connection() as conn:
         waiting = conn.execute("SELECT count(*) AS n FROM webhook_events WHERE enqueued_at IS NULL").fetchone()["n"]
     assert waiting == 1 and owed_refreshes(pool) == 1 and refresh_queue_ids(sync_queue) == []
@@ -244,7 +278,7 @@ def refresh_queue_ids(sync_queue) -> list[str]:
 
 def test_database_down_answers_503_so_meta_retries(app_losing_its_database, sync_queue):
     app_losing_its_database.drop_database()
-    assert deliver(app_losing_its_database.base_url, fixture_bytes("message")).status_code == 503
+    assert deliver(app_losing_its_database.base_url, None, fixture_bytes("message")).status_code == 503
 
 
 # --- Hostile or odd but signed input: never a 5xx, never junk stored, the rest of the delivery kept ---
@@ -288,7 +322,7 @@ JUNK = {
 @pytest.mark.parametrize("case", sorted(JUNK))
 def test_junk_is_recorded_never_stored(web, pool, page, case):
     item, reason = JUNK[case]
-    response = deliver(web, one_item(item))
+    response = deliver(web, pool, one_item(item))
 
     assert (response.status_code, response.text) == (200, "EVENT_RECEIVED")
     assert counts(pool) == {"events": 0, "messages": 0, "contacts": 0, "standby": 0, "echoes": 0}
@@ -299,7 +333,7 @@ def test_junk_is_recorded_never_stored(web, pool, page, case):
 
 def test_the_pages_instagram_account_is_never_a_contact(web, pool, page):
     """A Messenger item naming the page's own Instagram account as the customer is junk too."""
-    deliver(web, one_item(message_item(sender__id=IG_ACCOUNT)))
+    deliver(web, pool, one_item(message_item(sender__id=IG_ACCOUNT)))
     assert counts(pool)["contacts"] == 0
     assert "the customer 17841400000000001 is the page's own account" in rejections(pool)[0]["reason"]
 
@@ -313,7 +347,7 @@ def test_the_pages_instagram_account_is_never_a_contact(web, pool, page):
     ],
 )
 def test_a_body_that_can_never_be_stored_is_recorded_and_acknowledged(web, pool, page, body, reason):
-    response = deliver(web, body)
+    response = deliver(web, pool, body)
     assert response.status_code == 200 and counts(pool)["events"] == 0
     assert [r["reason"] for r in rejections(pool)] == [reason]
 
@@ -330,7 +364,7 @@ def test_characters_no_column_holds_refuse_only_their_item(web, pool, page, esca
     good = message_item(message__mid="m_good")
     bad = json.dumps(message_item(message__mid="m_bad")).replace('"text": "Hi!', f'"text": "Hi!{escape}')
     body = one_item(good)[:-4] + b"," + bad.encode() + b"]}]}"
-    response = deliver(web, body)
+    response = deliver(web, pool, body)
 
     assert response.status_code == 200
     assert counts(pool)["messages"] == 1
@@ -344,7 +378,7 @@ def test_numbers_no_column_holds_refuse_only_their_item(web, pool, page):
         + PAGE_ID.encode()
         + b'"},"timestamp":NaN,"message":{"mid":"m_nan","text":"x"}}]}]}'
     )
-    assert deliver(web, body).status_code == 200
+    assert deliver(web, pool, body).status_code == 200
     assert counts(pool)["messages"] == 1
     assert "no JSON column can store (NaN)" in rejections(pool)[0]["reason"]
 
@@ -359,6 +393,7 @@ def test_a_thousand_item_delivery_with_one_bad_item_stores_the_other_999(web, po
     response = meta_webhooks.post(
         f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
     )
+    expand_webhooks(pool)
 
     assert response.status_code == 200
     stored = counts(pool)
@@ -368,13 +403,11 @@ def test_a_thousand_item_delivery_with_one_bad_item_stores_the_other_999(web, po
     assert rejected["reason"].endswith("timestamp must be a number of milliseconds")
     assert owed_refreshes(pool) == 50
     # Meta resends the identical body if unsure: nothing new, and the bad item is recorded again only.
-    assert (
-        meta_webhooks.post(
-            f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
-        ).status_code
-        == 200
+    again = meta_webhooks.post(
+        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
     )
-    assert counts(pool)["events"] == 999
+    expand_webhooks(pool)
+    assert again.status_code == 200 and counts(pool)["events"] == 999 and len(rejections(pool)) == 2
 
 
 def test_a_delivery_of_more_than_a_thousand_items_is_not_something_meta_sends():
@@ -400,12 +433,12 @@ def transcript_texts(pool, page, external_id: str) -> list[str]:
 
 
 def test_an_edit_replaces_the_stored_text_and_owes_a_refresh(web, pool, page):
-    deliver(web, fixture_bytes("message"))
+    deliver(web, pool, fixture_bytes("message"))
     with pool.connection() as conn:
         conn.execute("DELETE FROM pending_refreshes")  # the message's own refresh has run
     assert "40 units" in transcript_texts(pool, page, PSID)[0]
 
-    assert deliver(web, fixture_bytes("message_edit")).status_code == 200
+    assert deliver(web, pool, fixture_bytes("message_edit")).status_code == 200
 
     [text] = transcript_texts(pool, page, PSID)
     assert "400 units" in text
@@ -418,22 +451,23 @@ def test_an_edit_replaces_the_stored_text_and_owes_a_refresh(web, pool, page):
 def test_an_older_edit_arriving_late_does_not_undo_a_newer_one(web, pool, page):
     from sandbox import meta_webhooks
 
-    deliver(web, fixture_bytes("message"))
+    deliver(web, pool, fixture_bytes("message"))
     mid = json.loads(fixture_bytes("message"))["entry"][0]["messaging"][0]["message"]["mid"]
     second = meta_webhooks.messenger_edit(PAGE_ID, PSID, mid, "second edit", num_edit=2)
     first = meta_webhooks.messenger_edit(PAGE_ID, PSID, mid, "first edit", num_edit=1)
     for item in (second, first):
         meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, [item])]), APP_SECRET)
+        expand_webhooks(pool)
     assert transcript_texts(pool, page, PSID) == ["second edit"]
 
 
 def test_an_instagram_unsend_takes_the_message_out_of_the_transcript(web, pool, page):
-    deliver(web, fixture_bytes("instagram_message"))
+    deliver(web, pool, fixture_bytes("instagram_message"))
     with pool.connection() as conn:
         conn.execute("DELETE FROM pending_refreshes")
     assert len(transcript_texts(pool, page, IGSID)) == 1
 
-    assert deliver(web, fixture_bytes("instagram_unsend")).status_code == 200
+    assert deliver(web, pool, fixture_bytes("instagram_unsend")).status_code == 200
 
     assert transcript_texts(pool, page, IGSID) == []
     with pool.connection() as conn:
@@ -451,6 +485,7 @@ def test_a_message_edited_and_unsent_within_its_own_delivery_is_stored_as_it_end
     meta_webhooks.post(
         f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, [first, edit, gone, unsend])]), APP_SECRET
     )
+    expand_webhooks(pool)
 
     assert transcript_texts(pool, page, PSID) == ["400 bottles please"]
     assert counts(pool)["events"] == 4
