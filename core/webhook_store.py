@@ -106,26 +106,23 @@ def expand_deliveries(conn: Conn, debounce_seconds: float, batch: int = DRAIN_BA
     total = Expanded()
     size = batch
     for _ in range(DRAIN_MOST_BATCHES * batch):  # bounded even if every batch were taken one by one
-        try:
-            with conn.transaction():
-                if not _my_turn(conn):
-                    total.busy = True
-                    return total
-                row = conn.execute(
-                    _EXPAND, {"batch": size, "debounce": debounce_seconds, "most": MAX_DEBOUNCE_SECONDS}
-                ).fetchone()
-        except psycopg.Error as exc:
-            if is_transient(exc):
-                raise
-            if size > 1:
-                size = 1
-                continue
-            with conn.transaction():
-                if _my_turn(conn):
+        with conn.transaction():
+            if not _my_turn(conn):
+                total.busy = True
+                return total
+            try:
+                with conn.transaction():  # a savepoint: a refused batch is undone, the turn kept
+                    row = conn.execute(
+                        _EXPAND, {"batch": size, "debounce": debounce_seconds, "most": MAX_DEBOUNCE_SECONDS}
+                    ).fetchone()
+            except psycopg.Error as exc:
+                if is_transient(exc):
+                    raise
+                if size == 1:  # still our turn, so the oldest is the one just refused
                     conn.execute(_SET_ASIDE, (f"refused by the database when expanded ({type(exc).__name__})",))
-            total.rejected += 1
-            size = batch
-            continue
+                    total.rejected += 1
+                size = 1 if size > 1 else batch
+                continue
         assert row is not None
         total.deliveries += row["deliveries"]
         total.stored += row["stored"]

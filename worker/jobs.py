@@ -317,8 +317,8 @@ def run_refresh(page_pk: int, contact_id: int) -> str:
 
 def queue_pending_refreshes() -> int:
     """Periodic (rq cron, every few seconds): the webhook deliveries acknowledged since the last
-    tick expanded (PostgreSQL only, so this goes on while Redis is down), then the refreshes owed
-    that are due, queued. Returns how many refreshes were queued."""
+    tick expanded (committed on its own, so a Redis failure in what follows does not undo it), then
+    the refreshes owed that are due, queued. Returns how many refreshes were queued."""
     settings = job_settings()
     settings.require("database_url", "redis_url")
     assert settings.database_url

@@ -110,6 +110,7 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
                 conn.execute(f"SELECT json_agg(t) AS rows FROM {table} t").fetchone()["rows"]
                 for table in (
                     "sync_jobs",
+                    "webhook_inbox",
                     "webhook_events",
                     "webhook_rejections",
                     "contacts",
@@ -120,7 +121,8 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
         )
         stored = conn.execute("SELECT page_token_ciphertext FROM facebook_pages").fetchone()["page_token_ciphertext"]
 
-    assert "sync finished status=COMPLETED" in logs and "webhook stored" in logs  # the logs are really there
+    assert "sync finished status=COMPLETED" in logs and "webhook accepted" in logs  # the logs are really there
+    assert "webhook deliveries expanded" in logs
     assert "FAILED" in cli_output and "token_expired" in records
     places = {
         "logs": logs,
