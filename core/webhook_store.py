@@ -24,9 +24,11 @@ from core.webhook_events import CONTENT_KINDS, EXCERPT_CHARS, MESSAGE_KINDS, Eve
 
 # However often a customer writes, their refresh waits at most this long after their first message.
 MAX_DEBOUNCE_SECONDS = 60
-# Inbox rows one drain statement expands (even at 1000 items each, one statement copes), and how
-# many such statements one drain runs before it lets the refreshes due be queued.
+# Inbox rows one drain statement expands, at most so many items between them (but always at least
+# one row: Meta's batches hold up to 1000 items), and how many such statements one drain runs
+# before it lets the refreshes due be queued.
 DRAIN_BATCH = 200
+DRAIN_BATCH_ITEMS = 5000
 DRAIN_MOST_BATCHES = 25
 # Held by the drain for its transaction: one drain at a time keeps each contact's deliveries in order.
 _DRAIN_LOCK_KEY = 0x0FB5_0012
@@ -113,7 +115,13 @@ def expand_deliveries(conn: Conn, debounce_seconds: float, batch: int = DRAIN_BA
             try:
                 with conn.transaction():  # a savepoint: a refused batch is undone, the turn kept
                     row = conn.execute(
-                        _EXPAND, {"batch": size, "debounce": debounce_seconds, "most": MAX_DEBOUNCE_SECONDS}
+                        _EXPAND,
+                        {
+                            "batch": size,
+                            "items": DRAIN_BATCH_ITEMS,
+                            "debounce": debounce_seconds,
+                            "most": MAX_DEBOUNCE_SECONDS,
+                        },
                     ).fetchone()
             except psycopg.Error as exc:
                 if is_transient(exc):
@@ -130,7 +138,7 @@ def expand_deliveries(conn: Conn, debounce_seconds: float, batch: int = DRAIN_BA
         total.rejected += row["rejected"]
         total.refreshes += row["refreshes"]
         total.unknown_accounts.update(row["unknown"])
-        if row["deliveries"] < size or total.deliveries >= DRAIN_MOST_BATCHES * batch:
+        if not row["more"] or total.deliveries >= DRAIN_MOST_BATCHES * batch:
             return total
     return total
 
@@ -168,7 +176,11 @@ SELECT received_at, 'body', %s, items::text FROM gone
 # than inserted and then updated.
 _EXPAND = f"""
 WITH batch AS (
-  DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox ORDER BY id LIMIT %(batch)s)
+  DELETE FROM webhook_inbox WHERE id IN (
+    SELECT id FROM (
+      SELECT id, row_number() OVER w AS n, sum(json_array_length(items)) OVER w AS upto
+      FROM (SELECT id, items FROM webhook_inbox ORDER BY id LIMIT %(batch)s) oldest WINDOW w AS (ORDER BY id)) counted
+    WHERE n = 1 OR upto <= %(items)s)
   RETURNING id, received_at, items),
 given AS (
   SELECT b.id AS delivery, b.received_at, i.* FROM batch b, json_to_recordset(b.items) AS i(ord int, object text,
@@ -268,7 +280,9 @@ refused AS (
   SELECT received_at, object, account, location, 'the customer ' || customer || ' is the page''s own account',
     left(payload::text, {EXCERPT_CHARS}) FROM p WHERE own
   RETURNING 1)
-SELECT (SELECT count(*) FROM batch) AS deliveries, (SELECT count(*) FROM inserted) AS stored,
+SELECT (SELECT count(*) FROM batch) AS deliveries,
+  EXISTS (SELECT 1 FROM webhook_inbox WHERE id NOT IN (SELECT id FROM batch)) AS more,
+  (SELECT count(*) FROM inserted) AS stored,
   (SELECT count(*) FROM ok) AS known, (SELECT count(*) FROM owed) AS refreshes,
   (SELECT count(*) FROM refused) AS rejected,
   ARRAY(SELECT DISTINCT account FROM u WHERE account NOT IN (SELECT account FROM p)) AS unknown

@@ -106,7 +106,9 @@ def test_nothing_is_expanded_before_the_drain_and_all_of_it_after(web, pool, pag
     assert (before["waiting"], before["events"], before["contacts"], before["texts"]) == (5, 0, 0, None)
     assert before["rejected"] == 1  # junk is on record at once: only valid items wait for the drain
 
-    expand_webhooks(pool)
+    with pool.connection() as conn:
+        drained = expand_deliveries(conn, Settings.refresh_debounce, batch=2)  # in three statements
+    assert (drained.deliveries, drained.stored, drained.refreshes) == (5, 5, 5)  # owed, or pushed back
     assert outcome(pool) == EXPANDED
     expand_webhooks(pool)
     assert outcome(pool) == EXPANDED
