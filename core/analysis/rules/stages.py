@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from core.analysis.rules.vocabulary import Step
 
@@ -17,6 +18,7 @@ _STAGE_SYNONYMS: dict[Step, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=1024)  # a page's few stage names, read for every contact
 def _stage_step(name: str) -> Step | None:
     padded = " " + " ".join(re.findall(r"[a-z0-9]+", name.casefold())) + " "
     matched = [step for step, words in _STAGE_SYNONYMS.items() if any(f" {w} " in padded for w in words)]

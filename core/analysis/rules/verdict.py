@@ -108,12 +108,14 @@ def _negated(clause: str, start: int, window: int = NEGATION_WINDOW_WORDS) -> bo
     return bool(NEGATION.search(" ".join(phrase.split()[-window:])))
 
 
+# Greeting and spam are whole-message signals.
+_CLAUSE_PATTERNS = {intent: p for intent, p in PATTERNS.items() if intent not in (Intent.GREETING, Intent.SPAM)}
+
+
 def _clause_intents(clause: str) -> set[Intent]:
     said: dict[Intent, int] = {}  # each intent and the last phrase (comma-separated part) it is said in
     question = "?" in clause or "؟" in clause
-    for intent, pattern in PATTERNS.items():
-        if intent in (Intent.GREETING, Intent.SPAM):
-            continue  # whole-message signals
+    for intent, pattern in _CLAUSE_PATTERNS.items():
         matches = list(pattern.finditer(clause))
         kept = [m for m in matches if intent not in NEGATABLE or not _negated(clause, m.start())]
         if kept:

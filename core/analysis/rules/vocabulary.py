@@ -16,6 +16,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from functools import lru_cache
+
+from core.analysis.rules.narrowing import Alternation
 
 
 class Step(IntEnum):
@@ -158,6 +161,8 @@ _FOLD = str.maketrans(
 def fold(text: str) -> str:
     """Accents and diacritics off, spelling variants merged; case is left alone (patterns are regexes)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    if decomposed.isascii():  # no marks to drop: the common case, without a loop over every character
+        return decomposed.translate(_FOLD)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_FOLD)
 
 
@@ -176,6 +181,7 @@ _SLANG = [
 ]
 
 
+@lru_cache(maxsize=8192)  # a message is read several times over (intents, offers, confirmations, wording)
 def normalise(text: str) -> str:
     """Text as patterns see it: folded, lower case, one space between words, chat spellings expanded."""
     text = " ".join(fold(text.casefold()).split())
@@ -184,13 +190,13 @@ def normalise(text: str) -> str:
     return text
 
 
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(fold(a) for a in alternatives), re.IGNORECASE)
+def _rx(*alternatives: str) -> Alternation:
+    return Alternation(re.compile("|".join(fold(a) for a in alternatives), re.IGNORECASE))
 
 
 # --- The contact's words --------------------------------------------------------------------------
 
-PATTERNS: dict[Intent, re.Pattern[str]] = {
+PATTERNS: dict[Intent, Alternation] = {
     Intent.SPAM: _rx(
         r"\b(earn|make) \$?\d[\d,]*\s*(usd|dollars?)?\s*(a|per|/)\s*(day|week|hour)",
         r"\$\d+/(day|week)",

@@ -1,0 +1,210 @@
+"""The vocabulary's long alternations, run only as far as a text can match them, with `re`'s own results.
+
+A pattern of the vocabulary is hundreds of alternatives, and `re` tries every one of them at every
+position of a text. Nearly every alternative needs some literal text to match at all (a word, a stem:
+"how much", "rembours"), so a text is first looked up for those literals, by three-letter pieces, and
+only the alternatives that can match in it are kept, in their order, as one smaller pattern. On that
+text it finds exactly what the whole pattern finds: at any position `re` takes the first alternative
+that matches there, and one that matches nowhere in the text was never that one.
+
+Only for normalised text (`vocabulary.normalise`: lower case), which is what the vocabulary reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+_PIECE = 3  # letters per lookup piece: long enough to be rare, short enough for stems like "pag"
+_QUANTIFIERS = "?*+{"
+# Characters after an escape's letter that belong to it (\xhh, \uhhhh, \Uhhhhhhhh, back-references):
+# skipped, never read as literals; an escape the vocabulary does not use is simply no literal.
+_ESCAPE_TAIL = {"x": 2, "u": 4, "U": 8} | {str(d): 2 for d in range(10)}
+
+
+# One of these literals (lower case) is in any text the alternative matches.
+Requirement = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Alternative:
+    source: str
+    requires: tuple[Requirement, ...]
+
+    def can_match(self, probe: str) -> bool:
+        return all(any(literal in probe for literal in requirement) for requirement in self.requires)
+
+
+class Alternation:
+    """One pattern of the vocabulary: `search` and `finditer` as the whole pattern's, run only with the
+    alternatives that can match in the text."""
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self._alternatives = _alternatives(regex)
+        self._always = frozenset(i for i, alt in enumerate(self._alternatives) if not _lookup(alt))
+        for index, alt in enumerate(self._alternatives):
+            for literal in _lookup(alt):
+                _BY_PIECE.setdefault(literal[-_PIECE:], []).append((self, index))
+        _possible.cache_clear()
+        self._compile = lru_cache(maxsize=1024)(self._compile_narrowed)
+
+    def narrowed(self, text: str) -> re.Pattern[str] | None:
+        """A pattern that finds on `text` exactly what the whole one finds; None when it finds nothing."""
+        indices = _possible(text.lower()).get(self, frozenset()) | self._always
+        return self._compile(tuple(sorted(indices))) if indices else None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        narrowed = self.narrowed(text)
+        return narrowed.search(text) if narrowed else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        narrowed = self.narrowed(text)
+        return narrowed.finditer(text) if narrowed else iter(())
+
+    def can_match(self, index: int, probe: str) -> bool:
+        return self._alternatives[index].can_match(probe)
+
+    def _compile_narrowed(self, indices: tuple[int, ...]) -> re.Pattern[str]:
+        if len(indices) == len(self._alternatives):
+            return self.regex
+        return re.compile("|".join(self._alternatives[i].source for i in indices), self.regex.flags)
+
+
+# Every alternation's alternatives, by the last piece of the literals they are looked up by (a
+# literal's end is rarer than its start, where words share stems: "con-", "pag-").
+_BY_PIECE: dict[str, list[tuple[Alternation, int]]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _possible(probe: str) -> dict[Alternation, frozenset[int]]:
+    """The alternatives of every alternation that can match in `probe` (lower case). One text is read
+    by several alternations in a row: it is looked up once."""
+    found: dict[Alternation, set[int]] = {}
+    for piece in {probe[i : i + _PIECE] for i in range(len(probe) - _PIECE + 1)}:
+        for alternation, index in _BY_PIECE.get(piece, ()):
+            if alternation.can_match(index, probe):
+                found.setdefault(alternation, set()).add(index)
+    return {alternation: frozenset(indices) for alternation, indices in found.items()}
+
+
+def _lookup(alternative: _Alternative) -> Requirement:
+    """The requirement an alternative is looked up by: of those whose literals are all long enough,
+    the one with the longest (rarer); none when there is no such requirement."""
+    usable = [r for r in alternative.requires if all(len(literal) >= _PIECE for literal in r)]
+    return max(usable, key=lambda r: (min(map(len, r)), -len(r)), default=())
+
+
+def split_alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression's source."""
+    parts, start, depth, i = [], 0, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif char == "[":
+            i = _class_end(pattern, i)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """The index of the `]` closing the character class opened at `i`."""
+    i += 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1  # a `]` first is a member
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i
+
+
+def requirements(source: str) -> tuple[Requirement, ...]:
+    """What every match of `source` contains, lower case. Anything this does not read plainly (classes,
+    escapes, lookarounds, quantified parts) ends a literal and requires nothing: it can miss
+    requirements, never invent one."""
+    branches = split_alternatives(source)
+    if len(branches) > 1:
+        # Whichever branch matched, its most telling requirement is met.
+        chosen = [max(requirements(branch), key=lambda r: min(map(len, r)), default=None) for branch in branches]
+        if None in chosen:
+            return ()
+        return (tuple(sorted({literal for requirement in chosen if requirement for literal in requirement})),)
+    found: list[Requirement] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            found.append(("".join(run),))
+            run.clear()
+
+    i = 0
+    while i < len(source):
+        char, literal = source[i], None
+        if char == "\\" and i + 1 < len(source):
+            escaped = source[i + 1]
+            literal = None if escaped.isalnum() else escaped
+            i += 2 + _ESCAPE_TAIL.get(escaped, 0)
+        elif char == "(":
+            end = _group_end(source, i)
+            inner, i = source[i + 1 : end], end + 1
+            if i < len(source) and source[i] in _QUANTIFIERS:
+                continue  # optional or repeated: the loop reads the quantifier as the end of a run
+            end_run()
+            if inner.startswith("?:"):
+                found.extend(requirements(inner[2:]))
+            elif not inner.startswith("?"):  # lookarounds, flags and named groups require nothing here
+                found.extend(requirements(inner))
+            continue
+        elif char == "[":
+            i = _class_end(source, i) + 1
+        elif char == "{":
+            end = source.find("}", i)
+            i = end + 1 if end > 0 else len(source)
+        elif char in ".^$|)" or char in _QUANTIFIERS:
+            i += 1
+        else:
+            literal, i = char, i + 1
+        if literal is None or len(literal.lower()) != 1:
+            end_run()
+        elif i < len(source) and source[i] in _QUANTIFIERS:
+            end_run()  # "colou?r": an optional or repeated character is no fixed text
+        else:
+            run.append(literal.lower())
+    end_run()
+    return tuple(found)
+
+
+def _group_end(pattern: str, i: int) -> int:
+    depth = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif char == "[":
+            i = _class_end(pattern, i)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return i
+
+
+def _alternatives(pattern: re.Pattern[str]) -> list[_Alternative]:
+    if pattern.flags & re.VERBOSE:
+        return [_Alternative(pattern.pattern, ())]  # spaces are no literals there: never narrowed
+    return [_Alternative(source, requirements(source)) for source in split_alternatives(pattern.pattern)]
