@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 # While a sync of the page is still storing contacts, an empty backlog is looked at again this often.
 POLL_SECONDS = 1.0
+# The due list is read for this many batches at once, and again after RECOUNT_SECONDS (see _DueList).
+SLICE_BATCHES = 10
+RECOUNT_SECONDS = 5.0
 
 _DUE = (
     "SELECT cc.contact_id, max(v.updated_time) AS newest FROM conversation_contacts cc"
@@ -45,19 +49,76 @@ class AnalysisCancelled(Exception):
     """The page's sync was cancelled: its analysis stops too (the backlog stays for the next sync)."""
 
 
-def due_contacts(conn: Conn, page_pk: int, limit: int, busy: list[int] | None = None) -> list[int]:
-    """The next contacts to analyse, whoever wrote most recently first; not those `busy` (in flight)."""
-    rows = conn.execute(
-        f"SELECT contact_id FROM ({_DUE}) due WHERE NOT (contact_id = ANY(%(busy)s))"
-        " ORDER BY newest DESC, contact_id LIMIT %(limit)s",
-        {"page": page_pk, "limit": limit, "busy": busy or []},
-    ).fetchall()
-    return [row["contact_id"] for row in rows]
-
-
 def backlog_size(conn: Conn, page_pk: int) -> int:
     row = conn.execute(f"SELECT count(*) AS n FROM ({_DUE}) due", {"page": page_pk}).fetchone()
     return int(row["n"]) if row else 0
+
+
+def still_due(conn: Conn, page_pk: int, contact_ids: list[int]) -> set[int]:
+    """Those of `contact_ids` still due: a look at their own links only."""
+    rows = conn.execute(
+        "SELECT DISTINCT cc.contact_id FROM conversation_contacts cc JOIN conversations v ON v.id = cc.conversation_id"
+        " WHERE cc.contact_id = ANY(%(ids)s) AND v.facebook_page_id = %(page)s"
+        " AND (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time)",
+        {"page": page_pk, "ids": contact_ids},
+    ).fetchall()
+    return {row["contact_id"] for row in rows}
+
+
+class _DueList:
+    """The page's due contacts, newest first, read a slice at a time, and how many are due.
+
+    Reading the due list looks at every link of the page, so it is read for many batches at once:
+    again when the slice is used up, when the count comes to zero (which must be exact), and after
+    RECOUNT_SECONDS, so that whoever wrote meanwhile waits no longer and the count follows a sync
+    still storing contacts. In between the count is kept by looking at each batch's contacts only:
+    those no longer due (analysed, failed, or analysed elsewhere meanwhile) are taken off it."""
+
+    def __init__(self, page_pk: int, slice_size: int, clock: Callable[[], float]) -> None:
+        self.page_pk = page_pk
+        self.slice_size = slice_size
+        self.clock = clock
+        self.left = 0  # contacts due
+        self._slice: deque[int] = deque()
+        self._read_at: float | None = None
+
+    def take(self, conn: Conn, limit: int, busy: Collection[int]) -> list[int]:
+        """The next contacts still due, not those `busy` (in flight)."""
+        taken: list[int] = []
+        read = False
+        while len(taken) < limit:
+            if not self._slice or self._stale():
+                if read:
+                    break
+                self.read(conn, {*busy, *taken})
+                read = True
+            candidates = [self._slice.popleft() for _ in range(min(limit - len(taken), len(self._slice)))]
+            if not candidates:
+                break
+            due = still_due(conn, self.page_pk, candidates)
+            self.left -= len(candidates) - len(due)
+            taken += [contact_id for contact_id in candidates if contact_id in due]
+        return taken
+
+    def settle(self, conn: Conn, applied: list[int]) -> None:
+        """After a batch: those of it no longer due leave the count, which is counted again when it
+        comes to zero (that is when the analysis is complete: it must be exact)."""
+        self.left -= len(applied) - len(still_due(conn, self.page_pk, applied))
+        if self.left <= 0:
+            self.left = backlog_size(conn, self.page_pk)
+
+    def read(self, conn: Conn, busy: Collection[int]) -> None:
+        rows = conn.execute(
+            f"SELECT contact_id, count(*) OVER () AS due FROM ({_DUE}) due"
+            " ORDER BY newest DESC, contact_id LIMIT %(limit)s",
+            {"page": self.page_pk, "limit": self.slice_size + len(busy)},
+        ).fetchall()
+        self.left = int(rows[0]["due"]) if rows else 0
+        self._slice = deque(row["contact_id"] for row in rows if row["contact_id"] not in busy)
+        self._read_at = self.clock()
+
+    def _stale(self) -> bool:
+        return self._read_at is None or self.clock() - self._read_at >= RECOUNT_SECONDS
 
 
 def pages_with_backlog(conn: Conn) -> list[int]:
@@ -169,6 +230,7 @@ class _Run:
         self.log = ContextLogger(logger, {"page_pk": page_pk})
         self.started = backlog.clock()
         self.analyzed = 0
+        self.due = _DueList(page_pk, backlog.qualifier.batch_size * SLICE_BATCHES, backlog.clock)
 
     def start_next(self, batches: ThreadPoolExecutor, in_flight: _Batch | None) -> _Batch | None:
         """Read the next batch (not the one in flight, which is still due) and start analysing it."""
@@ -180,7 +242,7 @@ class _Run:
             page = pages.get_page(conn, self.page_pk)
             target = auto_pipeline_of(conn, self.page_pk)
             busy = [task.contact_id for task in in_flight.tasks] if in_flight else []
-            ids = due_contacts(conn, self.page_pk, qualifier.batch_size, busy)
+            ids = self.due.take(conn, qualifier.batch_size, busy)
             snapshots = contact_snapshots(conn, page, ids)
         tasks = [snapshots[contact_id] for contact_id in ids if contact_id in snapshots]
         if not tasks:
@@ -194,7 +256,11 @@ class _Run:
         qualifier = self.backlog.qualifier
         with self.backlog.pool.connection() as conn, conn.transaction():
             outcome = qualifier.apply(conn, tasks, results, target)
-            backlog = backlog_size(conn, self.page_pk)
+            if batch is None:
+                self.due.left = backlog_size(conn, self.page_pk)
+            else:
+                self.due.settle(conn, [task.contact_id for task in tasks])
+            backlog = self.due.left
             self.analyzed += outcome.analyzed
             elapsed = self.backlog.clock() - self.started
             rate = self.analyzed / elapsed * 60 if elapsed >= self.backlog.rate_horizon else None

@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import psycopg
+
 from core import metrics
-from core.analysis.batch import PackAnalyzer, plan_packs
+from core.analysis.batch import OfflineAnalyzer, PackAnalyzer, plan_packs
 from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer
 from core.db import Conn
 from core.jobs import ContactFailure
-from core.pipeline import AutoPipeline, StageMove, apply_analysis
+from core.pipeline import AutoPipeline, StageMove
+from core.pipeline.assign import apply_analyses
 from core.transcripts import ContactSnapshot, scope_versions
 
 Result = Analysis | AnalysisFailed | AnalysisUnavailable
@@ -56,7 +59,10 @@ class Qualifier:
 
     @property
     def batch_size(self) -> int:
-        """Contacts worth reading at once: enough to keep every worker's requests full."""
+        """Contacts worth reading at once: enough to keep every worker's requests full; for an
+        analyzer without requests, as many as are written well at once."""
+        if isinstance(self.analyzer, OfflineAnalyzer):
+            return self.analyzer.offline_batch
         pack = self.analyzer.pack_size if isinstance(self.analyzer, PackAnalyzer) else 1
         return max(10, pack * self.workers)
 
@@ -90,6 +96,8 @@ class Qualifier:
             except (AnalysisFailed, AnalysisUnavailable) as exc:
                 return exc
 
+        if isinstance(analyzer, OfflineAnalyzer):
+            return [run(task) for task in tasks]  # CPU only: threads would share one interpreter lock
         return list(self._executor.map(run, tasks))
 
     def apply(
@@ -120,7 +128,7 @@ class Qualifier:
             ).fetchall()
         }
         current = scope_versions(conn, ids)
-        done: list[ContactSnapshot] = []
+        fresh: list[tuple[ContactSnapshot, Analysis | AnalysisFailed]] = []
         for task, result in zip(tasks, results, strict=True):
             if isinstance(result, AnalysisUnavailable):
                 outcome.deferred += 1
@@ -128,20 +136,63 @@ class Qualifier:
                 outcome.retry_after = max(outcome.retry_after or 0.0, result.retry_after or 0.0) or None
             elif task.contact_id not in locked or current[task.contact_id] != task.version:
                 outcome.superseded += 1
-            elif isinstance(result, AnalysisFailed):
-                outcome.failures.append(
-                    ContactFailure(task.platform, task.external_id, f"AI analysis failed: {result}")
-                )
-                done.append(task)
             else:
-                move = apply_analysis(conn, task.contact_id, result, target, self.analyzer.name)
-                if move:
-                    outcome.moves.append(Placed(task, result, move))
+                fresh.append((task, result))
+        stored = _store(conn, [(t, r) for t, r in fresh if isinstance(r, Analysis)], target, self.analyzer.name)
+        for task, result in fresh:
+            applied = stored.get(task.contact_id)
+            if isinstance(result, AnalysisFailed):
+                error = f"AI analysis failed: {result}"
+            elif isinstance(applied, _Refused):
+                error = f"could not store the analysis: {applied.reason}"
+            else:
+                error = None
+                if applied is not None:
+                    outcome.moves.append(Placed(task, result, applied))
                 outcome.analyzed += 1
-                done.append(task)
-        _mark_analysed(conn, done)
+            if error is not None:
+                outcome.failures.append(ContactFailure(task.platform, task.external_id, error))
+        _mark_analysed(conn, [task for task, _ in fresh])
         metrics.analyses(outcome.analyzed, outcome.deferred)
         return outcome
+
+
+@dataclass(frozen=True)
+class _Refused:
+    reason: str  # the database's message, without the row it quotes
+
+
+# What a database refuses of one contact's values (a constraint, text it cannot hold); not a lost connection.
+_REFUSALS = (psycopg.DataError, psycopg.IntegrityError)
+
+
+def _store(
+    conn: Conn, applicable: list[tuple[ContactSnapshot, Analysis]], target: AutoPipeline | None, analyzer: str
+) -> dict[int, StageMove | None | _Refused]:
+    """Apply the analyses together; when the database refuses that, each alone, so that one contact's
+    refused values cost only that contact its analysis."""
+    analyses = [(task.contact_id, analysis) for task, analysis in applicable]
+    if not analyses:
+        return {}
+    try:
+        with conn.transaction():
+            return dict(apply_analyses(conn, analyses, target, analyzer))
+    except _REFUSALS as exc:
+        if len(analyses) == 1:
+            return {analyses[0][0]: _Refused(_reason(exc))}
+    stored: dict[int, StageMove | None | _Refused] = {}
+    for contact_id, analysis in analyses:
+        try:
+            with conn.transaction():
+                stored.update(apply_analyses(conn, [(contact_id, analysis)], target, analyzer))
+        except _REFUSALS as exc:
+            stored[contact_id] = _Refused(_reason(exc))
+    return stored
+
+
+def _reason(exc: psycopg.Error) -> str:
+    # The primary message names the constraint; its detail would quote the row (the contact's data).
+    return exc.diag.message_primary or str(exc)
 
 
 def _mark_analysed(conn: Conn, done: list[ContactSnapshot]) -> None:
@@ -153,7 +204,7 @@ def _mark_analysed(conn: Conn, done: list[ContactSnapshot]) -> None:
         return
     conn.execute(
         "UPDATE conversation_contacts cc SET analyzed_at = u.seen"
-        " FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS u(contact_id, conversation_id, seen)"
+        " FROM unnest(%b::bigint[], %b::bigint[], %b::timestamptz[]) AS u(contact_id, conversation_id, seen)"
         " WHERE cc.contact_id = u.contact_id AND cc.conversation_id = u.conversation_id",
         ([c for c, _, _ in links], [v for _, v, _ in links], [t for _, _, t in links]),
     )

@@ -27,6 +27,14 @@ class PackAnalyzer(Protocol):
         """One result per transcript, in order; raises AnalysisUnavailable for the whole pack."""
 
 
+@runtime_checkable
+class OfflineAnalyzer(Protocol):
+    """An analyzer that runs in this process, without quota (the rules): it costs CPU only, so its
+    batches are as large as the database writes well (`offline_batch`) and run on one thread."""
+
+    offline_batch: int
+
+
 def plan_packs(transcripts: Sequence[Transcript], pack_size: int, pack_chars: int, char_budget: int) -> list[list[int]]:
     """Indexes of `transcripts`, grouped into packs in order."""
     packs: list[list[int]] = []

@@ -1,12 +1,15 @@
-"""Applying an analysis to a contact: AI context always; stage, score and status per the page's mode.
+"""Applying analyses to contacts: AI context always; stage, score and status per the page's mode.
 
-An audit row (`contact_activities`) is written only when the stage, score or status changes.
+An audit row (`contact_activities`) is written only when the stage, score or status changes. A batch
+of analyses is applied with one statement per table.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -24,21 +27,62 @@ class StageMove:
     to: Stage
 
 
+@dataclass(frozen=True)
+class _Change:
+    """What one analysis does to its contact: the new values, and the audit row when anything changed."""
+
+    contact_id: int
+    summary: str
+    pipeline_id: int | None = None  # None: stage, score and status stay as they are
+    stage_id: int | None = None
+    moved: bool = False
+    score: int | None = None
+    status: str | None = None
+    activity: tuple[Any, ...] | None = None  # (type, from_stage_id, to_stage_id, score, confidence, reasoning, details)
+
+
 def apply_analysis(
     conn: Conn, contact_id: int, analysis: Analysis, target: AutoPipeline | None, analyzer: str
 ) -> StageMove | None:
     """Write the analysis to the contact (inside the caller's transaction); the move, if its stage changed."""
-    current = conn.execute(
-        "SELECT pipeline_id, stage_id, lead_score, lead_status FROM contacts WHERE id = %s FOR UPDATE",
-        (contact_id,),
-    ).fetchone()
-    if current is None:
-        raise LookupError(f"no contact {contact_id}")
+    return apply_analyses(conn, [(contact_id, analysis)], target, analyzer)[contact_id]
+
+
+def apply_analyses(
+    conn: Conn, analyses: Sequence[tuple[int, Analysis]], target: AutoPipeline | None, analyzer: str
+) -> dict[int, StageMove | None]:
+    """Write each contact's analysis (inside the caller's transaction, locking their rows): one read,
+    one update and one insert of audit rows for them all. Each contact's move, if its stage changed."""
+    if not analyses:
+        return {}
+    ids = [contact_id for contact_id, _ in analyses]
+    current = {
+        row["id"]: row
+        for row in conn.execute(
+            "SELECT id, pipeline_id, stage_id, lead_score, lead_status FROM contacts WHERE id = ANY(%s)"
+            " ORDER BY id FOR UPDATE",
+            (ids,),
+        ).fetchall()
+    }
+    missing = [contact_id for contact_id in ids if contact_id not in current]
+    if missing:
+        raise LookupError(f"no contact {missing[0]}")
+    changes: list[_Change] = []
+    moves: dict[int, StageMove | None] = {}
+    for contact_id, analysis in analyses:
+        change, move = _change(contact_id, current[contact_id], analysis, target, analyzer)
+        changes.append(change)
+        moves[contact_id] = move
+    _write(conn, changes)
+    return moves
+
+
+def _change(
+    contact_id: int, current: dict[str, Any], analysis: Analysis, target: AutoPipeline | None, analyzer: str
+) -> tuple[_Change, StageMove | None]:
     placed = current["pipeline_id"] is not None
     if target is None or analysis.recommended_stage is None or (placed and target.mode is AutoMode.SKIP_EXISTING):
-        _refresh_summary(conn, contact_id, analysis)
-        return None
-
+        return _Change(contact_id, analysis.summary), None
     stage, rule = match_stage(analysis.recommended_stage, target.pipeline.stages)
     if rule is MatchRule.FALLBACK:
         log.warning(
@@ -53,52 +97,61 @@ def apply_analysis(
     rescored = score not in (None, current["lead_score"]) or status not in (None, current["lead_status"])
     if not moved and not rescored:
         # The audit trail records changes: the same verdict again is not one.
-        _refresh_summary(conn, contact_id, analysis)
-        return None
-    conn.execute(
-        "UPDATE contacts SET ai_context = %(summary)s, ai_context_updated_at = now(),"
-        " pipeline_id = %(pipeline)s, stage_id = %(stage)s,"
-        " stage_entered_at = CASE WHEN %(moved)s THEN now() ELSE stage_entered_at END,"
-        " lead_score = COALESCE(%(score)s, lead_score), lead_status = COALESCE(%(status)s, lead_status),"
-        " updated_at = now() WHERE id = %(id)s",
-        {
-            "id": contact_id,
-            "summary": analysis.summary,
-            "pipeline": target.pipeline.id,
-            "stage": stage.id,
-            "moved": moved,
-            "score": score,
-            "status": status,
-        },
+        return _Change(contact_id, analysis.summary), None
+    details = {
+        "rule": rule.value,
+        "recommended_stage": analysis.recommended_stage,
+        "lead_status": status,
+        "analyzer": analyzer,
+        "mode": target.mode.value,
+        "evidence": list(analysis.evidence),
+    }
+    activity = (
+        "STAGE_CHANGED" if moved else "AI_ANALYZED",
+        current["stage_id"],
+        stage.id,
+        score,
+        clamp_score(analysis.confidence),
+        analysis.reasoning,
+        Jsonb(details),
     )
+    change = _Change(contact_id, analysis.summary, target.pipeline.id, stage.id, moved, score, status, activity)
+    return change, StageMove(current["stage_id"], stage) if moved else None
+
+
+def _write(conn: Conn, changes: list[_Change]) -> None:
+    # Arrays go in binary (%b): dumping long text arrays as text escapes every element, which costs
+    # more than the statement.
     conn.execute(
-        "INSERT INTO contact_activities (contact_id, type, from_stage_id, to_stage_id, lead_score, confidence,"
-        " reasoning, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        "UPDATE contacts c SET ai_context = u.summary, ai_context_updated_at = now(),"
+        " pipeline_id = COALESCE(u.pipeline_id, c.pipeline_id),"
+        " stage_id = CASE WHEN u.pipeline_id IS NULL THEN c.stage_id ELSE u.stage_id END,"
+        " stage_entered_at = CASE WHEN u.moved THEN now() ELSE c.stage_entered_at END,"
+        " lead_score = COALESCE(u.score, c.lead_score), lead_status = COALESCE(u.status, c.lead_status),"
+        " updated_at = now()"
+        " FROM unnest(%b::bigint[], %b::text[], %b::bigint[], %b::bigint[], %b::boolean[], %b::int[], %b::text[])"
+        "  AS u(id, summary, pipeline_id, stage_id, moved, score, status)"
+        " WHERE c.id = u.id",
         (
-            contact_id,
-            "STAGE_CHANGED" if moved else "AI_ANALYZED",
-            current["stage_id"],
-            stage.id,
-            score,
-            clamp_score(analysis.confidence),
-            analysis.reasoning,
-            Jsonb(
-                {
-                    "rule": rule.value,
-                    "recommended_stage": analysis.recommended_stage,
-                    "lead_status": status,
-                    "analyzer": analyzer,
-                    "mode": target.mode.value,
-                    "evidence": list(analysis.evidence),
-                }
-            ),
+            [c.contact_id for c in changes],
+            [c.summary for c in changes],
+            [c.pipeline_id for c in changes],
+            [c.stage_id for c in changes],
+            [c.moved for c in changes],
+            [c.score for c in changes],
+            [c.status for c in changes],
         ),
     )
-    return StageMove(current["stage_id"], stage) if moved else None
-
-
-def _refresh_summary(conn: Conn, contact_id: int, analysis: Analysis) -> None:
+    audited = [(c.contact_id, *c.activity) for c in changes if c.activity is not None]
+    if not audited:
+        return
+    columns = list(zip(*audited, strict=True))
     conn.execute(
-        "UPDATE contacts SET ai_context = %s, ai_context_updated_at = now(), updated_at = now() WHERE id = %s",
-        (analysis.summary, contact_id),
+        "INSERT INTO contact_activities (contact_id, type, from_stage_id, to_stage_id, lead_score, confidence,"
+        " reasoning, details)"
+        " SELECT contact_id, type, from_stage_id, to_stage_id, lead_score, confidence, reasoning, details"
+        " FROM unnest(%b::bigint[], %b::text[], %b::bigint[], %b::bigint[], %b::int[], %b::int[], %b::text[],"
+        "  %b::jsonb[]) WITH ORDINALITY AS a(contact_id, type, from_stage_id, to_stage_id, lead_score, confidence,"
+        "  reasoning, details, position) ORDER BY position",
+        [list(column) for column in columns],
     )
