@@ -13,9 +13,12 @@ Only for normalised text (`vocabulary.normalise`: lower case), which is what the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
 
 _PIECE = 3  # letters per lookup piece: long enough to be rare, short enough for stems like "pag"
 _QUANTIFIERS = "?*+{"
@@ -53,8 +56,7 @@ class Alternation:
 
     def narrowed(self, text: str) -> re.Pattern[str] | None:
         """A pattern that finds on `text` exactly what the whole one finds; None when it finds nothing."""
-        indices = _possible(text.lower()).get(self, frozenset()) | self._always
-        return self._compile(tuple(sorted(indices))) if indices else None
+        return self._within(_possible(text.lower()))
 
     def search(self, text: str) -> re.Match[str] | None:
         narrowed = self.narrowed(text)
@@ -64,13 +66,29 @@ class Alternation:
         narrowed = self.narrowed(text)
         return narrowed.finditer(text) if narrowed else iter(())
 
+    def _within(self, possible: dict[Alternation, frozenset[int]]) -> re.Pattern[str] | None:
+        indices = possible.get(self)
+        if indices is None:
+            return self._compile(self._always) if self._always else None
+        return self._compile(indices | self._always if self._always else indices)
+
     def can_match(self, index: int, probe: str) -> bool:
         return self._alternatives[index].can_match(probe)
 
-    def _compile_narrowed(self, indices: tuple[int, ...]) -> re.Pattern[str]:
+    def _compile_narrowed(self, indices: frozenset[int]) -> re.Pattern[str]:
         if len(indices) == len(self._alternatives):
             return self.regex
-        return re.compile("|".join(self._alternatives[i].source for i in indices), self.regex.flags)
+        return re.compile("|".join(self._alternatives[i].source for i in sorted(indices)), self.regex.flags)
+
+
+def narrowed_all(alternations: Mapping[Key, Alternation], text: str) -> Iterator[tuple[Key, re.Pattern[str]]]:
+    """Each alternation's narrowed pattern for `text` (see Alternation.narrowed), those that can find
+    something, in order: one look-up of the text for all of them."""
+    possible = _possible(text.lower())
+    for key, alternation in alternations.items():
+        narrowed = alternation._within(possible)
+        if narrowed is not None:
+            yield key, narrowed
 
 
 # Every alternation's alternatives, by the last piece of the literals they are looked up by (a

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
+from core.analysis.rules.narrowing import narrowed_all
 from core.analysis.rules.vocabulary import (
     AMENITY,
     CLAUSE_BREAK,
@@ -115,8 +116,10 @@ _CLAUSE_PATTERNS = {intent: p for intent, p in PATTERNS.items() if intent not in
 def _clause_intents(clause: str) -> set[Intent]:
     said: dict[Intent, int] = {}  # each intent and the last phrase (comma-separated part) it is said in
     question = "?" in clause or "؟" in clause
-    for intent, pattern in _CLAUSE_PATTERNS.items():
+    for intent, pattern in narrowed_all(_CLAUSE_PATTERNS, clause):
         matches = list(pattern.finditer(clause))
+        if not matches:
+            continue
         kept = [m for m in matches if intent not in NEGATABLE or not _negated(clause, m.start())]
         if kept:
             said[intent] = _phrase_of(clause, kept[-1].start())
