@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import redis
+from psycopg import sql
 
 from core import jobs, pages
 from core.db import Conn, Pool
@@ -63,6 +64,23 @@ def still_due(conn: Conn, page_pk: int, contact_ids: list[int]) -> set[int]:
         {"page": page_pk, "ids": contact_ids},
     ).fetchall()
     return {row["contact_id"] for row in rows}
+
+
+# What a batch reads: per contact, through the indexes, once the planner knows these tables' sizes.
+_READ_TABLES = ("contacts", "conversations", "conversation_contacts", "messages")
+
+
+def gather_statistics(conn: Conn) -> None:
+    """Statistics for the tables a batch reads, where there are none yet. Right after a first sync
+    (a new database, a restored one) autovacuum may not have come by: without statistics the planner
+    takes a table of thousands of messages for a few pages and scans it whole for every contact."""
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_class c WHERE c.relname = ANY(%s) AND c.relkind = 'r'"
+        " AND c.relnamespace = to_regnamespace(current_schema()) AND c.reltuples < 0",
+        (list(_READ_TABLES),),
+    ).fetchall()
+    for row in rows:
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(row["relname"])))
 
 
 class _DueList:
@@ -182,6 +200,8 @@ class AnalysisBacklog:
         the AI is unavailable for long (deferred), or `deadline` (of `clock`) passes. Each batch's
         counts go to the page's latest sync job, which is then handed to `on_batch`. Raises
         AnalysisCancelled when that job was cancelled."""
+        with self.pool.connection() as conn:
+            gather_statistics(conn)
         run = _Run(self, page_pk, on_batch)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="analysis-batch") as batches:
             in_flight: _Batch | None = None
@@ -266,7 +286,7 @@ class _Run:
             rate = self.analyzed / elapsed * 60 if elapsed >= self.backlog.rate_horizon else None
             job = jobs.latest_job(conn, self.page_pk)
             if job is not None:
-                jobs.record_analysis(
+                job = jobs.record_analysis(
                     conn,
                     job.id,
                     analyzed=outcome.analyzed,
@@ -278,7 +298,6 @@ class _Run:
                     rate=rate,
                     deferred_reason=outcome.deferred_reason,
                 )
-                job = jobs.get_job(conn, job.id)
         for failure in outcome.failures:
             self.log.warning("analysis failed contact=%s error=%s", failure.id, failure.error)
         if job is not None:

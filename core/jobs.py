@@ -212,16 +212,17 @@ def record_analysis(
     backlog: int,
     rate: float | None,
     deferred_reason: str | None = None,
-) -> bool:
+) -> SyncJob:
     """Add a batch's analysis counts (inside the caller's transaction) with the backlog left and the
-    rate measured; an empty backlog marks the analysis complete. True if a cancel was asked."""
+    rate measured; an empty backlog marks the analysis complete. The record comes back, with whether
+    a cancel was asked."""
     row = conn.execute(
         "UPDATE sync_jobs SET analyzed_contacts = analyzed_contacts + %(analyzed)s,"
         " analysis_deferred = analysis_deferred + %(deferred)s, analysis_failed = analysis_failed + %(failed)s,"
         " stage_changes = stage_changes + %(changes)s, analysis_backlog = %(backlog)s,"
         " analysis_rate = COALESCE(%(rate)s, analysis_rate), analysis_deferred_reason = %(reason)s,"
         " analysis_completed_at = CASE WHEN %(backlog)s = 0 THEN COALESCE(analysis_completed_at, now()) END,"
-        f" errors = {_APPEND_ERRORS}, updated_at = now() WHERE id = %(id)s RETURNING cancel_requested",
+        f" errors = {_APPEND_ERRORS}, updated_at = now() WHERE id = %(id)s RETURNING {_JOB_COLUMNS}",
         {
             "id": job_id,
             "analyzed": analyzed,
@@ -235,7 +236,8 @@ def record_analysis(
             "new": Jsonb(new_errors[:MAX_STORED_ERRORS]),
         },
     ).fetchone()
-    return bool(row and row["cancel_requested"])
+    assert row is not None
+    return _job(row)
 
 
 def record_backlog(conn: Conn, job_id: int, backlog: int) -> None:

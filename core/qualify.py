@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 
@@ -20,7 +21,7 @@ from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, A
 from core.db import Conn
 from core.jobs import ContactFailure
 from core.pipeline import AutoPipeline, StageMove
-from core.pipeline.assign import apply_analyses
+from core.pipeline.assign import apply_analyses, lock_contacts
 from core.transcripts import ContactSnapshot, scope_versions
 
 Result = Analysis | AnalysisFailed | AnalysisUnavailable
@@ -119,14 +120,7 @@ class Qualifier:
         ids = [task.contact_id for task in tasks]
         # Row locks for this transaction only: a message stored meanwhile for one of these contacts
         # (its foreign key needs the row) waits until we commit, and then makes the contact due again.
-        locked = {
-            row["id"]
-            for row in conn.execute(
-                "SELECT id FROM contacts WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
-                + (" SKIP LOCKED" if skip_busy else ""),
-                (ids,),
-            ).fetchall()
-        }
+        locked = lock_contacts(conn, ids, skip_locked=skip_busy)
         current = scope_versions(conn, ids)
         fresh: list[tuple[ContactSnapshot, Analysis | AnalysisFailed]] = []
         for task, result in zip(tasks, results, strict=True):
@@ -138,7 +132,8 @@ class Qualifier:
                 outcome.superseded += 1
             else:
                 fresh.append((task, result))
-        stored = _store(conn, [(t, r) for t, r in fresh if isinstance(r, Analysis)], target, self.analyzer.name)
+        applicable = [(task.contact_id, result) for task, result in fresh if isinstance(result, Analysis)]
+        stored = _store(conn, applicable, locked, target, self.analyzer.name)
         for task, result in fresh:
             applied = stored.get(task.contact_id)
             if isinstance(result, AnalysisFailed):
@@ -167,16 +162,19 @@ _REFUSALS = (psycopg.DataError, psycopg.IntegrityError)
 
 
 def _store(
-    conn: Conn, applicable: list[tuple[ContactSnapshot, Analysis]], target: AutoPipeline | None, analyzer: str
+    conn: Conn,
+    analyses: list[tuple[int, Analysis]],
+    locked: dict[int, dict[str, Any]],
+    target: AutoPipeline | None,
+    analyzer: str,
 ) -> dict[int, StageMove | None | _Refused]:
     """Apply the analyses together; when the database refuses that, each alone, so that one contact's
     refused values cost only that contact its analysis."""
-    analyses = [(task.contact_id, analysis) for task, analysis in applicable]
     if not analyses:
         return {}
     try:
         with conn.transaction():
-            return dict(apply_analyses(conn, analyses, target, analyzer))
+            return dict(apply_analyses(conn, analyses, target, analyzer, locked))
     except _REFUSALS as exc:
         if len(analyses) == 1:
             return {analyses[0][0]: _Refused(_reason(exc))}
@@ -184,7 +182,7 @@ def _store(
     for contact_id, analysis in analyses:
         try:
             with conn.transaction():
-                stored.update(apply_analyses(conn, [(contact_id, analysis)], target, analyzer))
+                stored.update(apply_analyses(conn, [(contact_id, analysis)], target, analyzer, locked))
         except _REFUSALS as exc:
             stored[contact_id] = _Refused(_reason(exc))
     return stored

@@ -15,16 +15,16 @@ from core.pages import Page
 RECENT_MESSAGES = 80
 
 # Every message a contact's analysis reads: their conversations' (all participants'), and their own
-# webhook messages whose conversation is not known yet.
+# webhook messages whose conversation is not known yet. Read per contact (`o.owner`, one of _OWNERS)
+# through the indexes, so that a batch costs its own messages however many the database holds.
 _COLUMNS = "m.id, m.sender_id, m.sender_name, m.text, m.created_time, m.is_echo, m.edit_count, m.deleted_at"
-_SCOPE = (
-    f"SELECT cc.contact_id AS owner, {_COLUMNS}"
-    " FROM conversation_contacts cc JOIN messages m ON m.conversation_id = cc.conversation_id"
-    " WHERE cc.contact_id = ANY(%(ids)s)"
+_OWN_SCOPE = (
+    f"SELECT {_COLUMNS} FROM conversation_contacts cc JOIN messages m ON m.conversation_id = cc.conversation_id"
+    " WHERE cc.contact_id = o.owner"
     " UNION ALL"
-    f" SELECT m.contact_id, {_COLUMNS}"
-    " FROM messages m WHERE m.contact_id = ANY(%(ids)s) AND m.conversation_id IS NULL"
+    f" SELECT {_COLUMNS} FROM messages m WHERE m.contact_id = o.owner AND m.conversation_id IS NULL"
 )
+_OWNERS = "unnest(%(ids)s::bigint[]) AS o(owner)"
 # What the messages in scope are now: the newest, and how many edits and unsends they have had.
 _VERSION = "max(id) || ':' || sum(edit_count) || ':' || count(deleted_at)"
 
@@ -44,9 +44,11 @@ class ContactSnapshot:
 def scope_versions(conn: Conn, contact_ids: list[int]) -> dict[int, str]:
     """What each contact's messages in scope are now ("" for none)."""
     rows = conn.execute(
-        f"SELECT owner, {_VERSION} AS version FROM ({_SCOPE}) scope GROUP BY owner", {"ids": contact_ids}
+        f"SELECT o.owner, scope.version FROM {_OWNERS}"
+        f" CROSS JOIN LATERAL (SELECT {_VERSION} AS version FROM ({_OWN_SCOPE}) m) scope",
+        {"ids": contact_ids},
     ).fetchall()
-    versions = {row["owner"]: row["version"] for row in rows}
+    versions = {row["owner"]: row["version"] or "" for row in rows}
     return {contact_id: versions.get(contact_id, "") for contact_id in contact_ids}
 
 
@@ -60,10 +62,10 @@ def contact_snapshots(conn: Conn, page: Page, contact_ids: list[int]) -> dict[in
         (contact_ids,),
     ).fetchall()
     messages = conn.execute(
-        "SELECT owner, sender_id, sender_name, text, created_time, is_echo FROM ("
-        "  SELECT said.*, row_number() OVER (PARTITION BY owner ORDER BY created_time DESC, id DESC) AS newest"
-        f"  FROM ({_SCOPE}) said WHERE deleted_at IS NULL) recent"
-        " WHERE newest <= %(limit)s ORDER BY owner, created_time, id",
+        f"SELECT o.owner, recent.sender_id, recent.sender_name, recent.text, recent.created_time, recent.is_echo"
+        f" FROM {_OWNERS} CROSS JOIN LATERAL (SELECT * FROM ({_OWN_SCOPE}) m WHERE m.deleted_at IS NULL"
+        "  ORDER BY m.created_time DESC, m.id DESC LIMIT %(limit)s) recent"
+        " ORDER BY o.owner, recent.created_time, recent.id",
         {"ids": contact_ids, "limit": RECENT_MESSAGES},
     ).fetchall()
     links = conn.execute(

@@ -48,23 +48,31 @@ def apply_analysis(
     return apply_analyses(conn, [(contact_id, analysis)], target, analyzer)[contact_id]
 
 
+def lock_contacts(conn: Conn, contact_ids: Sequence[int], *, skip_locked: bool = False) -> dict[int, dict[str, Any]]:
+    """Lock the contacts' rows for the caller's transaction (in id order: two lockers never deadlock)
+    and read what an analysis changes; with `skip_locked`, rows another transaction holds are left out."""
+    rows = conn.execute(
+        "SELECT id, pipeline_id, stage_id, lead_score, lead_status FROM contacts WHERE id = ANY(%s)"
+        " ORDER BY id FOR UPDATE" + (" SKIP LOCKED" if skip_locked else ""),
+        (list(contact_ids),),
+    ).fetchall()
+    return {row["id"]: row for row in rows}
+
+
 def apply_analyses(
-    conn: Conn, analyses: Sequence[tuple[int, Analysis]], target: AutoPipeline | None, analyzer: str
+    conn: Conn,
+    analyses: Sequence[tuple[int, Analysis]],
+    target: AutoPipeline | None,
+    analyzer: str,
+    locked: dict[int, dict[str, Any]] | None = None,
 ) -> dict[int, StageMove | None]:
-    """Write each contact's analysis (inside the caller's transaction, locking their rows): one read,
-    one update and one insert of audit rows for them all. Each contact's move, if its stage changed."""
+    """Write each contact's analysis (inside the caller's transaction): one update and one insert of
+    audit rows for them all. `locked` is what lock_contacts read of them, when the caller holds their
+    locks already. Each contact's move, if its stage changed."""
     if not analyses:
         return {}
-    ids = [contact_id for contact_id, _ in analyses]
-    current = {
-        row["id"]: row
-        for row in conn.execute(
-            "SELECT id, pipeline_id, stage_id, lead_score, lead_status FROM contacts WHERE id = ANY(%s)"
-            " ORDER BY id FOR UPDATE",
-            (ids,),
-        ).fetchall()
-    }
-    missing = [contact_id for contact_id in ids if contact_id not in current]
+    current = locked if locked is not None else lock_contacts(conn, [contact_id for contact_id, _ in analyses])
+    missing = [contact_id for contact_id, _ in analyses if contact_id not in current]
     if missing:
         raise LookupError(f"no contact {missing[0]}")
     changes: list[_Change] = []

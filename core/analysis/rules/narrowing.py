@@ -13,6 +13,8 @@ Only for normalised text (`vocabulary.normalise`: lower case), which is what the
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +39,13 @@ class _Alternative:
     requires: tuple[Requirement, ...]
 
     def can_match(self, probe: str) -> bool:
-        return all(any(literal in probe for literal in requirement) for requirement in self.requires)
+        for requirement in self.requires:
+            for literal in requirement:
+                if literal in probe:
+                    break
+            else:
+                return False
+        return True
 
 
 class Alternation:
@@ -48,10 +56,7 @@ class Alternation:
         self.regex = regex
         self._alternatives = _alternatives(regex)
         self._always = frozenset(i for i, alt in enumerate(self._alternatives) if not _lookup(alt))
-        for index, alt in enumerate(self._alternatives):
-            for literal in _lookup(alt):
-                _BY_PIECE.setdefault(literal[-_PIECE:], []).append((self, index))
-        _possible.cache_clear()
+        _register(self)
         self._compile = lru_cache(maxsize=1024)(self._compile_narrowed)
 
     def narrowed(self, text: str) -> re.Pattern[str] | None:
@@ -72,9 +77,6 @@ class Alternation:
             return self._compile(self._always) if self._always else None
         return self._compile(indices | self._always if self._always else indices)
 
-    def can_match(self, index: int, probe: str) -> bool:
-        return self._alternatives[index].can_match(probe)
-
     def _compile_narrowed(self, indices: frozenset[int]) -> re.Pattern[str]:
         if len(indices) == len(self._alternatives):
             return self.regex
@@ -86,26 +88,62 @@ def narrowed_all(alternations: Mapping[Key, Alternation], text: str) -> Iterator
     something, in order: one look-up of the text for all of them."""
     possible = _possible(text.lower())
     for key, alternation in alternations.items():
-        narrowed = alternation._within(possible)
-        if narrowed is not None:
+        if alternation in possible or alternation._always:
+            narrowed = alternation._within(possible)
+            assert narrowed is not None
             yield key, narrowed
 
 
-# Every alternation's alternatives, by the last piece of the literals they are looked up by (a
-# literal's end is rarer than its start, where words share stems: "con-", "pag-").
-_BY_PIECE: dict[str, list[tuple[Alternation, int]]] = {}
+_ALTERNATIONS: list[Alternation] = []
+# Every alternation's alternatives by a piece of their lookup literals; built on first use, once the
+# vocabulary is complete.
+_BY_PIECE: dict[str, list[tuple[Alternation, int, _Alternative]]] | None = None
+_BUILDING = threading.Lock()
+
+
+def _register(alternation: Alternation) -> None:
+    global _BY_PIECE
+    with _BUILDING:
+        _ALTERNATIONS.append(alternation)
+        _BY_PIECE = None
+    _possible.cache_clear()
+
+
+def _by_piece() -> dict[str, list[tuple[Alternation, int, _Alternative]]]:
+    global _BY_PIECE
+    with _BUILDING:
+        if _BY_PIECE is None:
+            entries = [
+                (alternation, index, alternative)
+                for alternation in _ALTERNATIONS
+                for index, alternative in enumerate(alternation._alternatives)
+            ]
+            # A literal is looked up by its piece that the fewest literals share: "much" by "muc", not "uch".
+            shared = Counter(piece for _, _, alt in entries for literal in _lookup(alt) for piece in _pieces(literal))
+            by_piece: dict[str, list[tuple[Alternation, int, _Alternative]]] = {}
+            for entry in entries:
+                for literal in _lookup(entry[2]):
+                    rarest = min(_pieces(literal), key=lambda piece: (shared[piece], piece))
+                    by_piece.setdefault(rarest, []).append(entry)
+            _BY_PIECE = by_piece
+        return _BY_PIECE
 
 
 @lru_cache(maxsize=4096)
 def _possible(probe: str) -> dict[Alternation, frozenset[int]]:
     """The alternatives of every alternation that can match in `probe` (lower case). One text is read
     by several alternations in a row: it is looked up once."""
+    by_piece = _by_piece()
     found: dict[Alternation, set[int]] = {}
     for piece in {probe[i : i + _PIECE] for i in range(len(probe) - _PIECE + 1)}:
-        for alternation, index in _BY_PIECE.get(piece, ()):
-            if alternation.can_match(index, probe):
+        for alternation, index, alternative in by_piece.get(piece, ()):
+            if alternative.can_match(probe):
                 found.setdefault(alternation, set()).add(index)
     return {alternation: frozenset(indices) for alternation, indices in found.items()}
+
+
+def _pieces(literal: str) -> set[str]:
+    return {literal[i : i + _PIECE] for i in range(len(literal) - _PIECE + 1)}
 
 
 def _lookup(alternative: _Alternative) -> Requirement:
