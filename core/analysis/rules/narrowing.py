@@ -26,6 +26,7 @@ _PIECE = 3  # letters per lookup piece: long enough to be rare, short enough for
 _QUANTIFIERS = "?*+{"
 # Characters after an escape's letter that belong to it (\xhh, \uhhhh, \Uhhhhhhhh, back-references):
 # skipped, never read as literals; an escape the vocabulary does not use is simply no literal.
+_REFERS_TO_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 _ESCAPE_TAIL = {"x": 2, "u": 4, "U": 8} | {str(d): 2 for d in range(10)}
 
 
@@ -261,6 +262,7 @@ def _group_end(pattern: str, i: int) -> int:
 
 
 def _alternatives(pattern: re.Pattern[str]) -> list[_Alternative]:
-    if pattern.flags & re.VERBOSE:
-        return [_Alternative(pattern.pattern, ())]  # spaces are no literals there: never narrowed
+    if pattern.flags & re.VERBOSE or _REFERS_TO_GROUPS.search(pattern.pattern):
+        # Spaces are no literals in a verbose pattern; group numbers change in a narrowed one.
+        return [_Alternative(pattern.pattern, ())]
     return [_Alternative(source, requirements(source)) for source in split_alternatives(pattern.pattern)]
