@@ -40,6 +40,6 @@ def test_gemini_batches_fill_every_worker_with_packs() -> None:
 
 
 def test_the_rules_take_large_batches_and_others_fill_their_workers() -> None:
-    assert batch_size(RulesAnalyzer()) == RulesAnalyzer.offline_batch == 500
+    assert batch_size(RulesAnalyzer()) == RulesAnalyzer.offline_batch == 1000
     assert batch_size(OneAtATime(), workers=4) == 10
     assert batch_size(OneAtATime(), workers=16) == 16

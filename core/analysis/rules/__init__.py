@@ -26,7 +26,7 @@ class RulesAnalyzer:
     """
 
     name = "rules"
-    offline_batch = 500
+    offline_batch = 1000
 
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now
