@@ -73,3 +73,20 @@ def test_requirements_only_what_every_match_contains(source: str, required: tupl
             match = re.search(source, match_text, re.IGNORECASE)
             if match:
                 assert any(literal in match.group(0).lower() for literal in requirement)
+
+
+def test_alternatives_run_one_by_one_find_what_their_alternation_finds() -> None:
+    # Overlapping alternatives that share starts and ends: the first in order wins at a position, and
+    # the next match starts where the last ended.
+    rng = random.Random(7)
+    words = ["abc", "abcd", "bcd", "cda", "dab", "bca", "abca", "cab"]
+    for _ in range(60):
+        alternatives = rng.sample(words, rng.randint(2, 5))
+        regex = re.compile("|".join(rf"{w}\w*" if rng.random() < 0.3 else w for w in alternatives), re.IGNORECASE)
+        alternation = Alternation(regex)
+        for _ in range(15):
+            text = "".join(rng.choice("abcd ") for _ in range(rng.randint(3, 30)))
+            assert [m.span() for m in alternation.finditer(text)] == [m.span() for m in regex.finditer(text)], (
+                regex.pattern,
+                text,
+            )

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -49,6 +49,12 @@ class _Alternative:
         return True
 
 
+class Finder(Protocol):
+    def search(self, string: str) -> re.Match[str] | None: ...
+
+    def finditer(self, string: str) -> Iterator[re.Match[str]]: ...
+
+
 class Alternation:
     """One pattern of the vocabulary: `search` and `finditer` as the whole pattern's, run only with the
     alternatives that can match in the text."""
@@ -59,9 +65,10 @@ class Alternation:
         self._always = frozenset(i for i, alt in enumerate(self._alternatives) if not _lookup(alt))
         _register(self)
         self._compile = lru_cache(maxsize=1024)(self._compile_narrowed)
+        self._alone = lru_cache(maxsize=None)(self._compile_alone)
 
-    def narrowed(self, text: str) -> re.Pattern[str] | None:
-        """A pattern that finds on `text` exactly what the whole one finds; None when it finds nothing."""
+    def narrowed(self, text: str) -> Finder | None:
+        """What finds on `text` exactly what the whole pattern finds; None when it finds nothing."""
         return self._within(_possible(text.lower()))
 
     def search(self, text: str) -> re.Match[str] | None:
@@ -72,20 +79,54 @@ class Alternation:
         narrowed = self.narrowed(text)
         return narrowed.finditer(text) if narrowed else iter(())
 
-    def _within(self, possible: dict[Alternation, frozenset[int]]) -> re.Pattern[str] | None:
-        indices = possible.get(self)
-        if indices is None:
-            return self._compile(self._always) if self._always else None
-        return self._compile(indices | self._always if self._always else indices)
-
-    def _compile_narrowed(self, indices: frozenset[int]) -> re.Pattern[str]:
+    def _within(self, possible: dict[Alternation, frozenset[int]]) -> Finder | None:
+        indices = possible.get(self, frozenset()) | self._always
+        if not indices:
+            return None
         if len(indices) == len(self._alternatives):
             return self.regex
-        return re.compile("|".join(self._alternatives[i].source for i in sorted(indices)), self.regex.flags)
+        ordered = sorted(indices)
+        if all(self._alternatives[i].requires for i in ordered):
+            return _Merged([self._alone(i) for i in ordered])
+        return self._compile(tuple(ordered))
+
+    def _compile_narrowed(self, indices: tuple[int, ...]) -> re.Pattern[str]:
+        return re.compile("|".join(self._alternatives[i].source for i in indices), self.regex.flags)
+
+    def _compile_alone(self, index: int) -> re.Pattern[str]:
+        return re.compile(self._alternatives[index].source, self.regex.flags)
 
 
-def narrowed_all(alternations: Mapping[Key, Alternation], text: str) -> Iterator[tuple[Key, re.Pattern[str]]]:
-    """Each alternation's narrowed pattern for `text` (see Alternation.narrowed), those that can find
+class _Merged:
+    """Alternatives run one by one, with the matches of their alternation: at each position the first
+    alternative (in order) that matches there. Only for alternatives that never match empty (each
+    requires a literal), for which finditer's rule about empty matches never applies."""
+
+    def __init__(self, alternatives: list[re.Pattern[str]]) -> None:
+        self._alternatives = alternatives
+
+    def search(self, string: str) -> re.Match[str] | None:
+        return next(self.finditer(string), None)
+
+    def finditer(self, string: str) -> Iterator[re.Match[str]]:
+        # Each alternative's leftmost match from where the last match ended.
+        heads = [alternative.search(string) for alternative in self._alternatives]
+        while True:
+            first: re.Match[str] | None = None
+            for head in heads:
+                if head is not None and (first is None or head.start() < first.start()):
+                    first = head
+            if first is None:
+                return
+            yield first
+            end = first.end()
+            for i, head in enumerate(heads):
+                if head is not None and head.start() < end:
+                    heads[i] = self._alternatives[i].search(string, end)
+
+
+def narrowed_all(alternations: Mapping[Key, Alternation], text: str) -> Iterator[tuple[Key, Finder]]:
+    """Each alternation's narrowed finder for `text` (see Alternation.narrowed), those that can find
     something, in order: one look-up of the text for all of them."""
     possible = _possible(text.lower())
     for key, alternation in alternations.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
 from core.analysis.rules.narrowing import narrowed_all
@@ -152,6 +153,9 @@ def _phrase_of(clause: str, position: int) -> int:
     return len(PHRASE_BREAK.findall(clause[:position]))
 
 
+# A message is judged once, however many analyses read it (each participant of a group thread, each
+# contact's re-analysis, the messages every inbox repeats: "how much?", "thanks!").
+@lru_cache(maxsize=8192)
 def detect(text: str) -> tuple[Intent, ...]:
     """The intents of one contact message, in priority order; `text` is normalised."""
     clauses = [c for c in CLAUSE_BREAK.split(text) if c and c.strip()]
