@@ -86,11 +86,12 @@ def gather_statistics(conn: Conn) -> None:
 class _DueList:
     """The page's due contacts, newest first, read a slice at a time, and how many are due.
 
-    Reading the due list looks at every link of the page, so it is read for many batches at once:
-    again when the slice is used up, when the count comes to zero (which must be exact), and after
-    RECOUNT_SECONDS, so that whoever wrote meanwhile waits no longer and the count follows a sync
-    still storing contacts. In between the count is kept by looking at each batch's contacts only:
-    those no longer due (analysed, failed, or analysed elsewhere meanwhile) are taken off it."""
+    Reading the due list looks at every link of the page, so it is read for many batches at once,
+    and again when the slice is used up or RECOUNT_SECONDS have passed (so that whoever wrote
+    meanwhile, or a contact superseded or skipped while a sync held it, waits no longer, and the
+    count follows a sync still storing contacts). In between the count is kept from each batch's own
+    contacts: those no longer due (analysed, failed, or analysed elsewhere meanwhile) leave it. It is
+    counted afresh when it comes to zero: that says the analysis is complete, so it must be exact."""
 
     def __init__(self, page_pk: int, slice_size: int, clock: Callable[[], float]) -> None:
         self.page_pk = page_pk
