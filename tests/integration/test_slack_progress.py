@@ -44,7 +44,7 @@ def page(sim, connect_page):
 def run_with_slack(pool, service_settings, slack, page):
     """Runs a sync of `page` the way a worker does, reporting to a parent message in #sales."""
 
-    def run(*, clock=None, before_sync=lambda: None, retry_final=None) -> jobs.SyncJob:
+    def run(*, clock=None, before_sync=lambda: None, retry_final=None, analyzer=None) -> jobs.SyncJob:
         client = web_client(service_settings, wait_on_rate_limit=False)  # as the worker's reporter has it
         with pool.connection() as conn:
             job = jobs.create_job(
@@ -68,7 +68,7 @@ def run_with_slack(pool, service_settings, slack, page):
         )
         before_sync()
         return SyncEngine(
-            pool, service_settings, Qualifier(RulesAnalyzer()), reporter=reporter, sleep=lambda s: None
+            pool, service_settings, Qualifier(analyzer or RulesAnalyzer()), reporter=reporter, sleep=lambda s: None
         ).run(job.id)
 
     return run
@@ -85,10 +85,16 @@ def progress_updates(slack) -> list[dict]:
     return [c for c in slack.calls_to("chat.update") if c["args"]["ts"] == progress_reply["ts"]]
 
 
+class TenAtATime(RulesAnalyzer):
+    """Analysis batches of ten, as an analyzer with requests has them (the rules take 1,000 at once)."""
+
+    offline_batch = 10
+
+
 def test_a_slow_sync_updates_progress_at_least_every_ten_contacts(run_with_slack, slack):
     slow_clock = itertools.count(step=MIN_UPDATE_INTERVAL + 1).__next__  # every reading 3 s later
 
-    job = run_with_slack(clock=slow_clock)
+    job = run_with_slack(clock=slow_clock, analyzer=TenAtATime())
 
     assert job.status is JobStatus.COMPLETED and job.synced_contacts == 300
     assert len(progress_updates(slack)) >= 300 // 10
