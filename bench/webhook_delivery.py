@@ -1,5 +1,5 @@
-"""Webhook acknowledgement speed under gunicorn (2 sync workers), next to a bare Flask app under the
-same gunicorn settings, from one run:
+"""Webhook acknowledgement speed under gunicorn (the Procfile's settings: 2 workers of 4 threads),
+next to a bare Flask app under the same gunicorn settings, from one run:
 
 - req/s of signed single-message deliveries, closed loop, against the bare app's req/s (goal >= 50%);
 - p50/p99 latency at a steady 200 req/s, open loop (latency counted from each request's planned
@@ -125,7 +125,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def serve(stack: ExitStack, app: str, env: dict[str, str], log: Path) -> int:
     port = processes.free_port()
-    command = [str(processes.BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", app]
+    command = processes.gunicorn(port, app)
     output = stack.enter_context(log.open("w"))
     stack.callback(processes.stop, processes.start(command, env, output))
     processes.wait_for(lambda: processes.serving(f"http://127.0.0.1:{port}/healthz"), 60, f"gunicorn {app}")
@@ -187,7 +187,8 @@ def main() -> None:
             output = stack.enter_context((workdir / f"{name}.log").open("w"))
             stack.callback(processes.stop, processes.start(command, env, output))
 
-        print(f"webhook ack bench on {machine()}; gunicorn --workers 2 (sync); logs in {workdir}")
+        settings = " ".join(processes.GUNICORN_SETTINGS)
+        print(f"webhook ack bench on {machine()}; gunicorn {settings}, both apps; logs in {workdir}")
         bare_rps, _, _ = throughput(bare_port, "warm")
         bare_rps, _, bare_bad = throughput(bare_port, "bare")
         _, warm_ok, _ = throughput(fbsync_port, "warm")

@@ -91,13 +91,20 @@ def standin_env(
     }
 
 
-def gunicorn(port: int) -> list[str]:
-    return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "webhooks.app:create_app()"]
+# The Procfile's `web` settings: threads, so that one request's wait for PostgreSQL's commit to reach
+# the disk does not hold a whole worker process.
+GUNICORN_SETTINGS = ("--workers", "2", "--worker-class", "gthread", "--threads", "4")
+
+
+def gunicorn(port: int, app: str = "webhooks.app:create_app()") -> list[str]:
+    return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *GUNICORN_SETTINGS, app]
 
 
 def rq_worker(redis_url: str, *queues: str, burst: bool = False) -> list[str]:
-    """A worker with RQ's scheduler, which moves debounced refreshes onto the queue when due."""
-    return [str(BIN / "rq"), "worker", "--with-scheduler", "--url", redis_url, *(["--burst"] if burst else []), *queues]
+    """A worker with RQ's scheduler, which moves debounced refreshes onto the queue when due. As in the
+    Procfile, `-c worker.preload` has the job code imported once, not by every job's fork."""
+    options = ["-c", "worker.preload", "--with-scheduler", "--url", redis_url, *(["--burst"] if burst else [])]
+    return [str(BIN / "rq"), "worker", *options, *queues]
 
 
 def rq_cron(redis_url: str) -> list[str]:
