@@ -96,6 +96,7 @@ def configure(level: int | str = logging.INFO, log_format: str | None = None) ->
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if chosen == "json" else LogfmtFormatter())
     root.setLevel(level)
+    # Ours scrubs each whole line in its formatter; other handlers (a host's, a test's capture) get the filter.
     for each in root.handlers:
-        if not any(isinstance(f, RedactingFilter) for f in each.filters):
+        if each is not handler and not any(isinstance(f, RedactingFilter) for f in each.filters):
             each.addFilter(RedactingFilter())
