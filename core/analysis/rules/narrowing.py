@@ -197,23 +197,29 @@ def _lookup(alternative: _Alternative) -> Requirement:
 
 def split_alternatives(pattern: str) -> list[str]:
     """The top-level alternatives of a regular expression's source."""
-    parts, start, depth, i = [], 0, 0, 0
+    parts, start = [], 0
+    for i, char, depth in _structure(pattern):
+        if char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _structure(pattern: str, i: int = 0) -> Iterator[tuple[int, str, int]]:
+    """From `i`, each character that shapes the pattern (`(`, `)`, `|`): its index, itself and the
+    group depth after it. Escapes and character classes are stepped over."""
+    depth = 0
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
             i += 1
         elif char == "[":
             i = _class_end(pattern, i)
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
+        elif char in "()|":
+            depth += 1 if char == "(" else -1 if char == ")" else 0
+            yield i, char, depth
         i += 1
-    parts.append(pattern[start:])
-    return parts
 
 
 def _class_end(pattern: str, i: int) -> int:
@@ -285,21 +291,8 @@ def requirements(source: str) -> tuple[Requirement, ...]:
 
 
 def _group_end(pattern: str, i: int) -> int:
-    depth = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 1
-        elif char == "[":
-            i = _class_end(pattern, i)
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return i
+    """The index of the `)` closing the group opened at `i`."""
+    return next((j for j, char, depth in _structure(pattern, i) if char == ")" and depth == 0), len(pattern))
 
 
 def _alternatives(pattern: re.Pattern[str]) -> list[_Alternative]:
