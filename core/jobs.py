@@ -173,9 +173,9 @@ def record_progress(
     conn: Conn,
     job_id: int,
     *,
-    synced: int,
-    failed: int,
-    conversations_seen: int,
+    new_synced: int,
+    new_failed: int,
+    new_conversations: int,
     new_errors: list[dict[str, Any]],
 ) -> SyncJob:
     """Add a chunk's counts and beat the heart (inside the caller's transaction). The record comes
@@ -189,9 +189,9 @@ def record_progress(
         f" heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING {_JOB_COLUMNS}",
         {
             "id": job_id,
-            "synced": synced,
-            "failed": failed,
-            "seen": conversations_seen,
+            "synced": new_synced,
+            "failed": new_failed,
+            "seen": new_conversations,
             "cap": MAX_STORED_ERRORS,
             "new": Jsonb(new_errors[:MAX_STORED_ERRORS]),
         },

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from psycopg import sql
 
@@ -74,7 +73,7 @@ def save_conversations(
                 "first_name": c.name.first,
                 "last_name": c.name.last,
                 "username": c.username,
-                "last_interaction": _iso(c.last_interaction),
+                "last_interaction": c.last_interaction.isoformat(),
             }
             for c in contacts
         ],
@@ -83,7 +82,7 @@ def save_conversations(
                 "graph_id": r.graph_id,
                 "platform": r.platform,
                 "contact": r.contacts[0].external_id,
-                "updated_time": _iso(r.updated_time),
+                "updated_time": r.updated_time.isoformat(),
             }
             for r in records
         ],
@@ -97,7 +96,7 @@ def save_conversations(
                 "sender_id": m.sender_id,
                 "sender_name": m.sender_name,
                 "text": m.text,
-                "created_time": _iso(m.created_time),
+                "created_time": m.created_time.isoformat(),
                 "is_echo": m.is_echo,
             }
             for r in records
@@ -122,10 +121,6 @@ def save_conversations(
         new_contacts=sum(1 for row in rows if row["kind"] == "contact" and row["new_to_job"]),
         new_conversations=sum(1 for row in rows if row["kind"] == "conversation" and row["new_to_job"]),
     )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
 
 
 def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:

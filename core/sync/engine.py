@@ -236,9 +236,9 @@ class _SyncRun:
         job = jobs.record_progress(
             conn,
             self.job.id,
-            synced=saved.new_contacts,
-            failed=len(failed),
-            conversations_seen=saved.new_conversations + len(unseen_unreadable),
+            new_synced=saved.new_contacts,
+            new_failed=len(failed),
+            new_conversations=saved.new_conversations + len(unseen_unreadable),
             new_errors=[failure.as_json() for failure in failures],
         )
         self.failed_subjects |= failed
