@@ -359,6 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ConfigError,
         InvalidGraphId,
         db.DatabaseUnavailable,
+        db.MigrationRefused,
         pages.PageNotFound,
         pages.AmbiguousPage,
         jobs.SyncAlreadyRunning,
