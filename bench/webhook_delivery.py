@@ -182,7 +182,7 @@ def main() -> None:
         fbsync_port = serve(stack, "webhooks.app:create_app()", env, workdir / "web.log")
         for name, command in (
             ("worker", processes.rq_worker(redis_url, "refresh")),
-            ("cron", processes.rq_cron(redis_url)),
+            ("dispatcher", processes.dispatcher()),
         ):
             output = stack.enter_context((workdir / f"{name}.log").open("w"))
             stack.callback(processes.stop, processes.start(command, env, output))
@@ -220,7 +220,8 @@ def main() -> None:
         lag = time.monotonic() - last_ack
         missing = max(0, acked - min(stored["events"], stored["messages"]))
         print(
-            f"  expansion by the cron drain (every 2 s): every delivery expanded {lag:.1f} s after the last 200;"
+            f"  expansion by the dispatcher's drain (twice a second): every delivery expanded {lag:.1f} s"
+            " after the last 200;"
             f" {stored['events']} events, {stored['messages']} messages; acknowledged but not expanded: {missing}"
         )
 

@@ -11,7 +11,7 @@ from bot.deps import BotDeps
 from core import db, logfmt
 from core.config import Settings
 from core.connect import StateSigner, link_maker
-from worker.queues import redis_connection, sync_queue
+from core.redis_keys import redis_connection
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     assert settings.database_url and settings.fb_app_secret and settings.public_url
     connection = redis_connection(settings)
     links = link_maker(StateSigner(settings.fb_app_secret, connection), settings.public_url)
-    deps = BotDeps(settings, db.open_pool(settings.database_url), sync_queue(connection), links)
+    deps = BotDeps(settings, db.open_pool(settings.database_url), links)
     SocketModeHandler(create_bolt_app(deps), settings.slack_app_token).start()
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rq import Queue
-
 from core.config import Settings
 from core.db import Pool
 
@@ -15,6 +13,5 @@ from core.db import Pool
 class BotDeps:
     settings: Settings
     pool: Pool
-    sync_queue: Queue
     # (team id, user id, channel id) -> a single-use Facebook Login link for that person.
     connect_link: Callable[[str, str, str], str]

@@ -5,21 +5,19 @@ updated_time), so the backlog survives anything that happens to workers. Drainin
 finishes: batch after batch, paced only by the AI quota, until the backlog is empty. A sync only adds
 to it; contacts appear at Graph speed and analyses follow at quota speed.
 
-Across workers one drainer works a page at a time: it holds a lease in Redis that it renews while it
-works, and that expires by itself when its worker dies, so the page's backlog is queued again.
+Across workers one drainer works a page at a time: the job holds the page's pending analysis
+(core/work.py), a claim that ends with its process, so a killed drainer's page is queued again at once.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-import redis
 from psycopg import sql
 
 from core import jobs, pages
@@ -48,6 +46,10 @@ _DUE = (
 
 class AnalysisCancelled(Exception):
     """The page's sync was cancelled: its analysis stops too (the backlog stays for the next sync)."""
+
+
+class ClaimLost(RuntimeError):
+    """Another drainer may have the page now: this one stops (what it applied is kept)."""
 
 
 def backlog_size(conn: Conn, page_pk: int) -> int:
@@ -308,52 +310,27 @@ class _Run:
         return outcome, backlog
 
 
-class PageLease:
-    """Which drainer works a page's backlog. Renewed while it works; gone when its worker dies."""
-
-    _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
-    _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-
-    def __init__(self, client: redis.Redis, page_pk: int, seconds: float, namespace: str = "fbsync:analysis") -> None:
-        self._redis = client
-        self.key = lease_key(page_pk, namespace)
-        self._ms = int(seconds * 1000)
-        self._token = uuid.uuid4().hex
-
-    def acquire(self) -> bool:
-        return bool(self._redis.set(self.key, self._token, nx=True, px=self._ms))
-
-    def renew(self) -> bool:
-        return bool(self._redis.eval(self._RENEW, 1, self.key, self._token, self._ms))
-
-    def release(self) -> None:
-        self._redis.eval(self._RELEASE, 1, self.key, self._token)
-
-
-def lease_key(page_pk: int, namespace: str = "fbsync:analysis") -> str:
-    return f"{namespace}:lease:{page_pk}"
-
-
-class LeaseKeepingSleep:
-    """How a drainer waits (for quota, for a sync to store more): in short steps, renewing its lease
-    and noticing a cancel of the page's sync. Shared by the analysis threads."""
+class CancelWatchingSleep:
+    """How a drainer waits (for quota, for a sync to store more): in short steps, noticing a cancel of
+    the page's sync and the loss of its claim on the page (`alive`: its lock connection went away).
+    Shared by the analysis threads."""
 
     def __init__(
         self,
-        lease: PageLease,
         pool: Pool,
         page_pk: int,
-        renew_every: float,
+        alive: Callable[[], bool],
+        check_every: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._lease = lease
         self._pool = pool
         self._page_pk = page_pk
-        self._every = renew_every
+        self._alive = alive
+        self._every = check_every
         self._sleep = sleep
         self._clock = clock
-        self._renewed = clock()
+        self._checked = clock()
 
     def __call__(self, seconds: float) -> None:
         remaining = seconds
@@ -361,12 +338,13 @@ class LeaseKeepingSleep:
             step = min(remaining, 1.0)
             self._sleep(step)
             remaining -= step
-            if self._clock() - self._renewed >= self._every:
-                self.renew()
+            if self._clock() - self._checked >= self._every:
+                self.check()
 
-    def renew(self) -> None:
-        self._renewed = self._clock()
-        self._lease.renew()
+    def check(self) -> None:
+        self._checked = self._clock()
+        if not self._alive():
+            raise ClaimLost(f"the claim on page {self._page_pk}'s analysis was lost (its database session ended)")
         with self._pool.connection() as conn:
             job = jobs.latest_job(conn, self._page_pk)
         if job is not None and job.cancel_requested:

@@ -69,7 +69,7 @@ class Settings:
     job_stale_after: float = 600.0
     # A burst of webhook messages from one person becomes one refresh, this long after the last.
     refresh_debounce: float = 5.0
-    # A refresh queued this long ago and not yet committed is queued again, whatever Redis remembers.
+    # Work queued this long ago that no worker has started is queued again (core/work.py).
     refresh_requeue_after: float = 120.0
     # No keys: the offline rules analyzer. Keys are secrets: kept out of repr and so out of logs.
     gemini_api_keys: tuple[str, ...] = field(default=(), repr=False)
@@ -88,9 +88,6 @@ class Settings:
     analysis_workers: int = 4
     # How much of a conversation (newest end) goes into a prompt.
     analysis_char_budget: int = 12000
-    # An analysis job renews its claim on a page this often (seconds); one that stops renewing for
-    # three times as long is taken as dead and the page's backlog is queued again.
-    analysis_lease_seconds: float = 20.0
     # Fernet keys for page tokens at rest; the first encrypts, all decrypt (rotation).
     encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     fb_app_id: str | None = None
@@ -135,7 +132,6 @@ class Settings:
             gemini_pack_size=_int(env, "FBSYNC_GEMINI_PACK_SIZE", cls.gemini_pack_size),
             gemini_pack_chars=_int(env, "FBSYNC_GEMINI_PACK_CHARS", cls.gemini_pack_chars),
             analysis_workers=_int(env, "FBSYNC_ANALYSIS_WORKERS", cls.analysis_workers),
-            analysis_lease_seconds=_float(env, "FBSYNC_ANALYSIS_LEASE_SECONDS", cls.analysis_lease_seconds),
             analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
             encryption_keys=_list(env, "FBSYNC_ENCRYPTION_KEY"),
             fb_app_id=env.get("FB_APP_ID") or None,

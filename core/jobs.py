@@ -10,6 +10,7 @@ from typing import Any
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
+from core import work
 from core.db import Conn
 
 
@@ -106,7 +107,8 @@ def create_job(
     starts_at: datetime | None = None,
     stale_after_seconds: float,
 ) -> SyncJob:
-    """A new PENDING job; the partial unique index refuses a second active job for the page.
+    """A new PENDING job; the partial unique index refuses a second active job for the page. It runs
+    where the caller runs the engine (the CLI), or on a worker once handed to the queue (`queue_job`).
 
     `starts_at` is when a delayed job is due to run: until then it is not taken for abandoned.
     """
@@ -158,9 +160,20 @@ def active_job(conn: Conn, page_pk: int) -> SyncJob | None:
     return _job(row) if row else None
 
 
+def queue_job(conn: Conn, job: SyncJob, starts_at: datetime | None = None) -> None:
+    """Owed to a sync worker from `starts_at` (now by default): the dispatcher queues it then."""
+    conn.execute(
+        "INSERT INTO pending_work (kind, subject_id, facebook_page_id, due_at)"
+        " VALUES (%s, %s, %s, COALESCE(%s, now()))",
+        (work.Kind.SYNC.value, job.id, job.facebook_page_id, starts_at),
+    )
+
+
 def claim_job(conn: Conn, job_id: int) -> SyncJob | None:
-    """PENDING -> IN_PROGRESS; None when the job was cancelled or reaped before a worker got to it."""
+    """PENDING -> IN_PROGRESS, and no longer owed to a worker; None when the job was cancelled or
+    reaped before a worker got to it (or another copy of its dispatch took it)."""
     with conn.transaction():
+        work.forget(conn, work.Kind.SYNC, job_id)
         row = conn.execute(
             "UPDATE sync_jobs SET status = 'IN_PROGRESS', started_at = now(), heartbeat_at = now(),"
             f" updated_at = now() WHERE id = %s AND status = 'PENDING' RETURNING {_JOB_COLUMNS}",

@@ -1,22 +1,23 @@
 """Refreshing one contact after a webhook: who they are, what they said, and where they stand now.
 
-Serialised per contact with the sync engine through ContactLocks, held until after commit.
+The job that runs it holds the contact's pending refresh (core/work.py), so one refresh of a contact
+runs at a time; a sync or the analysis backlog writing the same contact meanwhile needs no lock: the
+result is applied in a short transaction that locks the contact's row, and only to the messages it
+was made from (core/qualify.py).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from core import pages, refresh_outbox
+from core import pages, work
 from core.db import Conn, Pool
 from core.extract import ExtractionError, clean_text, extract_conversation, split_name
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError
-from core.locks import ContactBusy, ContactLocks
 from core.logfmt import ContextLogger
 from core.pages import Page
 from core.pipeline import auto_pipeline_of
@@ -25,6 +26,9 @@ from core.store import save_conversations
 from core.transcripts import contact_snapshots
 
 logger = logging.getLogger(__name__)
+
+# Deferred analysis (every AI key out of quota) is tried again this much later.
+DEFER_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -45,17 +49,13 @@ class RefreshStatus(StrEnum):
     ANALYSIS_DEFERRED = "analysis deferred"
     PAGE_INACTIVE = "page inactive or needs reconnecting"
     TOKEN_DEAD = "page token rejected"
-    # Another writer held the contact past our wait: its refresh stays owed (pending_refreshes), and
-    # the drain queues it again shortly.
-    CONTACT_BUSY = "contact busy"
-    NOTHING_PENDING = "nothing pending"  # an earlier run of the same refresh already committed
+    CONTACT_GONE = "contact gone"  # deleted since its deliveries (its page was disconnected)
 
 
 @dataclass(frozen=True)
 class RefreshResult:
     status: RefreshStatus
     stage_change: StageChange | None = None
-    owed_since: datetime | None = None  # the first delivery this refresh answered
 
 
 @dataclass(frozen=True)
@@ -73,56 +73,43 @@ class Refresher:
         self,
         pool: Pool,
         qualifier: Qualifier,
-        locks: ContactLocks,
         graph: Callable[[Page], GraphClient],
         notifier: StageNotifier | None = None,
     ) -> None:
         self._pool = pool
         self._qualifier = qualifier
-        self._locks = locks
         self._graph = graph
         self._notifier = notifier
 
-    def refresh(self, page_pk: int, contact_id: int) -> RefreshResult:
-        """Settles the contact's pending refresh in the commit that applies it (core/refresh_outbox.py)."""
+    def refresh(self, page_pk: int, contact_id: int, version: int) -> RefreshResult:
+        """Settles the contact's pending refresh (taken at `version`) in the commit that applies it."""
+        with self._pool.connection() as conn:
+            page = pages.get_page(conn, page_pk)
+        log = ContextLogger(logger, {"page_id": page.page_id, "contact_id": contact_id})
+        if page.needs_reauth or not page.is_active:
+            self._release(contact_id)  # owed still: done once the page is reconnected
+            log.info("refresh skipped: page inactive or needs reconnecting")
+            return RefreshResult(RefreshStatus.PAGE_INACTIVE)
         try:
-            return self._refresh(page_pk, contact_id)
-        except ContactBusy:
+            self._complete_from_graph(page, contact_id, log)
+        except TokenInvalidError:
             with self._pool.connection() as conn:
-                refresh_outbox.release(conn, contact_id, refresh_outbox.RETRY_STEP_SECONDS)
-            ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id}).info(
-                "refresh postponed: contact locked by another writer"
-            )
-            return RefreshResult(RefreshStatus.CONTACT_BUSY)
-
-    def _refresh(self, page_pk: int, contact_id: int) -> RefreshResult:
-        with self._locks.hold([contact_id]):
+                pages.mark_needs_reauth(conn, page.id)
+            self._release(contact_id)
+            log.warning("refresh stopped: page token rejected; page marked for reconnecting")
+            return RefreshResult(RefreshStatus.TOKEN_DEAD)
+        except LookupError:
             with self._pool.connection() as conn:
-                page = pages.get_page(conn, page_pk)
-                owed = refresh_outbox.owed(conn, contact_id)
-            log = ContextLogger(logger, {"page_id": page.page_id, "contact_id": contact_id})
-            if page.needs_reauth or not page.is_active:
-                self._release(contact_id)  # owed still: done once the page is reconnected
-                log.info("refresh skipped: page inactive or needs reconnecting")
-                return RefreshResult(RefreshStatus.PAGE_INACTIVE)
-            if owed is None:
-                return RefreshResult(RefreshStatus.NOTHING_PENDING)
-            try:
-                self._complete_from_graph(page, contact_id, log)
-            except TokenInvalidError:
-                with self._pool.connection() as conn:
-                    pages.mark_needs_reauth(conn, page.id)
-                self._release(contact_id)
-                log.warning("refresh stopped: page token rejected; page marked for reconnecting")
-                return RefreshResult(RefreshStatus.TOKEN_DEAD)
-            result = replace(self._qualify(page, contact_id, owed.version), owed_since=owed.since)
+                work.forget(conn, work.Kind.REFRESH, contact_id)
+            return RefreshResult(RefreshStatus.CONTACT_GONE)
+        result = self._qualify(page, contact_id, version)
         if result.stage_change and self._notifier:
             self._notifier.stage_changed(page, result.stage_change)
         return result
 
     def _release(self, contact_id: int) -> None:
         with self._pool.connection() as conn:
-            refresh_outbox.release(conn, contact_id)
+            work.release(conn, work.Kind.REFRESH, contact_id)
 
     def _complete_from_graph(self, page: Page, contact_id: int, log: logging.LoggerAdapter) -> None:
         """A name for a new sender and the conversation's Graph record, when we do not have them yet.
@@ -187,9 +174,9 @@ class Refresher:
         with self._pool.connection() as conn, conn.transaction():
             outcome = self._qualifier.apply(conn, [task], results, target, skip_busy=False)
             if outcome.deferred or outcome.superseded:
-                refresh_outbox.release(conn, contact_id, refresh_outbox.DEFER_SECONDS)
+                work.release(conn, work.Kind.REFRESH, contact_id, DEFER_SECONDS)
                 return RefreshResult(RefreshStatus.ANALYSIS_DEFERRED)
-            if refresh_outbox.settle(conn, contact_id, version):
+            if work.settle(conn, work.Kind.REFRESH, contact_id, version):
                 conn.execute(
                     "UPDATE webhook_events SET processed_at = now() WHERE contact_id = %s AND processed_at IS NULL",
                     (contact_id,),

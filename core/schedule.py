@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from core import jobs
 from core.db import Conn
+from core.jobs import SyncJob
+from core.logfmt import ContextLogger
 from core.pages import PAGE_COLUMNS, Page
+
+logger = logging.getLogger(__name__)
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 # `requested_by` of the jobs the scheduler starts.
 SCHEDULED_BY = "schedule"
+# Pages due at the same moment start this far apart, not all in the same second.
+SPACING = timedelta(seconds=2)
 # Meta's data moves slower than this is worth polling; webhooks cover the minutes in between.
 MIN_INTERVAL = 15 * 60
 
@@ -58,3 +66,22 @@ def due_pages(conn: Conn, now: datetime) -> list[Page]:
         {"now": now},
     ).fetchall()
     return [Page(**row) for row in rows]
+
+
+def start_due_syncs(conn: Conn, now: datetime, stale_after_seconds: float) -> list[SyncJob]:
+    """An incremental sync owed to the workers for every due page, spaced out; returns the jobs."""
+    started: list[SyncJob] = []
+    for position, page in enumerate(due_pages(conn, now)):
+        starts_at = now + SPACING * position
+        try:
+            job = jobs.create_job(
+                conn, page.id, requested_by=SCHEDULED_BY, starts_at=starts_at, stale_after_seconds=stale_after_seconds
+            )
+        except jobs.SyncAlreadyRunning:
+            continue  # someone started one since due_pages looked
+        jobs.queue_job(conn, job, starts_at)
+        ContextLogger(logger, {"page_id": page.page_id}).info(
+            "scheduled sync owed job_id=%s starts_in_s=%.0f", job.id, (starts_at - now).total_seconds()
+        )
+        started.append(job)
+    return started

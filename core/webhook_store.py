@@ -2,7 +2,7 @@
 
 Accepting is one cheap statement: the delivery's validated items go into `webhook_inbox` as one
 row, and its refused items into `webhook_rejections`, in one transaction (the pool is autocommit).
-Expanding is the cron drain's: one statement takes the oldest inbox rows, many deliveries at once,
+Expanding is the dispatcher's (worker/dispatch.py): one statement takes the oldest inbox rows, many deliveries at once,
 and turns them into events, contacts, messages, edits, unsends and the refreshes owed, deleting
 the rows in that same transaction. So a drain killed mid-way leaves every row for the next one,
 and one that committed leaves none to expand again. Drains take turns (an advisory lock), which
@@ -239,15 +239,15 @@ inserted AS (
 -- New content owes its contact a refresh, due the debounce after the delivery (not after the drain)
 -- and pushed back by each new one, but at most MAX_DEBOUNCE_SECONDS after the first one still owed.
 owed AS (
-  INSERT INTO pending_refreshes (contact_id, facebook_page_id, due_at, pending_since)
-  SELECT contact_id, facebook_page_id, LEAST(max(received_at) + make_interval(secs => %(debounce)s::float8),
+  INSERT INTO pending_work (kind, subject_id, facebook_page_id, due_at, pending_since)
+  SELECT 'refresh', contact_id, facebook_page_id, LEAST(max(received_at) + make_interval(secs => %(debounce)s::float8),
     min(received_at) + make_interval(secs => %(most)s::float8)), min(received_at)
   FROM inserted WHERE contact_id IS NOT NULL AND kind IN {_kinds(CONTENT_KINDS)}
   GROUP BY contact_id, facebook_page_id
-  ON CONFLICT (contact_id) DO UPDATE SET
-    due_at = LEAST(EXCLUDED.due_at, pending_refreshes.pending_since + make_interval(secs => %(most)s::float8)),
-    version = pending_refreshes.version + 1, attempts = 0
-  RETURNING contact_id),
+  ON CONFLICT (kind, subject_id) DO UPDATE SET
+    due_at = LEAST(EXCLUDED.due_at, pending_work.pending_since + make_interval(secs => %(most)s::float8)),
+    version = pending_work.version + 1, attempts = 0
+  RETURNING subject_id),
 -- Once per mid; a message already stored (by a sync or an earlier delivery) is left as it is.
 added AS (
   INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time, is_echo, edit_count,

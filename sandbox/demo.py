@@ -194,13 +194,13 @@ def main() -> None:
         heading("Set up the database")
         fbsync(env, "migrate")
 
-        heading("Start the web app (gunicorn), a worker and the cron (rq)")
+        heading("Start the web app (gunicorn), a worker (rq) and the dispatcher")
         port = processes.free_port()
         web = f"http://127.0.0.1:{port}"
         env["FBSYNC_PUBLIC_URL"] = web
         start_process(stack, processes.gunicorn(port), env, workdir / "web.log")
         start_process(stack, processes.rq_worker(redis_url, "sync", "refresh", "analysis"), env, workdir / "worker.log")
-        start_process(stack, processes.rq_cron(redis_url), env, workdir / "cron.log")
+        start_process(stack, processes.dispatcher(), env, workdir / "dispatcher.log")
         processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "the web app")
         print(f"web app at {web} (logs in {workdir})")
 

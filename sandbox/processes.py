@@ -101,15 +101,15 @@ def gunicorn(port: int, app: str = "webhooks.app:create_app()") -> list[str]:
 
 
 def rq_worker(redis_url: str, *queues: str, burst: bool = False) -> list[str]:
-    """A worker with RQ's scheduler, which moves debounced refreshes onto the queue when due. As in the
-    Procfile, `-c worker.preload` has the job code imported once, not by every job's fork."""
-    options = ["-c", "worker.preload", "--with-scheduler", "--url", redis_url, *(["--burst"] if burst else [])]
+    """A worker as in the Procfile: `-c worker.preload` has the job code imported once, not by every job's fork."""
+    options = ["-c", "worker.preload", "--url", redis_url, *(["--burst"] if burst else [])]
     return [str(BIN / "rq"), "worker", *options, *queues]
 
 
-def rq_cron(redis_url: str) -> list[str]:
-    """The Procfile's `cron`: it queues the webhook refreshes that PostgreSQL holds as due."""
-    return [str(BIN / "rq"), "cron", "--url", redis_url, "worker/cron.py"]
+def dispatcher() -> list[str]:
+    """The Procfile's `dispatcher` (DATABASE_URL and REDIS_URL from the environment): it expands the
+    webhook deliveries and queues the pending work PostgreSQL holds as due."""
+    return [str(BIN / "python"), "-m", "worker.dispatch"]
 
 
 def children_of(parent: int) -> list[int]:

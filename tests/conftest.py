@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 ENCRYPTION_KEY = "6f2q5nAU8pIS3HF0ACDfoPpV7xoyCydKZyXI8lPVzEw="
 
 TABLES = (
-    "webhook_inbox, webhook_rejections, pending_refreshes, webhook_events, contact_activities, sync_jobs, messages,"
+    "webhook_inbox, webhook_rejections, pending_work, webhook_events, contact_activities, sync_jobs, messages,"
     " conversation_contacts, conversations, contacts, facebook_pages, pipeline_stages, pipelines, organizations,"
     " slack_installations, slack_oauth_states"
 )
@@ -190,6 +190,7 @@ def sync_queue(redis_url: str) -> Iterator[Any]:
     import redis
     from rq import Queue
 
+    from core.redis_keys import DISPATCH_EPOCH
     from worker.queues import ANALYSIS_QUEUE, REFRESH_QUEUE, SYNC_QUEUE
 
     connection = redis.Redis.from_url(redis_url)
@@ -200,9 +201,7 @@ def sync_queue(redis_url: str) -> Iterator[Any]:
         for q in (queue, *others):
             q.empty()
             connection.delete(q.scheduled_job_registry.key)
-        # Analysis leases and queued marks are per page pk, which every test starts again from 1.
-        for key in connection.scan_iter("fbsync:analysis:*"):
-            connection.delete(key)
+        connection.delete(DISPATCH_EPOCH)
 
     clear()
     yield queue
@@ -210,9 +209,21 @@ def sync_queue(redis_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def run_analysis_jobs(redis_url: str, sync_queue: Any) -> Callable[[], int]:
-    """Runs the analysis jobs queued so far (and those they queue), in this process, as a worker would;
-    returns how many ran."""
+def dispatch(pool: Pool, redis_url: str, sync_queue: Any) -> Callable[[], int]:
+    """What the dispatcher does at each tick once the webhooks are expanded: the pending work that is
+    due, put on its queues. Returns how many jobs it queued."""
+    import redis
+
+    from worker.dispatch import Dispatcher
+
+    dispatcher = Dispatcher(Settings(redis_url=redis_url), pool, redis.Redis.from_url(redis_url))
+    return dispatcher.dispatch
+
+
+@pytest.fixture
+def run_analysis_jobs(redis_url: str, dispatch: Callable[[], int]) -> Callable[[], int]:
+    """Runs the analysis owed so far (and the continuations it owes), in this process, as the
+    dispatcher and a worker would; returns how many jobs ran."""
     import redis
     from rq import Queue, SimpleWorker
 
@@ -223,7 +234,7 @@ def run_analysis_jobs(redis_url: str, sync_queue: Any) -> Callable[[], int]:
 
     def run() -> int:
         ran = 0
-        while queue.count:
+        while dispatch() or queue.count:
             ran += queue.count
             SimpleWorker([queue], connection=connection).work(burst=True)
         return ran
@@ -232,7 +243,7 @@ def run_analysis_jobs(redis_url: str, sync_queue: Any) -> Callable[[], int]:
 
 
 def expand_webhooks(pool: Pool, debounce_seconds: float = Settings.refresh_debounce) -> None:
-    """What `rq cron` does within 2 s of a delivery's 200: the real drain expands what is waiting in
+    """What the dispatcher does within a second of a delivery's 200: the real drain expands what is waiting in
     the webhook inbox into events, contacts, messages and refreshes owed."""
     from core.webhook_store import expand_deliveries
 

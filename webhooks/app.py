@@ -24,9 +24,10 @@ from core import db, logfmt, metrics, tokens
 from core.config import Settings
 from core.connect import FacebookLogin, StateSigner, link_maker
 from core.graph import GraphClient
+from core.redis_keys import redis_connection
 from webhooks.connect import connect_blueprint
 from webhooks.facebook import facebook_blueprint
-from worker.queues import REFRESH_QUEUE, SYNC_QUEUE, redis_connection, refresh_queue, sync_queue
+from worker.queues import REFRESH_QUEUE, SYNC_QUEUE, refresh_queue, sync_queue
 
 # Slack payloads are a few KB and a full Meta batch (1000 items) well under a megabyte.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     refreshes = refresh_queue(connection)
     signer = StateSigner(settings.fb_app_secret, connection)
     public_url = settings.public_url
-    bolt = create_bolt_app(BotDeps(settings, pool, queue, link_maker(signer, public_url)))
+    bolt = create_bolt_app(BotDeps(settings, pool, link_maker(signer, public_url)))
     slack = SlackRequestHandler(bolt)
     login = FacebookLogin(
         lambda token: GraphClient.for_page(settings, token),

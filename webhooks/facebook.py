@@ -6,7 +6,7 @@ when stored or deliberately ignored (refused items, and bodies that can never be
 record in `webhook_rejections`), 403 for a bad signature, 413 for an oversize body (both before we
 read it as Meta's), and 503 only while PostgreSQL is unreachable, which a resend can cure. The
 request does one cheap insert (`webhook_inbox`, core/webhook_store.py) and touches nothing else:
-the cron drain expands it into events, contacts, messages and owed refreshes within seconds, so
+the dispatcher's drain expands it into events, contacts, messages and owed refreshes within seconds, so
 neither that work nor Redis slows or fails an acknowledgement.
 """
 

@@ -1,8 +1,8 @@
 """`python -m worker.supervise COMMAND...`: runs COMMAND, and runs it again whenever it exits, until stopped.
 
-The Procfile wraps its RQ processes in it because RQ does not survive a Redis outage by itself: `rq cron`
-exits at the first connection error, and `rq worker` retries only while it waits for a job (an error while
-it records a job's end or its own state makes it quit). Under honcho one exiting process stops all the
+The Procfile wraps its RQ processes (and the dispatcher) in it because RQ does not survive a Redis outage
+by itself: `rq worker` retries only while it waits for a job (an error while it records a job's end or its
+own state makes it quit). Under honcho one exiting process stops all the
 others, so without this a Redis outage took the whole stack down. Restarts back off (1 s doubling to
 30 s, from 1 s again once the command has run a minute), so a command that cannot start costs little and
 one that can is back within 30 s of Redis returning. SIGTERM and SIGINT are passed to the command once

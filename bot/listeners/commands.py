@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-import redis
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,12 +20,11 @@ from bot.permissions import DENIED, may_change
 from bot.slack_client import safe_call
 from core import jobs, pages, pipeline, schedule
 from core.db import Conn, DatabaseUnavailable
-from core.jobs import JobStatus, SyncAlreadyRunning
+from core.jobs import SyncAlreadyRunning
 from core.logfmt import ContextLogger
 from core.pages import AmbiguousPage, Page, PageNotFound
 from core.pipeline import AutoMode, PipelineError
 from core.stats import page_stats
-from worker.enqueue import enqueue_sync
 
 logger = logging.getLogger(__name__)
 
@@ -170,23 +168,11 @@ def start_sync(inv: Invocation) -> Message:
             return views.already_running(page, running, _permalink(inv.client, running))
 
     channel, ts, by_dm = _post_parent(inv, page, job)
-    with deps.pool.connection() as conn:
+    with deps.pool.connection() as conn, conn.transaction():
+        # Owed to a worker once the thread is known, so that its progress goes there from the start.
         if ts:
             jobs.attach_slack_thread(conn, job.id, channel, ts)
-        try:
-            enqueue_sync(deps.sync_queue, job)
-        except redis.RedisError:
-            failed = jobs.finish_job(
-                conn, job.id, JobStatus.FAILED, failure_reason="the job queue (Redis) is unavailable"
-            )
-            if ts:
-                safe_call(
-                    inv.client.chat_update,
-                    channel=channel,
-                    ts=ts,
-                    **views.sync_finished(page, inv.user_id, failed, [], _now()),
-                )
-            return views.error_message("fbsync cannot reach its job queue right now; the sync was not started.")
+        jobs.queue_job(conn, job)
     return views.sync_queued(page, not_in_channel=inv.channel_id if by_dm else None)
 
 

@@ -22,12 +22,13 @@ def build_analyzer(settings: Settings, sleep: Callable[[float], None] = time.sle
     # google-genai takes a while to import; only deployments with keys pay for it.
     from core.analysis.gemini import GeminiAnalyzer
     from core.analysis.limiter import RedisRateLimiter
+    from core.redis_keys import GEMINI_LIMITER
 
     limiter = RedisRateLimiter(
         redis.Redis.from_url(settings.redis_url),
         settings.gemini_requests_per_minute,
         window_seconds=settings.gemini_window_seconds,
-        namespace="fbsync:gemini",
+        namespace=GEMINI_LIMITER,
     )
     return GeminiAnalyzer(
         settings.gemini_api_keys,

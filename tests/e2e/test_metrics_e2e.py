@@ -68,7 +68,7 @@ def test_metrics_count_syncs_analyses_quota_webhooks_and_refreshes(
     start_process(processes.gunicorn(port), {**env, "FBSYNC_PUBLIC_URL": web})
     processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "gunicorn")
     start_process(processes.rq_worker(env["REDIS_URL"], "sync", "refresh", "analysis"), env)
-    start_process(processes.rq_cron(env["REDIS_URL"]), env)
+    start_process(processes.dispatcher(), env)
 
     ack = signed_slack_post(
         web,

@@ -38,7 +38,7 @@ def test_no_secret_leaks_anywhere(deployment_env, sim, slack, pool, start_proces
     gunicorn = start_process(processes.gunicorn(port) + ["--log-level", "debug", "--access-logfile", "-"], env)
     processes.wait_for(lambda: processes.serving(f"{web}/healthz"), 60, "gunicorn")
     worker = start_process(processes.rq_worker(env["REDIS_URL"], "sync", "refresh", "analysis"), env)
-    cron = start_process(processes.rq_cron(env["REDIS_URL"]), env)
+    cron = start_process(processes.dispatcher(), env)
 
     def slash(text: str) -> dict:
         before = len(slack.responses)

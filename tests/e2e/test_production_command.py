@@ -12,9 +12,9 @@ import pytest
 import redis
 import requests
 from rq import Worker
-from rq.cron import CronScheduler
 
 from conftest import APP_ID, APP_SECRET, BOT_TOKEN, ENCRYPTION_KEY, SIGNING_SECRET, VERIFY_TOKEN
+from core.redis_keys import DISPATCH_EPOCH
 from sandbox import processes
 from sandbox.run import RELEASE, procfile_processes
 from sandbox.services import scratch_database
@@ -69,8 +69,8 @@ def test_make_run_starts_every_process_healthy_and_stops_them(
             return queues if {("sync",), ("refresh",), ("analysis",)} <= queues else None
 
         processes.wait_for(listening, 60, "a worker on each of sync, refresh and analysis")
-        # rq cron registers itself once it has loaded its jobs: on a busy machine, after the workers.
-        processes.wait_for(lambda: CronScheduler.all(connection), 60, "rq cron registered")
+        # The dispatcher marks the Redis it queues into at its first tick.
+        processes.wait_for(lambda: connection.exists(DISPATCH_EPOCH), 60, "the dispatcher at work")
         assert {name: processes.alive(pid) for name, pid in run.pids.items()} == dict.fromkeys(run.pids, True)
         assert "stopped" not in run.log.read_text(), run.log.read_text()
     output = run.log.read_text()

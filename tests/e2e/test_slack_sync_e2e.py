@@ -1,5 +1,5 @@
-"""End to end: gunicorn serving the web app, `rq worker` processes, signed slash commands, the
-Slack and Graph stand-ins on 127.0.0.1, real PostgreSQL and Redis."""
+"""End to end: gunicorn serving the web app, the dispatcher and `rq worker` processes, signed slash
+commands, the Slack and Graph stand-ins on 127.0.0.1, real PostgreSQL and Redis."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import signal
 import threading
 
 import pytest
-import redis
 
 from conftest import ADMIN, SALES_CHANNEL, TEAM_ID, signed_slack_post
 from core import jobs
 from core.jobs import JobStatus
 from sandbox.gemini_stub import GeminiStub, default_answer
 from sandbox.graph_sim import SimPage
-from sandbox.processes import children_of, rq_worker, wait_for
+from sandbox.processes import children_of, dispatcher, rq_worker, stop, wait_for
 
 SHOP = SimPage(
     page_id="800000000000001",
@@ -71,12 +70,26 @@ def the_job(pool) -> jobs.SyncJob:
         return jobs.get_job(conn, conn.execute("SELECT max(id) AS id FROM sync_jobs").fetchone()["id"])
 
 
+def analysed(pool, job_id: int, contacts: int) -> bool:
+    """The job done, its analysis too, and nothing of the page's analysis owed any more."""
+    with pool.connection() as conn:
+        job = jobs.get_job(conn, job_id)
+        owed = conn.execute("SELECT count(*) AS n FROM pending_work WHERE kind = 'analysis'").fetchone()["n"]
+    return job.status is JobStatus.COMPLETED and job.analyzed_contacts == contacts and owed == 0
+
+
+def output_of(process) -> str:
+    stop(process)
+    return process.stdout.read().decode()
+
+
 def test_slash_command_to_completed_sync_in_slack(web, env, slack, pool, start_process):
+    start_process(dispatcher(), env)
     slash(web, slack, "sync bluebird")
-    # The sync stores contacts and queues the page's analysis, which the worker runs next.
-    worker = start_process(rq_worker(env["REDIS_URL"], "sync", "analysis", burst=True), env)
-    output, _ = worker.communicate(timeout=120)
-    output = output.decode()
+    # The sync stores contacts and owes the page's analysis, which the worker runs next.
+    worker = start_process(rq_worker(env["REDIS_URL"], "sync", "analysis"), env)
+    wait_for(lambda: analysed(pool, the_job(pool).id, 300), 120, "the sync and its analysis")
+    output = output_of(worker)
 
     job = the_job(pool)
     assert job.status is JobStatus.COMPLETED, output
@@ -94,7 +107,7 @@ def test_a_worker_killed_mid_analysis_loses_nothing_and_does_not_block_the_next_
     web, env, slack, pool, start_process
 ):
     """The sync stores everyone at Graph speed and is done; kill -9 of the work horse while it analyses
-    (holding the page's analysis lease), then a new sync: every contact stored and analysed."""
+    (holding the page's analysis), then a new sync: every contact stored and analysed."""
     analysing, let_go = threading.Event(), threading.Event()
 
     def stall(prompt: str, schema: dict | None) -> object:
@@ -109,14 +122,16 @@ def test_a_worker_killed_mid_analysis_loses_nothing_and_does_not_block_the_next_
             "GEMINI_API_KEYS": "e2e-key",
             "GEMINI_BASE_URL": gemini.base_url,
             "FBSYNC_GEMINI_RPM": "100000",
-            "FBSYNC_ANALYSIS_LEASE_SECONDS": "0.5",
         }
+        start_process(dispatcher(), env)
         slash(web, slack, "sync bluebird")
         worker = start_process(rq_worker(env["REDIS_URL"], "sync", "analysis"), ai)
         assert analysing.wait(60), "the analysis never started"
         first = the_job(pool)
         assert first.status is JobStatus.COMPLETED and first.synced_contacts == 300  # it did not wait for the AI
-        assert redis.Redis.from_url(env["REDIS_URL"]).keys("fbsync:analysis:lease:*")
+        with pool.connection() as conn:
+            held = conn.execute("SELECT started_at FROM pending_work WHERE kind = 'analysis'").fetchone()
+        assert held and held["started_at"]  # taken by the job that is about to die
 
         # The worker and its work horse (which RQ puts in a session of its own), mid-analysis.
         for pid in children_of(worker.pid):
@@ -129,12 +144,13 @@ def test_a_worker_killed_mid_analysis_loses_nothing_and_does_not_block_the_next_
         slash(web, slack, "sync bluebird")
         fresh = the_job(pool)
         assert fresh.id != first.id and fresh.status is JobStatus.PENDING
-        again = start_process(rq_worker(env["REDIS_URL"], "sync", "analysis", burst=True), ai)
-        output, _ = again.communicate(timeout=180)
+        again = start_process(rq_worker(env["REDIS_URL"], "sync", "analysis"), ai)
+        wait_for(lambda: analysed(pool, fresh.id, 300), 180, "the new sync and every contact's analysis")
+        output = output_of(again)
 
     done = the_job(pool)
-    assert done.id == fresh.id and done.status is JobStatus.COMPLETED, output.decode()
-    assert (done.analyzed_contacts, done.analysis_backlog, done.analysis_deferred) == (300, 0, 0), output.decode()
+    assert done.id == fresh.id and done.status is JobStatus.COMPLETED, output
+    assert (done.analyzed_contacts, done.analysis_backlog, done.analysis_deferred) == (300, 0, 0), output
     with pool.connection() as conn:
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM"

@@ -1,4 +1,4 @@
-"""Faults on real processes: gunicorn, an `rq worker`, `rq cron` and a Redis server of the test's own,
+"""Faults on real processes: gunicorn, an `rq worker`, the dispatcher and a Redis server of the test's own,
 killed (-9) and restarted empty while Meta keeps delivering. PostgreSQL holds the deliveries and the
 refreshes owed, so every delivery is acknowledged and every contact is refreshed once the processes
 are back; under the production command (`make run`) they come back by themselves."""
@@ -44,7 +44,7 @@ def env(deployment_env, own_redis, sim, connect_page):
 
 
 class Deployment:
-    """web, worker and cron as the Procfile runs them; `supervise()` restarts what has exited, as the
+    """web, worker and dispatcher as the Procfile runs them; `supervise()` restarts what has exited, as the
     platform running the Procfile does."""
 
     def __init__(self, env: dict[str, str], start_process) -> None:
@@ -54,8 +54,8 @@ class Deployment:
         self._start = start_process
         self.commands = {
             "web": processes.gunicorn(port),
-            "worker": processes.rq_worker(env["REDIS_URL"], "refresh"),
-            "cron": processes.rq_cron(env["REDIS_URL"]),
+            "worker": processes.rq_worker(env["REDIS_URL"], "refresh", "analysis"),
+            "dispatcher": processes.dispatcher(),
         }
         self.running = {name: self._start(args, self._env) for name, args in self.commands.items()}
         processes.wait_for(lambda: processes.serving(f"{self.web}/healthz"), 60, "gunicorn")
@@ -100,7 +100,8 @@ def refreshed(pool, senders: int) -> bool:
     with pool.connection() as conn:
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE ai_context IS NOT NULL AND first_name IS NOT NULL) AS done,"
-            " (SELECT count(*) FROM pending_refreshes) AS owed FROM contacts WHERE messenger_psid LIKE '2451127777%%'"
+            " (SELECT count(*) FROM pending_work WHERE kind = 'refresh') AS owed"
+            " FROM contacts WHERE messenger_psid LIKE '2451127777%%'"
         ).fetchone()
     return row["done"] == senders and row["owed"] == 0
 
@@ -109,7 +110,7 @@ def test_redis_killed_mid_delivery_and_restarted_empty_loses_no_refresh(env, own
     deployment = Deployment(env, start_process)
     acks = [new_sender_writes(sim, deployment.web, n) for n in range(6)]
 
-    own_redis.kill()  # queued refreshes, claims and the cron's own state are gone with it
+    own_redis.kill()  # queued refreshes and the dispatcher's mark are gone with it
     acks += [new_sender_writes(sim, deployment.web, n) for n in range(6, 12)]
     own_redis.start()  # empty
     deployment.supervise()
@@ -121,15 +122,65 @@ def test_redis_killed_mid_delivery_and_restarted_empty_loses_no_refresh(env, own
     assert events["n"] == events["done"] == 12
 
 
-def test_the_cron_killed_then_back_still_refreshes_everyone(env, sim, pool, start_process):
+def test_the_dispatcher_killed_then_back_still_refreshes_everyone(env, sim, pool, start_process):
     deployment = Deployment(env, start_process)
-    deployment.kill("cron")
+    deployment.kill("dispatcher")
     acks = [new_sender_writes(sim, deployment.web, n) for n in range(5)]
     with pool.connection() as conn:
         waiting = conn.execute("SELECT count(*) AS n FROM webhook_inbox").fetchone()["n"]
-    assert acks == [200] * 5 and waiting == 5  # in PostgreSQL, whatever runs or not: the drain is the cron's
+    assert acks == [200] * 5 and waiting == 5  # in PostgreSQL, whatever runs or not: the drain is the dispatcher's
 
     deployment.wait_for(lambda: refreshed(pool, 5), 120, "every contact to be refreshed")
+
+
+def stored_message(pool, n: int) -> bool:
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT count(*) AS n FROM messages m JOIN contacts c ON c.id = m.contact_id WHERE c.messenger_psid = %s",
+            (str(24511277770000 + n),),
+        ).fetchone()
+    return row["n"] == 1
+
+
+def test_with_redis_stopped_a_delivery_is_in_messages_within_seconds(env, own_redis, sim, pool, start_process):
+    deployment = Deployment(env, start_process)
+    own_redis.kill()
+    acks = []
+    for n in range(3):
+        acks.append(new_sender_writes(sim, deployment.web, n))
+        # The guarantee: expanded by the dispatcher, which needs only PostgreSQL, within 5 s of the 200.
+        processes.wait_for(lambda n=n: stored_message(pool, n), 5, f"message {n} in messages with Redis down")
+    assert acks == [200] * 3
+    with pool.connection() as conn:
+        owed = conn.execute("SELECT count(*) AS n FROM pending_work WHERE kind = 'refresh'").fetchone()["n"]
+    assert owed == 3  # refreshes wait for Redis, in PostgreSQL
+    own_redis.start()
+    deployment.wait_for(lambda: refreshed(pool, 3), 60, "every contact to be refreshed once Redis is back")
+
+
+def test_a_continuation_due_during_a_redis_outage_runs_soon_after_redis_returns(
+    env, own_redis, sim, pool, start_process
+):
+    deployment = Deployment(env, start_process)
+    new_sender_writes(sim, deployment.web, 0)
+    deployment.wait_for(lambda: refreshed(pool, 1), 60, "the contact to be refreshed")
+    with pool.connection() as conn:
+        page_pk = conn.execute("SELECT id FROM facebook_pages WHERE page_id = %s", (SHOP.page_id,)).fetchone()["id"]
+        # A deferred analysis slice (as after an AI quota ran out), due while Redis is away.
+        conn.execute(
+            "INSERT INTO pending_work (kind, subject_id, facebook_page_id, due_at)"
+            " VALUES ('analysis', %s, %s, now() + interval '3 seconds')",
+            (page_pk, page_pk),
+        )
+    own_redis.kill()
+    time.sleep(6)
+    own_redis.start()  # empty: RQ's scheduled registry, had there been one, would be gone
+
+    def done() -> bool:
+        with pool.connection() as conn:
+            return conn.execute("SELECT count(*) AS n FROM pending_work WHERE kind = 'analysis'").fetchone()["n"] == 0
+
+    deployment.wait_for(done, 30, "the continuation to run within 30 s of Redis's return")
 
 
 def test_make_run_outlives_a_redis_outage_and_refreshes_once_redis_is_back_empty(env, own_redis, sim, pool, tmp_path):
@@ -139,7 +190,7 @@ def test_make_run_outlives_a_redis_outage_and_refreshes_once_redis_is_back_empty
     with processes.make_run(env, tmp_path / "run.log", expected) as run:
         own_redis.kill()
         ack = new_sender_writes(sim, run.base_url, 0)
-        time.sleep(8)  # the outage: every RQ process meets it (cron ticks every 2 s)
+        time.sleep(8)  # the outage: every RQ process meets it (the dispatcher ticks twice a second)
         own_redis.start()  # empty
 
         processes.wait_for(lambda: refreshed(pool, 1), 45, "the contact to be refreshed after the outage")

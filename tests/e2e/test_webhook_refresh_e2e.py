@@ -1,4 +1,4 @@
-"""End to end: Meta webhooks into gunicorn, debounced refreshes queued by `rq cron` from PostgreSQL
+"""End to end: Meta webhooks into gunicorn, debounced refreshes queued by the dispatcher from PostgreSQL
 and run by an `rq worker`, analysed by the real google-genai SDK against the Gemini stand-in."""
 
 from __future__ import annotations
@@ -62,10 +62,10 @@ def test_a_burst_of_messages_makes_one_refresh(env, sim, pool, gemini, slack, st
         assert delivered.status_code == 200
 
     worker = start_process(processes.rq_worker(env["REDIS_URL"], "refresh"), env)
-    start_process(processes.rq_cron(env["REDIS_URL"]), env)
+    start_process(processes.dispatcher(), env)
     with pool.connection() as conn:
         processes.wait_for(
-            lambda: (  # the contact appears once the cron's drain has expanded the deliveries
+            lambda: (  # the contact appears once the dispatcher has expanded the deliveries
                 (row := conn.execute("SELECT ai_context FROM contacts WHERE messenger_psid = %s", (SENDER,)).fetchone())
                 and row["ai_context"]
             ),

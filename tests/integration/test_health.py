@@ -46,7 +46,7 @@ def test_a_redis_outage_is_degraded_but_stays_in_rotation_and_webhooks_are_store
     assert answer.status_code == 200
     assert answer.json() == {"status": "degraded", "database": "ok", "redis": "unavailable"}
     assert delivered.status_code == 200
-    expand_webhooks(pool)  # the drain, once cron can tick again
+    expand_webhooks(pool)  # the drain, once the dispatcher can tick again
     with pool.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM webhook_events").fetchone()["n"] == 1
 

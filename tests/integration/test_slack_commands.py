@@ -90,8 +90,9 @@ def test_a_member_may_read_but_not_start_a_sync(slash, pool, page, sync_queue):
     assert jobs_of(pool, page) == [] and sync_queue.count == 0
 
 
-def test_sync_posts_a_parent_with_cancel_and_enqueues_one_job(slash, slack, pool, page, sync_queue):
+def test_sync_posts_a_parent_with_cancel_and_enqueues_one_job(slash, slack, pool, page, sync_queue, dispatch):
     _, reply = slash("sync bluebird full")
+    assert dispatch() == 1 and dispatch() == 0
 
     [job] = jobs_of(pool, page)
     assert job.status is JobStatus.PENDING and job.full_sync and job.requested_by == ADMIN
@@ -101,13 +102,14 @@ def test_sync_posts_a_parent_with_cancel_and_enqueues_one_job(slash, slack, pool
     buttons = [e for b in parent["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [(b["action_id"], b["value"]) for b in buttons] == [("fbsync_cancel", str(job.id))]
     [queued] = sync_queue.get_jobs()
-    assert (queued.id, queued.args) == (f"sync-page-{page.id}", (job.id,))
+    assert queued.func_name == "worker.jobs.run_sync" and queued.args == (job.id,)
     assert "Bluebird Coffee Roasters" in text_of(reply)
 
 
-def test_a_second_sync_links_the_running_one_instead(slash, slack, pool, page, sync_queue):
+def test_a_second_sync_links_the_running_one_instead(slash, slack, pool, page, sync_queue, dispatch):
     slash("sync bluebird")
     _, reply = slash("bluebird")  # shorthand
+    dispatch()
 
     assert len(jobs_of(pool, page)) == 1 and sync_queue.count == 1
     assert "already running" in text_of(reply)
@@ -216,7 +218,9 @@ def test_status_and_stats_after_a_sync(slash, pool, page, service_settings):
     assert "Won" in text_of(stats) and "35" in text_of(stats)
 
 
-def test_redis_down_at_enqueue_fails_the_job_and_says_so(pool, page, service_settings, slack, sync_queue):
+def test_redis_down_at_the_command_the_sync_waits_and_starts_once_it_is_back(
+    pool, page, service_settings, slack, sync_queue, dispatch
+):
     from dataclasses import replace
 
     broken = replace(service_settings, redis_url="unix:///nonexistent/redis.sock")
@@ -238,8 +242,11 @@ def test_redis_down_at_enqueue_fails_the_job_and_says_so(pool, page, service_set
             time.sleep(0.02)
 
     [job] = jobs_of(pool, page)
-    assert job.status is JobStatus.FAILED and "queue" in job.failure_reason
-    assert "job queue" in text_of(slack.responses[-1]["body"])
+    assert job.status is JobStatus.PENDING and "Bluebird Coffee Roasters" in text_of(slack.responses[-1]["body"])
+    assert sync_queue.count == 0
+    assert dispatch() == 1  # Redis is back: the dispatcher queues what PostgreSQL held
+    [queued] = sync_queue.get_jobs()
+    assert queued.args == (job.id,)
 
 
 def test_notify_sets_the_channel_for_stage_notices(slash, pool, page):

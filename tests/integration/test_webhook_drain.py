@@ -56,7 +56,8 @@ def outcome(pool) -> dict:
     with pool.connection() as conn:
         return conn.execute(
             "SELECT (SELECT count(*) FROM webhook_inbox) AS waiting, (SELECT count(*) FROM webhook_events) AS events,"
-            " (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM pending_refreshes) AS owed,"
+            " (SELECT count(*) FROM contacts) AS contacts,"
+            " (SELECT count(*) FROM pending_work WHERE kind = 'refresh') AS owed,"
             " (SELECT count(*) FROM webhook_rejections) AS rejected,"
             " (SELECT array_agg(text ORDER BY mid) FROM messages) AS texts"
         ).fetchone()
@@ -159,7 +160,7 @@ def test_two_drains_at_once_expand_each_delivery_once(web, pool, page, database_
     first.start()
     try:
         held.wait_for_a_blocked_drain(pool)
-        second = expanded_now(pool)  # meanwhile, the next cron tick
+        second = expanded_now(pool)  # meanwhile, the next dispatcher tick
     finally:
         held.release()
     first.join()

@@ -142,7 +142,7 @@ def counts(pool) -> tuple[int, ...]:
     with pool.connection() as conn:
         row = conn.execute(
             "SELECT (SELECT count(*) FROM webhook_events) AS e, (SELECT count(*) FROM messages) AS m,"
-            " (SELECT count(*) FROM contacts) AS c, (SELECT count(*) FROM pending_refreshes) AS r,"
+            " (SELECT count(*) FROM contacts) AS c, (SELECT count(*) FROM pending_work WHERE kind = 'refresh') AS r,"
             " (SELECT count(*) FROM webhook_inbox) AS w"
         ).fetchone()
     return row["e"], row["m"], row["c"], row["r"], row["w"]

@@ -33,7 +33,7 @@ def page(connect_page):
 
 
 def deliver(web: str, pool, body: bytes, *, signature: str | None = None) -> requests.Response:
-    """Meta's POST, then what `rq cron` does within 2 s of it: the real drain expands the delivery
+    """Meta's POST, then what the dispatcher does within a second of it: the real drain expands the delivery
     (given the pool: None where the database is gone)."""
     headers = {"Content-Type": "application/json"}
     headers["X-Hub-Signature-256"] = sign(body, APP_SECRET) if signature is None else signature
@@ -58,9 +58,9 @@ def counts(pool) -> dict[str, int]:
 
 
 def owed_refreshes(pool) -> int:
-    """Refreshes the deliveries owe, as PostgreSQL holds them (the cron drain queues them)."""
+    """Refreshes the deliveries owe, as PostgreSQL holds them (the dispatcher queues them)."""
     with pool.connection() as conn:
-        return conn.execute("SELECT count(*) AS n FROM pending_refreshes").fetchone()["n"]
+        return conn.execute("SELECT count(*) AS n FROM pending_work WHERE kind = 'refresh'").fetchone()["n"]
 
 
 def rejections(pool) -> list[dict]:
@@ -102,7 +102,7 @@ def test_each_delivery_kind(web, pool, page, sync_queue, name):
     assert stored["standby"] == (1 if name == "standby" else 0)
     assert stored["echoes"] == (1 if name.endswith("echo") else 0)
     assert rejections(pool) == []
-    assert refresh_queue_ids(sync_queue) == []  # the request queues nothing: the cron drain does
+    assert refresh_queue_ids(sync_queue) == []  # the request queues nothing: the dispatcher does
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -163,7 +163,7 @@ def test_copies_of_a_delivery_waiting_for_the_same_drain_are_stored_once(web, po
     expand_webhooks(pool)
     once = counts(pool)
     with pool.connection() as conn:
-        conn.execute("TRUNCATE webhook_events, pending_refreshes, messages, contacts CASCADE")
+        conn.execute("TRUNCATE webhook_events, pending_work, messages, contacts CASCADE")
 
     meta_webhooks.post_again(url, json.loads(fixture_bytes("batch")), APP_SECRET, times=3)
     expand_webhooks(pool)
@@ -247,8 +247,8 @@ def test_verification_handshake(web):
         assert refused.status_code == 403 and "1" not in refused.text
 
 
-def test_redis_down_at_delivery_loses_nothing_and_the_drain_queues_it(
-    pool, page, service_settings, sync_queue, monkeypatch
+def test_redis_down_at_delivery_loses_nothing_and_the_dispatcher_queues_it(
+    pool, page, service_settings, sync_queue, dispatch
 ):
     broken = replace(service_settings, redis_url="unix:///nonexistent/redis.sock")
     with serve_app(broken) as web:
@@ -256,18 +256,12 @@ def test_redis_down_at_delivery_loses_nothing_and_the_drain_queues_it(
     assert response.status_code == 200
     expand_webhooks(pool, debounce_seconds=0.001)  # the drain needs PostgreSQL only
     with pool.connection() as conn:
-        waiting = conn.execute("SELECT count(*) AS n FROM webhook_events WHERE enqueued_at IS NULL").fetchone()["n"]
-    assert waiting == 1 and owed_refreshes(pool) == 1 and refresh_queue_ids(sync_queue) == []
+        stored = conn.execute("SELECT count(*) AS n FROM webhook_events").fetchone()["n"]
+    assert stored == 1 and owed_refreshes(pool) == 1 and refresh_queue_ids(sync_queue) == []
 
-    monkeypatch.setenv("DATABASE_URL", service_settings.database_url)
-    monkeypatch.setenv("REDIS_URL", service_settings.redis_url)
-    from worker.jobs import queue_pending_refreshes
-
-    assert queue_pending_refreshes() == 1
-    with pool.connection() as conn:
-        waiting = conn.execute("SELECT count(*) AS n FROM webhook_events WHERE enqueued_at IS NULL").fetchone()["n"]
-    assert waiting == 0 and len(refresh_queue_ids(sync_queue)) == 1
-    assert queue_pending_refreshes() == 0  # claimed, and its job is on the queue: not queued twice
+    assert dispatch() == 1
+    assert len(refresh_queue_ids(sync_queue)) == 1 and owed_refreshes(pool) == 1  # owed until it commits
+    assert dispatch() == 0  # its job is on the queue: not queued twice
 
 
 def refresh_queue_ids(sync_queue) -> list[str]:
@@ -435,7 +429,7 @@ def transcript_texts(pool, page, external_id: str) -> list[str]:
 def test_an_edit_replaces_the_stored_text_and_owes_a_refresh(web, pool, page):
     deliver(web, pool, fixture_bytes("message"))
     with pool.connection() as conn:
-        conn.execute("DELETE FROM pending_refreshes")  # the message's own refresh has run
+        conn.execute("DELETE FROM pending_work WHERE kind = 'refresh'")  # the message's own refresh has run
     assert "40 units" in transcript_texts(pool, page, PSID)[0]
 
     assert deliver(web, pool, fixture_bytes("message_edit")).status_code == 200
@@ -464,7 +458,7 @@ def test_an_older_edit_arriving_late_does_not_undo_a_newer_one(web, pool, page):
 def test_an_instagram_unsend_takes_the_message_out_of_the_transcript(web, pool, page):
     deliver(web, pool, fixture_bytes("instagram_message"))
     with pool.connection() as conn:
-        conn.execute("DELETE FROM pending_refreshes")
+        conn.execute("DELETE FROM pending_work WHERE kind = 'refresh'")
     assert len(transcript_texts(pool, page, IGSID)) == 1
 
     assert deliver(web, pool, fixture_bytes("instagram_unsend")).status_code == 200
