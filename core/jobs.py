@@ -139,8 +139,11 @@ def reap_stale_jobs(conn: Conn, page_pk: int | None, stale_after_seconds: float)
             " WHERE (%(page)s::bigint IS NULL OR facebook_page_id = %(page)s)"
             " AND status IN ('PENDING', 'IN_PROGRESS')"
             " AND COALESCE(heartbeat_at, created_at) < now() - make_interval(secs => %(secs)s)"
+            # A PENDING job still owed to the workers waits for them (Redis down, a busy sync worker).
+            " AND NOT EXISTS (SELECT 1 FROM pending_work w WHERE w.kind = 'sync' AND w.subject_id = sync_jobs.id"
+            "   AND w.attempts < %(most)s)"
             f" RETURNING {_JOB_COLUMNS}",
-            {"page": page_pk, "secs": stale_after_seconds},
+            {"page": page_pk, "secs": stale_after_seconds, "most": work.MAX_ATTEMPTS},
         ).fetchall()
     return [_job(row) for row in rows]
 

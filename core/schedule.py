@@ -74,12 +74,17 @@ def start_due_syncs(conn: Conn, now: datetime, stale_after_seconds: float) -> li
     for position, page in enumerate(due_pages(conn, now)):
         starts_at = now + SPACING * position
         try:
-            job = jobs.create_job(
-                conn, page.id, requested_by=SCHEDULED_BY, starts_at=starts_at, stale_after_seconds=stale_after_seconds
-            )
+            with conn.transaction():  # created and owed together, or neither
+                job = jobs.create_job(
+                    conn,
+                    page.id,
+                    requested_by=SCHEDULED_BY,
+                    starts_at=starts_at,
+                    stale_after_seconds=stale_after_seconds,
+                )
+                jobs.queue_job(conn, job, starts_at)
         except jobs.SyncAlreadyRunning:
             continue  # someone started one since due_pages looked
-        jobs.queue_job(conn, job, starts_at)
         ContextLogger(logger, {"page_id": page.page_id}).info(
             "scheduled sync owed job_id=%s starts_in_s=%.0f", job.id, (starts_at - now).total_seconds()
         )

@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 ANALYSIS_SLICE_SECONDS = 120.0
 # The token check runs daily; one that cannot run (no app credentials) is looked at again then.
 TOKEN_CHECK_EVERY = 24 * 3600.0
+TOKEN_CHECK_RETRY = 3600.0
 
 
 def run_sync(sync_job_id: int) -> str:
@@ -249,11 +250,15 @@ def check_tokens(subject_id: int, dispatch_id: int) -> int:
         with work.begin(settings.database_url, work.Kind.TOKEN_CHECK, subject_id, dispatch_id) as claim:
             if claim is None:
                 return 0
-            problems = 0
-            if settings.fb_app_id and settings.fb_app_secret:
-                problems = check_page_tokens(pool, settings, datetime.now(UTC))
-            else:
-                logger.warning("token check skipped: FB_APP_ID and FB_APP_SECRET are not set")
+            problems, again_in = 0, TOKEN_CHECK_EVERY
+            try:
+                if settings.fb_app_id and settings.fb_app_secret:
+                    problems = check_page_tokens(pool, settings, datetime.now(UTC))
+                else:
+                    logger.warning("token check skipped: FB_APP_ID and FB_APP_SECRET are not set")
+            except Exception as exc:  # a daily check must never stop for good: tried again within the hour
+                logger.error("token check failed error=%s", type(exc).__name__)
+                again_in = TOKEN_CHECK_RETRY
             with pool.connection() as conn:
-                work.release(conn, work.Kind.TOKEN_CHECK, subject_id, TOKEN_CHECK_EVERY)
+                work.release(conn, work.Kind.TOKEN_CHECK, subject_id, again_in)
             return problems

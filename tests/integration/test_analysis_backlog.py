@@ -110,7 +110,8 @@ def set_started(pool, kind: Kind, subject_id: int, ago_seconds: float) -> None:
     """Where a job's `work.begin` leaves the row: started, `ago_seconds` ago."""
     with pool.connection() as conn:
         conn.execute(
-            "UPDATE pending_work SET started_at = now() - make_interval(secs => %s) WHERE kind = %s AND subject_id = %s",
+            "UPDATE pending_work SET started_at = now() - make_interval(secs => %s)"
+            " WHERE kind = %s AND subject_id = %s",
             (ago_seconds, kind.value, subject_id),
         )
 

@@ -1,23 +1,38 @@
-"""Webhook deliveries refreshing contacts: delivered signed to the Flask app, refreshed by the real
-job function, against the Graph simulator, the Slack stand-in, PostgreSQL and Redis."""
+"""Webhook deliveries refreshing contacts: delivered signed to the Flask app, expanded by the real drain,
+queued by the real dispatcher and refreshed by the real job function, against the Graph simulator, the
+Slack stand-in, PostgreSQL and Redis. PostgreSQL's `pending_work` (kind 'refresh', subject_id = the
+contact) is the only record of a refresh owed (core/work.py)."""
 
 from __future__ import annotations
 
-import threading
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+from rq import Queue, SimpleWorker
+from rq.job import Job
 
 from conftest import APP_SECRET, SALES_CHANNEL, TEAM_ID, expand_webhooks
-from core import jobs, pages
+from core import jobs, pages, work
+from core.analysis.model import Analysis, AnalysisUnavailable, Transcript
 from core.analysis.rules import RulesAnalyzer
-from core.locks import ContactLocks
+from core.config import Settings
 from core.pipeline import AutoMode, auto_pipeline_of, set_auto_pipeline
 from core.qualify import Qualifier
-from core.refresh import RefreshStatus
+from core.redis_keys import DISPATCH_EPOCH
+from core.refresh import DEFER_SECONDS, RefreshStatus
 from core.sync import SyncEngine
 from sandbox import meta_webhooks
 from sandbox.graph_sim import SimPage
+from worker.queues import REFRESH_QUEUE
 
 SHOP = SimPage(
     page_id="910000000000001",
@@ -29,6 +44,9 @@ SHOP = SimPage(
     instagram_username="lakesideyoga",
     seed=13,
 )
+
+NOT_OWED = "not owed"  # what worker.jobs.run_refresh answers when the job has nothing owed to it
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -67,9 +85,11 @@ def customer_not_won(sim, pool) -> dict:
     raise AssertionError("every demo contact is already won or lost")
 
 
-def write_and_deliver(web, pool, sim, who: dict, text: str) -> None:
-    """The customer writes: Meta's inbox changes, Meta delivers the webhook, and the cron drain
-    expands it."""
+def write_and_deliver(
+    web, pool, sim, who: dict, text: str, debounce_seconds: float = Settings.refresh_debounce
+) -> None:
+    """The customer writes: Meta's inbox changes, Meta delivers the webhook, and the dispatcher's drain
+    expands it (the refresh it owes is due the debounce after the delivery)."""
     sent = sim.touch(SHOP.page_id, "messenger", who["index"], text)
     item = meta_webhooks.messenger_message(
         SHOP.page_id, who["id"], text, mid=sent["mid"], timestamp_ms=sent["timestamp_ms"]
@@ -78,22 +98,104 @@ def write_and_deliver(web, pool, sim, who: dict, text: str) -> None:
         f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET
     )
     assert response.status_code == 200
-    expand_webhooks(pool)
+    expand_webhooks(pool, debounce_seconds)
 
 
-def refresh(pool, page, external_id: str) -> str:
+def owed(pool) -> list[dict]:
+    """The refreshes PostgreSQL holds as owed."""
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT subject_id AS contact_id, facebook_page_id, due_at, pending_since, version, attempts,"
+            " dispatch_id, dispatched_at, started_at FROM pending_work WHERE kind = 'refresh' ORDER BY subject_id"
+        ).fetchall()
+
+
+def owed_to(pool, contact_id: int) -> dict | None:
+    return next((row for row in owed(pool) if row["contact_id"] == contact_id), None)
+
+
+def due_now(pool) -> None:
+    with pool.connection() as conn:
+        conn.execute("UPDATE pending_work SET due_at = now() WHERE kind = 'refresh'")  # the debounce has passed
+
+
+def backdate(pool, column: str, seconds: float) -> None:
+    """As if `column` (dispatched_at, started_at, due_at) of the owed refreshes had been written
+    `seconds` earlier."""
+    assert column in ("dispatched_at", "started_at", "due_at")
+    with pool.connection() as conn:
+        conn.execute(
+            f"UPDATE pending_work SET {column} = {column} - make_interval(secs => %s) WHERE kind = 'refresh'",
+            (seconds,),
+        )
+
+
+def started(pool, seconds_ago: float) -> None:
+    """As if the owed refreshes' jobs had started `seconds_ago`."""
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE pending_work SET started_at = now() - make_interval(secs => %s) WHERE kind = 'refresh'",
+            (seconds_ago,),
+        )
+
+
+def pending_events(pool, contact_id: int) -> int:
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT count(*) AS n FROM webhook_events WHERE contact_id = %s AND processed_at IS NULL", (contact_id,)
+        ).fetchone()["n"]
+
+
+def run_job(page, contact_id: int, dispatch_id: int) -> str:
+    """The refresh job, called as a worker calls it for the dispatch it was queued with."""
     from worker.jobs import run_refresh
 
-    return run_refresh(page.id, contact(pool, external_id)["id"])
+    return run_refresh(page.id, contact_id, dispatch_id)
 
 
-def test_an_existing_contact_moves_stage_and_the_channel_hears_of_it(web, sim, slack, pool, page, worker_env):
+@pytest.fixture
+def refreshes(sync_queue) -> Queue:
+    """The refresh queue on the test Redis (emptied around each test by sync_queue)."""
+    return Queue(REFRESH_QUEUE, connection=sync_queue.connection)
+
+
+def run_queued(refreshes: Queue) -> dict[str, Any]:
+    """A worker of the refresh queue works until it is empty; returns each job's id and result."""
+    ids = refreshes.get_job_ids()
+    SimpleWorker([refreshes], connection=refreshes.connection).work(burst=True)
+    return {job_id: Job.fetch(job_id, connection=refreshes.connection).return_value() for job_id in ids}
+
+
+def redis_came_back_empty(refreshes: Queue) -> None:
+    """Redis restarted empty, or was flushed: the queued jobs are gone, and so is the dispatcher's mark
+    (the tests' Redis may be shared: only fbsync's keys go)."""
+    refreshes.empty()
+    refreshes.connection.delete(DISPATCH_EPOCH)
+
+
+@pytest.fixture
+def refresh(pool, page, dispatch, worker_env) -> Callable[[str], str]:
+    """The contact's owed refresh once its debounce has passed: the dispatcher queues it, and a worker
+    runs the job with the dispatch id it was queued with. Returns the job's answer."""
+
+    def run(external_id: str) -> str:
+        contact_id = contact(pool, external_id)["id"]
+        due_now(pool)
+        dispatch()
+        row = owed_to(pool, contact_id)
+        assert row is not None and row["dispatch_id"] is not None, "nothing queued for the contact"
+        return run_job(page, contact_id, row["dispatch_id"])
+
+    return run
+
+
+def test_an_existing_contact_moves_stage_and_the_channel_hears_of_it(web, sim, slack, pool, page, refresh):
     set_mode(pool, page, AutoMode.UPDATE_EXISTING)
     who = customer_not_won(sim, pool)
     before = contact(pool, who["id"])
 
     write_and_deliver(web, pool, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
-    status = refresh(pool, page, who["id"])
+    status = refresh(who["id"])
 
     after = contact(pool, who["id"])
     assert status == RefreshStatus.REFRESHED.value
@@ -104,19 +206,53 @@ def test_an_existing_contact_moves_stage_and_the_channel_hears_of_it(web, sim, s
     assert notice["text"].startswith(f"{first}") and f"-> Won (score {after['lead_score']})" in notice["text"]
     with pool.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM webhook_events WHERE processed_at IS NULL").fetchone()["n"] == 0
+    assert owed(pool) == []
 
 
-def test_skip_existing_refreshes_the_summary_but_keeps_the_stage(web, sim, slack, pool, page, worker_env):
+def test_skip_existing_refreshes_the_summary_but_keeps_the_stage(web, sim, slack, pool, page, refresh):
     who = customer_not_won(sim, pool)
     before = contact(pool, who["id"])
 
     write_and_deliver(web, pool, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
-    refresh(pool, page, who["id"])
+    refresh(who["id"])
 
     after = contact(pool, who["id"])
     assert after["stage"] == before["stage"]
     assert after["ai_context"] != before["ai_context"] and "paid" in after["ai_context"]
     assert slack.messages(SALES_CHANNEL) == []
+
+
+def test_a_burst_of_messages_becomes_one_refresh_after_the_debounce(
+    web, sim, slack, pool, page, worker_env, dispatch, refreshes
+):
+    set_mode(pool, page, AutoMode.UPDATE_EXISTING)
+    who = customer_not_won(sim, pool)
+    debounce = 1.5
+    for text in ("hi! quick question", "do you do 10-class passes?", "I've just paid the invoice for one, thanks!"):
+        write_and_deliver(web, pool, sim, who, text, debounce_seconds=debounce)
+    contact_id = contact(pool, who["id"])["id"]
+
+    [row] = owed(pool)
+    with pool.connection() as conn:
+        last = conn.execute(
+            "SELECT max(received_at) AS at FROM webhook_events WHERE contact_id = %s", (contact_id,)
+        ).fetchone()["at"]
+    assert (row["contact_id"], row["version"]) == (contact_id, 3)  # one refresh, moved by each message
+    assert row["due_at"] == last + timedelta(seconds=debounce)
+    assert dispatch() == 0  # the person may still be typing
+    deadline = time.monotonic() + 30
+    while not dispatch():
+        assert time.monotonic() < deadline, "the refresh never became due"
+        time.sleep(0.05)
+    queued_at = time.time()
+    assert queued_at >= last.timestamp() + debounce
+
+    ran = run_queued(refreshes)
+
+    assert list(ran.values()) == [RefreshStatus.REFRESHED.value]
+    assert contact(pool, who["id"])["stage"] == "Won" and len(slack.messages(SALES_CHANNEL)) == 1
+    assert owed(pool) == [] and pending_events(pool, contact_id) == 0
+    assert dispatch() == 0
 
 
 def deliver_new_sender(web, pool, sim, platform: str, sender_id: str, text: str, **who) -> None:
@@ -136,7 +272,7 @@ def deliver_new_sender(web, pool, sim, platform: str, sender_id: str, text: str,
     expand_webhooks(pool)
 
 
-def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, pool, page, worker_env):
+def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, pool, page, refresh):
     deliver_new_sender(
         web,
         pool,
@@ -148,7 +284,7 @@ def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, 
     )
     assert contact(pool, "24511299990001")["first_name"] is None  # stored at delivery, named by the refresh
 
-    refresh(pool, page, "24511299990001")
+    refresh("24511299990001")
 
     grace = contact(pool, "24511299990001")
     assert (grace["first_name"], grace["last_name"]) == ("Grace", "Brewster Hopper")
@@ -163,11 +299,11 @@ def test_a_new_sender_becomes_a_named_contact_with_their_conversation(web, sim, 
     assert (rows["n"], rows["linked"], conversations) == (1, 1, 1)  # the webhook's message, not a copy
 
 
-def test_a_new_instagram_sender_gets_their_profile_name(web, sim, pool, page, worker_env):
+def test_a_new_instagram_sender_gets_their_profile_name(web, sim, pool, page, refresh):
     deliver_new_sender(
         web, pool, sim, "instagram", "6543210000000077", "do you have mats for sale?", username="mat.hunter"
     )
-    refresh(pool, page, "6543210000000077")
+    refresh("6543210000000077")
     who = contact(pool, "6543210000000077")
     assert who["instagram_username"] == "mat.hunter" and who["first_name"] is not None
 
@@ -183,7 +319,7 @@ NAMES = [
 
 @pytest.mark.parametrize("name, expected", NAMES)
 @pytest.mark.parametrize("source", ["messenger profile", "instagram profile", "conversation"])
-def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, worker_env, name, expected, source):
+def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, refresh, name, expected, source):
     platform, sender = (
         ("instagram", "6543210000000123") if source == "instagram profile" else ("messenger", "24511299990123")
     )
@@ -192,20 +328,20 @@ def test_a_new_sender_is_named_as_the_sync_names_people(web, sim, pool, page, wo
     if source == "conversation":
         sim.inject_profile_error(SHOP.page_id, sender, 230)
 
-    refresh(pool, page, sender)
+    refresh(sender)
 
     stored = contact(pool, sender)
     assert (stored["first_name"], stored["last_name"]) == expected
 
 
 @pytest.mark.parametrize("code", [2018218, 230, 10])
-def test_profile_errors_leave_the_name_empty_but_still_qualify(web, sim, pool, page, worker_env, code):
+def test_profile_errors_leave_the_name_empty_but_still_qualify(web, sim, pool, page, refresh, code):
     deliver_new_sender(
         web, pool, sim, "messenger", "24511299990002", "how much is a drop-in class?"
     )  # no name anywhere
     sim.inject_profile_error(SHOP.page_id, "24511299990002", code)
 
-    status = refresh(pool, page, "24511299990002")
+    status = refresh("24511299990002")
 
     who = contact(pool, "24511299990002")
     assert status == RefreshStatus.REFRESHED.value
@@ -213,97 +349,125 @@ def test_profile_errors_leave_the_name_empty_but_still_qualify(web, sim, pool, p
     assert who["ai_context"] is not None
 
 
-def test_without_a_profile_the_name_comes_from_the_conversation(web, sim, pool, page, worker_env):
+def test_without_a_profile_the_name_comes_from_the_conversation(web, sim, pool, page, refresh):
     deliver_new_sender(
         web, pool, sim, "messenger", "24511299990004", "is the sauna open on sundays?", name="Ada Lovelace"
     )
     sim.inject_profile_error(SHOP.page_id, "24511299990004", 230)
 
-    refresh(pool, page, "24511299990004")
+    refresh("24511299990004")
 
     who = contact(pool, "24511299990004")
     assert (who["first_name"], who["last_name"]) == ("Ada", "Lovelace")
 
 
-def test_a_dead_token_marks_the_page_and_stops_refreshing(web, sim, pool, page, worker_env):
+def test_a_dead_token_marks_the_page_and_keeps_the_refresh_owed_until_it_is_reconnected(
+    web, sim, pool, page, refresh, dispatch, connect_page
+):
     deliver_new_sender(web, pool, sim, "messenger", "24511299990003", "hello?", name="Alan Turing")
     sim.inject_profile_error(SHOP.page_id, "24511299990003", 190)
+    alan = contact(pool, "24511299990003")["id"]
 
-    assert refresh(pool, page, "24511299990003") == RefreshStatus.TOKEN_DEAD.value
+    assert refresh("24511299990003") == RefreshStatus.TOKEN_DEAD.value
     with pool.connection() as conn:
         assert pages.get_page(conn, page.id).needs_reauth
-    assert refresh(pool, page, "24511299990003") == RefreshStatus.PAGE_INACTIVE.value
+    [row] = owed(pool)
+    assert row["dispatched_at"] is None and row["attempts"] == 0  # released, not failed
+    assert pending_events(pool, alan) == 1
+    assert dispatch() == 0  # nothing is queued for a page awaiting reconnection
+
+    sim.clear_profile_errors()
+    connect_page(SHOP, team=TEAM_ID)  # reconnected, with a fresh token
+
+    assert refresh("24511299990003") == RefreshStatus.REFRESHED.value
+    assert contact(pool, "24511299990003")["first_name"] == "Alan" and owed(pool) == []
 
 
-def test_a_refresh_waits_for_a_sync_writing_the_same_contact(web, sim, pool, page, worker_env, service_settings):
-    """The sync holds the contact's lock while it analyses; the refresh runs after it commits, so the
-    webhook's newer message is what the contact ends up with."""
-    import redis
-
-    set_mode(pool, page, AutoMode.UPDATE_EXISTING)
+@pytest.mark.parametrize("how", ["needs reconnecting", "disconnected"])
+def test_a_refresh_queued_before_its_page_stopped_keeps_it_owed(web, sim, pool, page, worker_env, dispatch, how):
     who = customer_not_won(sim, pool)
-    locks = ContactLocks(redis.Redis.from_url(service_settings.redis_url))
+    write_and_deliver(web, pool, sim, who, "hello again")
     contact_id = contact(pool, who["id"])["id"]
-    sync_wrote, sync_holds_lock = threading.Event(), threading.Event()
-
-    def slow_sync_write() -> None:
-        with locks.hold([contact_id]):
-            sync_holds_lock.set()
-            time.sleep(1.0)  # a slow analysis
-            with pool.connection() as conn:
-                conn.execute("UPDATE contacts SET ai_context = 'written by the sync' WHERE id = %s", (contact_id,))
-            sync_wrote.set()
-
-    sync = threading.Thread(target=slow_sync_write)
-    sync.start()
-    assert sync_holds_lock.wait(10)
-    write_and_deliver(web, pool, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
-    refresh(pool, page, who["id"])
-    sync.join()
-
-    assert sync_wrote.is_set()
-    final = contact(pool, who["id"])
-    assert final["ai_context"] != "written by the sync" and "paid" in final["ai_context"]
-    assert final["stage"] == "Won"
-
-
-def test_a_contact_held_past_the_wait_postpones_the_refresh_and_keeps_its_events(
-    web, sim, pool, page, service_settings
-):
-    """A refresh that cannot get the contact is no failed job: it says so, and the contact's webhook
-    events stay pending for the next refresh."""
-    import redis
-
-    from core.graph import GraphClient
-    from core.refresh import Refresher
-
-    who = customer_not_won(sim, pool)
-    write_and_deliver(web, pool, sim, who, "Can I book a class for Saturday?")
-    contact_id = contact(pool, who["id"])["id"]
-    client = redis.Redis.from_url(service_settings.redis_url)
-    refresher = Refresher(
-        pool,
-        Qualifier(RulesAnalyzer()),
-        ContactLocks(client, wait_seconds=0.2),
-        lambda _page: GraphClient.for_page(service_settings, SHOP.token),
-    )
-
-    with ContactLocks(client).hold([contact_id]):
-        result = refresher.refresh(page.id, contact_id)
-
-    assert result.status is RefreshStatus.CONTACT_BUSY
+    due_now(pool)
+    assert dispatch() == 1
+    [row] = owed(pool)
     with pool.connection() as conn:
-        pending = conn.execute(
-            "SELECT count(*) AS n FROM webhook_events WHERE contact_id = %s AND processed_at IS NULL", (contact_id,)
-        ).fetchone()["n"]
-    assert pending == 1
-    [still_owed] = owed(pool)
-    assert still_owed["enqueued_at"] is None  # released for the drain to queue again shortly
-    assert refresher.refresh(page.id, contact_id).status is RefreshStatus.REFRESHED
-    assert owed(pool) == []
+        (pages.mark_needs_reauth if how == "needs reconnecting" else pages.deactivate)(conn, page.id)
+
+    assert run_job(page, contact_id, row["dispatch_id"]) == RefreshStatus.PAGE_INACTIVE.value
+
+    [kept] = owed(pool)
+    assert kept["version"] == row["version"] and kept["dispatched_at"] is None
+    assert pending_events(pool, contact_id) == 1
+    assert dispatch() == 0
 
 
-def test_a_new_instagram_sender_keeps_their_profile_name_not_their_username(web, sim, pool, page, worker_env):
+def test_refreshes_of_a_page_awaiting_reconnection_wait_for_it(
+    web, sim, pool, page, worker_env, dispatch, connect_page
+):
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "hello again")
+    due_now(pool)
+    with pool.connection() as conn:
+        pages.mark_needs_reauth(conn, page.id)
+    assert dispatch() == 0 and len(owed(pool)) == 1  # kept, not lost
+
+    connect_page(SHOP, team=TEAM_ID)
+
+    assert dispatch() == 1
+
+
+def test_the_analysis_quota_spent_defers_the_refresh_a_minute(web, sim, pool, page, worker_env, dispatch, monkeypatch):
+    """Every AI key out of quota: the refresh is owed again a minute later, its events still pending."""
+
+    class OutOfQuota:
+        name = "out-of-quota"
+
+        def summarize(self, transcript: Transcript) -> Analysis:
+            raise AnalysisUnavailable("every key is out of quota", retry_after=20)
+
+        def analyze(
+            self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
+        ) -> Analysis:
+            raise AnalysisUnavailable("every key is out of quota", retry_after=20)
+
+    monkeypatch.setattr("worker.jobs.build_analyzer", lambda settings, **_: OutOfQuota())
+    who = customer_not_won(sim, pool)
+    before = contact(pool, who["id"])
+    write_and_deliver(web, pool, sim, who, "could you hold two mats for me until friday?")
+    due_now(pool)
+    assert dispatch() == 1
+    [row] = owed(pool)
+
+    assert run_job(page, before["id"], row["dispatch_id"]) == RefreshStatus.ANALYSIS_DEFERRED.value
+
+    [deferred] = owed(pool)
+    with pool.connection() as conn:
+        wait = conn.execute("SELECT %s::timestamptz - now() AS wait", (deferred["due_at"],)).fetchone()["wait"]
+    assert DEFER_SECONDS - 5 < wait.total_seconds() <= DEFER_SECONDS
+    assert deferred["dispatched_at"] is None and deferred["version"] == row["version"]
+    assert pending_events(pool, before["id"]) == 1
+    assert contact(pool, who["id"])["ai_context"] == before["ai_context"]
+    assert dispatch() == 0  # not before the minute is up
+    backdate(pool, "due_at", DEFER_SECONDS)
+    assert dispatch() == 1
+
+
+def test_a_refresh_for_a_contact_deleted_since_is_forgotten(web, sim, pool, page, worker_env, dispatch):
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "hello?")
+    contact_id = contact(pool, who["id"])["id"]
+    due_now(pool)
+    assert dispatch() == 1
+    [row] = owed(pool)
+    with pool.connection() as conn:
+        conn.execute("DELETE FROM contacts WHERE id = %s", (contact_id,))
+
+    assert run_job(page, contact_id, row["dispatch_id"]) == RefreshStatus.CONTACT_GONE.value
+    assert owed(pool) == [] and dispatch() == 0
+
+
+def test_a_new_instagram_sender_keeps_their_profile_name_not_their_username(web, sim, pool, page, refresh):
     """The profile says "Grace Hopper"; the conversation only knows the username, which must not win."""
     deliver_new_sender(
         web,
@@ -316,130 +480,368 @@ def test_a_new_instagram_sender_keeps_their_profile_name_not_their_username(web,
         username="grace.h",
     )
 
-    refresh(pool, page, "6543210000000078")
+    refresh("6543210000000078")
 
     grace = contact(pool, "6543210000000078")
     assert (grace["first_name"], grace["last_name"], grace["instagram_username"]) == ("Grace", "Hopper", "grace.h")
     with pool.connection() as conn, conn.transaction():
         job = jobs.create_job(conn, page.id, stale_after_seconds=600)
-    from core.config import Settings
-
     SyncEngine(pool, Settings.from_env(), Qualifier(RulesAnalyzer())).run(job.id)  # a later sync sees "grace.h"
     assert contact(pool, "6543210000000078")["first_name"] == "Grace"
 
 
-def owed(pool) -> list[dict]:
-    with pool.connection() as conn:
-        return conn.execute("SELECT contact_id, enqueued_at, attempts, version FROM pending_refreshes").fetchall()
+# --- owed once, done once: pending_work, dispatch ids and the job's claim ---------------------------
 
 
-def test_a_refresh_settles_what_it_owed_and_a_second_run_does_nothing(web, sim, pool, page, worker_env):
+def test_a_refresh_settles_what_it_owed_and_a_second_run_does_nothing(web, sim, pool, page, worker_env, dispatch):
     who = customer_not_won(sim, pool)
     write_and_deliver(web, pool, sim, who, "could you hold two mats for me until friday?")
-    assert len(owed(pool)) == 1
+    contact_id = contact(pool, who["id"])["id"]
+    [row] = owed(pool)
+    assert row["dispatch_id"] is None  # owed, not queued: the debounce is not over
+    due_now(pool)
+    assert dispatch() == 1
+    [row] = owed(pool)
 
-    assert refresh(pool, page, who["id"]) == RefreshStatus.REFRESHED.value
-    assert owed(pool) == []
-    assert refresh(pool, page, who["id"]) == RefreshStatus.NOTHING_PENDING.value  # the same job run twice
+    assert run_job(page, contact_id, row["dispatch_id"]) == RefreshStatus.REFRESHED.value
+    assert owed(pool) == [] and pending_events(pool, contact_id) == 0
+    after = contact(pool, who["id"])
+    assert run_job(page, contact_id, row["dispatch_id"]) == NOT_OWED  # the same job run twice
+    assert contact(pool, who["id"])["ai_context_updated_at"] == after["ai_context_updated_at"]
+    assert dispatch() == 0
 
 
-def test_a_delivery_during_a_refresh_leaves_another_refresh_owed(web, sim, pool, page, worker_env):
-    from core import refresh_outbox
+def test_a_delivery_during_a_refresh_leaves_another_refresh_owed(
+    web, sim, pool, page, worker_env, dispatch, monkeypatch
+):
+    """The customer writes again while the refresh analyses: that analysis, made without the new
+    message, is not applied, and the contact stays owed a refresh, which then runs with it."""
 
+    class WritesAgainMidAnalysis:
+        name = "rules"
+
+        def __init__(self) -> None:
+            self.rules = RulesAnalyzer()
+            self.transcripts: list[Transcript] = []
+
+        def summarize(self, transcript: Transcript) -> Analysis:
+            self._analysing(transcript)
+            return self.rules.summarize(transcript)
+
+        def analyze(
+            self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
+        ) -> Analysis:
+            self._analysing(transcript)
+            return self.rules.analyze(transcript, stages, definitions)
+
+        def _analysing(self, transcript: Transcript) -> None:
+            self.transcripts.append(transcript)
+            if len(self.transcripts) == 1:
+                write_and_deliver(web, pool, sim, who, "I've just paid the invoice for the 10-class pass, thanks!")
+
+    analyzer = WritesAgainMidAnalysis()
+    monkeypatch.setattr("worker.jobs.build_analyzer", lambda settings, **_: analyzer)
+    set_mode(pool, page, AutoMode.UPDATE_EXISTING)
+    who = customer_not_won(sim, pool)
+    before = contact(pool, who["id"])
+    write_and_deliver(web, pool, sim, who, "do you have a beginners' class?")
+    due_now(pool)
+    assert dispatch() == 1
+    [first] = owed(pool)
+
+    run_job(page, before["id"], first["dispatch_id"])
+
+    [again] = owed(pool)
+    assert again["version"] == first["version"] + 1 and again["dispatched_at"] is None
+    assert pending_events(pool, before["id"]) == 2
+    assert contact(pool, who["id"])["ai_context"] == before["ai_context"]  # made without "paid": dropped
+    due_now(pool)
+    assert dispatch() == 1
+    [second] = owed(pool)
+    assert run_job(page, before["id"], second["dispatch_id"]) == RefreshStatus.REFRESHED.value
+    assert [t.lines[-1].text for t in analyzer.transcripts] == [
+        "do you have a beginners' class?",
+        "I've just paid the invoice for the 10-class pass, thanks!",
+    ]
+    after = contact(pool, who["id"])
+    assert "paid" in after["ai_context"] and after["stage"] == "Won"
+    assert owed(pool) == [] and pending_events(pool, before["id"]) == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core/refresh.py releases a superseded refresh with DEFER_SECONDS (60 s), the quota's delay,"
+    " rather than leaving it due when the new message's debounce says",
+)
+def test_a_message_during_a_refresh_is_refreshed_after_its_debounce_not_a_minute_later(
+    web, sim, pool, page, worker_env, dispatch, monkeypatch
+):
+    class WritesAgainMidAnalysis:
+        name = "rules"
+
+        def __init__(self) -> None:
+            self.rules = RulesAnalyzer()
+            self.calls = 0
+
+        def summarize(self, transcript: Transcript) -> Analysis:
+            self._analysing()
+            return self.rules.summarize(transcript)
+
+        def analyze(
+            self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
+        ) -> Analysis:
+            self._analysing()
+            return self.rules.analyze(transcript, stages, definitions)
+
+        def _analysing(self) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                write_and_deliver(web, pool, sim, who, "actually, two of us would come")
+
+    monkeypatch.setattr("worker.jobs.build_analyzer", lambda settings, **_: WritesAgainMidAnalysis())
     who = customer_not_won(sim, pool)
     write_and_deliver(web, pool, sim, who, "do you have a beginners' class?")
     contact_id = contact(pool, who["id"])["id"]
-    with pool.connection() as conn:
-        claim = refresh_outbox.owed(conn, contact_id)  # a refresh starts reading here
-    assert claim is not None
-    version = claim.version
-    write_and_deliver(web, pool, sim, who, "actually, two of us would come")
-    with pool.connection() as conn, conn.transaction():
-        assert refresh_outbox.settle(conn, contact_id, version) is False
-
-    [row] = owed(pool)
-    assert row["enqueued_at"] is None and row["version"] == version + 1
-
-
-def drain(sync_queue) -> int:
-    from worker.jobs import queue_pending_refreshes
-
-    return queue_pending_refreshes()
-
-
-def due_now(pool) -> None:
-    with pool.connection() as conn:
-        conn.execute("UPDATE pending_refreshes SET due_at = now()")  # the debounce has passed
-
-
-def test_refreshes_marked_enqueued_whose_jobs_vanished_are_queued_again(web, sim, pool, page, worker_env, sync_queue):
-    """Redis restarted empty or flushed: PostgreSQL still says the refresh is owed, so it is queued again."""
-    from rq import Queue
-
-    who = customer_not_won(sim, pool)
-    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
     due_now(pool)
-    refreshes = Queue("refresh", connection=sync_queue.connection)
-    assert drain(sync_queue) == 1 and len(refreshes) == 1
-    assert drain(sync_queue) == 0  # its job is on the queue: nothing to do
+    assert dispatch() == 1
+    [first] = owed(pool)
 
-    refreshes.empty()  # the job vanishes, as in a FLUSHALL
+    run_job(page, contact_id, first["dispatch_id"])
 
-    assert drain(sync_queue) == 1 and len(refreshes) == 1
-    [row] = owed(pool)
-    assert row["attempts"] == 2
+    [again] = owed(pool)
+    with pool.connection() as conn:
+        last = conn.execute(
+            "SELECT max(received_at) AS at FROM webhook_events WHERE contact_id = %s", (contact_id,)
+        ).fetchone()["at"]
+    assert again["due_at"] <= last + timedelta(seconds=Settings.refresh_debounce)
 
 
-def test_a_claim_older_than_the_bound_is_queued_again_whatever_redis_says(
-    web, sim, pool, page, worker_env, sync_queue, monkeypatch
+def test_redis_restarted_empty_or_flushed_queues_the_owed_refreshes_again(
+    web, sim, pool, page, worker_env, dispatch, refreshes
 ):
-    """Redis says the job is queued, but the queue no longer holds it (a partial loss): past the
-    bound, the job is queued again rather than trusted."""
-    from rq import Queue
-    from rq.job import Job
-
-    monkeypatch.setenv("FBSYNC_REFRESH_REQUEUE_AFTER", "60")
+    """PostgreSQL still says the refresh is owed: the next dispatch queues it again."""
     who = customer_not_won(sim, pool)
     write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
+    contact_id = contact(pool, who["id"])["id"]
     due_now(pool)
-    assert drain(sync_queue) == 1
-    refreshes = Queue("refresh", connection=sync_queue.connection)
-    [job_id] = refreshes.get_job_ids()
-    sync_queue.connection.delete(refreshes.key)  # the queue list is gone; the job hash says "queued"
-    assert Job.fetch(job_id, connection=sync_queue.connection).get_status() == "queued"
-    assert drain(sync_queue) == 0  # within the bound, Redis is believed
-    with pool.connection() as conn:
-        conn.execute("UPDATE pending_refreshes SET enqueued_at = now() - interval '61 seconds'")
+    assert dispatch() == 1 and len(refreshes) == 1
+    assert dispatch() == 0  # its job is on the queue: nothing to do
+    [first] = owed(pool)
 
-    assert drain(sync_queue) == 1
-    assert refreshes.get_job_ids() == [job_id]
+    redis_came_back_empty(refreshes)
 
-
-def test_refreshes_of_a_page_awaiting_reconnection_wait_for_it(web, sim, pool, page, worker_env, sync_queue):
-    who = customer_not_won(sim, pool)
-    write_and_deliver(web, pool, sim, who, "hello again")
-    due_now(pool)
-    with pool.connection() as conn:
-        pages.mark_needs_reauth(conn, page.id)
-    assert drain(sync_queue) == 0 and len(owed(pool)) == 1  # kept, not lost
-
-
-def test_a_refresh_waiting_behind_a_long_sync_is_renewed_not_given_up(
-    web, sim, pool, page, worker_env, sync_queue, monkeypatch
-):
-    """Its job still waits in the queue at every bound: the claim is renewed, not pushed again, and
-    waiting is not a failed attempt."""
-    from rq import Queue
-
-    monkeypatch.setenv("FBSYNC_REFRESH_REQUEUE_AFTER", "60")
-    who = customer_not_won(sim, pool)
-    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
-    due_now(pool)
-    assert drain(sync_queue) == 1
-    for _ in range(12):
-        with pool.connection() as conn:
-            conn.execute("UPDATE pending_refreshes SET enqueued_at = now() - interval '61 seconds'")
-        assert drain(sync_queue) == 0
+    assert dispatch() == 1
     [row] = owed(pool)
-    assert row["attempts"] == 1 and row["enqueued_at"] is not None
-    assert Queue("refresh", connection=sync_queue.connection).count == 1
+    assert row["dispatch_id"] != first["dispatch_id"]
+    assert refreshes.get_job_ids() == [f"refresh-{contact_id}-{row['dispatch_id']}"]
+    assert run_queued(refreshes) == {f"refresh-{contact_id}-{row['dispatch_id']}": RefreshStatus.REFRESHED.value}
+    assert owed(pool) == []
+
+
+def test_a_stale_dispatch_does_nothing(web, sim, pool, page, worker_env, dispatch, refreshes):
+    """A job of an older dispatch (its row queued again since) leaves the row to the newer one: a
+    refresh queued twice runs once."""
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
+    contact_id = contact(pool, who["id"])["id"]
+    due_now(pool)
+    assert dispatch() == 1
+    [old] = owed(pool)
+    refreshes.connection.delete(DISPATCH_EPOCH)  # the dispatcher believes Redis lost its queue; it did not
+    assert dispatch() == 1
+    [row] = owed(pool)
+    assert row["dispatch_id"] != old["dispatch_id"] and len(refreshes) == 2
+
+    assert run_job(page, contact_id, old["dispatch_id"]) == NOT_OWED
+    [untouched] = owed(pool)
+    assert untouched == row  # not started, not settled, still the newer dispatch's
+    assert pending_events(pool, contact_id) == 1
+
+    ran = run_queued(refreshes)
+
+    assert ran == {
+        f"refresh-{contact_id}-{old['dispatch_id']}": NOT_OWED,
+        f"refresh-{contact_id}-{row['dispatch_id']}": RefreshStatus.REFRESHED.value,
+    }
+    assert owed(pool) == []
+
+
+def test_a_refresh_another_job_holds_is_left_to_it(
+    web, sim, pool, page, worker_env, dispatch, database_url, monkeypatch
+):
+    """Two jobs for one contact (a dispatch and its copy): the second waits for the first's hold a
+    moment, then leaves the refresh to it rather than failing."""
+    monkeypatch.setattr(work, "LOCK_WAIT", "200ms")  # 10 s in production
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "Can I book a class for Saturday?")
+    contact_id = contact(pool, who["id"])["id"]
+    due_now(pool)
+    assert dispatch() == 1
+    [row] = owed(pool)
+
+    with psycopg.connect(database_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (work.lock_key(work.Kind.REFRESH, contact_id),))
+        started = time.monotonic()
+        assert run_job(page, contact_id, row["dispatch_id"]) == NOT_OWED
+        assert time.monotonic() - started < 5
+        assert owed(pool) == [row] and pending_events(pool, contact_id) == 1
+
+    assert run_job(page, contact_id, row["dispatch_id"]) == RefreshStatus.REFRESHED.value
+    assert owed(pool) == []
+
+
+def test_a_claim_older_than_requeue_after_and_never_started_is_queued_again(
+    web, sim, pool, page, worker_env, dispatch, refreshes
+):
+    """The job was taken off the queue by a worker that died before starting it, while Redis kept
+    its mark: past the bound, the refresh is queued again rather than trusted to the queue."""
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
+    contact_id = contact(pool, who["id"])["id"]
+    due_now(pool)
+    assert dispatch() == 1
+    [first] = owed(pool)
+    refreshes.empty()  # the job is gone; the epoch stays: Redis was not restarted
+    backdate(pool, "dispatched_at", Settings.refresh_requeue_after - 20)
+    assert dispatch() == 0  # within the bound, the queue is believed
+
+    backdate(pool, "dispatched_at", 21)
+
+    assert dispatch() == 1
+    [row] = owed(pool)
+    assert row["dispatch_id"] != first["dispatch_id"] and row["attempts"] == first["attempts"] == 1
+    assert run_queued(refreshes) == {f"refresh-{contact_id}-{row['dispatch_id']}": RefreshStatus.REFRESHED.value}
+
+
+def test_a_refresh_waiting_long_in_the_queue_is_queued_again_but_never_given_up(
+    web, sim, pool, page, worker_env, dispatch, refreshes
+):
+    """Queued again at every bound while no job starts it: waiting is no failed attempt, and the
+    copies it leaves on the queue do nothing."""
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "is the sauna open tonight?")
+    contact_id = contact(pool, who["id"])["id"]
+    due_now(pool)
+    assert dispatch() == 1
+    for _ in range(work.MAX_ATTEMPTS + 2):
+        backdate(pool, "dispatched_at", Settings.refresh_requeue_after + 1)
+        assert dispatch() == 1
+    [row] = owed(pool)
+    assert row["attempts"] == 1 and row["started_at"] is None
+    assert len(refreshes) == work.MAX_ATTEMPTS + 3
+
+    ran = run_queued(refreshes)
+
+    assert ran.pop(f"refresh-{contact_id}-{row['dispatch_id']}") == RefreshStatus.REFRESHED.value
+    assert set(ran.values()) == {NOT_OWED} and len(ran) == work.MAX_ATTEMPTS + 2
+    assert owed(pool) == []
+
+
+# --- a refresh killed or failing -----------------------------------------------------------------
+
+BEGIN_IN_A_CHILD = """
+import sys, time
+from core import work
+with work.begin(sys.argv[1], work.Kind.REFRESH, int(sys.argv[2]), int(sys.argv[3])) as claim:
+    print("started" if claim else "not owed", flush=True)
+    time.sleep(600)
+"""
+
+
+def lock_held(pool, contact_id: int) -> bool:
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+            " AND (classid::bigint << 32 | objid::bigint) = %s) AS held",
+            (work.lock_key(work.Kind.REFRESH, contact_id),),
+        ).fetchone()["held"]
+
+
+def test_a_refresh_killed_mid_run_is_queued_again_after_the_backoff(
+    web, sim, pool, page, worker_env, dispatch, database_url
+):
+    """Its job started and its worker was killed (kill -9: no finally ran): the claim died with it, so
+    the refresh is queued again, once the backoff has passed. While the job lives, it is not."""
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "do you rent out mats?")
+    contact_id = contact(pool, who["id"])["id"]
+    due_now(pool)
+    assert dispatch() == 1
+    [first] = owed(pool)
+    child = subprocess.Popen(
+        [sys.executable, "-c", BEGIN_IN_A_CHILD, database_url, str(contact_id), str(first["dispatch_id"])],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == b"started"
+        [running] = owed(pool)
+        assert running["started_at"] is not None and lock_held(pool, contact_id)
+        backdate(pool, "started_at", 600)  # running for ten minutes: still its job's
+        assert dispatch() == 0
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    deadline = time.monotonic() + 10
+    while lock_held(pool, contact_id):  # its session ends as PostgreSQL sees the connection close
+        assert time.monotonic() < deadline, "the killed job's lock outlived it"
+        time.sleep(0.05)
+
+    started(pool, seconds_ago=work.RETRY_STEP_SECONDS - 2)
+    assert dispatch() == 0  # within the backoff: RETRY_STEP_SECONDS times one attempt
+    started(pool, seconds_ago=work.RETRY_STEP_SECONDS + 1)
+
+    assert dispatch() == 1
+    [again] = owed(pool)
+    assert again["dispatch_id"] != first["dispatch_id"] and again["attempts"] == 2
+    assert again["started_at"] is None
+    assert run_job(page, contact_id, first["dispatch_id"]) == NOT_OWED
+    assert run_job(page, contact_id, again["dispatch_id"]) == RefreshStatus.REFRESHED.value
+    assert owed(pool) == []
+
+
+def test_a_failing_refresh_is_retried_with_backoff_and_left_alone_after_ten_attempts_until_the_next_message(
+    web, sim, pool, page, worker_env, dispatch, monkeypatch
+):
+    from core.refresh import Refresher
+
+    working = Refresher.refresh
+    broken = True
+
+    def breaks(self: Refresher, page_pk: int, contact_id: int, version: int) -> Any:
+        if broken:
+            raise RuntimeError("the refresh broke")
+        return working(self, page_pk, contact_id, version)
+
+    monkeypatch.setattr(Refresher, "refresh", breaks)
+    who = customer_not_won(sim, pool)
+    write_and_deliver(web, pool, sim, who, "do you rent out mats?")
+    contact_id = contact(pool, who["id"])["id"]
+    due_now(pool)
+
+    for attempt in range(1, work.MAX_ATTEMPTS + 1):
+        assert dispatch() == 1, f"attempt {attempt} was not queued"
+        [row] = owed(pool)
+        assert row["attempts"] == attempt
+        with pytest.raises(RuntimeError):
+            run_job(page, contact_id, row["dispatch_id"])
+        assert dispatch() == 0  # the backoff: RETRY_STEP_SECONDS times the attempts so far
+        started(pool, seconds_ago=work.RETRY_STEP_SECONDS * attempt - 2)
+        assert dispatch() == 0
+        started(pool, seconds_ago=work.RETRY_STEP_SECONDS * attempt + 1)
+
+    assert dispatch() == 0  # ten attempts: left alone, still owed
+    started(pool, seconds_ago=3600)
+    assert dispatch() == 0
+    [given_up] = owed(pool)
+    assert given_up["attempts"] == work.MAX_ATTEMPTS and pending_events(pool, contact_id) == 1
+
+    broken = False
+    write_and_deliver(web, pool, sim, who, "hello? anyone there?")  # the next message
+    [row] = owed(pool)
+    assert row["attempts"] == 0
+    due_now(pool)
+    assert dispatch() == 1
+    [row] = owed(pool)
+    assert run_job(page, contact_id, row["dispatch_id"]) == RefreshStatus.REFRESHED.value
+    assert owed(pool) == [] and pending_events(pool, contact_id) == 0

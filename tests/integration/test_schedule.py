@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -10,8 +11,9 @@ import pytest
 from conftest import SALES_CHANNEL, TEAM_ID
 from core import jobs, pages, schedule
 from core.jobs import JobStatus
+from core.schedule import SPACING
+from core.work import Kind
 from sandbox.graph_sim import SimPage
-from worker.scheduled import SPACING, plan_due_syncs
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -52,21 +54,66 @@ def test_due_pages(pool, connect_page):
     assert [p.id for p in due] == [never.id, overdue.id]
 
 
-def test_due_pages_are_queued_spaced_out_and_never_twice(pool, connect_page, service_settings, sync_queue):
-    shops = [connect_page(sim_page(n)) for n in range(5)]
+def owed_syncs(pool) -> list[dict]:
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT subject_id, facebook_page_id, due_at, dispatched_at FROM pending_work WHERE kind = %s"
+            " ORDER BY due_at",
+            (Kind.SYNC.value,),
+        ).fetchall()
 
-    planned = plan_due_syncs(pool, sync_queue, service_settings, NOW)
-    again = plan_due_syncs(pool, sync_queue, service_settings, NOW + timedelta(minutes=1))
+
+def test_due_pages_are_owed_spaced_out_and_never_twice(pool, connect_page, service_settings, sync_queue, dispatch):
+    shops = [connect_page(sim_page(n)) for n in range(5)]
+    now = datetime.now(UTC)
+
+    with pool.connection() as conn:
+        planned = schedule.start_due_syncs(conn, now, service_settings.job_stale_after)
+        again = schedule.start_due_syncs(conn, now + timedelta(minutes=1), service_settings.job_stale_after)
 
     assert sorted(job.facebook_page_id for job in planned) == sorted(p.id for p in shops)
     assert again == []  # their syncs are pending: no overlap
     assert all(job.requested_by == schedule.SCHEDULED_BY and not job.full_sync for job in planned)
-    registry = sync_queue.scheduled_job_registry
-    times = sorted(registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids())
-    assert len(times) == 4  # the first one starts at once, the others after it
-    gaps = [later - earlier for earlier, later in pairwise(times)]
-    assert all(gap >= SPACING - timedelta(seconds=1) for gap in gaps)
+    assert all(job.status is JobStatus.PENDING for job in planned)
+    owed = owed_syncs(pool)
+    assert sorted(row["subject_id"] for row in owed) == sorted(job.id for job in planned)  # each owed once
+    times = [row["due_at"] for row in owed]
+    assert times[0] == now  # the first one starts at once, the others after it
+    assert [later - earlier for earlier, later in pairwise(times)] == [SPACING] * 4
+
+    assert dispatch() == 1  # only what is due: the first
+    assert dispatch() == 0  # and only once
     assert sync_queue.count == 1
+    [queued] = sync_queue.jobs
+    assert queued.func_name == "worker.jobs.run_sync" and queued.args == (owed[0]["subject_id"],)
+
+
+def test_the_dispatcher_starts_due_syncs_once_and_queues_each_when_its_time_comes(
+    pool, connect_page, service_settings, redis_url, sync_queue
+):
+    import redis
+
+    from worker.dispatch import Dispatcher
+
+    shops = [connect_page(sim_page(n)) for n in range(3)]
+    clock = [0.0]
+    dispatcher = Dispatcher(service_settings, pool, redis.Redis.from_url(redis_url), clock=lambda: clock[0])
+
+    assert dispatcher.tick() == 1  # the safety nets owe the three; the first is due at once
+    queued_at = [time.monotonic()]
+    clock[0] += 60  # the next minute's safety nets find them pending: nothing twice
+    while len(queued_at) < 3 and time.monotonic() < queued_at[0] + 10 * SPACING.total_seconds():
+        queued_at += [time.monotonic()] * dispatcher.tick()
+        time.sleep(0.05)
+    with pool.connection() as conn:
+        created = conn.execute("SELECT facebook_page_id FROM sync_jobs").fetchall()
+    assert sorted(row["facebook_page_id"] for row in created) == sorted(p.id for p in shops)
+
+    assert len(queued_at) == 3 and sync_queue.count == 3
+    assert len({job.args for job in sync_queue.jobs}) == 3
+    # Each when its time came, no sooner (the clock of the loop aside, SPACING apart).
+    assert all(later - earlier > SPACING.total_seconds() - 0.5 for earlier, later in pairwise(queued_at))
+    assert dispatcher.tick() == 0 and owed_syncs(pool) != []  # queued, not started: still owed
 
 
 def test_a_delayed_scheduled_job_is_not_taken_for_abandoned(pool, connect_page):
@@ -80,17 +127,21 @@ def test_a_delayed_scheduled_job_is_not_taken_for_abandoned(pool, connect_page):
 
 
 @pytest.fixture
-def scheduled_run(worker_env, pool, slack, run_analysis_jobs):
-    """Runs a scheduled sync of `page` through the real job functions, as workers would: the sync,
-    then the analysis it queued."""
-    from worker.jobs import run_sync
+def scheduled_run(worker_env, pool, slack, sync_queue, dispatch, run_analysis_jobs):
+    """Runs a scheduled sync of `page` through the real job functions, as the dispatcher and workers
+    would: the sync owed, queued and run, then the analysis it owed."""
+    from rq import SimpleWorker
 
     def run(page) -> str:
         with pool.connection() as conn:
             job = jobs.create_job(conn, page.id, requested_by=schedule.SCHEDULED_BY, stale_after_seconds=600)
-        status = run_sync(job.id)
+            jobs.queue_job(conn, job)
+        assert dispatch() == 1
+        SimpleWorker([sync_queue], connection=sync_queue.connection).work(burst=True)
         run_analysis_jobs()
-        return status
+        assert owed_syncs(pool) == []  # taken by the worker
+        with pool.connection() as conn:
+            return jobs.get_job(conn, job.id).status.value
 
     return run
 

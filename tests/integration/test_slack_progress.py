@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
@@ -14,12 +14,13 @@ from bot import views
 from bot.progress import MIN_UPDATE_INTERVAL, SlackProgressReporter
 from bot.slack_client import web_client
 from conftest import ADMIN, SALES_CHANNEL
-from core import jobs
+from core import jobs, schedule, work
 from core.analysis.rules import RulesAnalyzer
 from core.jobs import JobStatus
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
 from core.sync import SyncEngine, SyncProgress
+from core.work import Kind
 from sandbox.graph_sim import SimPage
 
 SHOP = SimPage(
@@ -173,46 +174,123 @@ def test_a_429_never_sleeps_in_the_sync_and_progress_resumes_after_retry_after(p
     assert slack.thread(SALES_CHANNEL, parent["ts"])[0]["text"].endswith("30 contacts synced")
 
 
-def test_the_final_state_lands_after_several_429s(run_with_slack, slack, sync_queue, worker_env):
-    """The parent rewrite is refused four times with 429: a job keeps trying until it lands."""
+def owe_parent_rewrite(pool, page):
+    """The worker's `retry_final`: the parent rewrite owed in pending_work, due after Retry-After."""
+
+    def owe(job_id: int, wait: float) -> None:
+        with pool.connection() as conn:
+            work.owe(conn, Kind.SLACK_PARENT, job_id, page_pk=page.id, delay_seconds=wait)
+
+    return owe
+
+
+def owed_rewrite(pool, job_id: int) -> dict | None:
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT * FROM pending_work WHERE kind = %s AND subject_id = %s", (Kind.SLACK_PARENT.value, job_id)
+        ).fetchone()
+
+
+@pytest.fixture
+def run_rewrites(sync_queue, dispatch, worker_env):
+    """The dispatcher and a refresh worker, until nothing due is left to queue: how many jobs ran."""
     from rq import SimpleWorker
 
-    from worker.enqueue import enqueue_parent_rewrite
     from worker.queues import refresh_queue
 
     refreshes = refresh_queue(sync_queue.connection)
+
+    def run(limit: int = 50) -> int:
+        ran = 0
+        while dispatch():
+            assert ran < limit, "the rewrite is queued again and again"
+            ran += refreshes.count
+            SimpleWorker([refreshes], connection=sync_queue.connection).work(burst=True)
+        return ran
+
+    return run
+
+
+def parent_rewrites(slack) -> list[int]:
+    parent = parent_message(slack)
+    return [c["status"] for c in slack.calls_to("chat.update") if c["args"]["ts"] == parent["ts"]]
+
+
+def test_the_final_state_lands_after_several_429s(pool, page, run_with_slack, slack, run_rewrites):
+    """The parent rewrite is refused four times with 429: a job keeps trying until it lands."""
     slack.rate_limit("chat.update", times=5, retry_after=0)  # the last progress update, then four rewrites
 
-    job = run_with_slack(
-        clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(refreshes, job_id, wait, 1)
-    )
+    job = run_with_slack(clock=lambda: 0.0, retry_final=owe_parent_rewrite(pool, page))
     assert parent_message(slack)["text"].startswith("Syncing")
-    SimpleWorker([refreshes], connection=sync_queue.connection).work(burst=True)
+    assert run_rewrites() == 4  # refused three times, released due again each time, then written
 
     assert job.status is JobStatus.COMPLETED
     parent = parent_message(slack)
     assert "Synced 300 contacts" in parent["text"] and "fbsync_cancel" not in json.dumps(parent["blocks"])
-    rewrites = [c["status"] for c in slack.calls_to("chat.update") if c["args"]["ts"] == parent["ts"]]
-    assert rewrites == [429, 429, 429, 429, 200]
+    assert parent_rewrites(slack) == [429, 429, 429, 429, 200]
+    assert owed_rewrite(pool, job.id) is None  # settled
 
 
-def test_a_final_rewrite_slack_asks_to_delay_is_scheduled_after_retry_after(run_with_slack, slack, sync_queue):
-    from datetime import datetime, timedelta
+def test_a_final_rewrite_slack_keeps_refusing_is_given_up_after_its_attempts(
+    pool, page, run_with_slack, slack, run_rewrites
+):
+    slack.rate_limit("chat.update", times=200, retry_after=0)
 
-    from worker.enqueue import enqueue_parent_rewrite
+    job = run_with_slack(clock=lambda: 0.0, retry_final=owe_parent_rewrite(pool, page))
+    assert run_rewrites() == work.MAX_SLACK_ATTEMPTS
+
+    # The last progress update and the reporter's own rewrite, then one per attempt; all refused.
+    assert parent_rewrites(slack) == [429] * (1 + work.MAX_SLACK_ATTEMPTS)
+    assert owed_rewrite(pool, job.id) is None  # given up: nothing left owed
+
+
+def test_a_final_rewrite_slack_asks_to_delay_is_owed_after_retry_after(
+    pool, page, run_with_slack, slack, sync_queue, dispatch, run_rewrites
+):
     from worker.queues import refresh_queue
 
-    refreshes = refresh_queue(sync_queue.connection)
     slack.rate_limit("chat.update", times=1, retry_after=40)
 
-    job = run_with_slack(
-        clock=lambda: 0.0, retry_final=lambda job_id, wait: enqueue_parent_rewrite(refreshes, job_id, wait, 1)
-    )
+    job = run_with_slack(clock=lambda: 0.0, retry_final=owe_parent_rewrite(pool, page))
 
-    [job_id] = refreshes.scheduled_job_registry.get_job_ids()
-    assert job_id == f"sync-parent-{job.id}"
-    assert refreshes.scheduled_job_registry.get_scheduled_time(job_id) > datetime.now(UTC) + timedelta(seconds=30)
+    row = owed_rewrite(pool, job.id)
+    assert row is not None and row["due_at"] > datetime.now(UTC) + timedelta(seconds=30)
+    assert dispatch() == 0  # not before Retry-After
+    assert refresh_queue(sync_queue.connection).count == 0
+    assert refresh_queue(sync_queue.connection).scheduled_job_registry.count == 0  # no RQ scheduler involved
     assert [c["status"] for c in slack.calls_to("chat.update")] == [429]  # asked once, then left to the job
+
+    with pool.connection() as conn:  # Retry-After has passed
+        conn.execute("UPDATE pending_work SET due_at = now() WHERE kind = %s", (Kind.SLACK_PARENT.value,))
+    assert run_rewrites() == 1
+    assert "Synced 300 contacts" in parent_message(slack)["text"]
+    assert owed_rewrite(pool, job.id) is None
+
+
+def test_a_reaped_sync_gets_its_final_parent_message(pool, service_settings, slack, page, redis_url, run_rewrites):
+    """The stale-job sweep fails a sync whose worker died and owes its parent rewrite; a job writes it."""
+    import redis
+
+    from worker.dispatch import Dispatcher
+
+    client = web_client(service_settings, wait_on_rate_limit=False)
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, requested_by=ADMIN, slack_channel=SALES_CHANNEL, stale_after_seconds=600)
+        parent = client.chat_postMessage(channel=SALES_CHANNEL, **views.sync_started(page, ADMIN, job.id, False))
+        jobs.attach_slack_thread(conn, job.id, SALES_CHANNEL, parent["ts"])
+        jobs.claim_job(conn, job.id)
+        conn.execute("UPDATE sync_jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = %s", (job.id,))
+        schedule.set_schedule(conn, page.id, None)  # never synced: the same safety net would start one
+
+    Dispatcher(service_settings, pool, redis.Redis.from_url(redis_url)).safety_nets(datetime.now(UTC))
+
+    with pool.connection() as conn:
+        assert jobs.get_job(conn, job.id).status is JobStatus.FAILED
+    assert owed_rewrite(pool, job.id) is not None
+    assert run_rewrites() == 1
+    text = parent_message(slack)["text"] + visible_text(parent_message(slack))
+    assert "failed" in text and "worker lost" in text
+    assert owed_rewrite(pool, job.id) is None
 
 
 def test_a_dead_token_ends_with_reconnect_required(run_with_slack, slack, sim):
