@@ -1,4 +1,10 @@
-"""Settings from the environment, read in one place (the README's Configuration table documents each)."""
+"""Settings from the environment, read in one place (the README's Configuration table documents each).
+
+Not pydantic-settings: its BaseSettings reads the environment whenever one is built, while the tests
+and benchmarks build Settings by keyword and derive them with dataclasses.replace. Our names share no
+prefix, lists are comma-separated, an empty value means the default and errors must not echo values,
+so each field would need an alias, a validator or an option: no simpler than the readers below.
+"""
 
 from __future__ import annotations
 

@@ -11,10 +11,10 @@ the Graph pass is done.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -343,69 +343,50 @@ class _ReadPage:
 
 
 class _Prefetch(Generic[T]):
-    """Fetches the next Graph page while the current one is processed: one thread, one page ahead,
+    """Fetches the next Graph page while the current one is processed: one worker, one page ahead,
     asked for by `fetch_next` once the consumer knows it wants it (an incremental sync that reached
     the last sync asks for nothing more).
 
     The Graph client's pacer still decides when each call starts. Whatever ends the fetching (the
     last page, a dead token, an error, a cancel noticed during a rate-limit wait) reaches the
     consumer in order, after the pages fetched before it. Leaving the `with` block (the consumer is
-    done, cancelled or failed) stops the thread before the next call and waits for it."""
-
-    _POLL = 0.1  # how often a waiting thread looks whether it should stop
+    done, cancelled or failed) stops the worker before the next call and waits for it."""
 
     def __init__(self, graph_pages: Iterator[T]) -> None:
         self._source = graph_pages
-        self._fetched: queue.Queue[tuple[T | None, BaseException | None]] = queue.Queue()
-        self._may_fetch = threading.Semaphore(1)  # the first page; then one per fetch_next()
-        self._asked = True
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-prefetch")
+        self._next: Future[T | None] | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._fetch, name="graph-prefetch", daemon=True)
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
     def __enter__(self) -> _Prefetch[T]:
-        self._thread.start()
+        self.fetch_next()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        # Only now: a generator cannot be closed while the worker is running it.
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()
 
     def __iter__(self) -> Iterator[T]:
-        while True:
-            graph_page, error = self._fetched.get()
-            if error is not None:
-                raise error
+        while self._next is not None:
+            graph_page = self._next.result()  # raises what fetching raised, where the consumer would have
+            self._next = None
             if graph_page is None:
                 return
-            self._asked = False
             yield graph_page
             self.fetch_next()
 
     def fetch_next(self) -> None:
         """Start fetching the page after the one just taken (at most once per page taken)."""
-        if not self._asked:
-            self._asked = True
-            self._may_fetch.release()
-
-    def _fetch(self) -> None:
-        try:
-            while not self._stop.is_set():
-                if not self._may_fetch.acquire(timeout=self._POLL):
-                    continue
-                graph_page = next(self._source, None)
-                self._fetched.put((graph_page, None))
-                if graph_page is None:
-                    return
-        except BaseException as exc:  # handed to the consumer, which raises it where it would have
-            self._fetched.put((None, exc))
-        finally:
-            close = getattr(self._source, "close", None)
-            if close is not None:
-                close()
+        if self._next is None:
+            self._next = self._executor.submit(next, self._source, None)
 
 
 def _with_analysis(progress: SyncProgress, job: SyncJob) -> SyncProgress:

@@ -141,6 +141,74 @@ def test_an_expired_state_is_refused(web, pool, owner, redis_url):
     assert stored_pages(pool) == []
 
 
+@pytest.fixture
+def signer(redis_url):
+    import redis
+
+    from conftest import APP_SECRET
+    from core.connect import StateSigner
+
+    return StateSigner(APP_SECRET, redis.Redis.from_url(redis_url))
+
+
+def test_a_state_is_bound_to_who_asked_and_used_once(signer):
+    from conftest import APP_SECRET
+    from core.connect import StateRejected
+
+    text = signer.issue(TEAM_ID, ADMIN, "C0SALES")
+    assert APP_SECRET not in text
+
+    state = signer.consume(text)
+    assert (state.team_id, state.user_id, state.channel_id) == (TEAM_ID, ADMIN, "C0SALES")
+    with pytest.raises(StateRejected, match="already used") as replayed:
+        signer.consume(text)
+    assert (replayed.value.state.team_id, replayed.value.state.user_id) == (TEAM_ID, ADMIN)
+
+
+def test_a_state_with_another_workspace_or_key_is_not_valid(signer, redis_url):
+    from dataclasses import asdict
+
+    import redis
+    from itsdangerous import URLSafeSerializer
+
+    from conftest import APP_SECRET
+    from core.connect import ConnectError, StateRejected, StateSigner
+
+    text = signer.issue(TEAM_ID, ADMIN, "C0SALES")
+    signature = text.rsplit(".", 1)[1]
+    other_team = {**asdict(signer.read(text)), "team_id": "T0OTHERWS"}
+    forgeries = [
+        # Another workspace's payload under the genuine signature.
+        URLSafeSerializer("any key").dump_payload(other_team).decode() + "." + signature,
+        # Signed with another secret, or with the app secret for something else (no salt).
+        StateSigner("another secret", redis.Redis.from_url(redis_url)).issue("T0OTHERWS", ADMIN, "C0SALES"),
+        URLSafeSerializer(APP_SECRET).dumps(other_team),
+    ]
+    for forged in forgeries:
+        with pytest.raises(ConnectError, match="not valid") as refused:
+            signer.consume(forged)
+        assert not isinstance(refused.value, StateRejected)  # a forgery names nobody to tell
+    assert signer.consume(text).team_id == TEAM_ID  # the genuine one was not used up by them
+
+
+def test_an_expired_state_still_names_who_asked(redis_url):
+    import time
+
+    import redis
+
+    from conftest import APP_SECRET
+    from core.connect import StateRejected, StateSigner
+
+    now = [time.time()]
+    signer = StateSigner(APP_SECRET, redis.Redis.from_url(redis_url), clock=lambda: now[0])
+    text = signer.issue(TEAM_ID, ADMIN, "C0SALES")
+    now[0] += 601
+
+    with pytest.raises(StateRejected, match="expired") as expired:
+        signer.consume(text)
+    assert expired.value.state.user_id == ADMIN
+
+
 def test_cancelling_the_login_stores_nothing_and_says_so(web, slash, slack, sim, pool, owner):
     sim.consent_as(owner.user_id, deny=True)
     done = through_login(slash)

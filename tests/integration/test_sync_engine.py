@@ -335,7 +335,8 @@ def test_a_job_whose_worker_died_is_failed_and_the_page_freed(pool, connect_page
 
 
 def prefetch_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name == "graph-prefetch"]
+    # ThreadPoolExecutor names its worker after the prefix: graph-prefetch_0.
+    return [thread for thread in threading.enumerate() if thread.name.startswith("graph-prefetch")]
 
 
 def test_the_next_graph_page_is_fetched_while_one_is_processed_and_no_further(pool, sim, settings, connect_page):
