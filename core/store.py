@@ -166,8 +166,12 @@ def _batch(records: list[ConversationRecord]) -> _Batch:
 
 def _saved(records: list[ConversationRecord], rows: list[DictRow]) -> SavedBatch:
     """What the statement returned, per conversation (one another page holds is left out)."""
-    contact_ids = {row["key"]: row["id"] for row in rows if row["kind"] == "contact"}
-    conversation_ids = {row["key"]: row["id"] for row in rows if row["kind"] == "conversation"}
+    ids: dict[str, dict[str, int]] = {"contact": {}, "conversation": {}}
+    new_to_job = dict.fromkeys(ids, 0)
+    for row in rows:
+        ids[row["kind"]][row["key"]] = row["id"]
+        new_to_job[row["kind"]] += row["new_to_job"]
+    contact_ids, conversation_ids = ids["contact"], ids["conversation"]
     saved = {
         r.graph_id: SavedConversation(
             conversation_ids[r.graph_id], tuple(contact_ids[c.external_id] for c in r.contacts)
@@ -175,11 +179,7 @@ def _saved(records: list[ConversationRecord], rows: list[DictRow]) -> SavedBatch
         for r in records
         if r.graph_id in conversation_ids
     }
-    return SavedBatch(
-        saved,
-        new_contacts=sum(1 for row in rows if row["kind"] == "contact" and row["new_to_job"]),
-        new_conversations=sum(1 for row in rows if row["kind"] == "conversation" and row["new_to_job"]),
-    )
+    return SavedBatch(saved, new_contacts=new_to_job["contact"], new_conversations=new_to_job["conversation"])
 
 
 def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
