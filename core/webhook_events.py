@@ -74,20 +74,16 @@ class InboundEvent:
     kind: EventKind
     contact_id: str  # the customer: the sender, or the recipient of an echo
     sender_id: str
-    mid: str | None  # the message's own mid (messages, echoes, postbacks), or the one edited or unsent
+    # The message's own mid (messages, echoes, postbacks), or the one edited or unsent; a reaction's
+    # message is in its dedupe_key only, as a reaction stores no message.
+    mid: str | None
     text: str | None  # a message's or edit's text, a postback's button title; None for attachments only
-    has_attachments: bool
     timestamp: datetime  # aware UTC
     standby: bool  # delivered under "standby": another app owns the thread
     item: dict[str, Any]  # the raw messaging item, as Meta sent it
     dedupe_key: str  # the item's natural key: a re-delivery has the same one
     location: str  # where in the delivery: "entry[0].messaging[3]"
     edit_number: int = 0  # message_edit's num_edit
-    reacted_mid: str | None = None  # the message a reaction is on
-
-    @property
-    def worth_analysing(self) -> bool:
-        return self.kind in CONTENT_KINDS
 
 
 @dataclass(frozen=True)
@@ -278,13 +274,11 @@ def _event(
         sender_id=sender,
         mid=None if kind is EventKind.REACTION else mid,
         text=text,
-        has_attachments=kind in (EventKind.MESSAGE, EventKind.ECHO) and bool(body.get("attachments")),
         timestamp=timestamp,
         standby=standby,
         item=item,
         dedupe_key=_dedupe_key(kind, account_id, sender, mid, edit_number, body, item, where, latest),
         location=where,
-        reacted_mid=mid if kind is EventKind.REACTION else None,
         edit_number=edit_number,
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from core.webhook_events import EventKind, InboundEvent, MalformedDelivery, load_body, parse_delivery
+from core.webhook_events import CONTENT_KINDS, EventKind, InboundEvent, MalformedDelivery, load_body, parse_delivery
 
 Loader = Callable[[str], Any]
 
@@ -66,22 +66,11 @@ class Seen:
     contact_id: str
     mid: str | None = None
     text: str | None = None
-    has_attachments: bool = False
     standby: bool = False
-    reacted_mid: str | None = None
 
     @classmethod
     def of(cls, event: InboundEvent) -> Seen:
-        return cls(
-            event.account_id,
-            event.kind,
-            event.contact_id,
-            event.mid,
-            event.text,
-            event.has_attachments,
-            event.standby,
-            event.reacted_mid,
-        )
+        return cls(event.account_id, event.kind, event.contact_id, event.mid, event.text, event.standby)
 
 
 def parse(payload: object) -> list[InboundEvent]:
@@ -99,10 +88,10 @@ def refused(payload: object) -> list[str]:
 K = EventKind
 EXPECTED: dict[str, tuple[str, list[Seen]]] = {
     "message.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, QUOTE_MID, QUOTE)]),
-    "attachment_only.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, PHOTO_MID, None, has_attachments=True)]),
+    "attachment_only.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, PHOTO_MID, None)]),
     "echo.json": ("messenger", [Seen(PAGE, K.ECHO, PSID, REPLY_MID, REPLY)]),
     "postback.json": ("messenger", [Seen(PAGE, K.POSTBACK, PSID, START_MID, "Get Started")]),
-    "reaction.json": ("messenger", [Seen(PAGE, K.REACTION, PSID, reacted_mid=REPLY_MID)]),
+    "reaction.json": ("messenger", [Seen(PAGE, K.REACTION, PSID)]),
     "read.json": ("messenger", [Seen(PAGE, K.READ, PSID)]),
     "delivery.json": ("messenger", [Seen(PAGE, K.DELIVERY, PSID)]),
     "standby.json": ("messenger", [Seen(PAGE, K.MESSAGE, PSID, STANDBY_MID, STILL_WAITING, standby=True)]),
@@ -137,9 +126,9 @@ EXPECTED: dict[str, tuple[str, list[Seen]]] = {
                 "Yes: at 100 units it's $10.80 each. I can hold that price until Friday.",
             ),
             Seen(PAGE, K.DELIVERY, PSID),
-            Seen(PAGE, K.REACTION, PSID, reacted_mid=BATCH_MIDS[2]),
+            Seen(PAGE, K.REACTION, PSID),
             Seen(PAGE2, K.POSTBACK, PSID3, BATCH_MIDS[3], "Get Started"),
-            Seen(PAGE2, K.MESSAGE, PSID2, BATCH_MIDS[4], None, has_attachments=True),
+            Seen(PAGE2, K.MESSAGE, PSID2, BATCH_MIDS[4], None),
             Seen(
                 PAGE,
                 K.MESSAGE,
@@ -217,10 +206,11 @@ def test_message_timestamp_is_exact_to_the_millisecond(fixture_json: Loader) -> 
         ("unknown_item.json", False),
     ],
 )
-def test_only_conversation_content_is_worth_analysing(fixture_json: Loader, name: str, worth: bool) -> None:
+def test_only_conversation_content_owes_a_refresh(fixture_json: Loader, name: str, worth: bool) -> None:
+    """An attachment without text is content too; a reaction, read or receipt changes no transcript."""
     [event] = parse(fixture_json(f"webhooks/{name}"))
 
-    assert event.worth_analysing is worth
+    assert (event.kind in CONTENT_KINDS) is worth
 
 
 def test_batch_keeps_every_item_in_delivery_order(fixture_json: Loader) -> None:
@@ -375,7 +365,17 @@ def test_an_edit_is_keyed_by_its_number_and_an_unsend_by_its_mid(fixture_json: L
 
     assert (edit.edit_number, edit.dedupe_key) == (1, f"{PAGE}:edit:{QUOTE_MID}:1")
     assert unsend.dedupe_key == f"{IG}:unsend:{IG_MID}"
-    assert edit.worth_analysing and unsend.worth_analysing
+    assert edit.kind in CONTENT_KINDS and unsend.kind in CONTENT_KINDS
+
+
+def test_a_reaction_names_its_message_in_its_key_only(fixture_json: Loader) -> None:
+    """A reaction stores no message: the message reacted to is no mid of its own, only part of its key."""
+    payload = fixture_json("webhooks/reaction.json")
+
+    [reaction] = parse(payload)
+
+    assert reaction.mid is None
+    assert reaction.dedupe_key == f"{PAGE}:reaction:{PSID}:{REPLY_MID}:react:{_item(payload)['timestamp']}"
 
 
 @pytest.mark.parametrize(
