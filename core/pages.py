@@ -131,8 +131,7 @@ def _move_page(conn: Conn, page_pk: int, organization_id: int) -> None:
         {"org": organization_id, "page": page_pk},
     )
     conn.execute(
-        "UPDATE contacts SET pipeline_id = NULL, stage_id = NULL, stage_entered_at = NULL, updated_at = now()"
-        " WHERE facebook_page_id = %s",
+        "UPDATE contacts SET pipeline_id = NULL, stage_id = NULL, updated_at = now() WHERE facebook_page_id = %s",
         (page_pk,),
     )
     conn.execute("UPDATE conversations SET analyzed_at = NULL WHERE facebook_page_id = %s", (page_pk,))

@@ -91,7 +91,6 @@ class _ContactRow(TypedDict):
 
 class _ConversationRow(TypedDict):
     graph_id: str
-    platform: str
     contact: str  # the first participant's external id
     updated_time: IsoTime
 
@@ -137,12 +136,7 @@ def _batch(records: list[ConversationRecord]) -> _Batch:
             for c in contacts
         ],
         "conversations": [
-            {
-                "graph_id": r.graph_id,
-                "platform": r.platform,
-                "contact": r.contacts[0].external_id,
-                "updated_time": r.updated_time.isoformat(),
-            }
+            {"graph_id": r.graph_id, "contact": r.contacts[0].external_id, "updated_time": r.updated_time.isoformat()}
             for r in records
         ],
         "links": [{"graph_id": r.graph_id, "contact": c.external_id} for r in records for c in r.contacts],
@@ -232,8 +226,8 @@ saved_contacts AS (
     (SELECT before.last_synced_job_id FROM contacts before WHERE before.id = contacts.id) AS marked_by),
 -- A conversation another page holds is left alone (and so not returned).
 saved_conversations AS (
-  INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time, last_synced_job_id)
-  SELECT %(page)s, uv.graph_id, uv.platform, c.id, uv.updated_time, %(job)s
+  INSERT INTO conversations (facebook_page_id, graph_id, contact_id, updated_time, last_synced_job_id)
+  SELECT %(page)s, uv.graph_id, c.id, uv.updated_time, %(job)s
   FROM uv JOIN saved_contacts c ON c.external_id = uv.contact
   ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time, contact_id = EXCLUDED.contact_id,
     last_synced_job_id = COALESCE(EXCLUDED.last_synced_job_id, conversations.last_synced_job_id)

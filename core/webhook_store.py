@@ -294,16 +294,15 @@ owed AS (
 -- Once per mid; a message already stored (by a sync or an earlier delivery) is left as it is.
 added AS (
   INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time, is_echo, edit_count,
-    edited_at, deleted_at)
+    deleted_at)
   SELECT (SELECT v.id FROM conversations v WHERE v.contact_id = r.contact_id ORDER BY v.updated_time DESC LIMIT 1),
-    r.contact_id, r.mid, r.sender, r.text, r.at, r.kind = 'echo', r.edit_number,
-    CASE WHEN r.edit_number > 0 THEN r.at END, CASE WHEN r.unsent THEN r.at END
+    r.contact_id, r.mid, r.sender, r.text, r.at, r.kind = 'echo', r.edit_number, CASE WHEN r.unsent THEN r.at END
   FROM resolved r WHERE r.kind IN {_kinds(MESSAGE_KINDS)} AND r.contact_id IS NOT NULL
   ON CONFLICT (mid) DO NOTHING RETURNING 1),
 -- The stored text becomes the latest edit's; an older edit arriving late changes nothing.
 edited AS (
-  UPDATE messages m SET text = e.text, edit_count = e.edit_number, edited_at = e.at
-  FROM (SELECT DISTINCT ON (mid) mid, text, edit_number, at, contact_id FROM resolved WHERE kind = 'edit'
+  UPDATE messages m SET text = e.text, edit_count = e.edit_number
+  FROM (SELECT DISTINCT ON (mid) mid, text, edit_number, contact_id FROM resolved WHERE kind = 'edit'
         ORDER BY mid, edit_number DESC) e
   WHERE m.mid = e.mid AND m.contact_id = e.contact_id AND m.edit_count < e.edit_number RETURNING 1),
 -- An unsent message stays on record, marked, and leaves the transcript the analyzer reads.

@@ -35,7 +35,6 @@ class _Change:
     summary: str
     pipeline_id: int | None = None  # None: stage, score and status stay as they are
     stage_id: int | None = None
-    moved: bool = False
     score: int | None = None
     status: str | None = None
     activity: tuple[Any, ...] | None = None  # (type, from_stage_id, to_stage_id, score, confidence, reasoning, details)
@@ -123,7 +122,7 @@ def _change(
         analysis.reasoning,
         Jsonb(details),
     )
-    change = _Change(contact_id, analysis.summary, target.pipeline.id, stage.id, moved, score, status, activity)
+    change = _Change(contact_id, analysis.summary, target.pipeline.id, stage.id, score, status, activity)
     return change, StageMove(current["stage_id"], stage) if moved else None
 
 
@@ -131,21 +130,19 @@ def _write(conn: Conn, changes: list[_Change]) -> None:
     # Arrays go in binary (%b): dumping long text arrays as text escapes every element, which costs
     # more than the statement.
     conn.execute(
-        "UPDATE contacts c SET ai_context = u.summary, ai_context_updated_at = now(),"
+        "UPDATE contacts c SET ai_context = u.summary,"
         " pipeline_id = COALESCE(u.pipeline_id, c.pipeline_id),"
         " stage_id = CASE WHEN u.pipeline_id IS NULL THEN c.stage_id ELSE u.stage_id END,"
-        " stage_entered_at = CASE WHEN u.moved THEN now() ELSE c.stage_entered_at END,"
         " lead_score = COALESCE(u.score, c.lead_score), lead_status = COALESCE(u.status, c.lead_status),"
         " updated_at = now()"
-        " FROM unnest(%b::bigint[], %b::text[], %b::bigint[], %b::bigint[], %b::boolean[], %b::int[], %b::text[])"
-        "  AS u(id, summary, pipeline_id, stage_id, moved, score, status)"
+        " FROM unnest(%b::bigint[], %b::text[], %b::bigint[], %b::bigint[], %b::int[], %b::text[])"
+        "  AS u(id, summary, pipeline_id, stage_id, score, status)"
         " WHERE c.id = u.id",
         (
             [c.contact_id for c in changes],
             [c.summary for c in changes],
             [c.pipeline_id for c in changes],
             [c.stage_id for c in changes],
-            [c.moved for c in changes],
             [c.score for c in changes],
             [c.status for c in changes],
         ),

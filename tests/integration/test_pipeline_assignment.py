@@ -94,7 +94,6 @@ def test_sync_places_every_contact_with_an_audit_entry(pool, page, sync):
         == 80
     )
     assert scalar(pool, "SELECT count(*) FROM conversations WHERE analyzed_at IS DISTINCT FROM updated_time") == 0
-    assert scalar(pool, "SELECT count(*) FROM contacts WHERE stage_entered_at IS NULL") == 0
     # Each placement keeps the customer's words that decided it.
     assert (
         scalar(pool, "SELECT count(*) FROM contact_activities WHERE details->'evidence'->>0 LIKE 'customer: %%'") == 80
@@ -107,7 +106,7 @@ def test_rerunning_on_unchanged_conversations_writes_no_new_activity(pool, page,
     sync(page)
     activities = scalar(pool, "SELECT count(*) FROM contact_activities")
     with pool.connection() as conn:
-        conn.execute("UPDATE contacts SET ai_context_updated_at = now() - interval '1 day'")
+        conn.execute("UPDATE contacts SET ai_context = 'stale'")
 
     incremental = sync(page)
     full = sync(page, full=True)
@@ -118,7 +117,7 @@ def test_rerunning_on_unchanged_conversations_writes_no_new_activity(pool, page,
     assert full.stage_changes == again.stage_changes == 0
     assert scalar(pool, "SELECT count(*) FROM contact_activities") == activities
     # The summary is still refreshed.
-    assert scalar(pool, "SELECT count(*) FROM contacts WHERE ai_context_updated_at < now() - interval '1 hour'") == 0
+    assert scalar(pool, "SELECT count(*) FROM contacts WHERE ai_context = 'stale'") == 0
 
 
 def test_a_new_score_in_the_same_stage_is_recorded_once(pool, page, sync):
@@ -181,19 +180,13 @@ def test_skip_existing_keeps_the_stage_but_refreshes_the_ai_context(pool, page, 
     sync(page)
     contact_id, ai_stage = _move_one_contact_by_hand(pool)
     with pool.connection() as conn:
-        conn.execute(
-            "UPDATE contacts SET ai_context = 'stale', ai_context_updated_at = now() - interval '1 day' WHERE id = %s",
-            (contact_id,),
-        )
+        conn.execute("UPDATE contacts SET ai_context = 'stale' WHERE id = %s", (contact_id,))
 
     job = sync(page, full=True)
 
     assert job.stage_changes == 0
     assert scalar(pool, "SELECT stage_id FROM contacts WHERE id = %s", contact_id) != ai_stage
     assert scalar(pool, "SELECT ai_context FROM contacts WHERE id = %s", contact_id) != "stale"
-    assert scalar(
-        pool, "SELECT ai_context_updated_at > now() - interval '1 minute' FROM contacts WHERE id = %s", contact_id
-    )
 
 
 def test_new_activity_is_analysed_by_an_incremental_sync(pool, sim, page, sync):
