@@ -53,7 +53,6 @@ class SyncJob:
     facebook_page_id: int
     status: JobStatus
     full_sync: bool
-    total_contacts: int
     synced_contacts: int
     failed_contacts: int
     conversations_seen: int
@@ -85,7 +84,7 @@ class SyncJob:
 
 
 _JOB_COLUMNS = (
-    "id, facebook_page_id, status, full_sync, total_contacts, synced_contacts, failed_contacts,"
+    "id, facebook_page_id, status, full_sync, synced_contacts, failed_contacts,"
     " conversations_seen, analyzed_contacts, analysis_deferred, analysis_failed, stage_changes,"
     " analysis_backlog, analysis_rate, analysis_deferred_reason, analysis_completed_at, errors,"
     " failure_reason, token_expired, cancel_requested, requested_by,"
@@ -199,7 +198,6 @@ def record_progress(
     row = conn.execute(
         "UPDATE sync_jobs SET synced_contacts = synced_contacts + %(synced)s,"
         " failed_contacts = failed_contacts + %(failed)s,"
-        " total_contacts = total_contacts + %(synced)s + %(failed)s,"
         " conversations_seen = conversations_seen + %(seen)s,"
         f" errors = {_APPEND_ERRORS},"
         f" heartbeat_at = now(), updated_at = now() WHERE id = %(id)s RETURNING {_JOB_COLUMNS}",

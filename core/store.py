@@ -1,20 +1,23 @@
 """Writes extracted conversations: contacts upserted by platform id, conversations, messages (once per mid).
 
-A batch is one statement: its rows travel as one JSON document (json.dumps is C, where psycopg's array
-dumpers are Python, element by element) and data-modifying CTEs write every table in one round trip.
+A batch is one statement: its rows travel as one JSON document (see core.recordset) and
+data-modifying CTEs write every table in one round trip.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
+from typing import TypedDict, get_args
 
 from psycopg import sql
+from psycopg.rows import DictRow
 
+from core import recordset
 from core.db import Conn
 from core.extract import ContactRecord, ConversationRecord
 from core.graph import Platform
 from core.pages import Page
+from core.recordset import IsoTime
 
 # Where a contact's id and platform flag live, per platform (also used by the webhook store).
 KEY_COLUMN: dict[Platform, str] = {"messenger": "messenger_psid", "instagram": "instagram_sid"}
@@ -53,20 +56,75 @@ def save_conversations(
     (a sync run), the rows are marked as that job's, and the batch says how many were new to it."""
     if not records:
         return SavedBatch({})
+    platform = _platform_of(records)
+    records = _newest_copies(records)
+    rows = conn.execute(
+        _SAVE[platform, reanalyse], {"page": page.id, "job": job_id, "batch": recordset.dumps(_batch(records))}
+    ).fetchall()
+    return _saved(records, rows)
+
+
+def _platform_of(records: list[ConversationRecord]) -> Platform:
     platforms = {record.platform for record in records}
     if len(platforms) != 1:
         raise ValueError("a batch holds conversations of one platform")
-    platform = platforms.pop()
-    # `ON CONFLICT DO UPDATE` cannot touch a row twice in one statement: a conversation Meta listed
-    # twice is written once, as its newest copy, and a person in two conversations once.
+    return platforms.pop()
+
+
+def _newest_copies(records: list[ConversationRecord]) -> list[ConversationRecord]:
+    """`ON CONFLICT DO UPDATE` cannot touch a row twice in one statement: a conversation Meta listed
+    twice is written once, as its newest copy."""
     newest: dict[str, ConversationRecord] = {}
     for record in records:
         if record.graph_id not in newest or record.updated_time > newest[record.graph_id].updated_time:
             newest[record.graph_id] = record
-    records = list(newest.values())
+    return list(newest.values())
+
+
+class _ContactRow(TypedDict):
+    external_id: str
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    last_interaction: IsoTime
+
+
+class _ConversationRow(TypedDict):
+    graph_id: str
+    contact: str  # the first participant's external id
+    updated_time: IsoTime
+
+
+class _LinkRow(TypedDict):
+    graph_id: str
+    contact: str
+
+
+class _MessageRow(TypedDict):
+    graph_id: str
+    contact: str
+    mid: str
+    sender_id: str
+    sender_name: str | None
+    text: str | None
+    created_time: IsoTime
+    is_echo: bool
+
+
+class _Batch(TypedDict):
+    """The statement's one JSON document: each key an array of rows, read as `_SAVE_TEMPLATE`'s
+    placeholder of the same name."""
+
+    contacts: list[_ContactRow]
+    conversations: list[_ConversationRow]
+    links: list[_LinkRow]
+    messages: list[_MessageRow]
+
+
+def _batch(records: list[ConversationRecord]) -> _Batch:
     contacts = _merge_contacts(records)
     known = {contact.external_id for contact in contacts}
-    batch = {
+    return {
         "contacts": [
             {
                 "external_id": c.external_id,
@@ -78,12 +136,7 @@ def save_conversations(
             for c in contacts
         ],
         "conversations": [
-            {
-                "graph_id": r.graph_id,
-                "platform": r.platform,
-                "contact": r.contacts[0].external_id,
-                "updated_time": r.updated_time.isoformat(),
-            }
+            {"graph_id": r.graph_id, "contact": r.contacts[0].external_id, "updated_time": r.updated_time.isoformat()}
             for r in records
         ],
         "links": [{"graph_id": r.graph_id, "contact": c.external_id} for r in records for c in r.contacts],
@@ -103,12 +156,16 @@ def save_conversations(
             for m in r.messages
         ],
     }
-    rows = conn.execute(
-        _SAVE[platform, reanalyse],
-        {"page": page.id, "job": job_id, "batch": json.dumps(batch, ensure_ascii=False)},
-    ).fetchall()
-    contact_ids = {row["key"]: row["id"] for row in rows if row["kind"] == "contact"}
-    conversation_ids = {row["key"]: row["id"] for row in rows if row["kind"] == "conversation"}
+
+
+def _saved(records: list[ConversationRecord], rows: list[DictRow]) -> SavedBatch:
+    """What the statement returned, per conversation (one another page holds is left out)."""
+    ids: dict[str, dict[str, int]] = {"contact": {}, "conversation": {}}
+    new_to_job = dict.fromkeys(ids, 0)
+    for row in rows:
+        ids[row["kind"]][row["key"]] = row["id"]
+        new_to_job[row["kind"]] += row["new_to_job"]
+    contact_ids, conversation_ids = ids["contact"], ids["conversation"]
     saved = {
         r.graph_id: SavedConversation(
             conversation_ids[r.graph_id], tuple(contact_ids[c.external_id] for c in r.contacts)
@@ -116,15 +173,11 @@ def save_conversations(
         for r in records
         if r.graph_id in conversation_ids
     }
-    return SavedBatch(
-        saved,
-        new_contacts=sum(1 for row in rows if row["kind"] == "contact" and row["new_to_job"]),
-        new_conversations=sum(1 for row in rows if row["kind"] == "conversation" and row["new_to_job"]),
-    )
+    return SavedBatch(saved, new_contacts=new_to_job["contact"], new_conversations=new_to_job["conversation"])
 
 
 def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
-    """One row per person: `ON CONFLICT DO UPDATE` cannot touch the same row twice in one statement."""
+    """One row per person, who may be in several of the batch's conversations."""
     merged: dict[str, ContactRecord] = {}
     for contact in (c for record in records for c in record.contacts):
         seen = merged.get(contact.external_id)
@@ -155,12 +208,8 @@ _KEEPS_STORED_NAME = sql.SQL(
 _SAVE_TEMPLATE = sql.SQL(
     """
 WITH batch AS (SELECT %(batch)s::jsonb AS doc),
-uc AS (
-  SELECT u.* FROM batch, jsonb_to_recordset(batch.doc -> 'contacts')
-    AS u(external_id text, first_name text, last_name text, username text, last_interaction timestamptz)),
-uv AS (
-  SELECT u.* FROM batch, jsonb_to_recordset(batch.doc -> 'conversations')
-    AS u(graph_id text, platform text, contact text, updated_time timestamptz)),
+uc AS (SELECT u.* FROM batch, {contacts}),
+uv AS (SELECT u.* FROM batch, {conversations}),
 saved_contacts AS (
   INSERT INTO contacts (facebook_page_id, {key}, first_name, last_name, instagram_username, {flag},
     last_interaction, last_synced_job_id)
@@ -177,8 +226,8 @@ saved_contacts AS (
     (SELECT before.last_synced_job_id FROM contacts before WHERE before.id = contacts.id) AS marked_by),
 -- A conversation another page holds is left alone (and so not returned).
 saved_conversations AS (
-  INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time, last_synced_job_id)
-  SELECT %(page)s, uv.graph_id, uv.platform, c.id, uv.updated_time, %(job)s
+  INSERT INTO conversations (facebook_page_id, graph_id, contact_id, updated_time, last_synced_job_id)
+  SELECT %(page)s, uv.graph_id, c.id, uv.updated_time, %(job)s
   FROM uv JOIN saved_contacts c ON c.external_id = uv.contact
   ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time, contact_id = EXCLUDED.contact_id,
     last_synced_job_id = COALESCE(EXCLUDED.last_synced_job_id, conversations.last_synced_job_id)
@@ -187,7 +236,7 @@ saved_conversations AS (
     (SELECT before.last_synced_job_id FROM conversations before WHERE before.id = conversations.id) AS marked_by),
 links AS (
   INSERT INTO conversation_contacts (conversation_id, contact_id)
-  SELECT DISTINCT v.id, c.id FROM batch, jsonb_to_recordset(batch.doc -> 'links') AS u(graph_id text, contact text)
+  SELECT DISTINCT v.id, c.id FROM batch, {links}
   JOIN saved_conversations v ON v.graph_id = u.graph_id JOIN saved_contacts c ON c.external_id = u.contact
   ORDER BY v.id, c.id
   ON CONFLICT (conversation_id, contact_id) DO {on_link}),
@@ -196,8 +245,7 @@ links AS (
 stored_messages AS (
   INSERT INTO messages (conversation_id, contact_id, mid, sender_id, sender_name, text, created_time, is_echo)
   SELECT v.id, c.id, u.mid, u.sender_id, u.sender_name, u.text, u.created_time, u.is_echo
-  FROM batch, jsonb_to_recordset(batch.doc -> 'messages') AS u(graph_id text, contact text, mid text,
-    sender_id text, sender_name text, text text, created_time timestamptz, is_echo boolean)
+  FROM batch, {messages}
   JOIN saved_conversations v ON v.graph_id = u.graph_id JOIN saved_contacts c ON c.external_id = u.contact
   ON CONFLICT (mid) DO UPDATE SET conversation_id = EXCLUDED.conversation_id WHERE messages.conversation_id IS NULL)
 SELECT 'contact' AS kind, external_id AS key, id, marked_by IS DISTINCT FROM %(job)s AS new_to_job
@@ -207,8 +255,17 @@ SELECT 'conversation', graph_id, id, marked_by IS DISTINCT FROM %(job)s FROM sav
 """
 )
 
+# Each of the batch's arrays as a record set `u` of its row shape, its column list written from that shape.
+_BATCH_ROWS = {
+    key: sql.SQL("jsonb_to_recordset(batch.doc -> {key}) AS u({columns})").format(
+        key=sql.Literal(key), columns=sql.SQL(recordset.recordset_columns(get_args(rows)[0]))
+    )
+    for key, rows in recordset.fields(_Batch).items()
+}
+
 _SAVE: dict[tuple[Platform, bool], sql.Composed] = {
     (platform, reanalyse): _SAVE_TEMPLATE.format(
+        **_BATCH_ROWS,
         key=sql.Identifier(KEY_COLUMN[platform]),
         flag=sql.Identifier(FLAG_COLUMN[platform]),
         keeps=_KEEPS_STORED_NAME,

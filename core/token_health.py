@@ -34,7 +34,7 @@ def inspect_token(app_graph: GraphClient, token: str) -> TokenHealth:
 
 def record(conn: Conn, page: Page, health: TokenHealth) -> None:
     conn.execute(
-        "UPDATE facebook_pages SET token_expires_at = %s, token_checked_at = now(),"
-        " needs_reauth = needs_reauth OR %s, updated_at = now() WHERE id = %s",
+        "UPDATE facebook_pages SET token_expires_at = %s, needs_reauth = needs_reauth OR %s, updated_at = now()"
+        " WHERE id = %s",
         (health.expires_at, not health.valid, page.id),
     )

@@ -74,20 +74,16 @@ class InboundEvent:
     kind: EventKind
     contact_id: str  # the customer: the sender, or the recipient of an echo
     sender_id: str
-    mid: str | None  # the message's own mid (messages, echoes, postbacks), or the one edited or unsent
+    # The message's own mid (messages, echoes, postbacks), or the one edited or unsent; a reaction's
+    # message is in its dedupe_key only, as a reaction stores no message.
+    mid: str | None
     text: str | None  # a message's or edit's text, a postback's button title; None for attachments only
-    has_attachments: bool
     timestamp: datetime  # aware UTC
     standby: bool  # delivered under "standby": another app owns the thread
     item: dict[str, Any]  # the raw messaging item, as Meta sent it
     dedupe_key: str  # the item's natural key: a re-delivery has the same one
     location: str  # where in the delivery: "entry[0].messaging[3]"
     edit_number: int = 0  # message_edit's num_edit
-    reacted_mid: str | None = None  # the message a reaction is on
-
-    @property
-    def worth_analysing(self) -> bool:
-        return self.kind in CONTENT_KINDS
 
 
 @dataclass(frozen=True)
@@ -162,6 +158,16 @@ def body_text(body: bytes) -> str:
 
 def parse_delivery(payload: object, now: datetime | None = None) -> ParsedDelivery:
     """Every valid messaging and standby item of every entry, in delivery order, and the rest refused."""
+    obj, entries = _envelope(payload)
+    parsed = ParsedDelivery(obj)
+    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    for e, entry in enumerate(entries):
+        _parse_entry(parsed, entry, f"entry[{e}]", latest)
+    return parsed
+
+
+def _envelope(payload: object) -> tuple[str, list[object]]:
+    """The delivery's `object` and entries; a body that is no messaging delivery at all is refused whole."""
     if not isinstance(payload, dict):
         raise MalformedDelivery("the body must be a JSON object")
     obj = payload.get("object")
@@ -172,43 +178,47 @@ def parse_delivery(payload: object, now: datetime | None = None) -> ParsedDelive
     entries = payload["entry"]
     if not isinstance(entries, list):
         raise MalformedDelivery("entry must be a list")
-    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
-    parsed = ParsedDelivery(obj)
-    for e, entry in enumerate(entries):
-        where = f"entry[{e}]"
+    return obj, entries
+
+
+@dataclass(frozen=True)
+class _Entry:
+    account_id: str
+    time: object  # Meta's send time, which stands in for a delivery receipt's own
+    # (channel, items): "messaging", and "standby" while another app owns the thread. An entry with
+    # neither (a Page `changes` feed entry) is another subscription's news, and has no items here.
+    channels: tuple[tuple[str, list[object]], ...]
+
+
+def _parse_entry(parsed: ParsedDelivery, entry: object, where: str, latest: datetime) -> None:
+    """The entry's items into `parsed`: an entry not as Meta sends it is refused whole, an item alone."""
+    try:
+        valid = _entry(entry, where)
+    except _ItemRejected as exc:
         account_id = entry.get("id") if isinstance(entry, dict) else None
-        try:
-            if not isinstance(entry, dict):
-                raise _ItemRejected(f"{where} must be an object")
-            _check_id(account_id, f"{where}.id")
-            channels = [(channel, entry.get(channel)) for channel in ("messaging", "standby")]
-            for channel, items in channels:
-                if items is not None and not isinstance(items, list):
-                    raise _ItemRejected(f"{where}.{channel} must be a list")
-        except _ItemRejected as exc:
-            parsed.rejections.append(_rejection(where, exc, entry, obj, account_id))
-            continue
-        assert isinstance(account_id, str)
-        # An entry with neither list (a Page `changes` feed entry) is another subscription's news.
-        for channel, items in channels:
-            for i, item in enumerate(items or ()):
-                item_where = f"{where}.{channel}[{i}]"
-                try:
-                    event = _event(
-                        item,
-                        item_where,
-                        obj,
-                        account_id,
-                        standby=channel == "standby",
-                        entry_time=entry.get("time"),
-                        latest=latest,
-                    )
-                except _ItemRejected as exc:
-                    parsed.rejections.append(_rejection(item_where, exc, item, obj, account_id))
-                    continue
-                if event is not None:
-                    parsed.events.append(event)
-    return parsed
+        parsed.rejections.append(_rejection(where, exc, entry, parsed.object, account_id))
+        return
+    for channel, items in valid.channels:
+        for i, item in enumerate(items):
+            item_where = f"{where}.{channel}[{i}]"
+            try:
+                event = _event(item, item_where, parsed.object, valid, standby=channel == "standby", latest=latest)
+            except _ItemRejected as exc:
+                parsed.rejections.append(_rejection(item_where, exc, item, parsed.object, valid.account_id))
+                continue
+            if event is not None:
+                parsed.events.append(event)
+
+
+def _entry(entry: object, where: str) -> _Entry:
+    if not isinstance(entry, dict):
+        raise _ItemRejected(f"{where} must be an object")
+    account_id = _check_id(entry.get("id"), f"{where}.id")
+    channels = tuple((channel, entry.get(channel)) for channel in ("messaging", "standby"))
+    for channel, items in channels:
+        if items is not None and not isinstance(items, list):
+            raise _ItemRejected(f"{where}.{channel} must be a list")
+    return _Entry(account_id, entry.get("time"), tuple((channel, items or []) for channel, items in channels))
 
 
 def _rejection(where: str, exc: _ItemRejected, value: object, obj: str, account_id: object) -> Rejection:
@@ -223,10 +233,11 @@ def excerpt(value: object) -> str:
 
 
 def _event(
-    item: object, where: str, obj: str, account_id: str, *, standby: bool, entry_time: object, latest: datetime
+    item: object, where: str, obj: str, entry: _Entry, *, standby: bool, latest: datetime
 ) -> InboundEvent | None:
     """None for an item of a kind we do not handle that names no customer (a plugin opt-in's
     `user_ref`, say): it is acknowledged and ignored, as refusing it would only make Meta retry."""
+    account_id = entry.account_id
     if not isinstance(item, dict):
         raise _ItemRejected(f"{where} must be an object")
     _check_values(item, where, 0)
@@ -239,7 +250,7 @@ def _event(
     if customer == account_id:
         raise _ItemRejected(f"{where}: the customer is the page's own account {account_id}")
     timestamp = _timestamp(
-        item.get("timestamp", entry_time if kind is EventKind.DELIVERY else None), f"{where}.timestamp", latest
+        item.get("timestamp", entry.time if kind is EventKind.DELIVERY else None), f"{where}.timestamp", latest
     )
     mid, text, edit_number = None, None, 0
     if kind in MESSAGE_KINDS or kind in (EventKind.EDIT, EventKind.UNSEND, EventKind.REACTION):
@@ -263,13 +274,11 @@ def _event(
         sender_id=sender,
         mid=None if kind is EventKind.REACTION else mid,
         text=text,
-        has_attachments=kind in (EventKind.MESSAGE, EventKind.ECHO) and bool(body.get("attachments")),
         timestamp=timestamp,
         standby=standby,
         item=item,
         dedupe_key=_dedupe_key(kind, account_id, sender, mid, edit_number, body, item, where, latest),
         location=where,
-        reacted_mid=mid if kind is EventKind.REACTION else None,
         edit_number=edit_number,
     )
 

@@ -14,12 +14,15 @@ for pages that are not connected are counted and left out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 import psycopg
 from psycopg import RawCursor
 from psycopg.types.json import Json
 
+from core import recordset
 from core.db import Conn
+from core.recordset import IsoTime, recordset_columns
 from core.webhook_events import CONTENT_KINDS, EXCERPT_CHARS, MESSAGE_KINDS, EventKind, ParsedDelivery, Rejection
 
 # However often a customer writes, their refresh waits at most this long after their first message.
@@ -41,10 +44,51 @@ def is_transient(exc: psycopg.Error) -> bool:
     return exc.sqlstate is None or exc.sqlstate[:2] in _TRANSIENT_CLASSES
 
 
+class _InboxItem(TypedDict):
+    """One validated item, as `webhook_inbox.items` keeps it until the drain reads it as `given`.
+    Rows accepted by the release before stay in the inbox across a deploy: a key renamed here reads
+    as NULL in them."""
+
+    ord: int  # the item's place in its delivery: the drain stores them in that order
+    object: str
+    account: str
+    platform: str
+    customer: str
+    sender: str
+    mid: str | None
+    kind: str
+    standby: bool
+    payload: dict[str, Any]
+    dedupe_key: str
+    text: str | None
+    at: IsoTime
+    edit_number: int
+    location: str
+
+
+class _RefusedItem(TypedDict):
+    object: str | None
+    account: str | None
+    location: str
+    reason: str
+    excerpt: str
+
+
 def accept_delivery(conn: Conn, delivery: ParsedDelivery) -> int:
     """The validated items on record for the drain, the refused ones for an operator: one statement.
     Returns how many items it accepted (none for a delivery of refused or ignored items only)."""
-    items = [
+    items, refused = _inbox_items(delivery), _refused_items(delivery)
+    # A raw cursor ($n placeholders): the statement is sent as written, not re-parsed for %s each time.
+    with RawCursor(conn) as cursor:
+        if refused:
+            cursor.execute(_ACCEPT_WITH_REJECTIONS, (_json(items) if items else None, _json(refused)))
+        elif items:
+            cursor.execute(_ACCEPT, (_json(items),))
+    return len(items)
+
+
+def _inbox_items(delivery: ParsedDelivery) -> list[_InboxItem]:
+    return [
         {
             "ord": n,
             "object": e.object,
@@ -64,17 +108,17 @@ def accept_delivery(conn: Conn, delivery: ParsedDelivery) -> int:
         }
         for n, e in enumerate(delivery.events)
     ]
-    refused = [
+
+
+def _refused_items(delivery: ParsedDelivery) -> list[_RefusedItem]:
+    return [
         {"object": r.object, "account": r.account_id, "location": r.location, "reason": r.reason, "excerpt": r.excerpt}
         for r in delivery.rejections
     ]
-    # A raw cursor ($n placeholders): the statement is sent as written, not re-parsed for %s each time.
-    with RawCursor(conn) as cursor:
-        if refused:
-            cursor.execute(_ACCEPT_WITH_REJECTIONS, (Json(items) if items else None, Json(refused)))
-        elif items:
-            cursor.execute(_ACCEPT, (Json(items),))
-    return len(items)
+
+
+def _json(rows: list[_InboxItem] | list[_RefusedItem]) -> Json:
+    return Json(rows, dumps=recordset.dumps)
 
 
 def record_rejection(conn: Conn, rejection: Rejection) -> None:
@@ -154,11 +198,11 @@ def _kinds(kinds: frozenset[EventKind]) -> str:
 
 _ACCEPT = "INSERT INTO webhook_inbox (items) VALUES ($1)"
 
-_ACCEPT_WITH_REJECTIONS = """
+_ACCEPT_WITH_REJECTIONS = f"""
 WITH refused AS (
   INSERT INTO webhook_rejections (object, account_id, location, reason, excerpt)
   SELECT object, account, location, reason, excerpt FROM json_to_recordset($2::json)
-    AS r(object text, account text, location text, reason text, excerpt text))
+    AS r({recordset_columns(_RefusedItem)}))
 INSERT INTO webhook_inbox (items) SELECT $1::json WHERE $1::json IS NOT NULL
 """
 
@@ -183,9 +227,8 @@ WITH batch AS (
     WHERE n = 1 OR upto <= %(items)s)
   RETURNING id, received_at, items),
 given AS (
-  SELECT b.id AS delivery, b.received_at, i.* FROM batch b, json_to_recordset(b.items) AS i(ord int, object text,
-    account text, platform text, customer text, sender text, mid text, kind text, standby boolean, payload jsonb,
-    dedupe_key text, text text, at timestamptz, edit_number int, location text)),
+  SELECT b.id AS delivery, b.received_at, i.* FROM batch b,
+    json_to_recordset(b.items) AS i({recordset_columns(_InboxItem)})),
 last_edit AS (
   SELECT DISTINCT ON (mid) mid, text, edit_number FROM given WHERE kind = 'edit' ORDER BY mid, edit_number DESC),
 u AS (
@@ -251,16 +294,15 @@ owed AS (
 -- Once per mid; a message already stored (by a sync or an earlier delivery) is left as it is.
 added AS (
   INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time, is_echo, edit_count,
-    edited_at, deleted_at)
+    deleted_at)
   SELECT (SELECT v.id FROM conversations v WHERE v.contact_id = r.contact_id ORDER BY v.updated_time DESC LIMIT 1),
-    r.contact_id, r.mid, r.sender, r.text, r.at, r.kind = 'echo', r.edit_number,
-    CASE WHEN r.edit_number > 0 THEN r.at END, CASE WHEN r.unsent THEN r.at END
+    r.contact_id, r.mid, r.sender, r.text, r.at, r.kind = 'echo', r.edit_number, CASE WHEN r.unsent THEN r.at END
   FROM resolved r WHERE r.kind IN {_kinds(MESSAGE_KINDS)} AND r.contact_id IS NOT NULL
   ON CONFLICT (mid) DO NOTHING RETURNING 1),
 -- The stored text becomes the latest edit's; an older edit arriving late changes nothing.
 edited AS (
-  UPDATE messages m SET text = e.text, edit_count = e.edit_number, edited_at = e.at
-  FROM (SELECT DISTINCT ON (mid) mid, text, edit_number, at, contact_id FROM resolved WHERE kind = 'edit'
+  UPDATE messages m SET text = e.text, edit_count = e.edit_number
+  FROM (SELECT DISTINCT ON (mid) mid, text, edit_number, contact_id FROM resolved WHERE kind = 'edit'
         ORDER BY mid, edit_number DESC) e
   WHERE m.mid = e.mid AND m.contact_id = e.contact_id AND m.edit_count < e.edit_number RETURNING 1),
 -- An unsent message stays on record, marked, and leaves the transcript the analyzer reads.

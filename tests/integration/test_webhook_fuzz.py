@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from webhook_receiving import IG_ACCOUNT, PAGE_ID, connect_bluebird
 
-from conftest import APP_SECRET, FIXTURES, TEAM_ID, expand_webhooks
-from sandbox.graph_sim import SimPage
+from conftest import APP_SECRET, FIXTURES, expand_webhooks
 from sandbox.meta_webhooks import sign
 
-PAGE_ID, IG_ACCOUNT = "104857600000001", "17841400000000001"
 NAMES = sorted(p.stem for p in (FIXTURES / "webhooks").glob("*.json"))
 FIXTURE_BODIES = {name: json.loads((FIXTURES / "webhooks" / f"{name}.json").read_text()) for name in NAMES}
 
@@ -124,17 +123,7 @@ SELECT
 def client(pool, service_settings, connect_page, sync_queue):
     from webhooks.app import create_app
 
-    connect_page(
-        SimPage(
-            page_id=PAGE_ID,
-            name="Bluebird Coffee Roasters",
-            token="bluebird-fuzz-token",
-            messenger_count=0,
-            instagram_account_id=IG_ACCOUNT,
-            instagram_username="bluebirdcoffee",
-        ),
-        team=TEAM_ID,
-    )
+    connect_bluebird(connect_page)
     return create_app(replace(service_settings, public_url="http://127.0.0.1")).test_client()
 
 

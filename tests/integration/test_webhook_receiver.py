@@ -7,67 +7,26 @@ from dataclasses import replace
 
 import pytest
 import requests
+from webhook_receiving import (
+    IG_ACCOUNT,
+    IGSID,
+    PAGE_ID,
+    PSID,
+    connect_bluebird,
+    counts,
+    deliver,
+    fixture_bytes,
+    owed_refreshes,
+    rejections,
+)
 
-from conftest import APP_SECRET, FIXTURES, TEAM_ID, VERIFY_TOKEN, expand_webhooks, serve_app
-from sandbox.graph_sim import SimPage
+from conftest import APP_SECRET, VERIFY_TOKEN, expand_webhooks, serve_app
 from sandbox.meta_webhooks import sign
-
-PAGE_ID, IG_ACCOUNT = "104857600000001", "17841400000000001"
-PSID, IGSID = "24511230000123", "6543210987654321"
 
 
 @pytest.fixture
 def page(connect_page):
-    """The page the fixtures' deliveries are for (no Graph calls happen in these tests)."""
-    return connect_page(
-        SimPage(
-            page_id=PAGE_ID,
-            name="Bluebird Coffee Roasters",
-            token="bluebird-token",
-            messenger_count=0,
-            instagram_account_id=IG_ACCOUNT,
-            instagram_username="bluebirdcoffee",
-        ),
-        team=TEAM_ID,
-    )
-
-
-def deliver(web: str, pool, body: bytes, *, signature: str | None = None) -> requests.Response:
-    """Meta's POST, then what the dispatcher does within a second of it: the real drain expands the delivery
-    (given the pool: None where the database is gone)."""
-    headers = {"Content-Type": "application/json"}
-    headers["X-Hub-Signature-256"] = sign(body, APP_SECRET) if signature is None else signature
-    response = requests.post(f"{web}/webhooks/facebook", data=body, headers=headers, timeout=10)
-    if pool is not None:
-        expand_webhooks(pool)
-    return response
-
-
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / "webhooks" / f"{name}.json").read_bytes()
-
-
-def counts(pool) -> dict[str, int]:
-    with pool.connection() as conn:
-        return conn.execute(
-            "SELECT (SELECT count(*) FROM webhook_events) AS events, (SELECT count(*) FROM messages) AS messages,"
-            " (SELECT count(*) FROM contacts) AS contacts,"
-            " (SELECT count(*) FROM webhook_events WHERE standby) AS standby,"
-            " (SELECT count(*) FROM messages WHERE is_echo) AS echoes"
-        ).fetchone()
-
-
-def owed_refreshes(pool) -> int:
-    """Refreshes the deliveries owe, as PostgreSQL holds them (the dispatcher queues them)."""
-    with pool.connection() as conn:
-        return conn.execute("SELECT count(*) AS n FROM pending_work WHERE kind = 'refresh'").fetchone()["n"]
-
-
-def rejections(pool) -> list[dict]:
-    with pool.connection() as conn:
-        return conn.execute(
-            "SELECT location, reason, account_id, excerpt FROM webhook_rejections ORDER BY id"
-        ).fetchall()
+    return connect_bluebird(connect_page)
 
 
 # fixture -> (events stored, messages stored, contacts created, refreshes owed)
@@ -273,213 +232,3 @@ def refresh_queue_ids(sync_queue) -> list[str]:
 def test_database_down_answers_503_so_meta_retries(app_losing_its_database, sync_queue):
     app_losing_its_database.drop_database()
     assert deliver(app_losing_its_database.base_url, None, fixture_bytes("message")).status_code == 503
-
-
-# --- Hostile or odd but signed input: never a 5xx, never junk stored, the rest of the delivery kept ---
-
-
-def message_item(**changes) -> dict:
-    item = json.loads(fixture_bytes("message"))["entry"][0]["messaging"][0]
-    for path, value in changes.items():
-        *parents, leaf = path.split("__")
-        target = item
-        for key in parents:
-            target = target[key]
-        target[leaf] = value
-    return item
-
-
-def one_item(item: dict, obj: str = "page", account: str = PAGE_ID) -> bytes:
-    return json.dumps({"object": obj, "entry": [{"id": account, "time": 1736942401977, "messaging": [item]}]}).encode()
-
-
-# Each was stored before: (the item, what the rejection says).
-JUNK = {
-    "empty sender id": (message_item(sender__id=""), "sender.id must be a Meta id"),
-    "sender id 'null'": (message_item(sender__id="null"), "sender.id must be a Meta id"),
-    "sender id with markup": (message_item(sender__id="<script>alert(1)</script>"), "sender.id must be a Meta id"),
-    "the page as its own customer": (message_item(sender__id=PAGE_ID), "the customer is the page's own account"),
-    "an echo to the page itself": (
-        message_item(sender__id=PAGE_ID, message__is_echo=True),
-        "the customer is the page's own account",
-    ),
-    "dated 1970": (message_item(timestamp=1000), "timestamp is out of range"),
-    "dated next year": (message_item(timestamp=1736942401512 + 400 * 86400 * 1000 * 3), "timestamp is out of range"),
-    "a 1.5 MB text": (message_item(message__text="x" * 1_500_000), "a string of 1500000 characters"),
-    "a message without a mid": (message_item(message={"text": "hello"}), "message.mid must be a message id"),
-    "a 3 kB mid": (message_item(message__mid="m_" + "A" * 3000), "message.mid must be a message id"),
-    "a 3 kB sender id": (message_item(sender__id="1" * 3000), "sender.id must be a Meta id"),
-    "a string timestamp": (message_item(timestamp="1736942401512"), "timestamp must be a number of milliseconds"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(JUNK))
-def test_junk_is_recorded_never_stored(web, pool, page, case):
-    item, reason = JUNK[case]
-    response = deliver(web, pool, one_item(item))
-
-    assert (response.status_code, response.text) == (200, "EVENT_RECEIVED")
-    assert counts(pool) == {"events": 0, "messages": 0, "contacts": 0, "standby": 0, "echoes": 0}
-    [rejected] = rejections(pool)
-    assert reason in rejected["reason"] and rejected["location"] in ("entry[0].messaging[0]",)
-    assert rejected["account_id"] == PAGE_ID and len(rejected["excerpt"]) <= 2000
-
-
-def test_the_pages_instagram_account_is_never_a_contact(web, pool, page):
-    """A Messenger item naming the page's own Instagram account as the customer is junk too."""
-    deliver(web, pool, one_item(message_item(sender__id=IG_ACCOUNT)))
-    assert counts(pool)["contacts"] == 0
-    assert "the customer 17841400000000001 is the page's own account" in rejections(pool)[0]["reason"]
-
-
-@pytest.mark.parametrize(
-    "body, reason",
-    [
-        (b'{"object":"page","entry":[' + b"[" * 5000 + b"]" * 5000 + b"]}", "the body nests deeper than 64 levels"),
-        (b"\xff\xfe not utf-8", "the body is not JSON"),
-        (b'{"object":"page","entry":{}}', "entry must be a list"),
-    ],
-)
-def test_a_body_that_can_never_be_stored_is_recorded_and_acknowledged(web, pool, page, body, reason):
-    response = deliver(web, pool, body)
-    assert response.status_code == 200 and counts(pool)["events"] == 0
-    assert [r["reason"] for r in rejections(pool)] == [reason]
-
-
-@pytest.mark.parametrize(
-    "escape, reason",
-    [
-        ("\\u0000", "holds a NUL or a lone surrogate"),
-        ("\\ud800", "holds a NUL or a lone surrogate"),
-        ("\\udfff x", "holds a NUL or a lone surrogate"),
-    ],
-)
-def test_characters_no_column_holds_refuse_only_their_item(web, pool, page, escape, reason):
-    good = message_item(message__mid="m_good")
-    bad = json.dumps(message_item(message__mid="m_bad")).replace('"text": "Hi!', f'"text": "Hi!{escape}')
-    body = one_item(good)[:-4] + b"," + bad.encode() + b"]}]}"
-    response = deliver(web, pool, body)
-
-    assert response.status_code == 200
-    assert counts(pool)["messages"] == 1
-    assert [(r["location"], reason in r["reason"]) for r in rejections(pool)] == [("entry[0].messaging[1]", True)]
-
-
-def test_numbers_no_column_holds_refuse_only_their_item(web, pool, page):
-    body = (
-        one_item(message_item())[:-4]
-        + b',{"sender":{"id":"24511230000999"},"recipient":{"id":"'
-        + PAGE_ID.encode()
-        + b'"},"timestamp":NaN,"message":{"mid":"m_nan","text":"x"}}]}]}'
-    )
-    assert deliver(web, pool, body).status_code == 200
-    assert counts(pool)["messages"] == 1
-    assert "no JSON column can store (NaN)" in rejections(pool)[0]["reason"]
-
-
-def test_a_thousand_item_delivery_with_one_bad_item_stores_the_other_999(web, pool, page):
-    from sandbox import meta_webhooks
-
-    items = [
-        meta_webhooks.messenger_message(PAGE_ID, str(24511230100000 + n % 50), f"message {n}") for n in range(1000)
-    ]
-    items[500]["timestamp"] = "1736942401512"  # the one bad item
-    response = meta_webhooks.post(
-        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
-    )
-    expand_webhooks(pool)
-
-    assert response.status_code == 200
-    stored = counts(pool)
-    assert (stored["events"], stored["messages"], stored["contacts"]) == (999, 999, 50)
-    [rejected] = rejections(pool)
-    assert rejected["location"] == "entry[0].messaging[500]"
-    assert rejected["reason"].endswith("timestamp must be a number of milliseconds")
-    assert owed_refreshes(pool) == 50
-    # Meta resends the identical body if unsure: nothing new, and the bad item is recorded again only.
-    again = meta_webhooks.post(
-        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
-    )
-    expand_webhooks(pool)
-    assert again.status_code == 200 and counts(pool)["events"] == 999 and len(rejections(pool)) == 2
-
-
-def test_a_delivery_of_more_than_a_thousand_items_is_not_something_meta_sends():
-    from sandbox import meta_webhooks
-
-    with pytest.raises(ValueError, match="at most 1000"):
-        meta_webhooks.delivery("page", [(PAGE_ID, [meta_webhooks.messenger_message(PAGE_ID, PSID, "x")] * 1001)])
-
-
-# --- Edits and unsends change what is stored, and so what the analyzer reads ---
-
-
-def transcript_texts(pool, page, external_id: str) -> list[str]:
-    from core import pages
-    from core.transcripts import contact_snapshots
-
-    with pool.connection() as conn:
-        contact_id = conn.execute(
-            "SELECT id FROM contacts WHERE messenger_psid = %s OR instagram_sid = %s", (external_id, external_id)
-        ).fetchone()["id"]
-        transcript = contact_snapshots(conn, pages.get_page(conn, page.id), [contact_id])[contact_id].transcript
-    return [line.text for line in transcript.lines]
-
-
-def test_an_edit_replaces_the_stored_text_and_owes_a_refresh(web, pool, page):
-    deliver(web, pool, fixture_bytes("message"))
-    with pool.connection() as conn:
-        conn.execute("DELETE FROM pending_work WHERE kind = 'refresh'")  # the message's own refresh has run
-    assert "40 units" in transcript_texts(pool, page, PSID)[0]
-
-    assert deliver(web, pool, fixture_bytes("message_edit")).status_code == 200
-
-    [text] = transcript_texts(pool, page, PSID)
-    assert "400 units" in text
-    with pool.connection() as conn:
-        message = conn.execute("SELECT edit_count, edited_at FROM messages").fetchone()
-    assert message["edit_count"] == 1 and message["edited_at"] is not None
-    assert owed_refreshes(pool) == 1
-
-
-def test_an_older_edit_arriving_late_does_not_undo_a_newer_one(web, pool, page):
-    from sandbox import meta_webhooks
-
-    deliver(web, pool, fixture_bytes("message"))
-    mid = json.loads(fixture_bytes("message"))["entry"][0]["messaging"][0]["message"]["mid"]
-    second = meta_webhooks.messenger_edit(PAGE_ID, PSID, mid, "second edit", num_edit=2)
-    first = meta_webhooks.messenger_edit(PAGE_ID, PSID, mid, "first edit", num_edit=1)
-    for item in (second, first):
-        meta_webhooks.post(f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, [item])]), APP_SECRET)
-        expand_webhooks(pool)
-    assert transcript_texts(pool, page, PSID) == ["second edit"]
-
-
-def test_an_instagram_unsend_takes_the_message_out_of_the_transcript(web, pool, page):
-    deliver(web, pool, fixture_bytes("instagram_message"))
-    with pool.connection() as conn:
-        conn.execute("DELETE FROM pending_work WHERE kind = 'refresh'")
-    assert len(transcript_texts(pool, page, IGSID)) == 1
-
-    assert deliver(web, pool, fixture_bytes("instagram_unsend")).status_code == 200
-
-    assert transcript_texts(pool, page, IGSID) == []
-    with pool.connection() as conn:
-        assert conn.execute("SELECT deleted_at FROM messages").fetchone()["deleted_at"] is not None
-    assert owed_refreshes(pool) == 1
-
-
-def test_a_message_edited_and_unsent_within_its_own_delivery_is_stored_as_it_ended_up(web, pool, page):
-    from sandbox import meta_webhooks
-
-    first = meta_webhooks.messenger_message(PAGE_ID, PSID, "40 bottles please", mid="m_firstdraft")
-    edit = meta_webhooks.messenger_edit(PAGE_ID, PSID, "m_firstdraft", "400 bottles please")
-    gone = meta_webhooks.messenger_message(PAGE_ID, PSID, "oops, wrong chat", mid="m_wrongchat")
-    unsend = {**gone, "message": {"mid": "m_wrongchat", "is_deleted": True}}
-    meta_webhooks.post(
-        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, [first, edit, gone, unsend])]), APP_SECRET
-    )
-    expand_webhooks(pool)
-
-    assert transcript_texts(pool, page, PSID) == ["400 bottles please"]
-    assert counts(pool)["events"] == 4

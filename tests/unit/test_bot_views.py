@@ -40,7 +40,6 @@ JOB = SyncJob(
     facebook_page_id=1,
     status=JobStatus.COMPLETED,
     full_sync=False,
-    total_contacts=352,
     synced_contacts=347,
     failed_contacts=5,
     conversations_seen=360,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sandbox import processes
 
-# Appends "start" when it starts and "TERM" for each SIGTERM; the first run exits at once, as `rq cron`
+# Appends "start" when it starts and "TERM" for each SIGTERM; the first run exits at once, as `rq worker` may
 # does when Redis is down; later runs stop at the first SIGTERM, like RQ's warm shutdown.
 COMMAND = """
 import signal, sys, time
