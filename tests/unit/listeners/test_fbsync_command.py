@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+import pytest
 from slack_sdk.errors import SlackApiError
 from support import assert_slack_accepts, visible_text
 
@@ -14,23 +15,17 @@ from core import jobs
 from core.db import Conn, Pool
 
 
-def test_help_is_the_ack_itself(slack):
-    handle_fbsync(**slack.command("help"))
+@pytest.mark.parametrize(
+    "text, expected",
+    [("help", "`/fbsync sync PAGE [full]`"), ("stauts", "Unknown command `stauts`. Did you mean `status`?")],
+)
+def test_help_and_typos_are_answered_in_the_ack_itself(slack, text, expected):
+    handle_fbsync(**slack.command(text))
 
     slack.ack.assert_called_once()
     answer = slack.ack.call_args.kwargs
     assert_slack_accepts(answer)
-    assert "`/fbsync sync PAGE [full]`" in visible_text(answer)
-    slack.respond.assert_not_called()
-
-
-def test_a_typo_is_answered_in_the_ack_with_a_suggestion(slack):
-    handle_fbsync(**slack.command("stauts"))
-
-    slack.ack.assert_called_once()
-    answer = slack.ack.call_args.kwargs
-    assert_slack_accepts(answer)
-    assert "Did you mean `status`?" in visible_text(answer)
+    assert expected in visible_text(answer)
     slack.respond.assert_not_called()
 
 
