@@ -14,7 +14,7 @@ CONNECT_LINK_ACTION = "fbsync_connect_link"
 
 CONNECT_HINT = "`/fbsync connect`"
 
-# Slack's limits: 3000 characters of section text, 50 blocks per message; lists stop short of both.
+# Slack's limits: 3000 characters of section text, 2000 of a field, 50 blocks per message; lists stop short.
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
 MAX_LISTED = 40
