@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from bot import views
 from bot.slack_client import SlackClients, safe_call
-from bot.views import escape
 from core.pages import Page
 from core.refresh import StageChange
-
-SUMMARY_CHARS = 140
 
 
 class SlackStageNotifier:
@@ -19,7 +17,4 @@ class SlackStageNotifier:
         client = self._clients.for_page(page) if channel else None
         if not (channel and client):
             return
-        score = f" (score {change.lead_score})" if change.lead_score is not None else ""
-        summary = change.summary if len(change.summary) <= SUMMARY_CHARS else change.summary[: SUMMARY_CHARS - 1] + "…"
-        text = f"{escape(change.contact_name)} -> {escape(change.to_stage)}{score}: {escape(summary)}"
-        safe_call(client.chat_postMessage, channel=channel, text=text, unfurl_links=False)
+        safe_call(client.chat_postMessage, channel=channel, unfurl_links=False, **views.stage_change_notice(change))

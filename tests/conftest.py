@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -31,6 +33,14 @@ TABLES = (
     " conversation_contacts, conversations, contacts, facebook_pages, pipeline_stages, pipelines, organizations,"
     " slack_installations, slack_oauth_states"
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A folder of this run's own: two suites side by side (a loaded CI machine) would otherwise share
+    # /tmp/pytest-of-USER, and each one's clean-up could delete the other's embedded servers' data.
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="fbsync-pytest-")
+        config.add_cleanup(lambda: shutil.rmtree(config.option.basetemp, ignore_errors=True))
 
 
 @pytest.fixture(scope="session")

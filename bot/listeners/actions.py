@@ -20,7 +20,7 @@ def register(app: App) -> None:
     app.action(views.CANCEL_ACTION)(handle_cancel)
     app.action(views.DISCONNECT_ACTION)(handle_disconnect)
     # The Connect button only opens its URL; Slack still sends the click, which needs an ack.
-    app.action("fbsync_connect_link")(lambda ack: ack())
+    app.action(views.CONNECT_LINK_ACTION)(lambda ack: ack())
 
 
 def _allowed(body: dict[str, Any], respond: Respond, client: WebClient, deps: BotDeps) -> str | None:

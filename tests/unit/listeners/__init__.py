@@ -1,0 +1,1 @@
+"""Unit tests of bot/listeners/, one module per listener family."""
