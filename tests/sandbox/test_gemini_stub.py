@@ -7,84 +7,32 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import pytest
 import requests
+from gemini_stub_client import (
+    KEY,
+    MODEL,
+    OTHER_KEY,
+    PROMPT,
+    LeadAnalysis,
+    LeadStatus,
+    Stage,
+    client_for,
+    error_details,
+    fixture_stub,  # noqa: F401 - a fixture, requested by name
+    generate,
+)
 from google import genai
 from google.genai import errors, types
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from sandbox.gemini_stub import GeminiStub, default_answer
 
-MODEL = "gemini-2.5-flash"
-KEY = "test-key-alpha"
-OTHER_KEY = "test-key-beta"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-Stage = Literal["New Lead", "Qualified", "Proposal Sent", "Won", "Lost"]
-
-
-class LeadStatus(StrEnum):
-    NEW = "NEW"
-    QUALIFIED = "QUALIFIED"
-    WON = "WON"
-    LOST = "LOST"
-    UNQUALIFIED = "UNQUALIFIED"
-
-
-class LeadAnalysis(BaseModel):
-    """Shaped like the analyzer's model: a Literal stage, a StrEnum status, bounded ints."""
-
-    summary: str
-    recommended_stage: Stage
-    lead_score: int = Field(ge=0, le=100)
-    lead_status: LeadStatus
-    confidence: int = Field(ge=0, le=100)
-    reasoning: str
-
-
-PROMPT = (
-    "Pipeline stages: New Lead, Qualified, Proposal Sent, Won, Lost\n"
-    "[2026-01-10 09:12] Customer: Hello! How much is the 1kg bag of Ethiopia Guji?\n"
-    "[2026-01-10 09:20] Page: 24 EUR, shipping included.\n"
-)
-
-
-@pytest.fixture
-def stub() -> Iterator[GeminiStub]:
-    with GeminiStub() as server:
-        yield server
-        assert server.errors == []
-
-
-def client_for(stub: GeminiStub, key: str = KEY, api_version: str | None = None) -> genai.Client:
-    # attempts=1: the SDK must not retry, so each call is exactly one request the stub can count.
-    options = types.HttpOptions(
-        base_url=stub.base_url, api_version=api_version, retry_options=types.HttpRetryOptions(attempts=1)
-    )
-    return genai.Client(api_key=key, http_options=options)
-
-
-def generate(
-    client: genai.Client, prompt: str | list[str] = PROMPT, schema: Any = LeadAnalysis, **config: Any
-) -> types.GenerateContentResponse:
-    return client.models.generate_content(
-        model=MODEL,
-        contents=prompt,
-        config=types.GenerateContentConfig(
-            response_mime_type="application/json", response_schema=schema, temperature=0.2, **config
-        ),
-    )
-
-
-def error_details(exc: errors.APIError) -> dict[str, dict[str, Any]]:
-    """google.rpc details by their @type suffix; the SDK keeps the whole body in `.details`."""
-    return {detail["@type"].rsplit(".", 1)[-1]: detail for detail in exc.details["error"].get("details", [])}
 
 
 # --- Structured output ---------------------------------------------------------------------------
@@ -227,77 +175,6 @@ def test_concurrent_requests_are_all_answered_and_logged(stub: GeminiStub) -> No
     assert stub.count(KEY) == 8
 
 
-# --- Quota -----------------------------------------------------------------------------------------
-
-
-def test_exhausted_key_raises_resource_exhausted_with_retry_info(stub: GeminiStub) -> None:
-    stub.exhaust(KEY, retry_delay_s=17)
-
-    with pytest.raises(errors.ClientError) as caught:
-        generate(client_for(stub))
-
-    exc = caught.value
-    assert (exc.code, exc.status) == (429, "RESOURCE_EXHAUSTED")
-    assert (exc.message or "").startswith("You exceeded your current quota")
-    details = error_details(exc)
-    assert details["RetryInfo"]["retryDelay"] == "17s"
-    assert details["QuotaFailure"]["violations"][0]["quotaDimensions"]["model"] == MODEL
-    # Quota is per key: another key is still served.
-    assert isinstance(generate(client_for(stub, OTHER_KEY)).parsed, LeadAnalysis)
-    assert [entry["status"] for entry in stub.requests] == [429, 200]
-
-
-def test_restore_ends_an_open_ended_exhaustion(stub: GeminiStub) -> None:
-    stub.exhaust(KEY)
-    for _ in range(2):
-        with pytest.raises(errors.ClientError):
-            generate(client_for(stub))
-
-    stub.restore(KEY)
-
-    assert isinstance(generate(client_for(stub)).parsed, LeadAnalysis)
-
-
-def test_exhaust_times_restores_by_itself(stub: GeminiStub) -> None:
-    stub.exhaust(KEY, retry_delay_s=0.5, times=2)
-    client = client_for(stub)
-    for _ in range(2):
-        with pytest.raises(errors.ClientError) as caught:
-            generate(client)
-        assert error_details(caught.value)["RetryInfo"]["retryDelay"] == "0.5s"
-
-    assert isinstance(generate(client).parsed, LeadAnalysis)
-
-
-def test_rpm_per_key_answers_429_until_the_window_rolls_over() -> None:
-    window_s = 0.5
-    with GeminiStub(rpm_per_key=2, quota_window_s=window_s) as stub:
-        client, other = client_for(stub), client_for(stub, OTHER_KEY)
-        generate(client)
-        generate(client)
-        with pytest.raises(errors.ClientError) as caught:
-            generate(client)
-        generate(other)  # a separate budget
-        time.sleep(window_s)
-        generate(client)
-
-        assert caught.value.code == 429
-        # Seconds until the oldest request leaves the window, rounded up (and at least 1).
-        assert error_details(caught.value)["RetryInfo"]["retryDelay"] == "1s"
-        assert error_details(caught.value)["QuotaFailure"]["violations"][0]["quotaValue"] == "2"
-        statuses = [(entry["key"], entry["status"]) for entry in stub.requests]
-        assert statuses == [(KEY, 200), (KEY, 200), (KEY, 429), (OTHER_KEY, 200), (KEY, 200)]
-
-
-def test_rpm_retry_delay_counts_down_a_real_minute() -> None:
-    with GeminiStub(rpm_per_key=1) as stub:
-        generate(client_for(stub))
-        with pytest.raises(errors.ClientError) as caught:
-            generate(client_for(stub))
-
-    assert error_details(caught.value)["RetryInfo"]["retryDelay"] == "60s"
-
-
 # --- Keys --------------------------------------------------------------------------------------
 
 
@@ -337,73 +214,6 @@ def test_missing_key_and_unknown_path_over_raw_http(stub: GeminiStub) -> None:
         }
     # Only the three generateContent POSTs count.
     assert stub.count() == 3
-
-
-# --- Injected failures -------------------------------------------------------------------------
-
-
-def test_server_error_raises_server_error_once(stub: GeminiStub) -> None:
-    stub.fail_next(1, "server_error")
-    client = client_for(stub)
-
-    with pytest.raises(errors.ServerError) as caught:
-        generate(client)
-
-    assert (caught.value.code, caught.value.status) == (500, "INTERNAL")
-    assert isinstance(generate(client).parsed, LeadAnalysis)
-
-
-def test_malformed_output_leaves_parsed_none(stub: GeminiStub) -> None:
-    stub.fail_next(1, "malformed")
-
-    response = generate(client_for(stub))
-
-    # The SDK swallows the JSON error: no exception, parsed is None, the raw text is still there.
-    assert response.parsed is None
-    assert response.candidates and response.text is not None
-    assert response.candidates[0].finish_reason == types.FinishReason.MAX_TOKENS
-    with pytest.raises(json.JSONDecodeError):
-        json.loads(response.text)
-
-
-def test_off_schema_output_leaves_parsed_none(stub: GeminiStub) -> None:
-    stub.fail_next(1, "off_schema")
-
-    response = generate(client_for(stub))
-
-    # Also swallowed by the SDK (pydantic's ValidationError); the text is valid JSON off the schema.
-    assert response.parsed is None
-    assert response.text is not None
-    answer = json.loads(response.text)
-    assert answer["lead_score"] == "high"
-    assert answer["recommended_stage"] not in get_args(Stage)
-    assert "summary" not in answer and "reasoning" not in answer
-    with pytest.raises(ValidationError):
-        LeadAnalysis.model_validate(answer)
-
-
-def test_failures_apply_in_order_to_any_key_after_the_quota_check(stub: GeminiStub) -> None:
-    stub.fail_next(1, "server_error")
-    stub.fail_next(2, "malformed")
-    stub.exhaust(KEY, times=1)
-    client, other = client_for(stub), client_for(stub, OTHER_KEY)
-
-    with pytest.raises(errors.ClientError):
-        generate(client)  # 429: the quota check comes first and uses up no failure
-    with pytest.raises(errors.ServerError):
-        generate(other)
-    assert generate(client).parsed is None
-    assert generate(other).parsed is None
-    assert isinstance(generate(client).parsed, LeadAnalysis)
-
-
-def test_failure_arguments_are_checked(stub: GeminiStub) -> None:
-    with pytest.raises(ValueError, match="unknown failure kind"):
-        stub.fail_next(1, "timeout")
-    with pytest.raises(ValueError):
-        stub.fail_next(0, "malformed")
-    with pytest.raises(ValueError):
-        stub.exhaust(KEY, times=0)
 
 
 # --- Responder ---------------------------------------------------------------------------------
@@ -464,34 +274,7 @@ def test_standalone_server_prints_its_base_url() -> None:
         process.stdout.close()
 
 
-# --- Quota windows, daily quota, packed requests ------------------------------------------------
-
-
-def test_a_fixed_window_counts_per_aligned_window_and_says_when_it_ends() -> None:
-    window_s = 1.0
-    with GeminiStub(rpm_per_key=2, quota_window_s=window_s, window="fixed") as stub:
-        client = client_for(stub)
-        time.sleep(window_s - time.time() % window_s + 0.05)  # just after a boundary
-        generate(client)
-        generate(client)
-        with pytest.raises(errors.ClientError) as caught:
-            generate(client)
-        time.sleep(window_s - time.time() % window_s + 0.05)
-        generate(client)  # a new window: a fresh budget at once, however recent the last request
-
-    assert caught.value.code == 429 and caught.value.status == "RESOURCE_EXHAUSTED"
-    assert error_details(caught.value)["RetryInfo"]["retryDelay"] == "1s"
-    assert [entry["status"] for entry in stub.requests] == [200, 200, 429, 200]
-
-
-def test_the_daily_quota_is_named_and_may_come_without_a_retry_delay(stub: GeminiStub) -> None:
-    stub.exhaust(KEY, retry_delay_s=None, daily=True)
-    with pytest.raises(errors.ClientError) as caught:
-        generate(client_for(stub))
-
-    details = error_details(caught.value)
-    assert details["QuotaFailure"]["violations"][0]["quotaId"] == "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
-    assert "RetryInfo" not in details
+# --- Packed requests -----------------------------------------------------------------------------
 
 
 class PackItem(BaseModel):
