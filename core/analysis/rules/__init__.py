@@ -1,7 +1,8 @@
 """The offline analyzer: keyword rules over the contact's messages, no network, same answer every time.
 
-`vocabulary` holds what it recognises (intents and their words in nine languages), `verdict` how it
-decides, `stages` how a step maps onto a pipeline's stage names, `wording` what it says.
+`vocabulary` holds what it recognises (intents and their words in nine languages, run through
+`narrowing`), `clauses` and `intents` how a contact message reads (named rules, in order), `verdict`
+how it decides, `stages` how a step maps onto a pipeline's stage names, `wording` what it says.
 """
 
 from __future__ import annotations

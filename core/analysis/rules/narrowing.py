@@ -44,7 +44,7 @@ class Alternation:
     """One pattern of the vocabulary: `search` and `finditer` as the whole pattern's, run only with the
     alternatives that can match in the text."""
 
-    def __init__(self, alternatives: Sequence[Alternative], flags: int = 0) -> None:
+    def __init__(self, alternatives: Sequence[Alternative], flags: int) -> None:
         self.alternatives = tuple(alternatives)
         self.regex = re.compile("|".join(alt.source for alt in self.alternatives), flags)
         self._always = frozenset(i for i, alt in enumerate(self.alternatives) if not alt.literals)

@@ -1,8 +1,8 @@
-"""Reading the contact's messages into intents, and deciding the funnel step, score and status.
+"""Deciding the funnel step, score and status from the contact's messages and the business's replies.
 
-It reads each contact message for intents (pricing, purchase, refund...), lets the latest decisive one
-set the funnel step, then uses what the business did (replied, sent an offer, confirmed) to refine it.
-Negation is scoped to its phrase, and a refusal to its clause when a later clause asks to buy.
+It reads each contact message for intents (pricing, purchase, refund...: `intents`), lets the latest
+decisive one set the funnel step, then uses what the business did (replied, sent an offer, confirmed)
+to refine it.
 """
 
 from __future__ import annotations
@@ -10,46 +10,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
-from core.analysis.rules.narrowing import narrowed_all
+from core.analysis.rules.clauses import negated
+from core.analysis.rules.intents import detect
 from core.analysis.rules.vocabulary import (
-    AMENITY,
     CLAUSE_BREAK,
     CONDITION,
     CONFIRMED_WORD,
     DONE,
-    HYPOTHETICAL,
-    IN_THE_END,
-    LINK,
     LOGISTICS_QUESTION,
     MEANINGS,
-    NEGATABLE,
-    NEGATION,
-    NEGATION_WINDOW_WORDS,
     NEGATIVE,
-    NEGOTIATE,
-    OBJECTIONS,
     OFFER,
     PAGE_CONFIRMED,
     PATTERNS,
     PAYMENT_REQUEST,
-    PHRASE_BREAK,
-    PITCH,
-    POLICY,
     QUANTITY,
-    RESOLVED,
-    SCOPED_REFUSALS,
-    THANKS_BUT,
-    THANKS_FOR_OFFER,
     Intent,
     Step,
     normalise,
 )
 
-POSITIVE_OUTCOMES = (Step.WON, Step.QUALIFIED)
-BUYING = (Intent.PURCHASE, Intent.BOOKING, Intent.DEAL)
 # Whether a page line is an offer or a confirmation only matters after the buying signal that prompted it.
 # Stock and shipping answers often state a shipping fee, which alone is no proposal.
 OFFER_PROMPTS = (Intent.QUOTE, Intent.PURCHASE, Intent.BOOKING, Intent.PRICING, Intent.DEAL)
@@ -102,90 +84,6 @@ class Message:
 
 def clean(text: str) -> str:
     return " ".join(text.split())
-
-
-def _negated(clause: str, start: int, window: int = NEGATION_WINDOW_WORDS) -> bool:
-    """A negation among the few words before `start`, in the same phrase: "haven't paid", "chưa chuyển"."""
-    phrase = PHRASE_BREAK.split(clause[:start])[-1]
-    return bool(NEGATION.search(" ".join(phrase.split()[-window:])))
-
-
-# Greeting and spam are whole-message signals.
-_CLAUSE_PATTERNS = {intent: p for intent, p in PATTERNS.items() if intent not in (Intent.GREETING, Intent.SPAM)}
-
-
-def _clause_intents(clause: str) -> set[Intent]:
-    said: dict[Intent, int] = {}  # each intent and the last phrase (comma-separated part) it is said in
-    question = "?" in clause or "؟" in clause
-    for intent, pattern in narrowed_all(_CLAUSE_PATTERNS, clause):
-        matches = list(pattern.finditer(clause))
-        if not matches:
-            continue
-        kept = [m for m in matches if intent not in NEGATABLE or not _negated(clause, m.start())]
-        if kept:
-            said[intent] = _phrase_of(clause, kept[-1].start())
-        elif any(_negated(clause, m.start(), 2) for m in matches) and intent in BUYING and not question:
-            # "I don't want to order it", "mình không mua": a no, once there was an ask.
-            said[Intent.NEVERMIND] = _phrase_of(clause, matches[-1].start())
-    # "I don't need a whole cake, can I get 6 cupcakes?": a no is scoped to what came before a later ask.
-    last_ask = max((p for i, p in said.items() if _is_ask(i, question)), default=-1)
-    found = {i for i, p in said.items() if i not in SCOPED_REFUSALS or p >= last_ask}
-    if THANKS_FOR_OFFER.search(clause):
-        found -= {Intent.QUOTE, Intent.PRICING}
-    if found & {Intent.REFUND, Intent.CANCEL} and (POLICY.search(clause) or (question and HYPOTHETICAL.search(clause))):
-        found -= {Intent.REFUND, Intent.CANCEL}
-        found.add(Intent.AVAILABILITY)  # a question before buying
-    if found and found <= {Intent.AVAILABILITY, Intent.PRICING} and AMENITY.search(clause):
-        found.clear()  # about the place, not what it sells
-    if question:
-        found.discard(Intent.RECEIVED)  # "have you received my order?" asks, it does not close
-        if LOGISTICS_QUESTION.search(clause):
-            found.add(Intent.AVAILABILITY)
-    return found
-
-
-def _is_ask(intent: Intent, question: bool) -> bool:
-    # A size or stock word in a statement ("the wrong size came") is no ask; in a question it is.
-    return MEANINGS[intent].outcome in POSITIVE_OUTCOMES and (question or intent is not Intent.AVAILABILITY)
-
-
-def _phrase_of(clause: str, position: int) -> int:
-    return len(PHRASE_BREAK.findall(clause[:position]))
-
-
-# A message is judged once, however many analyses read it (each participant of a group thread, each
-# contact's re-analysis, the messages every inbox repeats: "how much?", "thanks!").
-@lru_cache(maxsize=8192)
-def detect(text: str) -> tuple[Intent, ...]:
-    """The intents of one contact message, in priority order; `text` is normalised."""
-    clauses = [c for c in CLAUSE_BREAK.split(text) if c and c.strip()]
-    per_clause = [_clause_intents(c) for c in clauses]
-    for index, intents in enumerate(per_clause):
-        later = zip(clauses[index + 1 :], per_clause[index + 1 :], strict=True)
-        if any(_is_ask(i, "?" in clause or "؟" in clause) for clause, asked in later for i in asked):
-            intents -= set(SCOPED_REFUSALS)
-    found: set[Intent] = set().union(*per_clause)
-    pitches = len({m.group(0) for m in PITCH.finditer(text)})
-    if PATTERNS[Intent.SPAM].search(text) or pitches >= 3 or (pitches and LINK.search(text)):
-        found.add(Intent.SPAM)
-    if PATTERNS[Intent.GREETING].search(text):
-        found.add(Intent.GREETING)
-    if (THANKS_BUT.search(text) or IN_THE_END.search(text)) and not any(
-        MEANINGS[i].outcome in POSITIVE_OUTCOMES for i in found
-    ):
-        found.add(Intent.NEVERMIND)
-    if RESOLVED.search(text):
-        # "Never mind, found it on your site": the question is answered, the deal is not lost.
-        found.discard(Intent.NEVERMIND)
-    # "Too expensive, can you do $50?" is haggling, not a refusal; "too expensive, let me think" is hesitation.
-    asked = any(i & set(OBJECTIONS) and ("?" in c or "؟" in c) for c, i in zip(clauses, per_clause, strict=True))
-    haggling = asked or bool(NEGOTIATE.search(text))
-    objections = set(OBJECTIONS) if haggling else {Intent.PRICE_OBJECTION} if Intent.HESITATION in found else set()
-    if found & objections:
-        found = (found - objections) | {Intent.HESITATION}
-    if found & set(NEGATIVE):
-        found = {i for i in found if MEANINGS[i].outcome not in POSITIVE_OUTCOMES}
-    return tuple(i for i in Intent if i in found)
 
 
 def read(lines: Sequence[Line]) -> list[Message]:
@@ -318,7 +216,7 @@ def _states_confirmed(clause: str) -> bool:
     found = PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause)
     if found is None or "?" in clause or CONDITION.search(clause[: found.start()]):
         return False
-    return not _negated(clause, found.start())
+    return not negated(clause, found.start())
 
 
 def _offer_unanswered(lines: Sequence[Line]) -> bool:
