@@ -145,7 +145,8 @@ class Dispatcher:
                 ContextLogger(logger, {"job_id": job.id}).warning("sync job reaped: %s", job.failure_reason)
                 if job.slack_channel and job.slack_thread_ts:
                     work.owe(conn, work.Kind.SLACK_PARENT, job.id, page_pk=job.facebook_page_id)
-            work.owe_if_absent(conn, work.Kind.TOKEN_CHECK, [0], [None])  # the daily check, always owed
+            if self.settings.fb_app_id and self.settings.fb_app_secret:  # the daily check, always owed
+                work.owe_if_absent(conn, work.Kind.TOKEN_CHECK, [0], [None])
             due = backlog.pages_with_backlog(conn)
             if due and work.owe_if_absent(conn, work.Kind.ANALYSIS, due, due):
                 logger.info("analysis owed for pages with backlog pages=%d", len(due))
