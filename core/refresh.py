@@ -173,8 +173,11 @@ class Refresher:
         results = self._qualifier.analyze([task], target)
         with self._pool.connection() as conn, conn.transaction():
             outcome = self._qualifier.apply(conn, [task], results, target, skip_busy=False)
-            if outcome.deferred or outcome.superseded:
+            if outcome.deferred:
                 work.release(conn, work.Kind.REFRESH, contact_id, DEFER_SECONDS)
+                return RefreshResult(RefreshStatus.ANALYSIS_DEFERRED)
+            if outcome.superseded:  # newer messages came meanwhile: due when their own debounce says
+                work.release(conn, work.Kind.REFRESH, contact_id)
                 return RefreshResult(RefreshStatus.ANALYSIS_DEFERRED)
             if work.settle(conn, work.Kind.REFRESH, contact_id, version):
                 conn.execute(

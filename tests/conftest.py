@@ -388,3 +388,22 @@ def gunicorn_web(deployment_env: dict[str, str], start_process: Callable[..., An
     start_process(processes.gunicorn(port), {**deployment_env, "FBSYNC_PUBLIC_URL": base})
     processes.wait_for(lambda: processes.serving(f"{base}/healthz"), 60, "gunicorn to serve /healthz")
     return base
+
+
+def synced_page(
+    pool: Pool, sim: GraphSimulator, settings: Settings, connect_page: Callable[..., Page], shop: SimPage
+) -> Page:
+    """`shop` on the simulator, connected, and synced once in this process with the rules analyzer."""
+    from core import jobs
+    from core.analysis.rules import RulesAnalyzer
+    from core.jobs import JobStatus
+    from core.qualify import Qualifier
+    from core.sync import SyncEngine
+
+    sim.add_page(shop)
+    page = connect_page(shop)
+    with pool.connection() as conn:
+        job = jobs.create_job(conn, page.id, full=False, stale_after_seconds=600)
+    assert SyncEngine(pool, settings, Qualifier(RulesAnalyzer())).run(job.id).status is JobStatus.COMPLETED
+    with pool.connection() as conn:
+        return pages.get_page(conn, page.id)
