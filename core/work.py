@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 import psycopg
@@ -153,7 +153,9 @@ def forget_dispatches(conn: Conn) -> int:
     """Redis came back empty (restarted, flushed): whatever it held on its queues is gone, so every row
     queued and not started is due for the queue again. Returns how many."""
     return conn.execute(
-        "UPDATE pending_work SET dispatched_at = NULL WHERE dispatched_at IS NOT NULL AND started_at IS NULL"
+        # Queued again as the same attempt: the dispatch that Redis lost never ran.
+        "UPDATE pending_work SET dispatched_at = NULL, attempts = GREATEST(attempts - 1, 0)"
+        " WHERE dispatched_at IS NOT NULL AND started_at IS NULL"
     ).rowcount
 
 
@@ -226,12 +228,3 @@ def release(conn: Conn, kind: Kind, subject_id: int, delay_seconds: float = 0, *
 def forget(conn: Conn, kind: Kind, subject_id: int) -> None:
     """Nothing more to do for the subject (its sync was taken, its contact is gone)."""
     conn.execute("DELETE FROM pending_work WHERE kind = %s AND subject_id = %s", (kind.value, subject_id))
-
-
-def due_in(conn: Conn, kind: Kind, subject_id: int) -> timedelta | None:
-    """How long until the row is due (zero or less: due now); None when nothing is owed."""
-    row = conn.execute(
-        "SELECT due_at - now() AS wait FROM pending_work WHERE kind = %s AND subject_id = %s",
-        (kind.value, subject_id),
-    ).fetchone()
-    return None if row is None else row["wait"]

@@ -407,3 +407,11 @@ def synced_page(
     assert SyncEngine(pool, settings, Qualifier(RulesAnalyzer())).run(job.id).status is JobStatus.COMPLETED
     with pool.connection() as conn:
         return pages.get_page(conn, page.id)
+
+
+def due_in(conn: Any, kind: Any, subject_id: int) -> Any:
+    """How long until a pending_work row is due (zero or less: due now); None when nothing is owed."""
+    row = conn.execute(
+        "SELECT due_at - now() AS wait FROM pending_work WHERE kind = %s AND subject_id = %s", (kind.value, subject_id)
+    ).fetchone()
+    return None if row is None else row["wait"]

@@ -23,7 +23,7 @@ from core.graph import GraphClient
 from core.jobs import JobStatus, SyncJob
 from core.logfmt import ContextLogger
 from core.qualify import Qualifier
-from core.refresh import Refresher
+from core.refresh import Refresher, RefreshStatus
 from core.schedule import SCHEDULED_BY
 from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
@@ -233,8 +233,9 @@ def run_refresh(page_pk: int, contact_id: int, dispatch_id: int) -> str:
             notifier,
         )
         result = refresher.refresh(page_pk, contact_id, claim.version)
-        # From the first message it answered: debounce included.
-        metrics.refresh_done((datetime.now(UTC) - claim.pending_since).total_seconds())
+        if result.status in (RefreshStatus.REFRESHED, RefreshStatus.ANALYSIS_DEFERRED):
+            # From the first message it answered: debounce included.
+            metrics.refresh_done((datetime.now(UTC) - claim.pending_since).total_seconds())
         log.info(
             "refresh done status=%s stage_change=%s",
             result.status.value,

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 import redis
 
+from conftest import due_in
 from core import jobs, schedule, work
 from core.config import Settings
 from core.jobs import JobStatus
@@ -265,7 +266,7 @@ def test_a_storm_defers_the_job_says_why_and_it_comes_back_by_itself(
     row = owed(pool, Kind.ANALYSIS, page.id)
     assert row is not None and row["dispatched_at"] is None
     with pool.connection() as conn:
-        wait = work.due_in(conn, Kind.ANALYSIS, page.id)
+        wait = due_in(conn, Kind.ANALYSIS, page.id)
     assert wait is not None and timedelta(0) < wait <= timedelta(seconds=2)
     assert scheduled_jobs(sync_queue.connection) == 0
     safety_nets()  # the safety net does not owe a second one meanwhile

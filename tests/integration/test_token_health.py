@@ -6,8 +6,8 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from conftest import APP_ID, APP_SECRET, MEMBER, SALES_CHANNEL, TEAM_ID
-from core import pages, work
+from conftest import APP_ID, APP_SECRET, MEMBER, SALES_CHANNEL, TEAM_ID, due_in
+from core import pages
 from core.work import Kind
 from sandbox.graph_sim import SimPage
 from worker.scheduled import check_page_tokens
@@ -67,6 +67,6 @@ def test_the_daily_check_runs_as_owed_work_and_is_owed_again_a_day_later(
 
     assert [message["text"] for message in slack.messages(SALES_CHANNEL)] == ["Reconnect Dead Page"]
     with pool.connection() as conn:
-        wait = work.due_in(conn, Kind.TOKEN_CHECK, 0)
+        wait = due_in(conn, Kind.TOKEN_CHECK, 0)
     assert wait is not None and wait > timedelta(seconds=TOKEN_CHECK_EVERY - 60)
     assert dispatch() == 0
