@@ -247,7 +247,13 @@ stored_messages AS (
   SELECT v.id, c.id, u.mid, u.sender_id, u.sender_name, u.text, u.created_time, u.is_echo
   FROM batch, {messages}
   JOIN saved_conversations v ON v.graph_id = u.graph_id JOIN saved_contacts c ON c.external_id = u.contact
-  ON CONFLICT (mid) DO UPDATE SET conversation_id = EXCLUDED.conversation_id WHERE messages.conversation_id IS NULL)
+  ON CONFLICT (mid) DO UPDATE SET conversation_id = EXCLUDED.conversation_id WHERE messages.conversation_id IS NULL
+  RETURNING conversation_id, xmax = 0 AS added),
+-- A message new to us is due for analysis whatever the conversation's updated_time says: Graph's is in
+-- whole seconds, and a refresh may have marked the conversation analysed at a webhook's millisecond after it.
+reopened AS (
+  UPDATE conversation_contacts cc SET analyzed_at = NULL
+  WHERE cc.analyzed_at IS NOT NULL AND cc.conversation_id IN (SELECT conversation_id FROM stored_messages WHERE added))
 SELECT 'contact' AS kind, external_id AS key, id, marked_by IS DISTINCT FROM %(job)s AS new_to_job
 FROM saved_contacts
 UNION ALL

@@ -279,13 +279,20 @@ inserted AS (
     received_at
   FROM resolved ORDER BY delivery, ord
   ON CONFLICT (dedupe_key) DO NOTHING RETURNING facebook_page_id, contact_id, kind, received_at),
+-- The contacts whose content this is, locked before their pending_work rows as a refresh's commit
+-- locks them (contacts, then conversations, then its pending_work row): an edit or an unsend, which
+-- inserts no contact, would otherwise take the row first and then wait for the refresh, which waits for it.
+held AS (
+  SELECT id FROM contacts WHERE id IN (
+    SELECT contact_id FROM resolved WHERE kind IN {_kinds(CONTENT_KINDS)})
+  ORDER BY id FOR NO KEY UPDATE),
 -- New content owes its contact a refresh, due the debounce after the delivery (not after the drain)
 -- and pushed back by each new one, but at most MAX_DEBOUNCE_SECONDS after the first one still owed.
 owed AS (
   INSERT INTO pending_work (kind, subject_id, facebook_page_id, due_at, pending_since)
   SELECT 'refresh', contact_id, facebook_page_id, LEAST(max(received_at) + make_interval(secs => %(debounce)s::float8),
     min(received_at) + make_interval(secs => %(most)s::float8)), min(received_at)
-  FROM inserted WHERE contact_id IS NOT NULL AND kind IN {_kinds(CONTENT_KINDS)}
+  FROM inserted WHERE contact_id IS NOT NULL AND kind IN {_kinds(CONTENT_KINDS)} AND (SELECT count(*) FROM held) >= 0
   GROUP BY contact_id, facebook_page_id
   ON CONFLICT (kind, subject_id) DO UPDATE SET
     due_at = LEAST(EXCLUDED.due_at, pending_work.pending_since + make_interval(secs => %(most)s::float8)),

@@ -8,14 +8,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import requests
+from psycopg import conninfo
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +163,66 @@ class RedisServer:
     def stop(self) -> None:
         if self._process is not None:
             stop(self._process)
+
+
+class PostgresGate:
+    """A TCP relay in front of PostgreSQL that a test can cut: `cut()` drops every connection and refuses
+    new ones, as a database that crashed or lost its network does; `restore()` lets clients in again."""
+
+    def __init__(self, database_url: str) -> None:
+        params = conninfo.conninfo_to_dict(database_url)
+        host, port = str(params.get("host") or "127.0.0.1"), int(params.get("port") or 5432)
+        self._upstream = (
+            (socket.AF_UNIX, f"{host}/.s.PGSQL.{port}")
+            if host.startswith("/")
+            else (
+                socket.AF_INET,
+                (host, port),
+            )
+        )
+        self.port = free_port()
+        self.url = conninfo.make_conninfo(**{**params, "host": "127.0.0.1", "port": str(self.port)})
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+
+    def restore(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        assert self._listener is not None
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:  # closed by cut()
+                return
+            family, address = self._upstream
+            server = socket.socket(family, socket.SOCK_STREAM)
+            server.connect(address)
+            with self._lock:
+                self._sockets |= {client, server}
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            sock.close()
 
 
 @dataclass

@@ -80,6 +80,14 @@ class Deployment:
 
 
 def new_sender_writes(sim, web: str, n: int) -> int:
+    return deliver(web, new_sender_delivery(sim, n))
+
+
+def deliver(web: str, body: dict) -> int:
+    return meta_webhooks.post(f"{web}/webhooks/facebook", body, APP_SECRET).status_code
+
+
+def new_sender_delivery(sim, n: int) -> dict:
     sender = str(24511277770000 + n)
     sent = sim.new_sender(
         SHOP.page_id, "messenger", sender, f"Hi, is the blue bike {n} still for sale?", name=f"Rider Number{n}"
@@ -91,9 +99,7 @@ def new_sender_writes(sim, web: str, n: int) -> int:
         mid=sent["mid"],
         timestamp_ms=sent["timestamp_ms"],
     )
-    return meta_webhooks.post(
-        f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(SHOP.page_id, [item])]), APP_SECRET
-    ).status_code
+    return meta_webhooks.delivery("page", [(SHOP.page_id, [item])])
 
 
 def refreshed(pool, senders: int) -> bool:
@@ -181,6 +187,43 @@ def test_a_continuation_due_during_a_redis_outage_runs_soon_after_redis_returns(
             return conn.execute("SELECT count(*) AS n FROM pending_work WHERE kind = 'analysis'").fetchone()["n"] == 0
 
     deployment.wait_for(done, 30, "the continuation to run within 30 s of Redis's return")
+
+
+@pytest.fixture
+def postgres_gate(database_url):
+    gate = processes.PostgresGate(database_url)
+    gate.restore()
+    yield gate
+    gate.cut()
+
+
+def test_a_postgresql_outage_is_waited_out_and_what_was_acknowledged_is_kept(
+    env, postgres_gate, sim, pool, start_process
+):
+    deployment = Deployment({**env, "DATABASE_URL": postgres_gate.url}, start_process)
+    before = [new_sender_writes(sim, deployment.web, n) for n in range(3)]
+    deployment.wait_for(lambda: refreshed(pool, 3), 60, "the first contacts to be refreshed")
+
+    postgres_gate.cut()  # every connection dropped, new ones refused
+    refused = [new_sender_delivery(sim, n) for n in range(3, 6)]
+    during = [deliver(deployment.web, body) for body in refused]
+    time.sleep(3)  # the outage goes on while the dispatcher and the worker poll
+    assert {name: process.poll() for name, process in deployment.running.items()} == dict.fromkeys(
+        deployment.running
+    )  # nobody exited: each waits it out
+    postgres_gate.restore()
+    # Meta resends what was refused; what comes after is stored as usual.
+    resent = [deliver(deployment.web, body) for body in refused]
+    resent += [new_sender_writes(sim, deployment.web, n) for n in range(6, 9)]
+
+    assert before == [200] * 3 and during == [503] * 3 and resent == [200] * 6
+    deployment.wait_for(lambda: refreshed(pool, 9), 60, "every contact to be refreshed after the outage")
+    with pool.connection() as conn:
+        stored = conn.execute(
+            "SELECT count(*) AS n FROM messages m JOIN contacts c ON c.id = m.contact_id"
+            " WHERE c.messenger_psid LIKE '2451127777%%'"
+        ).fetchone()["n"]
+    assert stored == 9
 
 
 def test_make_run_outlives_a_redis_outage_and_refreshes_once_redis_is_back_empty(env, own_redis, sim, pool, tmp_path):

@@ -337,11 +337,6 @@ def test_a_refresh_and_a_sync_racing_agree_with_the_stored_messages(
         assert {delivered, late} <= set(transcript_now(pool, page, contact_id))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/store.py: a sync sets a conversation's updated_time to Graph's (whole seconds), below the"
-    " webhook's (milliseconds) that the refresh marked analysed, so the message it adds leaves nobody due",
-)
 def test_a_message_only_a_sync_brings_is_analysed_after_a_refresh_in_the_same_second(
     web, sim, pool, page, service_settings, database_url, dispatch
 ):
@@ -375,12 +370,6 @@ def drain_waits_on_a_lock(pool) -> bool:
         ).fetchone()["waiting"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/webhook_store.py: for an edit or unsend the drain writes the contact's pending_work row, then"
-    " waits for the contact's rows (its conversation's updated_time, the foreign key check) that the refresh's"
-    " commit holds while it settles that pending_work row: deadlock",
-)
 def test_an_edit_expanded_while_its_contact_s_refresh_commits_deadlocks_neither(
     web, sim, pool, page, service_settings, database_url, dispatch, monkeypatch
 ):
