@@ -181,7 +181,7 @@ class PostgresGate:
             )
         )
         self.port = free_port()
-        self.url = conninfo.make_conninfo(**{**params, "host": "127.0.0.1", "port": str(self.port)})
+        self.url = conninfo.make_conninfo("", **{**params, "host": "127.0.0.1", "port": str(self.port)})
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
