@@ -188,13 +188,15 @@ class PostgresGate:
 
     def restore(self) -> None:
         listener = socket.create_server(("127.0.0.1", self.port))
-        self._listener = listener
+        with self._lock:
+            self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def cut(self) -> None:
-        assert self._listener is not None
-        self._listener.close()
         with self._lock:
+            if self._listener is not None:
+                self._listener.close()
+            self._listener = None
             for sock in self._sockets:
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -211,6 +213,10 @@ class PostgresGate:
             server = socket.socket(family, socket.SOCK_STREAM)
             server.connect(address)
             with self._lock:
+                if self._listener is not listener:  # cut while this one connected: it never got through
+                    client.close()
+                    server.close()
+                    return
                 self._sockets |= {client, server}
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
