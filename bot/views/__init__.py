@@ -24,6 +24,7 @@ from bot.views.blocks import (
     escape,
 )
 from bot.views.format import format_duration, time_ago
+from bot.views.lead_card import ACCEPT_AI_ACTION, MOVE_ACTION, NOT_A_LEAD_ACTION, OPEN_INBOX_ACTION, lead_card
 from bot.views.notices import scheduled_summary, stage_change_notice, token_warning
 from bot.views.pages import (
     connect_link,
@@ -40,6 +41,10 @@ from bot.views.sync_job import MAX_ERROR_CHARS
 from bot.views.sync_thread import error_digest, platform_done, sync_finished, sync_progress, sync_started
 
 __all__ = [
+    "ACCEPT_AI_ACTION",
+    "MOVE_ACTION",
+    "NOT_A_LEAD_ACTION",
+    "OPEN_INBOX_ACTION",
     "BAR_WIDTH",
     "CANCEL_ACTION",
     "CONNECT_HINT",
@@ -61,6 +66,7 @@ __all__ = [
     "escape",
     "format_duration",
     "help_message",
+    "lead_card",
     "notify_set",
     "nothing_to_cancel",
     "pages_message",

@@ -1,14 +1,16 @@
 """Applying analyses to contacts: AI context always; stage, score and status per the page's mode.
 
-An audit row (`contact_activities`) is written only when the stage, score or status changes. A batch
-of analyses is applied with one statement per table.
+A stage a person set (`stage_set_by`) is never moved by an analysis: its summary, score, evidence and
+recommended stage (`ai_stage_id`, shown as "AI suggests ...") are still stored. An audit row
+(`contact_activities`) is written only when the stage, score or status changes. A batch of analyses
+is applied with one statement per table.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -33,6 +35,9 @@ class _Change:
 
     contact_id: int
     summary: str
+    confidence: int | None = None
+    evidence: tuple[str, ...] = ()
+    ai_stage_id: int | None = None  # None: the analysis recommended no stage of the page's pipeline
     pipeline_id: int | None = None  # None: stage, score and status stay as they are
     stage_id: int | None = None
     moved: bool = False
@@ -52,7 +57,7 @@ def lock_contacts(conn: Conn, contact_ids: Sequence[int], *, skip_locked: bool =
     """Lock the contacts' rows for the caller's transaction (in id order: two lockers never deadlock)
     and read what an analysis changes; with `skip_locked`, rows another transaction holds are left out."""
     rows = conn.execute(
-        "SELECT id, pipeline_id, stage_id, lead_score, lead_status FROM contacts WHERE id = ANY(%s)"
+        "SELECT id, pipeline_id, stage_id, stage_set_by, lead_score, lead_status FROM contacts WHERE id = ANY(%s)"
         " ORDER BY id FOR UPDATE" + (" SKIP LOCKED" if skip_locked else ""),
         (list(contact_ids),),
     ).fetchall()
@@ -88,9 +93,9 @@ def apply_analyses(
 def _change(
     contact_id: int, current: dict[str, Any], analysis: Analysis, target: AutoPipeline | None, analyzer: str
 ) -> tuple[_Change, StageMove | None]:
-    placed = current["pipeline_id"] is not None
-    if target is None or analysis.recommended_stage is None or (placed and target.mode is AutoMode.SKIP_EXISTING):
-        return _Change(contact_id, analysis.summary), None
+    said = _Change(contact_id, analysis.summary, clamp_score(analysis.confidence), analysis.evidence)
+    if target is None or analysis.recommended_stage is None:
+        return said, None
     stage, rule = match_stage(analysis.recommended_stage, target.pipeline.stages)
     if rule is MatchRule.FALLBACK:
         log.warning(
@@ -99,13 +104,21 @@ def _change(
             analysis.recommended_stage,
             target.pipeline.id,
         )
-    moved = current["pipeline_id"] != target.pipeline.id or current["stage_id"] != stage.id
+    said = replace(said, ai_stage_id=stage.id)
+    placed = current["pipeline_id"] is not None
+    if placed and target.mode is AutoMode.SKIP_EXISTING:
+        return said, None
+    # A person's stage stands (one of this pipeline's); the analysis still rescores the contact there.
+    kept = {s.id: s for s in target.pipeline.stages}.get(current["stage_id"])
+    by_person = kept is not None and current["stage_set_by"] is not None
+    stage = kept if kept is not None and by_person else stage
+    moved = not by_person and (current["pipeline_id"] != target.pipeline.id or current["stage_id"] != stage.id)
     score = clamp_score(analysis.lead_score)
-    status = analysis.lead_status.value if analysis.lead_status else None
+    status = analysis.lead_status.value if analysis.lead_status and not by_person else None
     rescored = score not in (None, current["lead_score"]) or status not in (None, current["lead_status"])
     if not moved and not rescored:
         # The audit trail records changes: the same verdict again is not one.
-        return _Change(contact_id, analysis.summary), None
+        return said, None
     details = {
         "rule": rule.value,
         "recommended_stage": analysis.recommended_stage,
@@ -114,6 +127,8 @@ def _change(
         "mode": target.mode.value,
         "evidence": list(analysis.evidence),
     }
+    if by_person:
+        details["stage_set_by"] = current["stage_set_by"]
     activity = (
         "STAGE_CHANGED" if moved else "AI_ANALYZED",
         current["stage_id"],
@@ -123,7 +138,15 @@ def _change(
         analysis.reasoning,
         Jsonb(details),
     )
-    change = _Change(contact_id, analysis.summary, target.pipeline.id, stage.id, moved, score, status, activity)
+    change = replace(
+        said,
+        pipeline_id=target.pipeline.id,
+        stage_id=stage.id,
+        moved=moved,
+        score=score,
+        status=status,
+        activity=activity,
+    )
     return change, StageMove(current["stage_id"], stage) if moved else None
 
 
@@ -136,13 +159,18 @@ def _write(conn: Conn, changes: list[_Change]) -> None:
         " stage_id = CASE WHEN u.pipeline_id IS NULL THEN c.stage_id ELSE u.stage_id END,"
         " stage_entered_at = CASE WHEN u.moved THEN now() ELSE c.stage_entered_at END,"
         " lead_score = COALESCE(u.score, c.lead_score), lead_status = COALESCE(u.status, c.lead_status),"
-        " updated_at = now()"
-        " FROM unnest(%b::bigint[], %b::text[], %b::bigint[], %b::bigint[], %b::boolean[], %b::int[], %b::text[])"
-        "  AS u(id, summary, pipeline_id, stage_id, moved, score, status)"
+        " ai_confidence = COALESCE(u.confidence, c.ai_confidence), ai_evidence = u.evidence,"
+        " ai_stage_id = COALESCE(u.ai_stage_id, c.ai_stage_id), updated_at = now()"
+        " FROM unnest(%b::bigint[], %b::text[], %b::int[], %b::jsonb[], %b::bigint[], %b::bigint[], %b::bigint[],"
+        "  %b::boolean[], %b::int[], %b::text[])"
+        "  AS u(id, summary, confidence, evidence, ai_stage_id, pipeline_id, stage_id, moved, score, status)"
         " WHERE c.id = u.id",
         (
             [c.contact_id for c in changes],
             [c.summary for c in changes],
+            [c.confidence for c in changes],
+            [Jsonb(list(c.evidence)) for c in changes],
+            [c.ai_stage_id for c in changes],
             [c.pipeline_id for c in changes],
             [c.stage_id for c in changes],
             [c.moved for c in changes],

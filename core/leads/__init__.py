@@ -1,0 +1,19 @@
+"""Leads as a sales team sees them: one read model of a contact (`Lead`), the lists and lookups the
+Slack surfaces and the CLI show, and a person setting a contact's stage."""
+
+from core.leads.model import Lead, inbox_link
+from core.leads.queries import find_leads, get_lead, hottest_leads, leads_in_stage, resolve_stage
+from core.leads.stage import StageRefused, accept_suggestion, set_stage
+
+__all__ = [
+    "Lead",
+    "StageRefused",
+    "accept_suggestion",
+    "find_leads",
+    "get_lead",
+    "hottest_leads",
+    "inbox_link",
+    "leads_in_stage",
+    "resolve_stage",
+    "set_stage",
+]
