@@ -49,5 +49,6 @@ def add_people(pool: Pool, page: Page, people: list[Person]) -> list[int]:
                     LAST_WEEK + timedelta(minutes=n),
                 ),
             ).fetchone()
+            assert row is not None  # RETURNING always gives the row
             ids.append(row["id"])
     return ids
