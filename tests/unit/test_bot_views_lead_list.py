@@ -65,9 +65,9 @@ def test_the_more_value_round_trips_and_anything_else_is_refused():
 
 def test_swap_card_replaces_only_that_cards_blocks_whatever_their_number():
     blocks = [section("heading"), *fake_card(1, 4), *fake_card(2, 2), *fake_card(3, 3)]
-    updated = fake_card(2, 4)
+    shorter, longer = fake_card(1, 2), fake_card(3, 5)
+    shorter[0]["text"]["text"] = longer[0]["text"]["text"] = "updated"
 
-    swapped = views.swap_card(blocks, 2, updated)
-
-    assert swapped == [section("heading"), *fake_card(1, 4), *updated, *fake_card(3, 3)]
-    assert views.swap_card(blocks, 9, updated) is None
+    assert views.swap_card(blocks, 1, shorter) == [section("heading"), *shorter, *fake_card(2, 2), *fake_card(3, 3)]
+    assert views.swap_card(blocks, 3, longer) == [section("heading"), *fake_card(1, 4), *fake_card(2, 2), *longer]
+    assert views.swap_card(blocks, 9, shorter) is None

@@ -60,12 +60,13 @@ def card_of(message, contact_id):
 
 
 def test_an_admin_moves_a_lead_and_only_its_card_changes_in_place(slack, pool, page):
-    [ana, ben, cy], message = listed(
-        slack,
-        pool,
-        page,
-        [Person("Ana", 90, "new", summary="Wants 20 kg a month"), Person("Ben", 80, "new"), Person("Cy", 70, "new")],
-    )
+    # Ben's card has a summary between its headline and its controls: all of it is swapped.
+    people = [
+        Person("Ana", 90, "new"),
+        Person("Ben", 80, "new", summary="Wants 20 kg a month"),
+        Person("Cy", 70, "new"),
+    ]
+    [ana, ben, cy], message = listed(slack, pool, page, people)
     proposal = stage_id(pool, page, "proposal")
 
     handle_move(**clicked(slack, views.MOVE_ACTION, f"{ben}:{proposal}", message, menu=True))
@@ -74,6 +75,7 @@ def test_an_admin_moves_a_lead_and_only_its_card_changes_in_place(slack, pool, p
     assert answer.pop("replace_original") is True
     assert stage_of(pool, ben) == ("Proposal Sent", ADMIN)
     assert f"*Proposal Sent* (set by <@{ADMIN}>)" in visible_text({"blocks": card_of(answer, ben)})
+    assert "Wants 20 kg a month" in visible_text({"blocks": card_of(answer, ben)})
     assert card_of(answer, ana) == card_of(message, ana) and card_of(answer, cy) == card_of(message, cy)
     assert answer["blocks"][0] == message["blocks"][0] and len(answer["blocks"]) == len(message["blocks"])
     [menu] = [e for e in card_of(answer, ben)[-1]["elements"] if e["type"] == "static_select"]
