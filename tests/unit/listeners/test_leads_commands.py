@@ -111,12 +111,9 @@ def test_another_workspace_neither_finds_nor_reads_on(slack, pool, page):
     more = more_button(slack.answer())
     slack.forget()
 
-    handle_fbsync(
-        **{
-            **slack.command("find zoe", user=MEMBER),
-            "command": {**slack.command("find zoe")["command"], "team_id": OTHER_TEAM},
-        }
-    )
+    from_elsewhere = slack.command("find zoe", user=MEMBER)
+    from_elsewhere["command"]["team_id"] = OTHER_TEAM
+    handle_fbsync(**from_elsewhere)
     assert "No one called “zoe”" in visible_text(slack.answer())
     slack.forget()
     handle_more(**_without_client(slack.action(views.MORE_LEADS_ACTION, more["value"], team=OTHER_TEAM)))
