@@ -19,6 +19,7 @@ CommandName = Literal[
     "schedule",
     "connect",
     "disconnect",
+    "export",
 ]
 Mode = Literal["skip", "update"]
 
@@ -48,6 +49,7 @@ USAGE = "\n".join(
         "• `/fbsync schedule PAGE 6h` — sync a page by itself every 6 hours (m, h or d); `/fbsync schedule PAGE off`",
         "• `/fbsync connect` — connect or reconnect Facebook pages (Facebook Login)",
         "• `/fbsync disconnect PAGE` — stop syncing a page (its contacts stay)",
+        "• `/fbsync export PAGE [STAGE]` — the page's contacts (or one stage's) as a CSV file, by direct message",
         "PAGE is a page name, the start of one, or a page id; quote names of several words"
         ' when they could be misread, e.g. `"Bluebird Coffee"`.',
     ]
@@ -63,6 +65,7 @@ class Command:
     interval: str | None = None  # schedule: as typed, e.g. "6h"; None together with off=True
     off: bool = False
     mode: Mode = "skip"
+    stage: str | None = None  # export: the last word as typed, when the words before it name a page
 
 
 class CommandError(ValueError):
@@ -108,6 +111,13 @@ def _parse_command(name: CommandName, args: list[_Token]) -> Command:
         if args[-1].is_word("off"):
             return Command("schedule", page=_join(args[:-1]), off=True)
         return Command("schedule", page=_join(args[:-1]), interval=args[-1].text)
+    if name == "export":
+        page = _required_page(args, "export")
+        if len(args) == 1:
+            return Command("export", page=page)
+        # Which words are the page is only known against the pages: the handler reads them all as the
+        # page when the words before the last name none.
+        return Command("export", page=_join(args[:-1]), stage=args[-1].text)
     if name == "notify":
         off = bool(args) and args[-1].is_word("off")
         return Command("notify", page=_required_page(args[:-1] if off else args, "notify"), off=off)
