@@ -14,7 +14,7 @@ from sandbox.graph_sim import SimPage
 
 SHOP = SimPage(
     page_id="640000000000001",
-    name="Fig Bakery, \"Downtown\"",
+    name='Fig Bakery, "Downtown"',
     token="fig-export-token-7u8i9o",
     messenger_count=14,
     instagram_count=4,
