@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 
 from bot.slack_client import safe_call
 from bot.views.blocks import Message, escape
@@ -68,6 +68,8 @@ def required(what: str, method: Callable[..., Any], **kwargs: Any) -> Any:
                 wait = RETRY_AFTER
             raise SlackTrouble(f"Slack is rate limiting {what}", wait) from None
         raise SlackTrouble(f"Slack refused {what}: {error}", None if error in _HOPELESS else RETRY_AFTER) from None
+    except SlackRequestError as exc:  # refused before it was sent (a file over Slack's size limit)
+        raise SlackTrouble(f"Slack cannot take {what}: {exc}", None) from None
     except (SlackClientError, OSError) as exc:  # urllib's connection errors are OSErrors
         raise SlackTrouble(f"Slack could not be reached for {what} ({type(exc).__name__})", RETRY_AFTER) from None
 

@@ -8,7 +8,7 @@ from unittest.mock import create_autospec
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web import SlackResponse
 
 from bot.commands import Command, CommandError, parse
@@ -102,6 +102,7 @@ def refusal(error: str, status: int = 200, headers: dict[str, str] | None = None
         (ConnectionResetError(), RETRY_AFTER),
         (refusal("missing_scope"), None),  # no later attempt gets past these
         (refusal("invalid_auth"), None),
+        (SlackRequestError("Maximum upload file size is 1000000000 bytes"), None),  # the SDK's own refusal
     ],
 )
 def test_which_refusals_are_tried_again(error, expected_wait):

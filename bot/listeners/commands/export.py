@@ -24,12 +24,19 @@ def start_export(inv: Invocation) -> views.Message:
 
 
 def _page_and_stage(conn: Conn, inv: Invocation) -> tuple[Page, Stage | None]:
-    """The last word is the stage when the words before it name a page; otherwise all of them are the page."""
-    stage_name = inv.command.stage
+    """The last word is the stage when the words before it name a page and it names one of its stages;
+    otherwise all the words are the page (`/fbsync export Fig Bakery`)."""
+    typed = inv.command.stage
+    if typed is None:
+        return named_page(conn, inv), None
     try:
         page = named_page(conn, inv)
     except PageNotFound:
-        if stage_name is None:
-            raise
-        page, stage_name = pages.find_page(conn, f"{inv.command.page} {stage_name}", inv.organization_id), None
-    return page, resolve_stage(conn, page.id, stage_name) if stage_name else None
+        return pages.find_page(conn, f"{inv.command.page} {typed}", inv.organization_id), None
+    try:
+        return page, resolve_stage(conn, page.id, typed)
+    except StageNotFound as no_stage:
+        try:
+            return pages.find_page(conn, f"{inv.command.page} {typed}", inv.organization_id), None
+        except PageNotFound:
+            raise no_stage from None
