@@ -97,12 +97,13 @@ def _message_of(export: LeadExport) -> tuple[str, str] | None:
 
 def _export(pool: Pool, page: Page, export: LeadExport, dm: ExportDM) -> int:
     """The CSV written and uploaded; returns its rows."""
-    channel, ts = dm.open(export_progress(page, export.stage, 0, 0))
+    channel, ts = dm.open(export_progress(page, export.stage, 0, None))
     with pool.connection() as conn:
         record_start(conn, export.id, channel, ts)
 
     def progress(done: int, total: int) -> None:
-        dm.update(export_progress(page, export.stage, done, total))
+        # The last count always shows: the upload that follows can take a while.
+        dm.update(export_progress(page, export.stage, done, total), force=done == total)
 
     # On disk, not in memory: a page's export can be tens of megabytes.
     with tempfile.NamedTemporaryFile(prefix="fbsync-export-", suffix=".csv") as out:

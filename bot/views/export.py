@@ -18,8 +18,11 @@ def export_queued(page: Page, stage: str | None) -> Message:
     )
 
 
-def export_progress(page: Page, stage: str | None, done: int, total: int) -> Message:
+def export_progress(page: Page, stage: str | None, done: int, total: int | None) -> Message:
+    """`total` None: not counted yet."""
     what = _what(page, stage)
+    if total is None:
+        return message(f"Exporting {what}", [section(f":hourglass_flowing_sand: Exporting *{escape(what)}* …")])
     return message(
         f"Exporting {what}: {done:,} of {total:,} contacts",
         [section(f":hourglass_flowing_sand: Exporting *{escape(what)}*: {done:,} of {total:,} contacts")],
