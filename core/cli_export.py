@@ -4,6 +4,7 @@ on standard output unless a file is named; what was written is said on standard 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from typing import IO, Any
@@ -34,6 +35,10 @@ def cmd_contacts_export(args: argparse.Namespace) -> int:
             # Opened only once the page and stage are known: a typo leaves no empty file behind.
             with _output(args.output) as out:
                 rows = export_contacts(conn, page.id, out, stage_id=stage.id if stage else None)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): no traceback, nor a second one as Python flushes stdout.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         pool.close()
     where = args.output or "standard output"
