@@ -145,3 +145,17 @@ def test_a_refusal_no_retry_can_fix_fails_the_export_and_says_so(slash, slack, p
     [progress] = [m for m in slack.messages(DM) if "export" in m["text"].lower()]
     assert "failed" in visible_text(progress) and "missing_scope" in visible_text(progress)
     assert SHOP.token not in visible_text(progress)
+
+
+def test_a_page_moved_to_another_workspace_meanwhile_is_not_exported(slash, slack, pool, page, run_jobs):
+    slash("export fig")
+    with pool.connection() as conn, conn.transaction():
+        other = pages.ensure_organization(conn, "T0OTHER")
+        conn.execute("UPDATE facebook_pages SET organization_id = %s WHERE id = %s", (other, page.id))
+    run_jobs()
+
+    [export] = exports(pool)
+    assert export.status is ExportStatus.FAILED and "no longer connected to this workspace" in (export.error or "")
+    assert slack.uploaded_files() == [] and owed(pool) == []
+    [told] = [m for m in slack.messages(DM) if "export" in m["text"].lower()]
+    assert "failed" in visible_text(told)
