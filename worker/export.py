@@ -69,8 +69,8 @@ def run_export(export_id: int, dispatch_id: int) -> str:
                 _fail(pool, page, export, "the database failed while reading the contacts; please try again", dm, log)
                 return "failed"
             except Exception as exc:
-                # Never the exception's text: it may quote a URL or a token.
-                log.exception("export failed error=%s", type(exc).__name__)
+                # Never the exception's text, here or in the log: it may quote a URL or a token.
+                log.error("export failed error=%s", type(exc).__name__)
                 _fail(pool, page, export, f"internal error ({type(exc).__name__}); please try again", dm, log)
                 return "failed"
             dm.update(export_ready(page, export.stage, rows), force=True)
