@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python -m bench.sync_engine
 	$(BIN)/python -m bench.analysis_quota
 	FBSYNC_LOG_LEVEL=WARNING $(BIN)/python -m bench.webhook_delivery
+	$(BIN)/python -m bench.export
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info build

@@ -183,7 +183,7 @@ def _measure(spec: dict[str, Any]) -> dict[str, Any]:
             if spec["task"] == "sync":
                 began = time.perf_counter()
                 job = _sync(pool, engine, spec["page_pk"])
-                return {**_job_result(job, time.perf_counter() - began), "max_rss_kb": _peak_rss_kb()}
+                return {**_job_result(job, time.perf_counter() - began), "max_rss_kb": peak_rss_kb()}
             clock, load_clock = _CallClock(), _CallClock()
             paced = SyncEngine(pool, settings, qualifier, request_analysis=lambda page_pk: None, http=clock)
             loaded = SyncEngine(pool, settings, qualifier, request_analysis=lambda page_pk: None, http=load_clock)
@@ -210,7 +210,7 @@ def _job_result(job: SyncJob, seconds: float) -> dict[str, Any]:
     return {"seconds": seconds, "status": job.status.value, "synced": job.synced_contacts}
 
 
-def _peak_rss_kb() -> int:
+def peak_rss_kb() -> int:
     """This process's peak resident set. Linux's VmHWM belongs to the process image, while
     getrusage's ru_maxrss also remembers the parent's size at the fork (the simulator's, here)."""
     try:

@@ -21,6 +21,7 @@ CommandName = Literal[
     "disconnect",
     "leads",
     "find",
+    "export",
 ]
 Mode = Literal["skip", "update"]
 
@@ -53,6 +54,7 @@ USAGE = "\n".join(
         "• `/fbsync leads PAGE [STAGE]` — a page's hottest open leads, or its contacts in a stage"
         ' (`qualified`, `"Proposal Sent"`), ten at a time',
         "• `/fbsync find TEXT` — people of this workspace's pages by name or Instagram username",
+        "• `/fbsync export PAGE [STAGE]` — the page's contacts (or one stage's) as a CSV file, by direct message",
         "PAGE is a page name, the start of one, or a page id; quote names of several words"
         ' when they could be misread, e.g. `"Bluebird Coffee"`.',
     ]
@@ -68,7 +70,7 @@ class Command:
     interval: str | None = None  # schedule: as typed, e.g. "6h"; None together with off=True
     off: bool = False
     mode: Mode = "skip"
-    stage: str | None = None  # leads: a stage as typed; resolved against the page's pipeline
+    stage: str | None = None  # leads, export: the last word as typed, when the words before it name a page
     text: str | None = None  # find: what to look for
 
 
@@ -115,11 +117,13 @@ def _parse_command(name: CommandName, args: list[_Token]) -> Command:
         if args[-1].is_word("off"):
             return Command("schedule", page=_join(args[:-1]), off=True)
         return Command("schedule", page=_join(args[:-1]), interval=args[-1].text)
-    if name == "leads":
-        # As with `pipeline`: the last word is the stage once there are two; quote names of several words.
-        if len(args) >= 2:
-            return Command("leads", page=_join(args[:-1]), stage=args[-1].text)
-        return Command("leads", page=_required_page(args, "leads"))
+    if name in ("leads", "export"):
+        page = _required_page(args, name)
+        if len(args) == 1:
+            return Command(name, page=page)
+        # Which words are the page is only known against the pages: the handler reads them all as the
+        # page when the words before the last name none (bot/listeners/commands/invocation.py).
+        return Command(name, page=_join(args[:-1]), stage=args[-1].text)
     if name == "find":
         text = _join(args)
         if not text:

@@ -9,8 +9,8 @@ from core.config import Settings
 
 DENIED = (
     "Only workspace admins and owners, or users listed in FBSYNC_SLACK_ALLOWED_USERS, "
-    "can start, cancel or configure syncs and move leads. Anyone can use `pages`, `status`, `stats`, `leads`"
-    " and `find`."
+    "can start, cancel or configure syncs, move leads and export contacts. Anyone can use `pages`, `status`,"
+    " `stats`, `leads` and `find`."
 )
 
 

@@ -7,13 +7,14 @@ import getpass
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import psycopg
 import redis
 
 from core import cli_contacts, db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
+from core.cli_export import add_export_command
 from core.config import ConfigError, Settings
 from core.db import Pool
 from core.graph import InvalidGraphId, graph_id
@@ -74,6 +75,10 @@ def _pool(settings: Settings) -> Iterator[Pool]:
         yield pool
     finally:
         pool.close()
+
+
+def _open_pool() -> AbstractContextManager[Pool]:
+    return _pool(_settings())
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -348,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--full", action="store_true", help="re-read every conversation, not only new activity")
     sync.set_defaults(func=cmd_sync)
 
-    cli_contacts.add_parser(commands, lambda: _pool(_settings()))
+    add_export_command(cli_contacts.add_parser(commands, _open_pool), _open_pool)
     return parser
 
 

@@ -52,7 +52,10 @@ def write_contacts(found: Iterable[Lead], as_csv: bool, out: TextIO = sys.stdout
     return count
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], open_pool: OpenPool) -> None:
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], open_pool: OpenPool
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """`fbsync contacts list|find`; returns its subcommands, where `export` (core/cli_export.py) joins them."""
     contacts = commands.add_parser("contacts", help="contacts as leads: a page's, or found by name")
     contacts_commands = contacts.add_subparsers(dest="contacts_command", required=True)
 
@@ -68,6 +71,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], op
     find.add_argument("--limit", type=_positive, default=50, help="at most this many (default 50)")
     find.add_argument("--csv", action="store_true", help="CSV with a header row instead of tab-separated lines")
     find.set_defaults(func=lambda args: cmd_contacts_find(args, open_pool))
+    return contacts_commands
 
 
 def cmd_contacts_list(args: argparse.Namespace, open_pool: OpenPool) -> int:

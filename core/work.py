@@ -39,6 +39,7 @@ class Kind(StrEnum):
     SYNC = "sync"  # subject: a sync job id
     SLACK_PARENT = "slack_parent"  # subject: a sync job id
     TOKEN_CHECK = "token_check"  # subject: 0
+    EXPORT = "export"  # subject: a lead export id
 
 
 # Each kind's advisory locks live in their own range: key = LOCK_BASE[kind] << 40 | subject_id.
@@ -48,6 +49,7 @@ _LOCK_SPACE = {
     Kind.SYNC: 0xFB3,
     Kind.SLACK_PARENT: 0xFB4,
     Kind.TOKEN_CHECK: 0xFB5,
+    Kind.EXPORT: 0xFB8,
 }
 _SUBJECT_BITS = 40
 

@@ -63,6 +63,8 @@ ROUTES = {
     work.Kind.REFRESH: _Route(REFRESH_QUEUE, "worker.jobs.run_refresh", REFRESH_JOB_TIMEOUT),
     work.Kind.SLACK_PARENT: _Route(REFRESH_QUEUE, "worker.jobs.rewrite_sync_parent", SHORT_JOB_TIMEOUT),
     work.Kind.TOKEN_CHECK: _Route(REFRESH_QUEUE, "worker.jobs.check_tokens", SHORT_JOB_TIMEOUT),
+    # Short (100,000 contacts take seconds), and never behind an hours-long sync.
+    work.Kind.EXPORT: _Route(REFRESH_QUEUE, "worker.export.run_export", SHORT_JOB_TIMEOUT),
 }
 
 

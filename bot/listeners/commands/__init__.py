@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot import views
 from bot.commands import CommandError, parse
 from bot.deps import BotDeps
-from bot.listeners.commands import config, connect, leads, reads, sync
+from bot.listeners.commands import config, connect, export, leads, reads, sync
 from bot.listeners.commands.invocation import Invocation
 from bot.permissions import DENIED, may_change
 from core import pages, schedule
@@ -27,7 +27,8 @@ from core.pipeline import PipelineError
 
 logger = logging.getLogger(__name__)
 
-CHANGES = frozenset({"sync", "cancel", "pipeline", "notify", "schedule", "connect", "disconnect"})
+# An export hands out customer data, so it needs the same people as a change.
+CHANGES = frozenset({"sync", "cancel", "pipeline", "notify", "schedule", "connect", "disconnect", "export"})
 
 HANDLERS: dict[str, Callable[[Invocation], views.Message]] = {
     "pages": reads.show_pages,
@@ -43,6 +44,7 @@ HANDLERS: dict[str, Callable[[Invocation], views.Message]] = {
     "sync": sync.start_sync,
     "connect": connect.connect_pages,
     "disconnect": connect.confirm_disconnect,
+    "export": export.start_export,
 }
 
 

@@ -11,7 +11,10 @@ from bot.commands import Command
 from bot.deps import BotDeps
 from core import pages
 from core.db import Conn
+from core.leads import resolve_stage
+from core.leads.queries import StageNotFound
 from core.pages import AmbiguousPage, Page, PageNotFound
+from core.pipeline import Stage
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,22 @@ def named_page(conn: Conn, inv: Invocation) -> Page:
     if not summaries:
         raise PageNotFound("no pages are connected to this workspace yet")
     raise AmbiguousPage("", [f"{s.page.name} ({s.page.page_id})" for s in summaries])
+
+
+def page_and_stage(conn: Conn, inv: Invocation) -> tuple[Page, Stage | None]:
+    """The last word is the stage when the words before it name a page and it names one of its stages;
+    otherwise all the words are the page (`/fbsync leads Fig Bakery`)."""
+    typed = inv.command.stage
+    if typed is None:
+        return named_page(conn, inv), None
+    try:
+        page = named_page(conn, inv)
+    except PageNotFound:
+        return pages.find_page(conn, f"{inv.command.page} {typed}", inv.organization_id), None
+    try:
+        return page, resolve_stage(conn, page.id, typed)
+    except StageNotFound as no_stage:
+        try:
+            return pages.find_page(conn, f"{inv.command.page} {typed}", inv.organization_id), None
+        except PageNotFound:
+            raise no_stage from None

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from bot import lead_cards, views
-from bot.listeners.commands.invocation import Invocation, named_page
+from bot.listeners.commands.invocation import Invocation, page_and_stage
 from bot.views.lead_list import LEADS_PER_MESSAGE
-from core.leads import find_leads, resolve_stage
+from core.leads import find_leads
 
 
 def show_leads(inv: Invocation) -> views.Message:
     with inv.deps.pool.connection() as conn:
-        page = named_page(conn, inv)
-        stage = resolve_stage(conn, page.id, inv.command.stage) if inv.command.stage else None
+        page, stage = page_and_stage(conn, inv)
         return lead_cards.leads_listing(conn, page, stage, 0)
 
 
