@@ -21,7 +21,7 @@ from bot.slack_client import api_client, web_client
 from core.tokens import TokenCipher
 
 # What the code needs (manifest.json asks for the same; a test keeps them equal).
-BOT_SCOPES = ("chat:write", "commands", "im:write", "users:read")
+BOT_SCOPES = ("chat:write", "commands", "files:write", "im:write", "users:read")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 

@@ -24,7 +24,9 @@ SCOPE_OF_METHOD = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "conversations_open": "im:write",
+    "files_upload_v2": "files:write",  # files.getUploadURLExternal and files.completeUploadExternal
     "users_info": "users:read",
+    "views_publish": None,
 }
 # The page webhook field that makes Meta deliver each messaging item the parser reads.
 FIELD_OF_ITEM = {
@@ -36,7 +38,7 @@ FIELD_OF_ITEM = {
     "message_edit": "message_edits",
     "referral": "messaging_referrals",
 }
-METHOD_NAME = re.compile(r"\b[a-z]+_[a-zA-Z]+\b")
+METHOD_NAME = re.compile(r"\b[a-z]+_[a-zA-Z]+(?:_v2)?\b")  # files_upload_v2 too
 
 
 def web_api_methods_called() -> set[str]:
@@ -69,7 +71,12 @@ def test_the_manifest_points_slack_at_the_web_apps_routes() -> None:
         settings["event_subscriptions"]["request_url"],
     ):
         assert urlsplit(url).path == "/slack/events"
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_uninstalled", "tokens_revoked"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"]
     assert [urlsplit(url).path for url in MANIFEST["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]
     assert settings["interactivity"]["is_enabled"] and not settings["socket_mode_enabled"]
 
