@@ -65,7 +65,7 @@ def page_blocks(board: PageDashboard, picture: str | None, now: datetime) -> lis
             f"*Syncs, last 30 days*\n{_success(board.history)}",
             f"*Average sync*\n{_average(board.history)}",
         ),
-        context(*_recent(board.recent_jobs, now)) if board.recent_jobs else context(_no_syncs(board)),
+        section(_recent(board.recent_jobs, now)) if board.recent_jobs else context(_no_syncs(board)),
     ]
     if board.hottest:
         blocks.append(section("*Hottest leads*"))
@@ -118,15 +118,15 @@ def _average(history: SyncHistory) -> str:
     return format_duration(history.average_seconds) if history.average_seconds is not None else "—"
 
 
-def _recent(jobs: list[SyncJob], now: datetime) -> list[str]:
-    lines = []
+def _recent(jobs: list[SyncJob], now: datetime) -> str:
+    lines = ["*Latest syncs*"]
     for job in jobs:
         emoji, label = STATUS_LABELS[job.status]
         seconds = job_seconds(job, now)
         # A running sync's duration would be stale by the time it is read.
         took = f" in {format_duration(seconds)}" if seconds is not None and not job.is_active else ""
         lines.append(f"{emoji} {label} {slack_date(job_when(job), _WHEN)}{took} · {job.synced_contacts:,} synced")
-    return lines
+    return "\n".join(lines)
 
 
 def _no_syncs(board: PageDashboard) -> str:
