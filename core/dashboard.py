@@ -73,10 +73,12 @@ class Dashboard:
 
 
 _PAGES = f"""
-SELECT p.*, count(*) OVER () AS pages_total, t.contacts, t.analysed, t.unplaced,
-  h.finished, h.completed, h.average_seconds,
+SELECT p.*, t.contacts, t.analysed, t.unplaced, h.finished, h.completed, h.average_seconds,
   (SELECT j.analysis_rate FROM sync_jobs j WHERE j.facebook_page_id = p.id ORDER BY j.id DESC LIMIT 1) AS analysis_rate
-FROM (SELECT {PAGE_COLUMNS} FROM facebook_pages WHERE organization_id = %(org)s AND is_active) p
+FROM (
+  -- The pages shown first, and how many there are: only those shown are counted below.
+  SELECT {PAGE_COLUMNS}, count(*) OVER () AS pages_total FROM facebook_pages
+  WHERE organization_id = %(org)s AND is_active ORDER BY name, id LIMIT %(most)s) p
 CROSS JOIN LATERAL (
   SELECT count(*) AS contacts, count(*) FILTER (WHERE c.ai_context IS NOT NULL) AS analysed,
     count(*) FILTER (WHERE c.stage_id IS NULL) AS unplaced
@@ -86,7 +88,7 @@ CROSS JOIN LATERAL (
     count(*) FILTER (WHERE j.status = 'COMPLETED') AS completed,
     avg(extract(epoch FROM j.completed_at - j.started_at)) FILTER (WHERE j.status = 'COMPLETED') AS average_seconds
   FROM sync_jobs j WHERE j.facebook_page_id = p.id AND j.created_at >= %(since)s) h
-ORDER BY p.name, p.id LIMIT %(most)s
+ORDER BY p.name, p.id
 """
 
 # As core.stats.page_stats counts them, for several pages at once.
