@@ -21,7 +21,6 @@ from core.jobs import SyncJob
 
 MAX_BLOCKS = 100  # Slack's limit for a view
 _ALT_TEXT_LIMIT = 2000
-_HEADER_LIMIT = 150
 _WHEN = "{date_short_pretty} at {time}"
 
 View = dict[str, Any]
@@ -31,7 +30,7 @@ def home_view(board: Dashboard, pictures: Mapping[int, str], now: datetime) -> V
     """The home of a workspace. `pictures`: the Slack file id of each page's funnel picture, where
     there is one; every page also has its funnel as text bars."""
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip("Your sales pipeline", _HEADER_LIMIT)}},
+        {"type": "header", "text": {"type": "plain_text", "text": "Your sales pipeline"}},
         context(f"Updated {slack_date(now, _WHEN)} · `/fbsync help` for commands"),
     ]
     if not board.pages:
@@ -39,7 +38,7 @@ def home_view(board: Dashboard, pictures: Mapping[int, str], now: datetime) -> V
         return {"type": "home", "blocks": blocks}
     shown = 0
     for page in board.pages:
-        part = [{"type": "divider"}, *page_blocks(page, pictures.get(page.page.id), now)]
+        part = [{"type": "divider"}, *_page_blocks(page, pictures.get(page.page.id), now)]
         # One block is kept for the line on the pages left out.
         if len(blocks) + len(part) + 1 > MAX_BLOCKS:
             break
@@ -51,12 +50,12 @@ def home_view(board: Dashboard, pictures: Mapping[int, str], now: datetime) -> V
     return {"type": "home", "blocks": blocks}
 
 
-def page_blocks(board: PageDashboard, picture: str | None, now: datetime) -> list[Block]:
+def _page_blocks(board: PageDashboard, picture: str | None, now: datetime) -> list[Block]:
     blocks = [
         section("\n".join([f"*{escape(board.page.name)}* · {plural(board.contacts, 'contact')}", *_token(board, now)]))
     ]
     if picture is not None:
-        blocks.append(funnel_image(board, picture))
+        blocks.append(_funnel_image(board, picture))
     blocks += [
         section(stage_table(board.stages, board.unplaced)),
         fields(
@@ -75,7 +74,7 @@ def page_blocks(board: PageDashboard, picture: str | None, now: datetime) -> lis
     return blocks
 
 
-def funnel_image(board: PageDashboard, file_id: str) -> Block:
+def _funnel_image(board: PageDashboard, file_id: str) -> Block:
     return {"type": "image", "slack_file": {"id": file_id}, "alt_text": funnel_alt_text(board)}
 
 
