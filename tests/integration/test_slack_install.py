@@ -90,7 +90,7 @@ def test_two_workspaces_install_and_each_is_served_with_its_own_token(
         assert done.status_code == 200, done.text
     rows = installed(pool)
     assert set(rows) == {TEAM_ID, SECOND_TEAM}
-    assert rows[SECOND_TEAM]["bot_scopes"] == "chat:write,commands,im:write,users:read"
+    assert rows[SECOND_TEAM]["bot_scopes"] == "chat:write,commands,files:write,im:write,users:read"
     assert rows[SECOND_TEAM]["installer_user_id"] == ADMIN
     assert all(row["bot_token_ciphertext"].startswith("gAAAA") for row in rows.values())  # Fernet, not xoxb-
     with pool.connection() as conn:
