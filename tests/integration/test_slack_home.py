@@ -15,6 +15,7 @@ from conftest import ADMIN, MEMBER, SIGNING_SECRET, TEAM_ID
 from core import home, jobs, pages
 from core.analysis.rules import RulesAnalyzer
 from core.jobs import JobStatus
+from core.leads import set_stage
 from core.qualify import Qualifier
 from core.sync import SyncEngine
 from sandbox.graph_sim import SimPage
@@ -235,3 +236,22 @@ def test_many_pages_stay_within_a_views_100_blocks(web, slack, pool, sim, settin
     shown = [each.name for each in shops if f"*{each.name}*" in text]
     assert shown == [each.name for each in shops[: len(shown)]] and shown  # by name
     assert text.rstrip().endswith(f"…and {len(shops) - len(shown)} more pages: `/fbsync pages`")
+
+
+def test_a_person_moving_a_lead_owes_the_home_too(web, slack, pool, sim, settings, connect_page, run_home_job):
+    sim.add_page(BLUEBIRD)
+    bluebird = connect_page(BLUEBIRD, team=TEAM_ID)
+    sync(pool, settings, bluebird)
+    open_home(web)
+    before = shown_counts(home_of(slack, ADMIN), BLUEBIRD.name)
+    with pool.connection() as conn:
+        moved = conn.execute(
+            "SELECT c.id AS contact, s.id AS stage FROM contacts c JOIN facebook_pages p ON p.id = c.facebook_page_id"
+            " JOIN pipeline_stages s ON s.pipeline_id = p.auto_pipeline_id AND s.id IS DISTINCT FROM c.stage_id"
+            " WHERE p.id = %s ORDER BY c.id, s.position LIMIT 1",
+            (bluebird.id,),
+        ).fetchone()
+        set_stage(conn, moved["contact"], moved["stage"], ADMIN, TEAM_ID)
+    assert run_home_job(bluebird.organization_id) == "published 1"
+    after = shown_counts(slack.home_view(ADMIN), BLUEBIRD.name)
+    assert after == database_counts(pool, bluebird) != before
