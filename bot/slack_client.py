@@ -72,6 +72,9 @@ class SlackClients:
     def for_page(self, page: Page) -> WebClient | None:
         return self._installed(organization_id=page.organization_id)
 
+    def for_organization(self, organization_id: int) -> WebClient | None:
+        return self._installed(organization_id=organization_id)
+
     def for_team(self, team_id: str) -> WebClient | None:
         return self._installed(team_id=team_id)
 

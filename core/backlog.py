@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from core import jobs, pages
+from core import home, jobs, pages
 from core.db import Conn, Pool
 from core.jobs import SyncJob
 from core.logfmt import ContextLogger
@@ -55,6 +55,18 @@ class ClaimLost(RuntimeError):
 def backlog_size(conn: Conn, page_pk: int) -> int:
     row = conn.execute(f"SELECT count(*) AS n FROM ({_DUE}) due", {"page": page_pk}).fetchone()
     return int(row["n"]) if row else 0
+
+
+def backlog_sizes(conn: Conn, page_pks: list[int]) -> dict[int, int]:
+    """backlog_size of several pages in one statement; pages with nothing due are absent."""
+    rows = conn.execute(
+        "SELECT v.facebook_page_id, count(DISTINCT cc.contact_id) AS n FROM conversation_contacts cc"
+        " JOIN conversations v ON v.id = cc.conversation_id"
+        " WHERE v.facebook_page_id = ANY(%s) AND (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time)"
+        " GROUP BY v.facebook_page_id",
+        (page_pks,),
+    ).fetchall()
+    return {row["facebook_page_id"]: int(row["n"]) for row in rows}
 
 
 def still_due(conn: Conn, page_pk: int, contact_ids: list[int]) -> set[int]:
@@ -301,6 +313,8 @@ class _Run:
                     rate=rate,
                     deferred_reason=outcome.deferred_reason,
                 )
+            if outcome.analyzed:
+                home.owe_publish(conn, self.page_pk)  # its funnel, coverage and backlog moved
         for failure in outcome.failures:
             self.log.warning("analysis failed contact=%s error=%s", failure.id, failure.error)
         if job is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from core import pages, work
+from core import home, pages, work
 from core.db import Conn, Pool
 from core.extract import ExtractionError, clean_text, extract_conversation, split_name
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError
@@ -173,6 +173,8 @@ class Refresher:
         results = self._qualifier.analyze([task], target)
         with self._pool.connection() as conn, conn.transaction():
             outcome = self._qualifier.apply(conn, [task], results, target, skip_busy=False)
+            if outcome.analyzed:
+                home.owe_publish(conn, page.id)  # as after an analysis batch: the funnel may have moved
             if outcome.deferred:
                 work.release(conn, work.Kind.REFRESH, contact_id, DEFER_SECONDS)
                 return RefreshResult(RefreshStatus.ANALYSIS_DEFERRED)

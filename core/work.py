@@ -40,6 +40,7 @@ class Kind(StrEnum):
     SLACK_PARENT = "slack_parent"  # subject: a sync job id
     TOKEN_CHECK = "token_check"  # subject: 0
     EXPORT = "export"  # subject: a lead export id
+    HOME = "home"  # subject: an organization id (its App Home tabs, published again)
 
 
 # Each kind's advisory locks live in their own range: key = LOCK_BASE[kind] << 40 | subject_id.
@@ -50,6 +51,7 @@ _LOCK_SPACE = {
     Kind.SLACK_PARENT: 0xFB4,
     Kind.TOKEN_CHECK: 0xFB5,
     Kind.EXPORT: 0xFB8,
+    Kind.HOME: 0xFB7,
 }
 _SUBJECT_BITS = 40
 
@@ -205,15 +207,15 @@ def begin(database_url: str, kind: Kind, subject_id: int, dispatch_id: int) -> I
         yield Claim(kind, subject_id, row["version"], row["pending_since"], row["attempts"], lock)
 
 
-def settle(conn: Conn, kind: Kind, subject_id: int, version: int) -> bool:
+def settle(conn: Conn, kind: Kind, subject_id: int, version: int, *, again_in: float = 0) -> bool:
     """Done, in the job's own transaction: the row goes, unless new work came for the subject since
-    the job took it (then it is due again; returns False)."""
+    the job took it (then it is due again, after `again_in` seconds for debounced work; returns False)."""
     deleted = conn.execute(
         "DELETE FROM pending_work WHERE kind = %s AND subject_id = %s AND version = %s RETURNING 1",
         (kind.value, subject_id, version),
     ).fetchone()
     if deleted is None:
-        release(conn, kind, subject_id)
+        release(conn, kind, subject_id, again_in)
     return deleted is not None
 
 

@@ -44,7 +44,7 @@ TICK_SECONDS = 0.5
 SAFETY_NET_SECONDS = 60.0
 # Big pages at Meta's 2 calls/s with AI analysis take hours; a sync that runs past this is stuck.
 SYNC_JOB_TIMEOUT = 6 * 3600
-# One slice of a page's analysis (it works about two minutes); a refresh; a Slack rewrite or token check.
+# One slice of a page's analysis (it works about two minutes); a refresh; a Slack rewrite, token check or App Home.
 ANALYSIS_JOB_TIMEOUT = 30 * 60
 REFRESH_JOB_TIMEOUT = 15 * 60
 SHORT_JOB_TIMEOUT = 10 * 60
@@ -65,6 +65,7 @@ ROUTES = {
     work.Kind.TOKEN_CHECK: _Route(REFRESH_QUEUE, "worker.jobs.check_tokens", SHORT_JOB_TIMEOUT),
     # Short (100,000 contacts take seconds), and never behind an hours-long sync.
     work.Kind.EXPORT: _Route(REFRESH_QUEUE, "worker.export.run_export", SHORT_JOB_TIMEOUT),
+    work.Kind.HOME: _Route(REFRESH_QUEUE, "worker.home.publish_home_tabs", SHORT_JOB_TIMEOUT),
 }
 
 

@@ -2,10 +2,11 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, leads
+from bot.listeners import actions, commands, events, leads
 
 
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
     leads.register(app)
+    events.register(app)

@@ -62,14 +62,15 @@ def stats_message(stats: PageStats, now: datetime) -> Message:
             f"*Average lead score*\n{score}",
             f"*AI coverage*\n{stats.ai_coverage:.0%} ({stats.analysed:,} analysed)",
         ),
-        section(_stage_table(stats.stages, stats.unplaced)),
+        section(stage_table(stats.stages, stats.unplaced)),
     ]
     if stats.recent_jobs:
         blocks.append(context(*(_recent_job(job, now) for job in stats.recent_jobs[:3])))
     return message(f"{stats.page.name}: {stats.contacts:,} contacts, average lead score {score}", blocks)
 
 
-def _stage_table(stages: list[StageCount], unplaced: int) -> str:
+def stage_table(stages: list[StageCount], unplaced: int) -> str:
+    """Contacts per stage as text bars (`/fbsync stats`, the App Home)."""
     widest = max((stage.contacts for stage in stages), default=0)
     lines = ["*Contacts per stage*"] + [_stage_row(stage, widest) for stage in stages]
     if not stages:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from core import home
 from core.analysis.model import LeadStatus
 from core.db import Conn
 from core.leads.model import Lead
@@ -42,7 +43,8 @@ def accept_suggestion(conn: Conn, contact_id: int, slack_user_id: str, slack_tea
 def _place(conn: Conn, contact_id: int, stage_id: int, set_by: str | None, details: dict[str, object]) -> Lead:
     with conn.transaction():
         row = conn.execute(
-            "SELECT c.stage_id AS from_stage_id, c.stage_set_by, s.name, s.pipeline_id FROM contacts c"
+            "SELECT c.stage_id AS from_stage_id, c.stage_set_by, c.facebook_page_id, s.name, s.pipeline_id"
+            " FROM contacts c"
             " JOIN facebook_pages p ON p.id = c.facebook_page_id"
             " JOIN pipeline_stages s ON s.id = %s AND s.pipeline_id = p.auto_pipeline_id"
             " WHERE c.id = %s FOR UPDATE OF c",
@@ -72,6 +74,7 @@ def _place(conn: Conn, contact_id: int, stage_id: int, set_by: str | None, detai
             " VALUES (%s, 'STAGE_SET', %s, %s, %s, %s)",
             (contact_id, row["from_stage_id"], stage_id, f"set by <@{details['set_by']}> in Slack", Jsonb(details)),
         )
+        home.owe_publish(conn, row["facebook_page_id"])  # the page's funnel and hottest leads moved
         lead = get_lead(conn, contact_id)
     assert lead is not None
     return lead

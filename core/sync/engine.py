@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import psycopg
 import requests
 
-from core import jobs, pages
+from core import home, jobs, pages
 from core.backlog import AnalysisBacklog, AnalysisCancelled, backlog_size
 from core.config import Settings
 from core.db import Conn, Pool
@@ -309,6 +309,7 @@ class _SyncRun:
                 pages.mark_synced(conn, self.page.id, self.progress.started_at)
             if token_expired:
                 pages.mark_needs_reauth(conn, self.page.id)
+            home.owe_publish(conn, self.page.id)  # a sync more in its history, and new contacts
         self.log.info(
             "sync finished status=%s synced=%d failed=%d analyzed=%d deferred=%d stage_changes=%d reason=%s",
             status.value,

@@ -40,7 +40,7 @@ from sandbox.slack_stub.workspace import (
 # What this app's bot token carries (bot/app.py BOT_SCOPES, the manifest's bot scopes), and whether the
 # manifest turns its Home tab on; a test keeps the two in step with the app's.
 DEFAULT_SCOPES = "chat:write,commands,files:write,im:write,users:read"
-DEFAULT_HOME_TAB_ENABLED = False
+DEFAULT_HOME_TAB_ENABLED = True
 DEFAULT_APP_ID = "A0FBSYNC"
 
 # The bot scope each method needs (any one of them), from Slack's method reference; the rest need none.

@@ -64,9 +64,12 @@ def client_for(stub: GeminiStub, key: str = KEY, api_version: str | None = None)
 def generate(
     client: genai.Client, prompt: str | list[str] = PROMPT, schema: Any = LeadAnalysis, **config: Any
 ) -> types.GenerateContentResponse:
+    # The SDK's list of parts, not list[str]: lists are invariant, and with Pillow installed (matplotlib
+    # brings it) the parts include images.
+    parts: list[types.PartUnionDict] = [prompt] if isinstance(prompt, str) else [*prompt]
     return client.models.generate_content(
         model=MODEL,
-        contents=prompt,
+        contents=parts,
         config=types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=schema, temperature=0.2, **config
         ),

@@ -21,8 +21,8 @@ SALES = "C0SALES"
 PRIVATE = "C0PRIVATE"
 ADMIN = "U0ADMIN"
 MEMBER = "U0MEMBER"
-# What the next feature's app will ask for: the app's scopes and files:write.
-SCOPES = f"{DEFAULT_SCOPES},files:write"
+# What the app asks for, files:write (the App Home's picture) included.
+SCOPES = DEFAULT_SCOPES
 CSV = "name,stage\nAda,Qualified Lead\nBruno,New Lead\n"
 
 

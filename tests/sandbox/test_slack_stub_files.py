@@ -24,7 +24,9 @@ from slack_stub_client import (
     slack_error,
 )
 
-from sandbox.slack_stub import DEFAULT_SCOPES, SlackStub
+from sandbox.slack_stub import SlackStub
+
+BEFORE_FILES = "chat:write,commands,im:write,users:read"
 
 
 def image_block(slack_file: dict[str, str]) -> dict[str, Any]:
@@ -208,9 +210,8 @@ def test_an_upload_url_is_refused_for_what_slack_refuses(client: WebClient, argu
 
 
 def test_without_files_write_uploads_are_missing_scope() -> None:
-    # An installation from before exports: every scope of the app's but files:write.
-    before_exports = ",".join(scope for scope in DEFAULT_SCOPES.split(",") if scope != "files:write")
-    with SlackStub(token=TOKEN, team_id=TEAM, scopes=before_exports) as stub:
+    # The scopes of an install from before the App Home asked for files:write.
+    with SlackStub(token=TOKEN, team_id=TEAM, scopes=BEFORE_FILES) as stub:
         client = WebClient(token=TOKEN, base_url=stub.base_url)
         with pytest.raises(SlackApiError) as excinfo:
             client.files_upload_v2(content=CSV, filename="leads.csv", channel=SALES)
@@ -218,9 +219,9 @@ def test_without_files_write_uploads_are_missing_scope() -> None:
         assert (answer["error"], answer["needed"], answer["provided"]) == (
             "missing_scope",
             "files:write",
-            before_exports,
+            BEFORE_FILES,
         )
-        assert answer.headers["X-OAuth-Scopes"] == before_exports
+        assert answer.headers["X-OAuth-Scopes"] == BEFORE_FILES
         with pytest.raises(SlackApiError) as excinfo:
             client.files_completeUploadExternal(files=[{"id": "F0ANY"}], channel_id=SALES)
         assert slack_error(excinfo) == "missing_scope"

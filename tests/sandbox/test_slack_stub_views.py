@@ -115,7 +115,7 @@ def test_an_unknown_person_a_duplicate_external_id_or_a_home_tab_left_off(stub: 
     assert slack_error(excinfo) == "duplicate_external_id"
     assert client.views_publish(user_id=ADMIN, view={**HOME, "external_id": "home-1"})["ok"]  # its own again
 
-    with SlackStub(token=TOKEN, team_id=TEAM) as off:  # the manifest's app_home today: no Home tab
+    with SlackStub(token=TOKEN, team_id=TEAM, home_tab_enabled=False) as off:  # an app with its Home tab off
         off.add_user(ADMIN, "ana")
         with pytest.raises(SlackApiError) as excinfo:
             WebClient(token=TOKEN, base_url=off.base_url).views_publish(user_id=ADMIN, view=HOME)

@@ -27,6 +27,7 @@ SCOPE_OF_METHOD = {
     "conversations_open": "im:write",
     "files_upload_v2": "files:write",
     "users_info": "users:read",
+    "views_publish": None,
 }
 # slack_sdk's helpers that are several Web API methods in one call.
 METHODS_OF_HELPER = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
@@ -85,7 +86,12 @@ def test_the_manifest_points_slack_at_the_web_apps_routes() -> None:
         settings["event_subscriptions"]["request_url"],
     ):
         assert urlsplit(url).path == "/slack/events"
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_uninstalled", "tokens_revoked"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"]
     assert [urlsplit(url).path for url in MANIFEST["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]
     assert settings["interactivity"]["is_enabled"] and not settings["socket_mode_enabled"]
 
