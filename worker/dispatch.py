@@ -63,6 +63,7 @@ ROUTES = {
     work.Kind.REFRESH: _Route(REFRESH_QUEUE, "worker.jobs.run_refresh", REFRESH_JOB_TIMEOUT),
     work.Kind.SLACK_PARENT: _Route(REFRESH_QUEUE, "worker.jobs.rewrite_sync_parent", SHORT_JOB_TIMEOUT),
     work.Kind.TOKEN_CHECK: _Route(REFRESH_QUEUE, "worker.jobs.check_tokens", SHORT_JOB_TIMEOUT),
+    work.Kind.ALERTS: _Route(REFRESH_QUEUE, "worker.alerts.post_lead_alerts", SHORT_JOB_TIMEOUT),
 }
 
 
