@@ -2,4 +2,5 @@
 worker's main process load the job code once, so each job's fork starts with it loaded instead of
 importing it again (about half a second of CPU per job: the refresh drain runs every 2 s)."""
 
+import worker.alerts  # noqa: F401
 import worker.jobs  # noqa: F401
