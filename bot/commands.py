@@ -20,6 +20,8 @@ CommandName = Literal[
     "connect",
     "disconnect",
     "alerts",
+    "leads",
+    "find",
 ]
 Mode = Literal["skip", "update"]
 
@@ -51,6 +53,9 @@ USAGE = "\n".join(
         " in the page's notify channel (default Qualified Lead and Proposal Sent); `off` to stop",
         "• `/fbsync connect` — connect or reconnect Facebook pages (Facebook Login)",
         "• `/fbsync disconnect PAGE` — stop syncing a page (its contacts stay)",
+        "• `/fbsync leads PAGE [STAGE]` — a page's hottest open leads, or its contacts in a stage"
+        ' (`qualified`, `"Proposal Sent"`), ten at a time',
+        "• `/fbsync find TEXT` — people of this workspace's pages by name or Instagram username",
         "PAGE is a page name, the start of one, or a page id; quote names of several words"
         ' when they could be misread, e.g. `"Bluebird Coffee"`.',
     ]
@@ -67,6 +72,8 @@ class Command:
     off: bool = False
     mode: Mode = "skip"
     stages: tuple[str, ...] = ()  # alerts: as typed; none (and not off): show them
+    stage: str | None = None  # leads: a stage as typed; resolved against the page's pipeline
+    text: str | None = None  # find: what to look for
 
 
 class CommandError(ValueError):
@@ -112,6 +119,16 @@ def _parse_command(name: CommandName, args: list[_Token]) -> Command:
         if args[-1].is_word("off"):
             return Command("schedule", page=_join(args[:-1]), off=True)
         return Command("schedule", page=_join(args[:-1]), interval=args[-1].text)
+    if name == "leads":
+        # As with `pipeline`: the last word is the stage once there are two; quote names of several words.
+        if len(args) >= 2:
+            return Command("leads", page=_join(args[:-1]), stage=args[-1].text)
+        return Command("leads", page=_required_page(args, "leads"))
+    if name == "find":
+        text = _join(args)
+        if not text:
+            raise CommandError('Find whom? e.g. `/fbsync find José` or `/fbsync find "Ana Lima"`.')
+        return Command("find", text=text)
     if name == "notify":
         off = bool(args) and args[-1].is_word("off")
         return Command("notify", page=_required_page(args[:-1] if off else args, "notify"), off=off)

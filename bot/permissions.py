@@ -9,7 +9,8 @@ from core.config import Settings
 
 DENIED = (
     "Only workspace admins and owners, or users listed in FBSYNC_SLACK_ALLOWED_USERS, "
-    "can start, cancel or configure syncs. Anyone can use `pages`, `status` and `stats`."
+    "can start, cancel or configure syncs and move leads. Anyone can use `pages`, `status`, `stats`, `leads`"
+    " and `find`."
 )
 
 

@@ -12,12 +12,13 @@ from contextlib import contextmanager
 import psycopg
 import redis
 
-from core import db, jobs, logfmt, pages, pipeline, schedule
+from core import cli_contacts, db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
 from core.config import ConfigError, Settings
 from core.db import Pool
 from core.graph import InvalidGraphId, graph_id
 from core.jobs import JobStatus, SyncJob
+from core.leads.queries import StageNotFound
 from core.pipeline import AutoMode
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
@@ -346,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("page", help="page id, name or unique name prefix")
     sync.add_argument("--full", action="store_true", help="re-read every conversation, not only new activity")
     sync.set_defaults(func=cmd_sync)
+
+    cli_contacts.add_parser(commands, lambda: _pool(_settings()))
     return parser
 
 
@@ -366,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pipeline.PipelineError,
         TokenUnreadable,
         schedule.IntervalError,
+        StageNotFound,
     ) as exc:
         print(f"fbsync: error: {exc}", file=sys.stderr)
         return 2

@@ -69,7 +69,8 @@ def split_name(full_name: str | None) -> Name:
     Space-separated scripts split at the first space: 'Mary Anne Smith' -> Mary / Anne Smith,
     'Иван Петров' -> Иван / Петров, 'Νίκος Παπαδόπουλος' -> Νίκος / Παπαδόπουλος. Names in scripts
     that do not separate given and family names with a space (Chinese, Japanese, Korean, Thai...)
-    stay whole. Parts without a letter ('Nia 💕', '✨ Jo ✨') are decoration, never a name.
+    stay whole. Emoji and symbols around words ('Nia 💕', '✨ Jo ✨') are decoration, never a name;
+    digits and punctuation are kept ('Mary 2', 'Bob & Alice', '007 James').
     """
     parts = [part for part in (_strip_decoration(word) for word in (full_name or "").split()) if part]
     if not parts:
@@ -88,20 +89,21 @@ def _kept_whole(parts: list[str]) -> bool:
 
 
 def _is_decoration(ch: str) -> bool:
-    # Symbols (emoji, hearts, stars), format characters (zero-width joiners) and emoji variation selectors.
+    # Other and modifier symbols (emoji, hearts, stars, flags, skin tones), format characters (zero-width
+    # joiners) and emoji variation selectors. Digits, punctuation, and math and currency signs are what
+    # a person typed as part of their name ("Mary 2", "Bob & Alice", "007 James"): kept.
     category = unicodedata.category(ch)
-    return category[0] == "S" or category == "Cf" or "\ufe00" <= ch <= "\ufe0f"
+    return category in ("So", "Sk", "Cf") or "\ufe00" <= ch <= "\ufe0f"
 
 
 def _strip_decoration(word: str) -> str:
-    """The word less leading and trailing emoji; empty when no letter is left."""
+    """The word less leading and trailing emoji; empty when nothing else is left."""
     start, end = 0, len(word)
     while start < end and _is_decoration(word[start]):
         start += 1
     while end > start and _is_decoration(word[end - 1]):
         end -= 1
-    core = word[start:end]
-    return core if any(ch.isalpha() for ch in core) else ""
+    return word[start:end]
 
 
 def display_name(first: str | None, last: str | None, external_id: str) -> str:

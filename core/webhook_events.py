@@ -390,12 +390,26 @@ def _whole(value: object, where: str) -> int:
     return value
 
 
+def _milliseconds(value: object) -> int | float | None:
+    """A number of milliseconds as Meta sends it: a JSON number or, in some deliveries, a string of
+    digits ("1700000000123"), which is just as unambiguous. Anything else (signs, decimals or
+    spaces in a string, booleans) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str) and 0 < len(value) <= 16 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def _ms(value: object) -> int:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    return int(_milliseconds(value) or 0)
 
 
-def _timestamp(ms: object, where: str, latest: datetime) -> datetime:
-    if isinstance(ms, bool) or not isinstance(ms, (int, float)):
+def _timestamp(value: object, where: str, latest: datetime) -> datetime:
+    ms = _milliseconds(value)
+    if ms is None:
         raise _ItemRejected(f"{where} must be a number of milliseconds")
     try:
         at = EPOCH + timedelta(milliseconds=ms)

@@ -2,9 +2,10 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands
+from bot.listeners import actions, commands, leads
 
 
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
+    leads.register(app)

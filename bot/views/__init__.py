@@ -25,6 +25,14 @@ from bot.views.blocks import (
 )
 from bot.views.format import format_duration, time_ago
 from bot.views.lead_card import ACCEPT_AI_ACTION, MOVE_ACTION, NOT_A_LEAD_ACTION, OPEN_INBOX_ACTION, lead_card
+from bot.views.lead_list import (
+    MORE_LEADS_ACTION,
+    found_message,
+    lead_not_changed,
+    lead_updated,
+    leads_message,
+    swap_card,
+)
 from bot.views.notices import scheduled_summary, stage_change_notice, token_warning
 from bot.views.pages import (
     connect_link,
@@ -42,6 +50,7 @@ from bot.views.sync_thread import error_digest, platform_done, sync_finished, sy
 
 __all__ = [
     "ACCEPT_AI_ACTION",
+    "MORE_LEADS_ACTION",
     "MOVE_ACTION",
     "NOT_A_LEAD_ACTION",
     "OPEN_INBOX_ACTION",
@@ -65,8 +74,12 @@ __all__ = [
     "error_message",
     "escape",
     "format_duration",
+    "found_message",
     "help_message",
     "lead_card",
+    "lead_not_changed",
+    "lead_updated",
+    "leads_message",
     "notify_set",
     "nothing_to_cancel",
     "pages_message",
@@ -81,6 +94,7 @@ __all__ = [
     "sync_finished",
     "sync_progress",
     "sync_queued",
+    "swap_card",
     "sync_started",
     "time_ago",
     "token_warning",

@@ -57,7 +57,22 @@ JUNK = {
     "a message without a mid": (message_item(message={"text": "hello"}), "message.mid must be a message id"),
     "a 3 kB mid": (message_item(message__mid="m_" + "A" * 3000), "message.mid must be a message id"),
     "a 3 kB sender id": (message_item(sender__id="1" * 3000), "sender.id must be a Meta id"),
-    "a string timestamp": (message_item(timestamp="1736942401512"), "timestamp must be a number of milliseconds"),
+    "a decimal string timestamp": (
+        message_item(timestamp="1736942401512.5"),
+        "timestamp must be a number of milliseconds",
+    ),
+    "a signed string timestamp": (
+        message_item(timestamp="+1736942401512"),
+        "timestamp must be a number of milliseconds",
+    ),
+    "a spaced string timestamp": (
+        message_item(timestamp=" 1736942401512"),
+        "timestamp must be a number of milliseconds",
+    ),
+    "a non-ASCII digit timestamp": (
+        message_item(timestamp="١٧٣٦٩٤٢٤٠١٥١٢"),
+        "timestamp must be a number of milliseconds",
+    ),
 }
 
 
@@ -131,7 +146,7 @@ def test_a_thousand_item_delivery_with_one_bad_item_stores_the_other_999(web, po
     items = [
         meta_webhooks.messenger_message(PAGE_ID, str(24511230100000 + n % 50), f"message {n}") for n in range(1000)
     ]
-    items[500]["timestamp"] = "1736942401512"  # the one bad item
+    items[500]["timestamp"] = "1736942401512.0"  # the one bad item
     response = meta_webhooks.post(
         f"{web}/webhooks/facebook", meta_webhooks.delivery("page", [(PAGE_ID, items)]), APP_SECRET
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -46,6 +47,10 @@ CASES = {
     # An edit or an unsend of a message we never stored changes no message and makes no contact.
     "message_edit": (1, 0, 0, 0),
     "instagram_unsend": (1, 0, 0, 0),
+    # Numbers of milliseconds as strings of digits, as some senders write them.
+    "message_string_timestamp": (1, 1, 1, 1),
+    "read_string_watermark": (1, 0, 0, 0),
+    "delivery_string_watermark": (1, 0, 0, 0),
 }
 
 
@@ -232,3 +237,11 @@ def refresh_queue_ids(sync_queue) -> list[str]:
 def test_database_down_answers_503_so_meta_retries(app_losing_its_database, sync_queue):
     app_losing_its_database.drop_database()
     assert deliver(app_losing_its_database.base_url, None, fixture_bytes("message")).status_code == 503
+
+
+def test_a_timestamp_written_as_digits_is_the_same_instant_as_the_number(web, pool, page):
+    deliver(web, pool, fixture_bytes("message_string_timestamp"))
+    expand_webhooks(pool)
+    with pool.connection() as conn:
+        stored = conn.execute("SELECT created_time FROM messages").fetchone()["created_time"]
+    assert stored == datetime(2025, 1, 15, 12, 0, 1, 512000, tzinfo=UTC)

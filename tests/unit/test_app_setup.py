@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.app import BOT_SCOPES, REDIRECT_PATH
 from core.connect import WEBHOOK_FIELDS
 from core.webhook_events import ITEM_KEYS
+from sandbox.slack_stub import DEFAULT_HOME_TAB_ENABLED, DEFAULT_SCOPES, NEEDED_SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "manifest.json").read_text())
@@ -57,6 +58,17 @@ def test_the_manifest_asks_for_the_scopes_the_code_uses_and_no_more() -> None:
     assert not unmapped, f"add the scopes of {sorted(unmapped)} (Slack's method reference) to the manifest"
     needed = {SCOPE_OF_METHOD[method] for method in called} - {None} | {"commands"}
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed == set(BOT_SCOPES)  # what "Add to Slack" asks
+
+
+def test_the_slack_stand_in_is_this_app_as_installed() -> None:
+    """Its token has the manifest's scopes and its Home tab is on as the manifest's is, so a call Slack
+    would refuse this app (missing_scope, not_enabled) is refused in the tests too."""
+    assert set(DEFAULT_SCOPES.split(",")) == set(MANIFEST["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
+    assert DEFAULT_HOME_TAB_ENABLED is MANIFEST["features"]["app_home"]["home_tab_enabled"]
+    # The stand-in's scope table agrees with the one above for the methods both know.
+    for method, scope in SCOPE_OF_METHOD.items():
+        needed = NEEDED_SCOPES.get(method.replace("_", ".", 1), ())
+        assert scope in needed if scope else not needed, method
 
 
 def test_the_manifest_points_slack_at_the_web_apps_routes() -> None:

@@ -111,3 +111,32 @@ def test_notify_command():
     assert parse("notify bluebird off") == Command("notify", page="bluebird", off=True)
     with pytest.raises(CommandError, match="Which page"):
         parse("notify")
+
+
+LEADS_AND_FIND = [
+    ("leads Bluebird", Command("leads", page="Bluebird")),
+    ("LEADS bluebird qualified", Command("leads", page="bluebird", stage="qualified")),
+    ("leads Bluebird Coffee won", Command("leads", page="Bluebird Coffee", stage="won")),
+    ('leads "Bluebird Coffee"', Command("leads", page="Bluebird Coffee")),  # quoted: all of it is the page
+    ('leads Bluebird "Proposal Sent"', Command("leads", page="Bluebird", stage="Proposal Sent")),
+    ("leads “Bluebird Coffee” “Qualified Lead”", Command("leads", page="Bluebird Coffee", stage="Qualified Lead")),
+    ("find josé", Command("find", text="josé")),
+    ("find Ana  Lima", Command("find", text="Ana Lima")),
+    ('find "Ana Lima"', Command("find", text="Ana Lima")),
+    ("find “leads”", Command("find", text="leads")),
+    ("find Tom &amp; Jerry", Command("find", text="Tom & Jerry")),
+]
+
+
+@pytest.mark.parametrize("text, expected", LEADS_AND_FIND, ids=[text for text, _ in LEADS_AND_FIND])
+def test_parse_leads_and_find(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("leads", "Which page?"), ("find", "Find whom?"), ("find   ", "Find whom?"), ("lead Bluebird", "`leads`")],
+)
+def test_leads_and_find_errors(text, expected):
+    with pytest.raises(CommandError, match=expected):
+        parse(text)

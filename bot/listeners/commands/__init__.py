@@ -15,11 +15,12 @@ from slack_sdk import WebClient
 from bot import views
 from bot.commands import CommandError, parse
 from bot.deps import BotDeps
-from bot.listeners.commands import config, connect, reads, sync
+from bot.listeners.commands import config, connect, leads, reads, sync
 from bot.listeners.commands.invocation import Invocation
 from bot.permissions import DENIED, may_change
 from core import pages, schedule
 from core.db import DatabaseUnavailable
+from core.leads.queries import StageNotFound
 from core.logfmt import ContextLogger
 from core.pages import AmbiguousPage, PageNotFound
 from core.pipeline import PipelineError
@@ -33,6 +34,8 @@ HANDLERS: dict[str, Callable[[Invocation], views.Message]] = {
     "pipelines": reads.show_pipelines,
     "status": reads.show_status,
     "stats": reads.show_stats,
+    "leads": leads.show_leads,
+    "find": leads.find_people,
     "pipeline": config.set_pipeline,
     "notify": config.set_notify,
     "schedule": config.set_schedule,
@@ -70,7 +73,7 @@ def handle_fbsync(ack: Ack, command: dict[str, Any], respond: Respond, client: W
             deps, client, parsed, organization_id, command["team_id"], command["user_id"], command["channel_id"]
         )
         respond(**HANDLERS[parsed.name](invocation))
-    except (PageNotFound, AmbiguousPage, PipelineError, schedule.IntervalError) as exc:
+    except (PageNotFound, AmbiguousPage, PipelineError, schedule.IntervalError, StageNotFound) as exc:
         respond(**views.error_message(str(exc)))
     except (DatabaseUnavailable, psycopg.OperationalError):
         log.exception("database unavailable")

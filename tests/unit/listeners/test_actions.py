@@ -52,7 +52,7 @@ def test_a_member_may_not_click_disconnect(slack, pool, page):
 def test_another_workspaces_click_is_refused_and_logged(slack, pool, page, caplog):
     job = queued_job(pool, page)
 
-    with caplog.at_level(logging.WARNING, logger="bot.listeners.actions"):
+    with caplog.at_level(logging.WARNING, logger="bot.listeners"):
         handle_cancel(**slack.action(views.CANCEL_ACTION, str(job.id), team=OTHER_TEAM))
 
     assert "That page is not connected to this workspace." in visible_text(slack.answer())
