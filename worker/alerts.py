@@ -49,14 +49,15 @@ def post_lead_alerts(page_pk: int, dispatch_id: int) -> str:
             if client is not None and page.notify_channel and pending.news:
                 stages = target.pipeline.stages if target else ()
                 posted = post_alerts(client, page, page.notify_channel, pending.news, leads, stages, log)
+            # The pending row first, as an analysis owing alerts takes it last: the two never deadlock.
             with pool.connection() as conn, conn.transaction():
-                alerts.withdraw(conn, pending.stale)
-                if posted is not None:
-                    alerts.mark_sent(conn, posted.sent)
                 if posted is not None and posted.retry_after is not None:
                     work.release(conn, work.Kind.ALERTS, page_pk, posted.retry_after, attempts=claim.attempts)
                 else:
                     work.settle(conn, work.Kind.ALERTS, page_pk, claim.version)
+                alerts.withdraw(conn, pending.stale)
+                if posted is not None:
+                    alerts.mark_sent(conn, posted.sent)
             sent = len(posted.sent) if posted else 0
             log.info("lead alerts sent=%d news=%d withdrawn=%d", sent, len(pending.news), len(pending.stale))
             return f"sent {sent} of {len(pending.news)}"
