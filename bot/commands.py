@@ -19,6 +19,7 @@ CommandName = Literal[
     "schedule",
     "connect",
     "disconnect",
+    "alerts",
     "leads",
     "find",
     "export",
@@ -49,6 +50,8 @@ USAGE = "\n".join(
         " (`update` lets contacts already in a stage move); `/fbsync pipeline PAGE off` to stop",
         "• `/fbsync notify PAGE` — post this page's stage changes in this channel; `/fbsync notify PAGE off` to stop",
         "• `/fbsync schedule PAGE 6h` — sync a page by itself every 6 hours (m, h or d); `/fbsync schedule PAGE off`",
+        "• `/fbsync alerts PAGE [STAGE…|off]` — which stages' new entrants are announced with their lead card"
+        " in the page's notify channel (default Qualified Lead and Proposal Sent); `off` to stop",
         "• `/fbsync connect` — connect or reconnect Facebook pages (Facebook Login)",
         "• `/fbsync disconnect PAGE` — stop syncing a page (its contacts stay)",
         "• `/fbsync leads PAGE [STAGE]` — a page's hottest open leads, or its contacts in a stage"
@@ -71,6 +74,7 @@ class Command:
     off: bool = False
     mode: Mode = "skip"
     stage: str | None = None  # leads, export: the last word as typed, when the words before it name a page
+    stages: tuple[str, ...] = ()  # alerts: as typed; none (and not off): show them
     text: str | None = None  # find: what to look for
 
 
@@ -132,7 +136,24 @@ def _parse_command(name: CommandName, args: list[_Token]) -> Command:
     if name == "notify":
         off = bool(args) and args[-1].is_word("off")
         return Command("notify", page=_required_page(args[:-1] if off else args, "notify"), off=off)
+    if name == "alerts":
+        return _parse_alerts(args)
     return _parse_pipeline(args)
+
+
+def _parse_alerts(args: list[_Token]) -> Command:
+    """PAGE is one word (quoted, a prefix or an id); stages after it, each one word (or quoted) unless
+    they are separated by commas: `alerts "Fig Bakery" qualified proposal`, `alerts fig Qualified Lead, Won`."""
+    if not args:
+        raise CommandError("Which page? e.g. `/fbsync alerts Bluebird qualified proposal`, or `... off`.")
+    page, rest = args[0].text, args[1:]
+    if len(rest) == 1 and rest[0].is_word("off"):
+        return Command("alerts", page=page, off=True)
+    if any("," in token.text for token in rest if not token.quoted):
+        stages = tuple(part.strip() for part in _join(rest).split(",") if part.strip())
+    else:
+        stages = tuple(token.text for token in rest)
+    return Command("alerts", page=page, stages=stages)
 
 
 def _parse_sync(args: list[_Token]) -> Command:

@@ -72,7 +72,7 @@ def rewrite_parent(
         )
         return None
     except SlackApiError as exc:
-        wait = _rate_limit_wait(exc)
+        wait = rate_limit_wait(exc)
         if wait is not None:
             log.info("final sync message rate limited retry_after=%.0f", wait)
             return wait
@@ -86,7 +86,7 @@ def rewrite_parent(
     return FINAL_RETRY_AFTER
 
 
-def _rate_limit_wait(exc: SlackApiError) -> float | None:
+def rate_limit_wait(exc: SlackApiError) -> float | None:
     """Slack's Retry-After of a 429, in seconds; None when the error is not a rate limit."""
     if exc.response.status_code != 429:
         return None
@@ -188,7 +188,7 @@ class SlackProgressReporter:
         try:
             return getattr(self._client, method)(**kwargs)
         except SlackApiError as exc:
-            wait = _rate_limit_wait(exc)
+            wait = rate_limit_wait(exc)
             if wait is None:
                 self.log.warning("slack call failed method=%s error=%s", method, exc.response.get("error"))
             else:

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 import psycopg
 import redis
 
-from core import cli_contacts, db, jobs, logfmt, pages, pipeline, schedule
+from core import alerts, cli_contacts, db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
 from core.cli_export import add_export_command
 from core.config import ConfigError, Settings
@@ -195,6 +195,18 @@ def cmd_pages_notify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pages_alerts(args: argparse.Namespace) -> int:
+    off = [name.lower() for name in args.stages] == ["off"]
+    with _pool(_settings()) as pool, pool.connection() as conn, conn.transaction():
+        page = pages.find_page(conn, args.page)
+        if args.stages:
+            alerts.set_alert_stages(conn, page.id, [] if off else args.stages)
+        names = alerts.alert_stages(conn, page.id)
+    where = f"in {page.notify_channel}" if page.notify_channel else "once the page has a notify channel"
+    print(f"{page.name}: lead alerts " + (f"for {', '.join(names)}, {where}" if names else "are off"))
+    return 0
+
+
 def cmd_tokens_new_key(args: argparse.Namespace) -> int:
     print(TokenCipher.new_key())
     return 0
@@ -316,6 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
     notify.add_argument("page", help="page id, name or unique name prefix")
     notify.add_argument("channel", help="Slack channel id, or 'off'")
     notify.set_defaults(func=cmd_pages_notify)
+
+    alerting = pages_commands.add_parser("alerts", help="stages whose new entrants are announced with a lead card")
+    alerting.add_argument("page", help="page id, name or unique name prefix")
+    alerting.add_argument("stages", nargs="*", help="stage names as people type them, or 'off'; none: show them")
+    alerting.set_defaults(func=cmd_pages_alerts)
 
     scheduled = pages_commands.add_parser("schedule", help="sync a page by itself every INTERVAL (e.g. 6h, 1d)")
     scheduled.add_argument("page", help="page id, name or unique name prefix")

@@ -38,6 +38,7 @@ class StageChange:
     to_stage: str
     lead_score: int | None
     summary: str
+    alerted: bool = False  # into an alert stage: its lead card is posted instead (core/pipeline/alerting.py)
 
 
 class StageNotifier(Protocol):
@@ -103,7 +104,7 @@ class Refresher:
                 work.forget(conn, work.Kind.REFRESH, contact_id)
             return RefreshResult(RefreshStatus.CONTACT_GONE)
         result = self._qualify(page, contact_id, version)
-        if result.stage_change and self._notifier:
+        if result.stage_change and not result.stage_change.alerted and self._notifier:
             self._notifier.stage_changed(page, result.stage_change)
         return result
 
@@ -197,6 +198,7 @@ class Refresher:
                 to_stage=placed.move.to.name,
                 lead_score=placed.analysis.lead_score,
                 summary=placed.analysis.summary,
+                alerted=placed.move.alerted,
             ),
         )
 

@@ -1,7 +1,8 @@
 """Pending work, held in PostgreSQL (`pending_work`): the one mechanism behind "owed work runs".
 
 Every kind of deferred work is a row: a refresh a contact is owed after webhooks, a page's analysis
-backlog, a sync job waiting to start, a Slack message to write, the daily token check. A row says
+backlog, a sync job waiting to start, a Slack message to write, the daily token check, a page's lead
+alerts to post. A row says
 when it is due; the dispatcher (worker/dispatch.py) puts due rows on the RQ queues, each with a
 fresh dispatch id, and a worker's job takes the row (`begin`): a session advisory lock on a
 connection of its own, so the claim ends the moment its process dies, kill -9 included. The job's
@@ -39,6 +40,7 @@ class Kind(StrEnum):
     SYNC = "sync"  # subject: a sync job id
     SLACK_PARENT = "slack_parent"  # subject: a sync job id
     TOKEN_CHECK = "token_check"  # subject: 0
+    ALERTS = "alerts"  # subject: a page id
     EXPORT = "export"  # subject: a lead export id
     HOME = "home"  # subject: an organization id (its App Home tabs, published again)
 
@@ -50,6 +52,7 @@ _LOCK_SPACE = {
     Kind.SYNC: 0xFB3,
     Kind.SLACK_PARENT: 0xFB4,
     Kind.TOKEN_CHECK: 0xFB5,
+    Kind.ALERTS: 0xFB6,
     Kind.EXPORT: 0xFB8,
     Kind.HOME: 0xFB7,
 }

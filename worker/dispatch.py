@@ -66,6 +66,7 @@ ROUTES = {
     # Short (100,000 contacts take seconds), and never behind an hours-long sync.
     work.Kind.EXPORT: _Route(REFRESH_QUEUE, "worker.export.run_export", SHORT_JOB_TIMEOUT),
     work.Kind.HOME: _Route(REFRESH_QUEUE, "worker.home.publish_home_tabs", SHORT_JOB_TIMEOUT),
+    work.Kind.ALERTS: _Route(REFRESH_QUEUE, "worker.alerts.post_lead_alerts", SHORT_JOB_TIMEOUT),
 }
 
 

@@ -112,9 +112,15 @@ def notify_set(page: Page, channel_id: str | None) -> Message:
             f"Stage-change notices for {page.name} are off",
             [section(f":no_bell: Stage-change notices for *{name}* are off.")],
         )
+    alerts = code(f'/fbsync alerts "{page.name}"')
     return message(
         f"Stage changes of {page.name} will be posted in this channel",
-        [section(f":bell: Contacts of *{name}* that change stage between syncs will be announced in <#{channel_id}>.")],
+        [
+            section(
+                f":bell: Contacts of *{name}* that change stage between syncs will be announced in <#{channel_id}>."
+            ),
+            context(f"New hot leads get their lead card here too: {alerts} says which stages."),
+        ],
     )
 
 

@@ -3,7 +3,8 @@
 A stage a person set (`stage_set_by`) is never moved by an analysis: its summary, score, evidence and
 recommended stage (`ai_stage_id`, shown as "AI suggests ...") are still stored. An audit row
 (`contact_activities`) is written only when the stage, score or status changes. A batch of analyses
-is applied with one statement per table.
+is applied with one statement per table. Moves into a page's alert stages owe its lead alerts
+(core/pipeline/alerting.py): only here, so a stage a person sets is never announced back.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from core.analysis.model import Analysis, clamp_score
 from core.db import Conn
+from core.pipeline.alerting import record_entries
 from core.pipeline.matching import MatchRule, Stage, match_stage
 from core.pipeline.pipelines import AutoMode, AutoPipeline
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 class StageMove:
     from_stage_id: int | None
     to: Stage
+    alerted: bool = False  # into an alert stage of a page with a notify channel: its lead alert tells
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,11 @@ def apply_analyses(
         change, move = _change(contact_id, current[contact_id], analysis, target, analyzer)
         changes.append(change)
         moves[contact_id] = move
-    _write(conn, changes)
-    return moves
+    alerted = _write(conn, changes)
+    return {
+        contact_id: replace(move, alerted=True) if move is not None and contact_id in alerted else move
+        for contact_id, move in moves.items()
+    }
 
 
 def _change(
@@ -150,7 +156,8 @@ def _change(
     return change, StageMove(current["stage_id"], stage) if moved else None
 
 
-def _write(conn: Conn, changes: list[_Change]) -> None:
+def _write(conn: Conn, changes: list[_Change]) -> set[int]:
+    """The changes, and the lead alerts they owe; returns the contacts moved into an alert stage."""
     # Arrays go in binary (%b): dumping long text arrays as text escapes every element, which costs
     # more than the statement.
     conn.execute(
@@ -178,9 +185,10 @@ def _write(conn: Conn, changes: list[_Change]) -> None:
             [c.status for c in changes],
         ),
     )
+    alerted = record_entries(conn, [(c.contact_id, c.stage_id) for c in changes if c.moved and c.stage_id])
     audited = [(c.contact_id, *c.activity) for c in changes if c.activity is not None]
     if not audited:
-        return
+        return alerted
     columns = list(zip(*audited, strict=True))
     conn.execute(
         "INSERT INTO contact_activities (contact_id, type, from_stage_id, to_stage_id, lead_score, confidence,"
@@ -191,3 +199,4 @@ def _write(conn: Conn, changes: list[_Change]) -> None:
         "  reasoning, details, position) ORDER BY position",
         [list(column) for column in columns],
     )
+    return alerted

@@ -40,6 +40,7 @@ HANDLERS: dict[str, Callable[[Invocation], views.Message]] = {
     "pipeline": config.set_pipeline,
     "notify": config.set_notify,
     "schedule": config.set_schedule,
+    "alerts": config.set_alerts,
     "cancel": sync.cancel_sync,
     "sync": sync.start_sync,
     "connect": connect.connect_pages,

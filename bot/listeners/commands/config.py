@@ -1,10 +1,13 @@
-"""A page's settings: its pipeline, its stage-change channel, its sync schedule."""
+"""A page's settings: its pipeline, its stage-change channel, its sync schedule, its lead alerts."""
 
 from __future__ import annotations
 
 from bot import views
 from bot.listeners.commands.invocation import Invocation, named_page
-from core import pages, pipeline, schedule
+from bot.permissions import DENIED, may_change
+from bot.views.alerts import alerts_settings
+from core import alerts, pages, pipeline, schedule
+from core.leads.queries import StageNotFound
 from core.pipeline import AutoMode
 
 
@@ -33,3 +36,19 @@ def set_schedule(inv: Invocation) -> views.Message:
         page = named_page(conn, inv)
         schedule.set_schedule(conn, page.id, seconds)
     return views.schedule_set(page, schedule.format_interval(seconds) if seconds else None)
+
+
+def set_alerts(inv: Invocation) -> views.Message:
+    """Shows the page's alert stages to anyone; setting them (or `off`) is a change."""
+    changing = bool(inv.command.stages) or inv.command.off
+    if changing and not may_change(inv.client, inv.deps.settings, inv.user_id):
+        return views.denied(DENIED)
+    with inv.deps.pool.connection() as conn, conn.transaction():
+        page = named_page(conn, inv)
+        if changing:
+            try:
+                alerts.set_alert_stages(conn, page.id, inv.command.stages)
+            except StageNotFound as exc:
+                return views.error_message(str(exc))
+        names = alerts.alert_stages(conn, page.id)
+    return alerts_settings(page, names, page.notify_channel)
