@@ -2,8 +2,9 @@
 
 Starts the services and the Meta and Slack stand-ins, the web app under gunicorn and an `rq worker`,
 then does what a sales team does: connects its page with Facebook Login from `/fbsync connect`, runs
-`/fbsync sync` in Slack, and lets customers write (Meta webhooks). It prints what Slack received and
-what landed in the database.
+`/fbsync sync` in Slack, and lets customers write (Meta webhooks); then works the leads in Slack
+(sandbox/demo_leads.py: an alert card, a move, find, an export, the App Home). It prints what Slack
+received and what landed in the database.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from psycopg.rows import dict_row
 
 from core.extract import display_name
 from core.tokens import TokenCipher
-from sandbox import meta_webhooks, processes
+from sandbox import demo_leads, meta_webhooks, processes
 from sandbox.graph_sim import DEMO_PAGE, DEMO_USER, GraphSimulator
 from sandbox.services import embedded_postgres, embedded_redis
 from sandbox.slack_requests import post_signed, render, slash_command_form
@@ -125,7 +126,7 @@ def start_process(stack: ExitStack, args: list[str], env: dict[str, str], log: P
     stack.callback(processes.stop, process)
 
 
-def slash(web: str, slack: SlackStub, text: str) -> None:
+def slash(web: str, slack: SlackStub, text: str) -> dict[str, Any]:
     print(f"\n@ada in #sales: /fbsync {text}", flush=True)
     before = len(slack.responses)
     ack = post_signed(
@@ -138,6 +139,7 @@ def slash(web: str, slack: SlackStub, text: str) -> None:
         processes.wait_for(lambda: len(slack.responses) > before, 30, "the bot's reply")
         reply = slack.responses[-1]["body"]
     print("fbsync (only visible to you):\n" + indent(render(reply)), flush=True)
+    return reply
 
 
 def indent(text: str) -> str:
@@ -219,7 +221,18 @@ def main() -> None:
         heading("Between syncs: customers write, Meta sends webhooks")
         slash(web, slack, "pipeline Bluebird Sales update")
         slash(web, slack, "notify Bluebird")
+        slash(web, slack, "alerts Bluebird qualified proposal won")
         webhooks_story(web, sim, slack, database_url)
+
+        heading("Working the leads in Slack")
+        workspace = demo_leads.Workspace(web, slack, SIGNING_SECRET, TEAM_ID, ADMIN, CHANNEL)
+        alert = demo_leads.show_alert(workspace)
+        print("\n(Ada knows the payment has not cleared yet: the lead goes back to Proposal Sent, and stays there.)")
+        demo_leads.move_from_card(workspace, alert, "Proposal Sent", database_url)
+        slash(web, slack, "find hopper")
+        slash(web, slack, "export Bluebird")
+        demo_leads.show_export(slack)
+        demo_leads.show_home(workspace)
 
 
 def connect_with_facebook(web: str, slack: SlackStub) -> None:

@@ -221,6 +221,13 @@ def slash_command_form(text: str, *, team_id: str, user_id: str, channel_id: str
     }
 
 
+def _control(element: dict[str, Any]) -> str:
+    if "options" in element:  # a menu: what it shows now
+        shown = (element.get("initial_option") or {}).get("text") or element.get("placeholder") or {}
+        return f"[{shown.get('text', '')} ▾]"
+    return f"[{element['text']['text']}]"
+
+
 def render(message: dict[str, Any]) -> str:
     """A Block Kit message as a person would read it in a terminal."""
     lines: list[str] = []
@@ -232,5 +239,7 @@ def render(message: dict[str, Any]) -> str:
         if block["type"] == "context":
             lines.append("  ".join(e.get("text", "") for e in block["elements"]))
         if block["type"] == "actions":
-            lines.append("  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+            lines.append("  ".join(_control(e) for e in block["elements"]))
+        if block["type"] == "image":
+            lines.append(f"[picture: {block.get('alt_text', '')}]")
     return "\n".join(lines) or message.get("text", "") or json.dumps(message)

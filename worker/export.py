@@ -27,58 +27,57 @@ from core.leads import export_started as record_start
 from core.leads.export_requests import ExportStatus
 from core.logfmt import ContextLogger
 from core.pages import Page
-from worker.resources import job_resources
+from worker.resources import held_work
 
 logger = logging.getLogger(__name__)
 
 
 def run_export(export_id: int, dispatch_id: int) -> str:
     """Run one export; returns what became of it. Its `lead_exports` row is the record."""
-    with job_resources() as (settings, pool):
-        assert settings.database_url
-        with work.begin(settings.database_url, work.Kind.EXPORT, export_id, dispatch_id) as claim:
-            if claim is None:
+    with held_work(work.Kind.EXPORT, export_id, dispatch_id) as held:
+        if held is None:
+            return "not owed"
+        settings, pool, claim = held
+        with pool.connection() as conn:
+            export = get_export(conn, export_id)
+            if export is None or export.status in (ExportStatus.COMPLETED, ExportStatus.FAILED):
+                work.forget(conn, work.Kind.EXPORT, export_id)
                 return "not owed"
+            page = pages.get_page(conn, export.facebook_page_id)  # an export goes with its page
+        log = ContextLogger(logger, {"export_id": export_id, "page_id": page.page_id})
+        client = SlackClients(settings, pool, wait_on_rate_limit=False).for_team(export.slack_team_id)
+        if client is None:
+            _fail(pool, page, export, "fbsync is no longer installed in this workspace", None, log)
+            return "failed"
+        dm = ExportDM(client, export.slack_user_id, _message_of(export), log)
+        if not _still_theirs(pool, page, export):
+            _fail(pool, page, export, "the page is no longer connected to this workspace", dm, log)
+            return "failed"
+        try:
+            rows = _export(pool, page, export, dm)
+        except SlackTrouble as trouble:
+            if trouble.retry_after is None or claim.attempts >= work.MAX_ATTEMPTS:
+                _fail(pool, page, export, str(trouble), dm, log)
+                return "failed"
+            log.info("export postponed retry_after=%.0f reason=%s", trouble.retry_after, trouble)
             with pool.connection() as conn:
-                export = get_export(conn, export_id)
-                if export is None or export.status in (ExportStatus.COMPLETED, ExportStatus.FAILED):
-                    work.forget(conn, work.Kind.EXPORT, export_id)
-                    return "not owed"
-                page = pages.get_page(conn, export.facebook_page_id)  # an export goes with its page
-            log = ContextLogger(logger, {"export_id": export_id, "page_id": page.page_id})
-            client = SlackClients(settings, pool, wait_on_rate_limit=False).for_team(export.slack_team_id)
-            if client is None:
-                _fail(pool, page, export, "fbsync is no longer installed in this workspace", None, log)
-                return "failed"
-            dm = ExportDM(client, export.slack_user_id, _message_of(export), log)
-            if not _still_theirs(pool, page, export):
-                _fail(pool, page, export, "the page is no longer connected to this workspace", dm, log)
-                return "failed"
-            try:
-                rows = _export(pool, page, export, dm)
-            except SlackTrouble as trouble:
-                if trouble.retry_after is None or claim.attempts >= work.MAX_ATTEMPTS:
-                    _fail(pool, page, export, str(trouble), dm, log)
-                    return "failed"
-                log.info("export postponed retry_after=%.0f reason=%s", trouble.retry_after, trouble)
-                with pool.connection() as conn:
-                    work.release(conn, work.Kind.EXPORT, export_id, trouble.retry_after, attempts=claim.attempts)
-                return f"retrying in {trouble.retry_after:.0f}s"
-            except psycopg.Error as exc:
-                log.error("export failed: database error=%s", type(exc).__name__)
-                _fail(pool, page, export, "the database failed while reading the contacts; please try again", dm, log)
-                return "failed"
-            except Exception as exc:
-                # Never the exception's text, here or in the log: it may quote a URL or a token.
-                log.error("export failed error=%s", type(exc).__name__)
-                _fail(pool, page, export, f"internal error ({type(exc).__name__}); please try again", dm, log)
-                return "failed"
-            dm.update(export_ready(page, export.stage, rows), force=True)
-            with pool.connection() as conn, conn.transaction():
-                record_success(conn, export_id, rows)
-                work.settle(conn, work.Kind.EXPORT, export_id, claim.version)
-            log.info("export done rows=%d", rows)
-            return "completed"
+                work.release(conn, work.Kind.EXPORT, export_id, trouble.retry_after, attempts=claim.attempts)
+            return f"retrying in {trouble.retry_after:.0f}s"
+        except psycopg.Error as exc:
+            log.error("export failed: database error=%s", type(exc).__name__)
+            _fail(pool, page, export, "the database failed while reading the contacts; please try again", dm, log)
+            return "failed"
+        except Exception as exc:
+            # Never the exception's text, here or in the log: it may quote a URL or a token.
+            log.error("export failed error=%s", type(exc).__name__)
+            _fail(pool, page, export, f"internal error ({type(exc).__name__}); please try again", dm, log)
+            return "failed"
+        dm.update(export_ready(page, export.stage, rows), force=True)
+        with pool.connection() as conn, conn.transaction():
+            record_success(conn, export_id, rows)
+            work.settle(conn, work.Kind.EXPORT, export_id, claim.version)
+        log.info("export done rows=%d", rows)
+        return "completed"
 
 
 def _still_theirs(pool: Pool, page: Page, export: LeadExport) -> bool:

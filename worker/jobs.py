@@ -28,7 +28,7 @@ from core.schedule import SCHEDULED_BY
 from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
 from core.tokens import TokenCipher
-from worker.resources import job_resources
+from worker.resources import held_work, job_resources
 from worker.scheduled import check_page_tokens
 
 logger = logging.getLogger(__name__)
@@ -109,40 +109,39 @@ def _slack_reporter(settings: Settings, pool: Pool, page: pages.Page, job: SyncJ
 def rewrite_sync_parent(sync_job_id: int, dispatch_id: int) -> str:
     """Write a finished sync's final state into its Slack parent; owed again after Retry-After until
     it lands (or work.MAX_SLACK_ATTEMPTS tries)."""
-    with job_resources() as (settings, pool):
-        assert settings.database_url
-        with work.begin(settings.database_url, work.Kind.SLACK_PARENT, sync_job_id, dispatch_id) as claim:
-            if claim is None:
-                return "not owed"
-            with pool.connection() as conn:
-                job = jobs.get_job(conn, sync_job_id)
-                page = pages.get_page(conn, job.facebook_page_id)
-                breakdown = stage_breakdown(conn, page.id)
-            log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
-            client = SlackClients(settings, pool, wait_on_rate_limit=False).for_page(page)
-            # No client: the workspace uninstalled the app meanwhile.
-            wait = rewrite_parent(client, page, job, breakdown, log) if client else None
-            with pool.connection() as conn:
-                if wait is None:
-                    work.settle(conn, work.Kind.SLACK_PARENT, sync_job_id, claim.version)
-                    return "written" if client else "no slack"
-                if claim.attempts >= work.MAX_SLACK_ATTEMPTS:
-                    work.forget(conn, work.Kind.SLACK_PARENT, sync_job_id)
-                    log.error("final sync message given up after attempts=%d", claim.attempts)
-                    return "given up"
-                work.release(conn, work.Kind.SLACK_PARENT, sync_job_id, wait, attempts=claim.attempts)
+    with held_work(work.Kind.SLACK_PARENT, sync_job_id, dispatch_id) as held:
+        if held is None:
+            return "not owed"
+        settings, pool, claim = held
+        with pool.connection() as conn:
+            job = jobs.get_job(conn, sync_job_id)
+            page = pages.get_page(conn, job.facebook_page_id)
+            breakdown = stage_breakdown(conn, page.id)
+        log = ContextLogger(logger, {"job_id": job.id, "page_id": page.page_id})
+        client = SlackClients(settings, pool, wait_on_rate_limit=False).for_page(page)
+        # No client: the workspace uninstalled the app meanwhile.
+        wait = rewrite_parent(client, page, job, breakdown, log) if client else None
+        with pool.connection() as conn:
+            if wait is None:
+                work.settle(conn, work.Kind.SLACK_PARENT, sync_job_id, claim.version)
+                return "written" if client else "no slack"
+            if claim.attempts >= work.MAX_SLACK_ATTEMPTS:
+                work.forget(conn, work.Kind.SLACK_PARENT, sync_job_id)
+                log.error("final sync message given up after attempts=%d", claim.attempts)
+                return "given up"
+            work.release(conn, work.Kind.SLACK_PARENT, sync_job_id, wait, attempts=claim.attempts)
         return f"retrying in {wait:.0f}s"
 
 
 def run_analysis(page_pk: int, dispatch_id: int) -> str:
     """Drain one page's analysis backlog for a slice of time (core/backlog.py); what is left stays owed."""
-    with job_resources(pool_size=4) as (settings, pool), ExitStack() as stack:
-        assert settings.database_url
-        claim = stack.enter_context(work.begin(settings.database_url, work.Kind.ANALYSIS, page_pk, dispatch_id))
+    with ExitStack() as stack:
+        held = stack.enter_context(held_work(work.Kind.ANALYSIS, page_pk, dispatch_id, pool_size=4))
         log = ContextLogger(logger, {"page_pk": page_pk})
-        if claim is None:
+        if held is None:
             log.info("analysis not owed to this job (done, or taken by another)")
             return "not owed"
+        settings, pool, claim = held
         sleep = CancelWatchingSleep(pool, page_pk, claim.alive)
         qualifier = Qualifier(build_analyzer(settings, sleep=sleep), workers=settings.analysis_workers)
         stack.callback(qualifier.close)
@@ -215,13 +214,13 @@ def _analysis_reporter(settings: Settings, pool: Pool, page_pk: int) -> SlackAna
 
 def run_refresh(page_pk: int, contact_id: int, dispatch_id: int) -> str:
     """Refresh one contact after webhook deliveries (owed since the drain expanded them)."""
-    with job_resources(pool_size=2) as (settings, pool), ExitStack() as stack:
-        assert settings.database_url
-        claim = stack.enter_context(work.begin(settings.database_url, work.Kind.REFRESH, contact_id, dispatch_id))
+    with ExitStack() as stack:
+        held = stack.enter_context(held_work(work.Kind.REFRESH, contact_id, dispatch_id, pool_size=2))
         log = ContextLogger(logger, {"page_pk": page_pk, "contact_id": contact_id})
-        if claim is None:
+        if held is None:
             log.info("refresh not owed to this job (done, or taken by another)")
             return "not owed"
+        settings, pool, claim = held
         qualifier = Qualifier(build_analyzer(settings), workers=1)
         stack.callback(qualifier.close)
         notifier = SlackStageNotifier(SlackClients(settings, pool)) if settings.slack_enabled else None
@@ -246,20 +245,19 @@ def run_refresh(page_pk: int, contact_id: int, dispatch_id: int) -> str:
 
 def check_tokens(subject_id: int, dispatch_id: int) -> int:
     """Daily: every connected page's token looked at; owed again a day later. Returns the problems."""
-    with job_resources() as (settings, pool):
-        assert settings.database_url
-        with work.begin(settings.database_url, work.Kind.TOKEN_CHECK, subject_id, dispatch_id) as claim:
-            if claim is None:
-                return 0
-            problems, again_in = 0, TOKEN_CHECK_EVERY
-            try:
-                if settings.fb_app_id and settings.fb_app_secret:
-                    problems = check_page_tokens(pool, settings, datetime.now(UTC))
-                else:
-                    logger.warning("token check skipped: FB_APP_ID and FB_APP_SECRET are not set")
-            except Exception as exc:  # a daily check must never stop for good: tried again within the hour
-                logger.error("token check failed error=%s", type(exc).__name__)
-                again_in = TOKEN_CHECK_RETRY
-            with pool.connection() as conn:
-                work.release(conn, work.Kind.TOKEN_CHECK, subject_id, again_in)
-            return problems
+    with held_work(work.Kind.TOKEN_CHECK, subject_id, dispatch_id) as held:
+        if held is None:
+            return 0
+        settings, pool, claim = held
+        problems, again_in = 0, TOKEN_CHECK_EVERY
+        try:
+            if settings.fb_app_id and settings.fb_app_secret:
+                problems = check_page_tokens(pool, settings, datetime.now(UTC))
+            else:
+                logger.warning("token check skipped: FB_APP_ID and FB_APP_SECRET are not set")
+        except Exception as exc:  # a daily check must never stop for good: tried again within the hour
+            logger.error("token check failed error=%s", type(exc).__name__)
+            again_in = TOKEN_CHECK_RETRY
+        with pool.connection() as conn:
+            work.release(conn, work.Kind.TOKEN_CHECK, subject_id, again_in)
+        return problems
