@@ -38,7 +38,7 @@ def lead_card(lead: Lead, stages: Sequence[Stage], *, with_actions: bool = True)
 
 def _headline(lead: Lead) -> Block:
     who = f"*{escape(lead.name)}*"
-    if lead.instagram_username and not lead.name.startswith("@"):
+    if lead.instagram_username and lead.name not in (lead.instagram_username, f"@{lead.instagram_username}"):
         who += f" (@{escape(lead.instagram_username)})"
     stage = f"*{escape(lead.stage)}*" if lead.stage else "_not in the pipeline yet_"
     if lead.stage and lead.stage_set_by:
