@@ -240,3 +240,22 @@ def test_a_channel_the_bot_cannot_post_in_keeps_the_alerts_for_later(
 
     # Not retried in a loop (nobody has invited the bot yet): it goes with the page's next alert.
     assert alerts_owed(pool) == [] and unsent(pool) == 1
+
+
+def test_a_person_s_stage_survives_a_webhook_refresh_the_analysis_disagrees_with(
+    web, sim, slack, pool, page, says, refresh, dispatch, refreshes
+):
+    who = fresh_customer(sim, pool)
+    contact_id = contact(pool, who["id"])["id"]
+    with pool.connection() as conn:
+        lost = resolve_stage(conn, page.id, "lost")
+        set_stage(conn, contact_id, lost.id, ADMIN, TEAM_ID)
+
+    write_and_deliver(web, pool, sim, who, "how much is the 10-class pass? I'd like to start monday")
+    assert refresh(who["id"]) == RefreshStatus.REFRESHED.value
+
+    with pool.connection() as conn:
+        [lead] = [lead for lead in leads_in_stage(conn, page.id, lost.id, limit=1000) if lead.contact_id == contact_id]
+    assert (lead.stage, lead.stage_set_by, lead.ai_stage) == ("Lost", ADMIN, "Qualified Lead")
+    assert lead.summary == f"{lead.name} wants a class pass"  # the analysis's own, refreshed
+    assert run_alert_jobs(pool, dispatch, refreshes) == [] and unsent(pool) == 0  # nobody moved: no alert
