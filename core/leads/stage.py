@@ -58,7 +58,7 @@ def _place(conn: Conn, contact_id: int, stage_id: int, set_by: str | None, detai
         moved = row["from_stage_id"] != stage_id
         conn.execute(
             "UPDATE contacts SET pipeline_id = %(pipeline)s, stage_id = %(stage)s, stage_set_by = %(by)s,"
-            " stage_set_at = now(), stage_entered_at = CASE WHEN %(moved)s THEN now() ELSE stage_entered_at END,"
+            " stage_entered_at = CASE WHEN %(moved)s THEN now() ELSE stage_entered_at END,"
             " lead_status = COALESCE(%(status)s, lead_status), updated_at = now() WHERE id = %(contact)s",
             {
                 "pipeline": row["pipeline_id"],

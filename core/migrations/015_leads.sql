@@ -2,13 +2,13 @@
 -- name, and the work kinds of the Slack surfaces (alerts, the App Home, exports).
 
 -- stage_set_by: NULL when the stage is the analysis's (or none); otherwise the Slack user id of the
--- person who set it, whose stage later analyses never move (core/pipeline/assign.py).
+-- person who set it, whose stage later analyses never move (core/pipeline/assign.py); when, and
+-- from which stage, is on the audit trail (contact_activities, type STAGE_SET).
 -- ai_stage_id: the stage the latest analysis recommends, kept even where a person's stage stands,
 -- so that a card can say "AI suggests ...". ai_confidence and ai_evidence: that analysis's own.
 -- search_name: names folded for lookup (case and accents: "jose" finds "José").
 ALTER TABLE contacts
     ADD COLUMN stage_set_by   text,
-    ADD COLUMN stage_set_at   timestamptz,
     ADD COLUMN ai_stage_id    bigint REFERENCES pipeline_stages(id) ON DELETE SET NULL,
     ADD COLUMN ai_confidence  integer CHECK (ai_confidence BETWEEN 0 AND 100),
     ADD COLUMN ai_evidence    jsonb NOT NULL DEFAULT '[]'::jsonb,
