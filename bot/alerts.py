@@ -58,7 +58,7 @@ def post_alerts(
     posted = Posted()
     if len(news) > ALONE_AT_MOST:
         shown = [leads[alert.contact_id] for alert in carded(news) if alert.contact_id in leads]
-        accepted, posted.retry_after = _post(client, channel, alert_digest(page, news, shown, stages), log)
+        accepted, posted.retry_after = post_to_channel(client, channel, alert_digest(page, news, shown, stages), log)
         if accepted:
             posted.sent.extend(news)
         return posted
@@ -66,31 +66,37 @@ def post_alerts(
         lead = leads.get(alert.contact_id)
         if lead is None:  # deleted since (its alert went with it)
             continue
-        accepted, posted.retry_after = _post(client, channel, lead_alert(page, alert.stage, lead, stages), log)
+        accepted, posted.retry_after = post_to_channel(
+            client, channel, lead_alert(page, alert.stage, lead, stages), log
+        )
         if not accepted:
             break
         posted.sent.append(alert)
     return posted
 
 
-def _post(
-    client: WebClient, channel: str, alert: Message, log: logging.Logger | logging.LoggerAdapter
+def post_to_channel(
+    client: WebClient,
+    channel: str,
+    posted: Message,
+    log: logging.Logger | logging.LoggerAdapter,
+    what: str = "lead alert",
 ) -> tuple[bool, float | None]:
     """Whether Slack accepted the message; if not, the seconds to wait before trying again (None: it
     cannot be posted until someone acts)."""
     try:
-        client.chat_postMessage(channel=channel, unfurl_links=False, **alert)
+        client.chat_postMessage(channel=channel, unfurl_links=False, **posted)
         return True, None
     except SlackApiError as exc:
         wait = rate_limit_wait(exc)
         if wait is not None:
-            log.info("lead alert rate limited retry_after=%.0f", wait)
+            log.info("%s rate limited retry_after=%.0f", what, wait)
             return False, wait
         error = exc.response.get("error")
         if error in _CANNOT_POST:
-            log.warning("lead alerts cannot be posted channel=%s error=%s", channel, error)
+            log.warning("%s cannot be posted channel=%s error=%s", what, channel, error)
             return False, None
-        log.warning("lead alert failed error=%s", error)
+        log.warning("%s failed error=%s", what, error)
     except (SlackClientError, OSError) as exc:  # urllib's connection errors are OSErrors
-        log.warning("lead alert failed: slack unreachable error=%s", type(exc).__name__)
+        log.warning("%s failed: slack unreachable error=%s", what, type(exc).__name__)
     return False, RETRY_AFTER

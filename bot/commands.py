@@ -23,6 +23,7 @@ CommandName = Literal[
     "leads",
     "find",
     "export",
+    "merges",
 ]
 Mode = Literal["skip", "update"]
 
@@ -58,6 +59,7 @@ USAGE = "\n".join(
         ' (`qualified`, `"Proposal Sent"`), ten at a time',
         "• `/fbsync find TEXT` — people of this workspace's pages by name or Instagram username",
         "• `/fbsync export PAGE [STAGE]` — the page's contacts (or one stage's) as a CSV file, by direct message",
+        "• `/fbsync merges PAGE` — who may be one customer on Messenger and Instagram, to confirm or reject",
         "PAGE is a page name, the start of one, or a page id; quote names of several words"
         ' when they could be misread, e.g. `"Bluebird Coffee"`.',
     ]
@@ -113,7 +115,7 @@ def _parse_command(name: CommandName, args: list[_Token]) -> Command:
         return Command(name, page=_join(args) or None)
     if name == "sync":
         return _parse_sync(args)
-    if name in ("cancel", "disconnect"):
+    if name in ("cancel", "disconnect", "merges"):
         return Command(name, page=_required_page(args, name))
     if name == "schedule":
         if len(args) < 2:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from core.db import Conn
 from core.leads import Lead
-from core.leads.queries import LEAD_SELECT, resolve_stage
+from core.leads.queries import leads_by_id, resolve_stage
 from core.pipeline import Stage
 from core.pipeline.alerting import ALERTING_SQL, DEFAULT_ALERT_STAGES
 
@@ -72,8 +72,7 @@ def pending_alerts(conn: Conn, page_pk: int) -> PendingAlerts:
 
 def leads_of(conn: Conn, alerts: Sequence[Alert]) -> dict[int, Lead]:
     """The alerts' contacts as leads, by contact id (one query)."""
-    rows = conn.execute(LEAD_SELECT + " WHERE c.id = ANY(%s)", ([a.contact_id for a in alerts],)).fetchall()
-    return {row["contact_id"]: Lead.from_row(row) for row in rows}
+    return leads_by_id(conn, [a.contact_id for a in alerts])
 
 
 def mark_sent(conn: Conn, alerts: Sequence[Alert]) -> None:

@@ -15,11 +15,13 @@ import redis
 from core import alerts, cli_contacts, db, jobs, logfmt, pages, pipeline, schedule
 from core.analysis import build_analyzer
 from core.cli_export import add_export_command
+from core.cli_merges import add_merge_commands
 from core.config import ConfigError, Settings
 from core.db import Pool
 from core.graph import InvalidGraphId, graph_id
 from core.jobs import JobStatus, SyncJob
 from core.leads.queries import StageNotFound
+from core.merge import MergeRefused
 from core.pipeline import AutoMode
 from core.qualify import Qualifier
 from core.stats import stage_breakdown
@@ -370,7 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--full", action="store_true", help="re-read every conversation, not only new activity")
     sync.set_defaults(func=cmd_sync)
 
-    add_export_command(cli_contacts.add_parser(commands, _open_pool), _open_pool)
+    contacts_commands = cli_contacts.add_parser(commands, _open_pool)
+    add_export_command(contacts_commands, _open_pool)
+    add_merge_commands(contacts_commands, pages_commands, _open_pool)
     return parser
 
 
@@ -392,6 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         TokenUnreadable,
         schedule.IntervalError,
         StageNotFound,
+        MergeRefused,
     ) as exc:
         print(f"fbsync: error: {exc}", file=sys.stderr)
         return 2

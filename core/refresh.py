@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Deferred analysis (every AI key out of quota) is tried again this much later.
 DEFER_SECONDS = 60
+# A newly named sender's page looks for merge candidates this much later, with the others named meanwhile.
+MERGES_AFTER = 30
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class RefreshResult:
 @dataclass(frozen=True)
 class _Contact:
     id: int
+    page_pk: int
     platform: Platform
     external_id: str
     named: bool
@@ -157,7 +160,9 @@ class Refresher:
             username = clean_text(profile.get("username"))
             name = split_name(clean_text(profile.get("name")) or username)
         first, last = name.first, name.last
-        with self._pool.connection() as conn:
+        with self._pool.connection() as conn, conn.transaction():
+            # A newly named sender may be someone the page knows on the other platform.
+            work.owe(conn, work.Kind.MERGES, contact.page_pk, page_pk=contact.page_pk, delay_seconds=MERGES_AFTER)
             conn.execute(
                 "UPDATE contacts SET first_name = COALESCE(%s, first_name), last_name = COALESCE(%s, last_name),"
                 " instagram_username = COALESCE(%s, instagram_username),"
@@ -205,7 +210,7 @@ class Refresher:
 
 def _load_contact(conn: Conn, contact_id: int) -> _Contact:
     row = conn.execute(
-        "SELECT c.id, c.messenger_psid, c.instagram_sid, c.first_name, s.name AS stage_name,"
+        "SELECT c.id, c.facebook_page_id, c.messenger_psid, c.instagram_sid, c.first_name, s.name AS stage_name,"
         " (SELECT v.id FROM conversation_contacts cc JOIN conversations v ON v.id = cc.conversation_id"
         "   WHERE cc.contact_id = c.id ORDER BY v.updated_time DESC LIMIT 1)"
         "  AS conversation_id"
@@ -217,6 +222,7 @@ def _load_contact(conn: Conn, contact_id: int) -> _Contact:
     platform: Platform = "messenger" if row["messenger_psid"] else "instagram"
     return _Contact(
         id=row["id"],
+        page_pk=row["facebook_page_id"],
         platform=platform,
         external_id=row["messenger_psid"] or row["instagram_sid"],
         named=row["first_name"] is not None,

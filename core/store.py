@@ -193,9 +193,9 @@ def _merge_contacts(records: list[ConversationRecord]) -> list[ContactRecord]:
     return list(merged.values())
 
 
-# A sync that sees no name keeps the name we already have; nor does an Instagram username, which is
-# all a conversation tells of a person, replace the profile name a refresh stored ("Grace Hopper"
-# stays, "grace.h" does not take over).
+# A sync that sees no name keeps the name we already have, and a merged contact (both ids) its
+# Messenger name; nor does an Instagram username, which is all a conversation tells of a person,
+# replace the profile name a refresh stored ("Grace Hopper" stays, "grace.h" does not take over).
 _KEEPS_STORED_NAME = sql.SQL(
     "(EXCLUDED.first_name IS NULL OR (contacts.first_name IS NOT NULL AND EXCLUDED.last_name IS NULL"
     " AND EXCLUDED.first_name = EXCLUDED.instagram_username))"
@@ -215,8 +215,8 @@ saved_contacts AS (
     last_interaction, last_synced_job_id)
   SELECT %(page)s, external_id, first_name, last_name, username, true, last_interaction, %(job)s FROM uc
   ON CONFLICT (facebook_page_id, {key}) DO UPDATE SET
-    first_name = CASE WHEN {keeps} THEN contacts.first_name ELSE EXCLUDED.first_name END,
-    last_name = CASE WHEN {keeps} THEN contacts.last_name ELSE EXCLUDED.last_name END,
+    first_name = CASE WHEN {keeps} OR {merged} THEN contacts.first_name ELSE EXCLUDED.first_name END,
+    last_name = CASE WHEN {keeps} OR {merged} THEN contacts.last_name ELSE EXCLUDED.last_name END,
     instagram_username = COALESCE(EXCLUDED.instagram_username, contacts.instagram_username),
     {flag} = true,
     last_interaction = GREATEST(contacts.last_interaction, EXCLUDED.last_interaction),
@@ -226,8 +226,8 @@ saved_contacts AS (
     (SELECT before.last_synced_job_id FROM contacts before WHERE before.id = contacts.id) AS marked_by),
 -- A conversation another page holds is left alone (and so not returned).
 saved_conversations AS (
-  INSERT INTO conversations (facebook_page_id, graph_id, contact_id, updated_time, last_synced_job_id)
-  SELECT %(page)s, uv.graph_id, c.id, uv.updated_time, %(job)s
+  INSERT INTO conversations (facebook_page_id, graph_id, platform, contact_id, updated_time, last_synced_job_id)
+  SELECT %(page)s, uv.graph_id, {platform}, c.id, uv.updated_time, %(job)s
   FROM uv JOIN saved_contacts c ON c.external_id = uv.contact
   ON CONFLICT (graph_id) DO UPDATE SET updated_time = EXCLUDED.updated_time, contact_id = EXCLUDED.contact_id,
     last_synced_job_id = COALESCE(EXCLUDED.last_synced_job_id, conversations.last_synced_job_id)
@@ -273,6 +273,8 @@ _SAVE: dict[tuple[Platform, bool], sql.Composed] = {
     (platform, reanalyse): _SAVE_TEMPLATE.format(
         **_BATCH_ROWS,
         key=sql.Identifier(KEY_COLUMN[platform]),
+        merged=sql.SQL("contacts.messenger_psid IS NOT NULL" if platform == "instagram" else "false"),
+        platform=sql.Literal(platform),
         flag=sql.Identifier(FLAG_COLUMN[platform]),
         keeps=_KEEPS_STORED_NAME,
         on_link=sql.SQL("UPDATE SET analyzed_at = NULL" if reanalyse else "NOTHING"),

@@ -56,8 +56,10 @@ def contact_snapshots(conn: Conn, page: Page, contact_ids: list[int]) -> dict[in
     """Each contact's latest messages over all their conversations, oldest first, keyed by contact id;
     unsent ones are gone."""
     contacts = conn.execute(
-        "SELECT id, first_name, last_name, COALESCE(messenger_psid, instagram_sid) AS external_id,"
-        " CASE WHEN messenger_psid IS NOT NULL THEN 'messenger' ELSE 'instagram' END AS platform"
+        "SELECT id, first_name, last_name, messenger_psid, instagram_sid,"
+        " COALESCE(messenger_psid, instagram_sid) AS external_id, concat_ws('+',"
+        "  CASE WHEN messenger_psid IS NOT NULL THEN 'messenger' END,"
+        "  CASE WHEN instagram_sid IS NOT NULL THEN 'instagram' END) AS platform"
         " FROM contacts WHERE id = ANY(%s)",
         (contact_ids,),
     ).fetchall()
@@ -75,12 +77,13 @@ def contact_snapshots(conn: Conn, page: Page, contact_ids: list[int]) -> dict[in
     ).fetchall()
     lines: dict[int, list[Line]] = {}
     versions = scope_versions(conn, contact_ids)
-    external = {c["id"]: c["external_id"] for c in contacts}
+    # A merged contact speaks under both ids.
+    own_ids = {c["id"]: {c["messenger_psid"], c["instagram_sid"]} - {None} for c in contacts}
     for row in messages:
         owner = row["owner"]
         if row["is_echo"]:
             speaker, who = "page", None
-        elif row["sender_id"] == external.get(owner):
+        elif row["sender_id"] in own_ids.get(owner, ()):
             speaker, who = "contact", None
         else:
             speaker, who = "other", row["sender_name"] or display_name(None, None, row["sender_id"])

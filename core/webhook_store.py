@@ -302,7 +302,8 @@ owed AS (
 added AS (
   INSERT INTO messages (conversation_id, contact_id, mid, sender_id, text, created_time, is_echo, edit_count,
     deleted_at)
-  SELECT (SELECT v.id FROM conversations v WHERE v.contact_id = r.contact_id ORDER BY v.updated_time DESC LIMIT 1),
+  SELECT (SELECT v.id FROM conversations v WHERE v.contact_id = r.contact_id AND v.platform = r.platform
+          ORDER BY v.updated_time DESC LIMIT 1),
     r.contact_id, r.mid, r.sender, r.text, r.at, r.kind = 'echo', r.edit_number, CASE WHEN r.unsent THEN r.at END
   FROM resolved r WHERE r.kind IN {_kinds(MESSAGE_KINDS)} AND r.contact_id IS NOT NULL
   ON CONFLICT (mid) DO NOTHING RETURNING 1),
@@ -320,9 +321,9 @@ unsent AS (
 -- The conversation moved on: its analysis watermark must see the change as newer.
 moved AS (
   UPDATE conversations v SET updated_time = GREATEST(v.updated_time, c.at)
-  FROM (SELECT contact_id, max(at) AS at FROM resolved
-        WHERE kind IN {_kinds(CONTENT_KINDS)} AND contact_id IS NOT NULL GROUP BY contact_id) c
-  WHERE v.contact_id = c.contact_id RETURNING 1),
+  FROM (SELECT contact_id, platform, max(at) AS at FROM resolved
+        WHERE kind IN {_kinds(CONTENT_KINDS)} AND contact_id IS NOT NULL GROUP BY contact_id, platform) c
+  WHERE v.contact_id = c.contact_id AND v.platform = c.platform RETURNING 1),
 -- Only the drain knows the page's own ids; every other refused item was recorded at acceptance.
 refused AS (
   INSERT INTO webhook_rejections (received_at, object, account_id, location, reason, excerpt)

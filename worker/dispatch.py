@@ -67,6 +67,7 @@ ROUTES = {
     work.Kind.EXPORT: _Route(REFRESH_QUEUE, "worker.export.run_export", SHORT_JOB_TIMEOUT),
     work.Kind.HOME: _Route(REFRESH_QUEUE, "worker.home.publish_home_tabs", SHORT_JOB_TIMEOUT),
     work.Kind.ALERTS: _Route(REFRESH_QUEUE, "worker.alerts.post_lead_alerts", SHORT_JOB_TIMEOUT),
+    work.Kind.MERGES: _Route(REFRESH_QUEUE, "worker.merges.review_merges", SHORT_JOB_TIMEOUT),
 }
 
 

@@ -2,11 +2,12 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, leads
+from bot.listeners import actions, commands, events, leads, merges
 
 
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
     leads.register(app)
+    merges.register(app)
     events.register(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from bot.views.blocks import Block, Message, code, context, escape, message, section
+from bot.views.blocks import Block, Message, code, context, escape, message, section, typed_arg
 from bot.views.lead_card import lead_card
 from core.alerts import Alert
 from core.leads import Lead
@@ -43,7 +43,7 @@ def alert_digest(page: Page, alerts: Sequence[Alert], shown: Sequence[Lead], sta
     rest = len(alerts) - len(shown)
     footer: list[Block] = []
     if rest > 0:
-        commands = " · ".join(code(f"/fbsync leads {_quoted(page.name)} {_quoted(stage)}") for stage in per_stage)
+        commands = " · ".join(code(f"/fbsync leads {typed_arg(page.name)} {typed_arg(stage)}") for stage in per_stage)
         footer.append(context(f"…and {rest:,} more: {commands}"))
     body = [block for card in cards for block in card]
     with_dividers = [block for i, card in enumerate(cards) for block in ([_DIVIDER] if i else []) + card]
@@ -55,7 +55,7 @@ def alert_digest(page: Page, alerts: Sequence[Alert], shown: Sequence[Lead], sta
 def alerts_settings(page: Page, stage_names: Sequence[str], channel: str | None) -> Message:
     """Which stages alert, and where (what `/fbsync alerts PAGE` answers, and after setting them)."""
     name = escape(page.name)
-    ref = _quoted(page.name)
+    ref = typed_arg(page.name)
     if not stage_names:
         turn_on = code(f"/fbsync alerts {ref} STAGE…")
         return message(
@@ -81,7 +81,3 @@ def alerts_settings(page: Page, stage_names: Sequence[str], channel: str | None)
             ),
         ],
     )
-
-
-def _quoted(name: str) -> str:
-    return f'"{name}"' if any(char.isspace() for char in name) else name

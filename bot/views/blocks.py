@@ -34,6 +34,11 @@ def code(text: str) -> str:
     return "`" + escape(text).replace("`", "'") + "`"
 
 
+def typed_arg(name: str) -> str:
+    """A page or stage name as one would type it in a command: quoted when it has several words."""
+    return f'"{name}"' if any(char.isspace() for char in name) else name
+
+
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
 

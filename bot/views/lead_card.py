@@ -14,6 +14,7 @@ MOVE_ACTION = "fbsync_lead_move"
 NOT_A_LEAD_ACTION = "fbsync_lead_lost"
 ACCEPT_AI_ACTION = "fbsync_lead_accept_ai"
 OPEN_INBOX_ACTION = "fbsync_lead_open"
+UNMERGE_ACTION = "fbsync_merge_undo"  # bound by bot/listeners/merges.py
 
 LOST = "lost"
 EVIDENCE_SHOWN = 3
@@ -66,6 +67,20 @@ def _option(lead: Lead, stage: Stage) -> Block:
     }
 
 
+def _unmerge_button(contact_id: int) -> Block:
+    return button(
+        "Unmerge",
+        UNMERGE_ACTION,
+        value=str(contact_id),
+        confirm={
+            "title": {"type": "plain_text", "text": "Unmerge?"},
+            "text": {"type": "plain_text", "text": "The Messenger and Instagram contacts become two people again."},
+            "confirm": {"type": "plain_text", "text": "Unmerge"},
+            "deny": {"type": "plain_text", "text": "Keep"},
+        },
+    )
+
+
 def _controls(lead: Lead, stages: Sequence[Stage]) -> Block | None:
     """None when there is nothing to act on (the page has no pipeline)."""
     elements: list[Block] = []
@@ -88,6 +103,8 @@ def _controls(lead: Lead, stages: Sequence[Stage]) -> Block | None:
     lost = next((stage for stage in stages if stage.name.casefold() == LOST), None)
     if lost is not None and lead.stage_id != lost.id:
         elements.append(button("Not a lead", NOT_A_LEAD_ACTION, value=f"{lead.contact_id}:{lost.id}", style="danger"))
+    if lead.messenger_psid and lead.instagram_sid:
+        elements.append(_unmerge_button(lead.contact_id))
     if not elements:
         return None
     block = actions(*elements)

@@ -74,10 +74,15 @@ _DATA_RULES = (
 )
 
 
+def platform_names(transcript: Transcript) -> str:
+    """ "Messenger", "Instagram", or "Messenger and Instagram" for a merged person ("messenger+instagram")."""
+    return " and ".join(name.capitalize() for name in transcript.platform.split("+"))
+
+
 def _role(transcript: Transcript) -> str:
     return (
         f"You help the sales team of {quoted(transcript.page_name)} qualify leads from their"
-        f" {transcript.platform.capitalize()} inbox.\n\n{_DATA_RULES}"
+        f" {platform_names(transcript)} inbox.\n\n{_DATA_RULES}"
     )
 
 

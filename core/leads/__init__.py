@@ -12,7 +12,7 @@ from core.leads.export_requests import (
     request_export,
 )
 from core.leads.model import Lead, inbox_link
-from core.leads.queries import find_leads, get_lead, hottest_leads, leads_in_stage, resolve_stage
+from core.leads.queries import find_leads, get_lead, hottest_leads, leads_by_id, leads_in_stage, resolve_stage
 from core.leads.stage import StageRefused, accept_suggestion, set_stage
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "get_export",
     "get_lead",
     "hottest_leads",
+    "leads_by_id",
     "inbox_link",
     "leads_in_stage",
     "request_export",

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import psycopg
 import requests
 
-from core import home, jobs, pages
+from core import home, jobs, pages, work
 from core.backlog import AnalysisBacklog, AnalysisCancelled, backlog_size
 from core.config import Settings
 from core.db import Conn, Pool
@@ -310,6 +310,8 @@ class _SyncRun:
             if token_expired:
                 pages.mark_needs_reauth(conn, self.page.id)
             home.owe_publish(conn, self.page.id)  # a sync more in its history, and new contacts
+            if status is JobStatus.COMPLETED:  # new people may be someone already known on the other platform
+                work.owe(conn, work.Kind.MERGES, self.page.id, page_pk=self.page.id)
         self.log.info(
             "sync finished status=%s synced=%d failed=%d analyzed=%d deferred=%d stage_changes=%d reason=%s",
             status.value,

@@ -37,6 +37,7 @@ HANDLERS: dict[str, Callable[[Invocation], views.Message]] = {
     "stats": reads.show_stats,
     "leads": leads.show_leads,
     "find": leads.find_people,
+    "merges": leads.show_merges,
     "pipeline": config.set_pipeline,
     "notify": config.set_notify,
     "schedule": config.set_schedule,
