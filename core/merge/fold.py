@@ -47,6 +47,7 @@ _NICKNAME_GROUPS = (
     "michael mike mikey",
     "alexander alexandra alex sasha sandra sandy",
     "dmitry dmitri dima",
+    "wojciech wojtek",
     "nikolai kolya",
     "jose pepe",
     "francisco paco pancho",
@@ -74,12 +75,13 @@ def fold_word(text: str) -> str:
     return "".join(ch for ch in "".join(out) if ch.isalnum())
 
 
-_SEPARATORS = re.compile(r"[\s\-_.'’&,/|+()]+")
+_SEPARATORS = re.compile(r"[\s\-_.&,/|+()]+")
+_APOSTROPHES = re.compile(r"['’`]")  # "O'Brien" is one word, as "OBrien" is
 
 
 def name_tokens(*parts: str | None) -> frozenset[str]:
     """A display name's word tokens; digits ("Mary 2") and decoration ("Nia 💕") are not a name."""
-    words = (fold_word(w) for part in parts if part for w in _SEPARATORS.split(part))
+    words = (fold_word(w) for part in parts if part for w in _SEPARATORS.split(_APOSTROPHES.sub("", part)))
     return frozenset(w for w in words if w and not w.isdigit())
 
 
@@ -97,7 +99,8 @@ def username_parts(username: str | None) -> tuple[str, ...]:
 def compatible(a: str, b: str) -> bool:
     """Two different first names that may be one person's: a nickname, a short form, a one-letter slip.
 
-    "Chris" / "Christopher" (a prefix of 3+ letters), "Bill" / "William", "Mohamed" / "Mohammed",
+    "Chris" / "Christopher" (a prefix of 3+ letters), "Seun" / "Oluwaseun" (an ending of 4+),
+    "Bill" / "William", "Mohamed" / "Mohammed",
     "G" / "Grace" (an initial).
     """
     if a == b:
@@ -106,6 +109,8 @@ def compatible(a: str, b: str) -> bool:
     if len(short) == 1:
         return long.startswith(short)
     if len(short) >= 3 and long.startswith(short):
+        return True
+    if len(short) >= 4 and long.endswith(short):  # "Seun" for "Oluwaseun", "Tina" for "Christina"
         return True
     if b in NICKNAMES.get(a, ()):
         return True

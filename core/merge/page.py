@@ -57,6 +57,7 @@ class Page:
     def __init__(self, people: Sequence[Folded]) -> None:
         self.size = max(len(people), 1)
         self.tokens: Counter[str] = Counter()
+        self.names: Counter[str] = Counter()  # display-name tokens only
         self.phones: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
         self.pictures: Counter[str] = Counter()
@@ -64,6 +65,7 @@ class Page:
         for f in people:
             # A shop's staff who put its name in their handles make that name common, as a surname would.
             self.tokens.update(f.name | {p for p in f.handle_parts if len(p) > 1})
+            self.names.update(f.name)
             self.phones.update(f.phones)
             self.emails.update(f.person.emails)
             if f.picture:
@@ -71,11 +73,14 @@ class Page:
             if f.person.first_message_at:
                 starts[f.person.platform].append(f.person.first_message_at.timestamp())
         self.starts = {platform: sorted(times) for platform, times in starts.items()}
+        every = [t for times in starts.values() for t in times]
+        self.span_seconds = max(max(every) - min(every), 3600.0) if every else 3600.0
         self.counts = Counter(f.person.platform for f in people)
 
     def info(self, token: str) -> float:
-        """Bits a token carries: log2 of one over its share of the page's people."""
-        return math.log2(self.size / max(self.tokens[token], 1))
+        """Bits a token carries: log2 of one over its share of the page's people. The pair being scored
+        is among those counted; half a count less keeps a name only they have from looking common."""
+        return math.log2(self.size / max(self.tokens[token] - 0.5, 0.5))
 
     def starts_between(self, platform: str, start: datetime, end: datetime) -> int:
         """How many of `platform`'s conversations began in [start, end]."""
