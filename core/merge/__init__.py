@@ -1,7 +1,8 @@
 """One person on Messenger and Instagram: likely pairs scored (candidates), kept and reviewed
 (review), and merged or unmerged (merging)."""
 
-from core.merge.candidates import SUGGEST_THRESHOLD, Candidate, Person, contact_details, find_candidates
+from core.merge.candidates import SUGGEST_THRESHOLD, Candidate, Person, find_candidates
+from core.merge.details import contact_details
 from core.merge.merging import Merged, MergeRefused, Unmerged, merge, unmerge
 from core.merge.review import (
     Suggestion,

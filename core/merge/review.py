@@ -15,7 +15,8 @@ from core import recordset
 from core.db import Conn
 from core.leads import Lead
 from core.leads.queries import LEAD_SELECT
-from core.merge.candidates import SUGGEST_THRESHOLD, Candidate, Person, contact_details, find_candidates
+from core.merge.candidates import SUGGEST_THRESHOLD, Candidate, Person, find_candidates
+from core.merge.details import contact_details
 from core.merge.merging import MergeRefused, merge
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,115 @@
+"""A Messenger name against an Instagram display name and username, in bits.
+
+Each Messenger name token is credited once, by the best of what the Instagram side shows of it: the
+same token in the display name or spelled in the username (its bits on the page), a nickname or a
+short form (half of them), an initial (a couple). A username that spells the name the display name
+already gave adds a reason but no bits: a person's handle echoing their own name says nothing more
+about the Messenger contact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.merge.fold import compatible
+from core.merge.page import Folded, Page
+
+INITIAL_BITS = 2.0  # "g.hopper": an initial narrows a name to about a quarter
+NICKNAME_SHARE = 0.5  # "Bill" for "William" is worth half the bits of the name
+# Names that disagree: relatives or namesakes sharing one name, or wholly different names (less so
+# when one side is a single word, which on Instagram is often a nickname or a brand).
+FAMILY_BITS, DIFFERENT_NAMES_BITS, DIFFERENT_SINGLE_NAME_BITS = -9.0, -10.0, -4.0
+SHORTEST_SPELLED = 3
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    bits: list[tuple[float, str]]
+    family: bool  # a name in common but given names that differ: a household, a shop's staff
+
+
+def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
+    if not m.name:
+        return NameMatch([], False)
+    display, nicknames, left_i = _display(m, i, page)
+    handle = _handle(m, i, page)
+    found: list[tuple[float, str]] = []
+    if display:
+        shown_m, shown_i = _shown(m), _shown(i)
+        if m.name == i.name:
+            what = f"same name: {shown_m}"
+        else:
+            what = f"names agree: {shown_m} / {shown_i}"
+        notes = ", ".join(f"{short} for {long}" for short, long in nicknames)
+        found.append((sum(display.values()), what + (f" ({notes})" if notes else "")))
+    if handle:
+        extra = sum(max(0.0, bits - display.get(t, 0.0)) for t, bits in handle.items())
+        which = "matches the name" if set(handle) == m.name else "has part of the name"
+        found.append((extra, f"Instagram @{i.person.username} {which}"))
+    credited = set(display) | set(handle)
+    left_m = m.name - credited
+    in_handle = _other_names_in_handle(m, i, page)
+    if not (left_m and (left_i or in_handle)):
+        return NameMatch(found, False)
+    different = f"different names: {_shown(m)} / {_shown(i)}"
+    # A single-word display name ("seun", "Kiki") is as often a nickname as another person.
+    full_names = len(m.name) > 1 and (len(i.name) > 1 or bool(in_handle))
+    if credited and full_names:
+        return NameMatch([*found, (FAMILY_BITS, f"but {different}")], True)
+    if full_names:
+        return NameMatch([*found, (DIFFERENT_NAMES_BITS, different)], False)
+    return NameMatch([*found, (DIFFERENT_SINGLE_NAME_BITS, different)], False)
+
+
+def _display(m: Folded, i: Folded, page: Page) -> tuple[dict[str, float], list[tuple[str, str]], set[str]]:
+    """Bits per Messenger token the display name credits, the nicknames used, the display's other words."""
+    credited = {t: page.info(t) for t in m.name & i.name}
+    left = set(i.name - m.name)
+    nicknames = []
+    for t in sorted(m.name - i.name):
+        match = next((b for b in sorted(left) if compatible(t, b)), None)
+        if match:
+            credited[t] = _compatible_bits(t, match, page)
+            left.discard(match)
+            nicknames.append((match, t) if len(match) <= len(t) else (t, match))
+    return credited, nicknames, left
+
+
+def _compatible_bits(a: str, b: str, page: Page) -> float:
+    if min(len(a), len(b)) == 1:
+        return INITIAL_BITS
+    return NICKNAME_SHARE * min(page.info(a), page.info(b))
+
+
+def _handle(m: Folded, i: Folded, page: Page) -> dict[str, float]:
+    """Bits per Messenger token the username credits: grace.hopper, gracehopper92, g.hopper, tamsin.ach."""
+    parts = i.handle_parts
+    if not parts:
+        return {}
+    credited = {t: page.info(t) for t in m.name if any(_spells(p, t) for p in parts)}
+    for t in m.name - set(credited):
+        if t[0] in parts or any(p in (t[0] + s, s + t[0]) for p in parts for s in credited):
+            credited[t] = INITIAL_BITS
+        elif any(len(p) >= SHORTEST_SPELLED and compatible(t, p) for p in parts):
+            credited[t] = NICKNAME_SHARE * page.info(t)
+    return credited
+
+
+def _spells(part: str, token: str) -> bool:
+    return part == token or (len(token) >= SHORTEST_SPELLED and token in part)
+
+
+def _other_names_in_handle(m: Folded, i: Folded, page: Page) -> set[str]:
+    """Handle words that are someone's name on this page but not this Messenger person's: tomas.garcia
+    for Tomas Smith. Words that name no one ("art", "nails", "official") are no conflict."""
+    return {
+        p
+        for p in i.handle_parts
+        if len(p) >= SHORTEST_SPELLED
+        and page.names[p] > 0
+        and not any(_spells(p, t) or compatible(t, p) for t in m.name)
+    }
+
+
+def _shown(f: Folded) -> str:
+    return " ".join(p for p in (f.person.first_name, f.person.last_name) if p) or f"@{f.person.username}"
