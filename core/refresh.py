@@ -19,6 +19,7 @@ from core.db import Conn, Pool
 from core.extract import ExtractionError, clean_text, extract_conversation, split_name
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError
 from core.logfmt import ContextLogger
+from core.merge.review import owe_review
 from core.pages import Page
 from core.pipeline import auto_pipeline_of
 from core.qualify import Qualifier
@@ -29,8 +30,6 @@ logger = logging.getLogger(__name__)
 
 # Deferred analysis (every AI key out of quota) is tried again this much later.
 DEFER_SECONDS = 60
-# A newly named sender's page looks for merge candidates this much later, with the others named meanwhile.
-MERGES_AFTER = 30
 
 
 @dataclass(frozen=True)
@@ -161,8 +160,7 @@ class Refresher:
             name = split_name(clean_text(profile.get("name")) or username)
         first, last = name.first, name.last
         with self._pool.connection() as conn, conn.transaction():
-            # A newly named sender may be someone the page knows on the other platform.
-            work.owe(conn, work.Kind.MERGES, contact.page_pk, page_pk=contact.page_pk, delay_seconds=MERGES_AFTER)
+            owe_review(conn, contact.page_pk)  # a newly named sender may be someone known on the other platform
             conn.execute(
                 "UPDATE contacts SET first_name = COALESCE(%s, first_name), last_name = COALESCE(%s, last_name),"
                 " instagram_username = COALESCE(%s, instagram_username),"

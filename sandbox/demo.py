@@ -3,7 +3,8 @@
 Starts the services and the Meta and Slack stand-ins, the web app under gunicorn and an `rq worker`,
 then does what a sales team does: connects its page with Facebook Login from `/fbsync connect`, runs
 `/fbsync sync` in Slack, and lets customers write (Meta webhooks); then works the leads in Slack
-(sandbox/demo_leads.py: an alert card, a move, find, an export, the App Home). It prints what Slack
+(sandbox/demo_leads.py: an alert card, a move, find, an export, the App Home), and confirms that a
+customer on Messenger and Instagram is one person (sandbox/demo_merge.py). It prints what Slack
 received and what landed in the database.
 """
 
@@ -26,7 +27,7 @@ from psycopg.rows import dict_row
 
 from core.extract import display_name
 from core.tokens import TokenCipher
-from sandbox import demo_leads, meta_webhooks, processes
+from sandbox import demo_leads, demo_merge, meta_webhooks, processes
 from sandbox.graph_sim import DEMO_PAGE, DEMO_USER, GraphSimulator
 from sandbox.services import embedded_postgres, embedded_redis
 from sandbox.slack_requests import post_signed, render, slash_command_form
@@ -233,6 +234,9 @@ def main() -> None:
         slash(web, slack, "export Bluebird")
         demo_leads.show_export(slack)
         demo_leads.show_home(workspace)
+
+        heading("The same person on Messenger and Instagram")
+        demo_merge.merge_story(workspace, sim, DEMO_PAGE, APP_SECRET, database_url)
 
 
 def connect_with_facebook(web: str, slack: SlackStub) -> None:

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
 
-from core import recordset
+from core import recordset, work
 from core.db import Conn
 from core.leads import Lead
 from core.leads.queries import LEAD_SELECT
@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 # A customer's own messages that may hold a phone number or an email address: the rest is not read.
 _DETAILS_PATTERN = r"@|[0-9][0-9 ().-]{5,}[0-9]"
+
+# A page's review runs this long after the sync or refresh that owed it: people named meanwhile join it.
+REVIEW_AFTER_SECONDS = 30
 
 _PEOPLE = f"""
 SELECT c.id, c.messenger_psid, c.instagram_sid, c.first_name, c.last_name, c.instagram_username,
@@ -62,6 +65,11 @@ ON CONFLICT (facebook_page_id, messenger_psid, instagram_sid) DO UPDATE SET scor
   reasons = EXCLUDED.reasons WHERE mc.status = 'suggested'
 RETURNING messenger_psid, instagram_sid
 """
+
+
+def owe_review(conn: Conn, page_pk: int) -> None:
+    """The page's people changed (a sync ended, a sender was named): its merge review is owed."""
+    work.owe(conn, work.Kind.MERGES, page_pk, page_pk=page_pk, delay_seconds=REVIEW_AFTER_SECONDS)
 
 
 def people_of(conn: Conn, page_pk: int) -> list[Person]:

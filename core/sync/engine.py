@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import psycopg
 import requests
 
-from core import home, jobs, pages, work
+from core import home, jobs, pages
 from core.backlog import AnalysisBacklog, AnalysisCancelled, backlog_size
 from core.config import Settings
 from core.db import Conn, Pool
@@ -30,6 +30,7 @@ from core.extract import ConversationRecord, ExtractionError, extract_conversati
 from core.graph import GraphClient, GraphError, Platform, TokenInvalidError, scrub
 from core.jobs import ContactFailure, JobStatus, SyncJob
 from core.logfmt import ContextLogger
+from core.merge.review import owe_review
 from core.pages import Page
 from core.qualify import Qualifier
 from core.store import SavedBatch, save_conversations
@@ -311,7 +312,7 @@ class _SyncRun:
                 pages.mark_needs_reauth(conn, self.page.id)
             home.owe_publish(conn, self.page.id)  # a sync more in its history, and new contacts
             if status is JobStatus.COMPLETED:  # new people may be someone already known on the other platform
-                work.owe(conn, work.Kind.MERGES, self.page.id, page_pk=self.page.id)
+                owe_review(conn, self.page.id)
         self.log.info(
             "sync finished status=%s synced=%d failed=%d analyzed=%d deferred=%d stage_changes=%d reason=%s",
             status.value,

@@ -4,6 +4,8 @@ it, its stage, and an unmerge that gives each back its own."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from merging import GRACE_IGSID, GRACE_PSID, SHOP, contact, fixture_shop, page_contacts, sync, threads_of  # noqa: F401
 from refreshing import due_now, owed_to, run_job
@@ -195,3 +197,28 @@ def _index(sim, platform: str, external_id: str) -> int:
     return next(
         i for i in range(SHOP.messenger_count + 5) if sim.customer(SHOP.page_id, platform, i)["id"] == external_id
     )
+
+
+def test_two_people_confirming_at_once_merge_once(pool, shop):
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm(user: str) -> None:
+        with pool.connection() as conn:
+            barrier.wait()
+            try:
+                merge(conn, shop.id, GRACE_PSID, GRACE_IGSID, by=user)
+                outcomes.append("merged")
+            except MergeRefused as refused:
+                outcomes.append(str(refused))
+
+    threads = [threading.Thread(target=confirm, args=(user,)) for user in ("U0ADA", "U0BOB")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(outcomes) == ["These two ids are already one merged contact.", "merged"]
+    with pool.connection() as conn:
+        merges = conn.execute("SELECT count(*) AS n FROM contact_merges WHERE unmerged_at IS NULL").fetchone()["n"]
+    assert merges == 1
