@@ -9,34 +9,25 @@ marked in the commit that settles the page's pending row, so a job run twice pos
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from bot.merge_review import post_merge_review
-from bot.slack_client import SlackClients
-from core import alerts, pages, work
+from core import pages, work
 from core.leads import leads_by_id
 from core.logfmt import ContextLogger
 from core.merge import review
+from worker.channel_posts import channel_client, settle_or_retry, still_gathering
 from worker.resources import held_work
 
 logger = logging.getLogger(__name__)
-
-# While a sync of the page or its analysis is at work, its cards are not final: looked at again this
-# often, for at most MAX_GATHER_SECONDS.
-GATHER_AGAIN_SECONDS = 30.0
-MAX_GATHER_SECONDS = 600.0
 
 
 def review_merges(page_pk: int, dispatch_id: int) -> str:
     with held_work(work.Kind.MERGES, page_pk, dispatch_id) as held:
         if held is None:
             return "not owed"
-        settings, pool, claim = held
         log = ContextLogger(logger, {"page_pk": page_pk})
-        with pool.connection() as conn, conn.transaction():
-            waited = (datetime.now(UTC) - claim.pending_since).total_seconds()
-            if waited < MAX_GATHER_SECONDS and alerts.gathering(conn, page_pk):
-                work.release(conn, work.Kind.MERGES, page_pk, GATHER_AGAIN_SECONDS)
+        with held.pool.connection() as conn, conn.transaction():
+            if still_gathering(conn, work.Kind.MERGES, page_pk, held.claim):
                 return "gathering"
             page = pages.get_page(conn, page_pk)
             found = review.find(conn, page_pk)
@@ -45,16 +36,12 @@ def review_merges(page_pk: int, dispatch_id: int) -> str:
             leads = leads_by_id(
                 conn, [cid for s in pending for cid in (s.messenger_contact_id, s.instagram_contact_id)]
             )
-        slack = SlackClients(settings, pool, wait_on_rate_limit=False) if settings.slack_enabled else None
-        client = slack.for_page(page) if slack else None
+        client = channel_client(held, page)
         posted = None
         if client is not None and page.notify_channel and pending:
             posted = post_merge_review(client, page, page.notify_channel, pending, leads, log)
-        with pool.connection() as conn, conn.transaction():
-            if posted is not None and posted.retry_after is not None:
-                work.release(conn, work.Kind.MERGES, page_pk, posted.retry_after, attempts=claim.attempts)
-            else:
-                work.settle(conn, work.Kind.MERGES, page_pk, claim.version)
+        with held.pool.connection() as conn, conn.transaction():
+            settle_or_retry(conn, work.Kind.MERGES, page_pk, held.claim, posted.retry_after if posted else None)
             if posted is not None:
                 review.mark_posted(conn, page_pk, posted.sent)
         sent = len(posted.sent) if posted else 0
