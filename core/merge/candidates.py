@@ -21,7 +21,7 @@ from core.merge.signals import evidence
 
 # Tuned on the labelled pages (tests/merge_eval.py): a full name rare on the page clears it, a common
 # one or a first name with close timing does not.
-SUGGEST_THRESHOLD = 0.65
+SUGGEST_THRESHOLD = 0.7
 DEFAULT_FLOOR = 0.05
 # A key shared by more pairs than this is too common to be worth comparing on by itself (a first
 # name half the page has, a default avatar): the pairs that matter share something rarer as well.

@@ -11,7 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# One common romanisation per letter: enough for "Иван Петров" to meet "Ivan Petrov". Names that
+# One common romanisation per letter (and Greek's ου, "ou"): enough for "Иван Петров" to meet
+# "Ivan Petrov" and "Παπαδόπουλος" "Papadopoulos". Names that
 # romanise several ways (Yevgeny / Evgeniy) may still meet through the one-letter tolerance below.
 _CYRILLIC = dict(
     zip(
@@ -51,7 +52,7 @@ _NICKNAME_GROUPS = (
     "nikolai kolya",
     "jose pepe",
     "francisco paco pancho",
-    "guadalupe lupe",
+    "guadalupe lupe lupita",
     "ignacio nacho",
     "susan sue suzy",
     "jennifer jen jenny",
@@ -67,12 +68,10 @@ for _group in _NICKNAME_GROUPS:
 @lru_cache(maxsize=65536)
 def fold_word(text: str) -> str:
     """Lower-cased, accents and decoration dropped, Cyrillic and Greek romanised; letters and digits only."""
-    out = []
-    for ch in unicodedata.normalize("NFKD", text.casefold()):
-        if unicodedata.category(ch).startswith("M"):  # the accents NFKD split off
-            continue
-        out.append(_ROMAN.get(ch, ch))
-    return "".join(ch for ch in "".join(out) if ch.isalnum())
+    # The accents NFKD splits off are marks (category M).
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if unicodedata.category(ch)[0] != "M")
+    roman = "".join(_ROMAN.get(ch, ch) for ch in bare.replace("ου", "ou"))
+    return "".join(ch for ch in roman if ch.isalnum())
 
 
 _SEPARATORS = re.compile(r"[\s\-_.&,/|+()]+")

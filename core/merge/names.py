@@ -47,6 +47,7 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
         which = "matches the name" if set(handle) == m.name else "has part of the name"
         found.append((extra, f"Instagram @{i.person.username} {which}"))
     credited = set(display) | set(handle)
+    _cap_by_namesakes(m, i, page, found)
     left_m = m.name - credited
     in_handle = _other_names_in_handle(m, i, page)
     if not (left_m and (left_i or in_handle)):
@@ -59,6 +60,20 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
     if full_names:
         return NameMatch([*found, (DIFFERENT_NAMES_BITS, different)], False)
     return NameMatch([*found, (DIFFERENT_SINGLE_NAME_BITS, different)], False)
+
+
+def _cap_by_namesakes(m: Folded, i: Folded, page: Page, found: list[tuple[float, str]]) -> None:
+    """Others on the page with the same name (two Instagram "Tran Van Hung", a shop's accounts all
+    called "Viajes Cóndor") prove it common, whatever its words' counts say: it is worth no more
+    than a word that many people share."""
+    shared = m.name & i.name
+    others = page.namesakes(shared, m, i) if len(shared) > 1 else 0
+    if not others:
+        return
+    cap = page.info_of_count(others + 2)
+    total = sum(bits for bits, _ in found)
+    if total > cap:
+        found[0] = (found[0][0] - (total - cap), f"{found[0][1]}, which {others} other people here share")
 
 
 def _display(m: Folded, i: Folded, page: Page) -> tuple[dict[str, float], list[tuple[str, str]], set[str]]:

@@ -58,6 +58,8 @@ class Page:
         self.size = max(len(people), 1)
         self.tokens: Counter[str] = Counter()
         self.names: Counter[str] = Counter()  # display-name tokens only
+        self._holders: dict[str, set[tuple[str, int]]] = {}  # display-name token -> who has it
+        self._namesakes: dict[frozenset[str], set[tuple[str, int]]] = {}
         self.phones: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
         self.pictures: Counter[str] = Counter()
@@ -66,6 +68,8 @@ class Page:
             # A shop's staff who put its name in their handles make that name common, as a surname would.
             self.tokens.update(f.name | {p for p in f.handle_parts if len(p) > 1})
             self.names.update(f.name)
+            for token in f.name:
+                self._holders.setdefault(token, set()).add(_key(f))
             self.phones.update(f.phones)
             self.emails.update(f.person.emails)
             if f.picture:
@@ -80,9 +84,23 @@ class Page:
     def info(self, token: str) -> float:
         """Bits a token carries: log2 of one over its share of the page's people. The pair being scored
         is among those counted; half a count less keeps a name only they have from looking common."""
-        return math.log2(self.size / max(self.tokens[token] - 0.5, 0.5))
+        return self.info_of_count(self.tokens[token])
+
+    def info_of_count(self, count: int) -> float:
+        return math.log2(self.size / max(count - 0.5, 0.5))
+
+    def namesakes(self, name: frozenset[str], *pair: Folded) -> int:
+        """How many people on the page, besides the pair, have all of `name` in their display name."""
+        if name not in self._namesakes:
+            holders = sorted((self._holders.get(t, set()) for t in name), key=len)
+            self._namesakes[name] = set.intersection(*holders) if holders else set()
+        return len(self._namesakes[name] - {_key(f) for f in pair})
 
     def starts_between(self, platform: str, start: datetime, end: datetime) -> int:
         """How many of `platform`'s conversations began in [start, end]."""
         times = self.starts[platform]
         return bisect.bisect_right(times, end.timestamp()) - bisect.bisect_left(times, start.timestamp())
+
+
+def _key(f: Folded) -> tuple[str, int]:
+    return f.person.platform, f.person.contact_id
