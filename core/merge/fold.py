@@ -65,6 +65,10 @@ for _group in _NICKNAME_GROUPS:
         NICKNAMES[_name] = NICKNAMES.get(_name, frozenset()) | _names
 
 
+# "Sami Nasser" and "Sami Nasser Jr" are a father and his son: these words are kept apart from the name.
+GENERATIONS = frozenset("jr junior sr senior ii iii iv".split())
+
+
 @lru_cache(maxsize=65536)
 def fold_word(text: str) -> str:
     """Lower-cased, accents and decoration dropped, Cyrillic and Greek romanised; letters and digits only."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from core.merge.fold import compatible
 from core.merge.page import Folded, Page
 
-INITIAL_BITS = 2.0  # "g.hopper": an initial narrows a name to about a quarter
+INITIAL_BITS = 3.0  # "g.hopper": first letters are far from even, an initial narrows a name to an eighth
 NICKNAME_SHARE = 0.5  # "Bill" for "William" is worth half the bits of the name
 # Names that disagree: relatives or namesakes sharing one name, or wholly different names (less so
 # when one side is a single word, which on Instagram is often a nickname or a brand).
@@ -32,7 +32,7 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
     if not m.name:
         return NameMatch([], False)
     display, nicknames, left_i = _display(m, i, page)
-    handle = _handle(m, i, page)
+    handle, spelled = _handle(m, i, page)
     found: list[tuple[float, str]] = []
     if display:
         shown_m, shown_i = _shown(m), _shown(i)
@@ -48,7 +48,13 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
         found.append((extra, f"Instagram @{i.person.username} {which}"))
     credited = set(display) | set(handle)
     _cap_by_namesakes(m, i, page, found)
-    left_m = m.name - credited
+    # An initial or a nickname in the handle agrees with many names: it does not settle a display
+    # name that says otherwise ("Mohammed Müller" @muller_m for Marco Müller).
+    settled = set(display) | spelled
+    if credited and m.generation != i.generation:
+        shown = " / ".join(sorted(m.generation | i.generation))
+        return NameMatch([*found, (FAMILY_BITS, f"but {shown}: a parent and child?")], True)
+    left_m = m.name - settled
     in_handle = _other_names_in_handle(m, i, page)
     if not (left_m and (left_i or in_handle)):
         return NameMatch(found, False)
@@ -96,22 +102,33 @@ def _compatible_bits(a: str, b: str, page: Page) -> float:
     return NICKNAME_SHARE * min(page.info(a), page.info(b))
 
 
-def _handle(m: Folded, i: Folded, page: Page) -> dict[str, float]:
-    """Bits per Messenger token the username credits: grace.hopper, gracehopper92, g.hopper, tamsin.ach."""
+def _handle(m: Folded, i: Folded, page: Page) -> tuple[dict[str, float], set[str]]:
+    """Bits per Messenger token the username credits (grace.hopper, gracehopper92, g.hopper,
+    tamsin.ach), and the tokens it spells out in full."""
     parts = i.handle_parts
-    if not parts:
-        return {}
-    credited = {t: page.info(t) for t in m.name if any(_spells(p, t) for p in parts)}
+    spelled = {t for t in m.name if any(_spells(p, t, m, page) for p in parts)}
+    credited = {t: page.info(t) for t in spelled}
     for t in m.name - set(credited):
         if t[0] in parts or any(p in (t[0] + s, s + t[0]) for p in parts for s in credited):
             credited[t] = INITIAL_BITS
         elif any(len(p) >= SHORTEST_SPELLED and compatible(t, p) for p in parts):
             credited[t] = NICKNAME_SHARE * page.info(t)
-    return credited
+    return credited, spelled
 
 
-def _spells(part: str, token: str) -> bool:
-    return part == token or (len(token) >= SHORTEST_SPELLED and token in part)
+def _spells(part: str, token: str, m: Folded, page: Page) -> bool:
+    """ "gracehopper" spells "grace"; "christine" does not spell "chris": it is a name of its own."""
+    if part == token:
+        return True
+    if len(token) < SHORTEST_SPELLED or token not in part:
+        return False
+    return page.names[part] == 0 or _made_of(part, m.name)
+
+
+def _made_of(part: str, tokens: frozenset[str]) -> bool:
+    for token in sorted(tokens, key=len, reverse=True):
+        part = part.replace(token, "", 1)
+    return len(part) <= 1  # an initial may be left: "ghopper"
 
 
 def _other_names_in_handle(m: Folded, i: Folded, page: Page) -> set[str]:
@@ -122,7 +139,7 @@ def _other_names_in_handle(m: Folded, i: Folded, page: Page) -> set[str]:
         for p in i.handle_parts
         if len(p) >= SHORTEST_SPELLED
         and page.names[p] > 0
-        and not any(_spells(p, t) or compatible(t, p) for t in m.name)
+        and not any(_spells(p, t, m, page) or compatible(t, p) for t in m.name)
     }
 
 

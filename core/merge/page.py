@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from core.merge.details import phone_key
-from core.merge.fold import name_tokens, username_letters, username_parts
+from core.merge.fold import GENERATIONS, name_tokens, username_letters, username_parts
 
 if TYPE_CHECKING:
     from core.merge.candidates import Person
@@ -25,6 +25,7 @@ class Folded:
 
     person: Person
     name: frozenset[str]  # the display name's tokens
+    generation: frozenset[str]  # "jr", "sr"... from the name or the handle
     handle: str  # the username's letters ("" on Messenger)
     handle_parts: tuple[str, ...]
     phones: frozenset[str]  # phone keys (the last nine digits)
@@ -41,11 +42,14 @@ def picture_key(url: str | None) -> str | None:
 
 
 def fold(person: Person) -> Folded:
+    tokens = name_tokens(person.first_name, person.last_name)
+    parts = username_parts(person.username)
     return Folded(
         person=person,
-        name=name_tokens(person.first_name, person.last_name),
+        name=tokens - GENERATIONS,
+        generation=(tokens | set(parts)) & GENERATIONS,
         handle=username_letters(person.username),
-        handle_parts=username_parts(person.username),
+        handle_parts=tuple(p for p in parts if p not in GENERATIONS),
         phones=frozenset(phone_key(p) for p in person.phones),
         picture=picture_key(person.profile_pic_url),
     )
