@@ -24,7 +24,9 @@ PRIOR_BITS = -3.0
 # A unique identifier picks out one person among the other platform's contacts, and this much more.
 PHONE_BITS, EMAIL_BITS, PICTURE_BITS = 8.0, 9.0, 8.0
 ROLE_EMAIL_BITS = 1.0  # info@, hello@: a shop's mailbox, which its staff share
-HOUSEHOLD_PHONE_BITS = 2.0  # relatives give the home number: with a family's names, a phone says little
+# Relatives give the home number: with a family's names, a phone says little. (An email is kept: more
+# often a person's own, and a nickname the table lacks would otherwise lose it: "Ify" for "Ifeoma".)
+HOUSEHOLD_BITS = 2.0
 # Conversations that began close together, or one platform's beginning as the other's ended. Of the
 # real pairs, about this share begin within each gap, and at most these bits are given for it.
 # Capped below what a first name lacks to clear the threshold: a first name and close timing are
@@ -56,7 +58,7 @@ def evidence(m: Folded, i: Folded, page: Page) -> Evidence:
 def _identifiers(m: Folded, i: Folded, page: Page, others: int, family: bool, found: Evidence) -> None:
     for phone in sorted(m.phones & i.phones):
         if family:
-            found.add(HOUSEHOLD_PHONE_BITS, "same phone number, as a household's")
+            found.add(HOUSEHOLD_BITS, "same phone number, as a household's")
         else:
             found.add(*_identifier(PHONE_BITS, "same phone number", page.phones[phone], others))
     for email in sorted(m.person.emails & i.person.emails):
