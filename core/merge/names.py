@@ -55,10 +55,11 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
         shown = " / ".join(sorted(m.generation | i.generation))
         return NameMatch([*found, (FAMILY_BITS, f"but {shown}: a parent and child?")], True)
     left_m = m.name - settled
-    in_handle = _other_names_in_handle(m, i, page)
+    in_handle = _other_names_in_handle(m, i, page) - i.name
     # A name in a script the folding does not romanise (Arabic, Hebrew, Devanagari...) is not a
     # different name from a Latin one: the two cannot be compared.
-    left_i = {t for t in left_i if t.isascii() == any(n.isascii() for n in m.name)}
+    if any(t.isascii() for t in m.name) != any(t.isascii() for t in i.name | in_handle):
+        left_i, in_handle = set(), set()
     if not (left_m and (left_i or in_handle)):
         return NameMatch(found, False)
     different = f"different names: {_shown(m)} / {_shown(i)}"
