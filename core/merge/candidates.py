@@ -26,7 +26,7 @@ DEFAULT_FLOOR = 0.05
 # A key shared by more pairs than this is too common to be worth comparing on by itself (a first
 # name half the page has, a default avatar): the pairs that matter share something rarer as well.
 BLOCK_PAIRS_CAP = 100
-FULL_NAME_PAIRS_CAP = 2500
+FULL_NAME_PAIRS_CAP = 100
 SHORTEST_SPELLED_TOKEN = 3
 
 
@@ -137,12 +137,16 @@ def _handle_token_pairs(messenger: Sequence[Folded], instagram: Sequence[Folded]
             if len(t) >= SHORTEST_SPELLED_TOKEN:
                 by_token[t].append(n)
     longest = max(map(len, by_token), default=0)
-    pairs: set[tuple[int, int]] = set()
+    spelling: dict[str, set[int]] = defaultdict(set)
     for i, f in enumerate(instagram):
         handle = f.handle
         for start in range(len(handle)):
             for end in range(start + SHORTEST_SPELLED_TOKEN, min(len(handle), start + longest) + 1):
-                ms = by_token.get(handle[start:end])
-                if ms and len(ms) <= BLOCK_PAIRS_CAP:
-                    pairs.update((m, i) for m in ms)
+                if handle[start:end] in by_token:
+                    spelling[handle[start:end]].add(i)
+    pairs: set[tuple[int, int]] = set()
+    for token, is_ in spelling.items():
+        ms = by_token[token]
+        if len(ms) * len(is_) <= BLOCK_PAIRS_CAP:
+            pairs.update((m, i) for m in ms for i in is_)
     return pairs

@@ -115,7 +115,8 @@ def compatible(a: str, b: str) -> bool:
         return long.startswith(short)
     if len(short) >= 3 and long.startswith(short):
         return True
-    if len(short) >= 4 and long.endswith(short):  # "Seun" for "Oluwaseun", "Tina" for "Christina"
+    # "Seun" for "Oluwaseun", "Tina" for "Christina"; not "Anna" for "Hanna", nor "Ella" for "Stella".
+    if len(short) >= 4 and len(long) - len(short) >= 3 and long.endswith(short):
         return True
     if b in NICKNAMES.get(a, ()):
         return True

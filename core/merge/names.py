@@ -9,6 +9,7 @@ about the Messenger contact.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from core.merge.fold import compatible
@@ -35,15 +36,15 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
     handle, spelled = _handle(m, i, page)
     found: list[tuple[float, str]] = []
     if display:
-        shown_m, shown_i = _shown(m), _shown(i)
+        shown_m, shown_i = m.shown, i.shown
         if m.name == i.name:
             what = f"same name: {shown_m}"
         else:
             what = f"names agree: {shown_m} / {shown_i}"
         notes = ", ".join(f"{short} for {long}" for short, long in nicknames)
-        found.append((sum(display.values()), what + (f" ({notes})" if notes else "")))
+        found.append((math.fsum(display.values()), what + (f" ({notes})" if notes else "")))
     if handle:
-        extra = sum(max(0.0, bits - display.get(t, 0.0)) for t, bits in handle.items())
+        extra = math.fsum(max(0.0, bits - display.get(t, 0.0)) for t, bits in handle.items())
         which = "matches the name" if set(handle) == m.name else "has part of the name"
         found.append((extra, f"Instagram @{i.person.username} {which}"))
     credited = set(display) | set(handle)
@@ -62,7 +63,7 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
         left_i, in_handle = set(), set()
     if not (left_m and (left_i or in_handle)):
         return NameMatch(found, False)
-    different = f"different names: {_shown(m)} / {_shown(i)}"
+    different = f"different names: {m.shown} / {i.shown}"
     # A single-word display name ("seun", "Kiki") is as often a nickname as another person.
     full_names = len(m.name) > 1 and (len(i.name) > 1 or bool(in_handle))
     if credited and full_names:
@@ -81,7 +82,7 @@ def _cap_by_namesakes(m: Folded, i: Folded, page: Page, found: list[tuple[float,
     if not others:
         return
     cap = page.info_of_count(others + 2)
-    total = sum(bits for bits, _ in found)
+    total = math.fsum(bits for bits, _ in found)
     if total > cap:
         found[0] = (found[0][0] - (total - cap), f"{found[0][1]}, which {others} other people here share")
 
@@ -112,8 +113,8 @@ def _handle(m: Folded, i: Folded, page: Page) -> tuple[dict[str, float], set[str
     parts = i.handle_parts
     spelled = {t for t in m.name if any(_spells(p, t, m, page) for p in parts)}
     credited = {t: page.info(t) for t in spelled}
-    for t in m.name - set(credited):
-        if t[0] in parts or any(p in (t[0] + s, s + t[0]) for p in parts for s in credited):
+    for t in sorted(m.name - spelled):
+        if t[0] in parts or any(p in (t[0] + s, s + t[0]) for p in parts for s in spelled):
             credited[t] = INITIAL_BITS
         elif any(len(p) >= SHORTEST_SPELLED and compatible(t, p) for p in parts):
             credited[t] = NICKNAME_SHARE * page.info(t)
@@ -130,7 +131,7 @@ def _spells(part: str, token: str, m: Folded, page: Page) -> bool:
 
 
 def _made_of(part: str, tokens: frozenset[str]) -> bool:
-    for token in sorted(tokens, key=len, reverse=True):
+    for token in sorted(tokens, key=lambda t: (-len(t), t)):
         part = part.replace(token, "", 1)
     return len(part) <= 1  # an initial may be left: "ghopper"
 
@@ -145,7 +146,3 @@ def _other_names_in_handle(m: Folded, i: Folded, page: Page) -> set[str]:
         and page.names[p] > 0
         and not any(_spells(p, t, m, page) or compatible(t, p) for t in m.name)
     }
-
-
-def _shown(f: Folded) -> str:
-    return " ".join(p for p in (f.person.first_name, f.person.last_name) if p) or f"@{f.person.username}"

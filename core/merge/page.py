@@ -30,6 +30,7 @@ class Folded:
     handle_parts: tuple[str, ...]
     phones: frozenset[str]  # phone keys (the last nine digits)
     picture: str | None
+    shown: str  # the name as a reviewer reads it
 
 
 def picture_key(url: str | None) -> str | None:
@@ -52,6 +53,7 @@ def fold(person: Person) -> Folded:
         handle_parts=tuple(p for p in parts if p not in GENERATIONS),
         phones=frozenset(phone_key(p) for p in person.phones),
         picture=picture_key(person.profile_pic_url),
+        shown=" ".join(p for p in (person.first_name, person.last_name) if p) or f"@{person.username}",
     )
 
 
@@ -64,6 +66,7 @@ class Page:
         self.names: Counter[str] = Counter()  # display-name tokens only
         self._holders: dict[str, set[tuple[str, int]]] = {}  # display-name token -> who has it
         self._namesakes: dict[frozenset[str], set[tuple[str, int]]] = {}
+        self._info: dict[str, float] = {}
         self.phones: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
         self.pictures: Counter[str] = Counter()
@@ -88,7 +91,10 @@ class Page:
     def info(self, token: str) -> float:
         """Bits a token carries: log2 of one over its share of the page's people. The pair being scored
         is among those counted; half a count less keeps a name only they have from looking common."""
-        return self.info_of_count(self.tokens[token])
+        bits = self._info.get(token)
+        if bits is None:
+            bits = self._info[token] = self.info_of_count(self.tokens[token])
+        return bits
 
     def info_of_count(self, count: int) -> float:
         return math.log2(self.size / max(count - 0.5, 0.5))

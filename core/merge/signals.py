@@ -32,6 +32,7 @@ HOUSEHOLD_BITS = 2.0
 # Capped below what a first name lacks to clear the threshold: a first name and close timing are
 # not enough on their own.
 TIMING = ((timedelta(minutes=15), 0.2, 2.0), (timedelta(hours=2), 0.1, 1.5), (timedelta(days=1), 0.05, 0.75))
+TIMING_LONGEST = TIMING[-1][0]
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Evidence:
     reasons: list[str] = field(default_factory=list)
 
     def add(self, bits: float, reason: str) -> None:
-        self.bits += bits
+        self.bits += bits  # in a fixed order (names, identifiers, timing): the same score every run
         self.reasons.append(reason)
 
 
@@ -80,18 +81,19 @@ def _identifier(bits: float, reason: str, writers: int, others: int) -> tuple[fl
 
 def _timing(m: Folded, i: Folded, page: Page, found: Evidence) -> None:
     a, b = m.person, i.person
-    options: list[tuple[float, str]] = []
+    best: tuple[float, str] = (0.0, "")
     if a.first_message_at and b.first_message_at:
         gap = abs(a.first_message_at - b.first_message_at)
-        low, high = sorted((a.first_message_at, b.first_message_at))
-        options.append((_timing_bits(page, low - gap, high + gap, gap), f"first messages {_duration(gap)} apart"))
+        if gap <= TIMING_LONGEST:
+            low, high = sorted((a.first_message_at, b.first_message_at))
+            best = max(best, (_timing_bits(page, low - gap, high + gap, gap), f"first messages {_duration(gap)} apart"))
     for earlier, later, then, now in ((a, b, "Messenger", "Instagram"), (b, a, "Instagram", "Messenger")):
         if earlier.last_message_at and later.first_message_at:
             gap = later.first_message_at - earlier.last_message_at
-            if gap >= timedelta(0):
-                why = f"the {now} conversation began {_duration(gap)} after the {then} one's last message"
-                options.append((_timing_bits(page, earlier.last_message_at, later.first_message_at, gap), why))
-    best = max(options, default=(0.0, ""))
+            if timedelta(0) <= gap <= TIMING_LONGEST:
+                bits = _timing_bits(page, earlier.last_message_at, later.first_message_at, gap)
+                if bits > best[0]:
+                    best = (bits, f"the {now} conversation began {_duration(gap)} after the {then} one's last message")
     if best[0] > 0:
         found.add(*best)
 
