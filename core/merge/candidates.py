@@ -24,9 +24,9 @@ from core.merge.signals import evidence
 SUGGEST_THRESHOLD = 0.7
 DEFAULT_FLOOR = 0.05
 # A key shared by more pairs than this is too common to be worth comparing on by itself (a first
-# name half the page has, a default avatar): the pairs that matter share something rarer as well.
+# name half the page has, a default avatar): such pairs cannot reach the floor on names and timing,
+# and the pairs that matter share something rarer as well.
 BLOCK_PAIRS_CAP = 100
-FULL_NAME_PAIRS_CAP = 100
 SHORTEST_SPELLED_TOKEN = 3
 
 
@@ -75,17 +75,17 @@ def find_candidates(people: Sequence[Person], *, floor: float = DEFAULT_FLOOR) -
 def _blocked_pairs(messenger: Sequence[Folded], instagram: Sequence[Folded]) -> set[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
     keyings = (
-        (_name_keys, _name_keys, FULL_NAME_PAIRS_CAP),
-        (_token_keys, _token_keys, BLOCK_PAIRS_CAP),
-        (_identifier_keys, _identifier_keys, BLOCK_PAIRS_CAP),
-        (_spelled_keys, _handle_keys, FULL_NAME_PAIRS_CAP),
+        (_name_keys, _name_keys),
+        (_token_keys, _token_keys),
+        (_identifier_keys, _identifier_keys),
+        (_spelled_keys, _handle_keys),
     )
-    for keys_m, keys_i, cap in keyings:
+    for keys_m, keys_i in keyings:
         index_m = _index(messenger, keys_m)
         index_i = _index(instagram, keys_i)
         for key, ms in index_m.items():
             is_ = index_i.get(key)
-            if is_ and len(ms) * len(is_) <= cap:
+            if is_ and len(ms) * len(is_) <= BLOCK_PAIRS_CAP:
                 pairs.update((m, i) for m in ms for i in is_)
     pairs.update(_handle_token_pairs(messenger, instagram))
     return pairs

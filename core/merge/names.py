@@ -2,7 +2,7 @@
 
 Each Messenger name token is credited once, by the best of what the Instagram side shows of it: the
 same token in the display name or spelled in the username (its bits on the page), a nickname or a
-short form (half of them), an initial (a couple). A username that spells the name the display name
+short form (half of them), an initial (3 bits). A username that spells the name the display name
 already gave adds a reason but no bits: a person's handle echoing their own name says nothing more
 about the Messenger contact.
 """

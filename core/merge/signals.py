@@ -2,7 +2,7 @@
 ratio), each with the reason a reviewer reads.
 
 A name is worth the bits of its tokens on this page (core.merge.names): a token a third of the page
-shares is worth 1.6 bits, one only this pair has log2(page size / 2). Against that, the prior says
+shares is worth 1.6 bits, one only this pair has about log2(page size). Against that, the prior says
 that any one pair out of a page's Messenger x Instagram contacts is unlikely to be one person, so a
 common name, or a first name alone, never clears the threshold by itself. A phone, an email or a
 picture picks out one person when nobody else on the page wrote it; shared by a household or a
