@@ -25,7 +25,7 @@ SHORTEST_SPELLED = 3
 
 @dataclass(frozen=True)
 class NameMatch:
-    bits: list[tuple[float, str]]
+    evidence: list[tuple[float, str]]  # (bits, reason), in order
     family: bool  # a name in common but given names that differ: a household, a shop's staff
 
 

@@ -49,7 +49,7 @@ def evidence(m: Folded, i: Folded, page: Page) -> Evidence:
     others = max(page.counts["messenger"], page.counts["instagram"], 1)
     found = Evidence(PRIOR_BITS - math.log2(others))
     names = compare(m, i, page)
-    for bits, reason in names.bits:
+    for bits, reason in names.evidence:
         found.add(bits, reason)
     _identifiers(m, i, page, others, names.family, found)
     _timing(m, i, page, found)
