@@ -37,6 +37,7 @@ run: install
 
 eval: install  # the rules analyzer's accuracy on the labelled conversations, per stage and language
 	$(BIN)/python tests/rules_eval.py
+	$(BIN)/python tests/merge_eval.py
 
 bench: install
 	$(BIN)/python -m bench.sync_engine

@@ -176,7 +176,7 @@ def _record(name: str, score: Score) -> None:
         return
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     recorded[name] = {"suggested": score.suggested, "right": score.right, "pairs": score.pairs}
-    recorded[name]["scorer_commit"] = commit.stdout.strip()
+    recorded[name] |= {"scorer_commit": commit.stdout.strip(), "threshold": SUGGEST_THRESHOLD}
     FIRST_SIGHT.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -193,7 +193,8 @@ def main(argv: list[str]) -> int:
         recorded = first_sight().get(path.stem)
         first = Score(recorded["suggested"], recorded["right"], recorded["pairs"]) if recorded else now
         now_total, first_total = now_total + now, first_total + first
-        print(f"  {path.stem}: first sight {_figures(first)}")
+        at = f" at {recorded['threshold']}" if recorded else ""
+        print(f"  {path.stem}: first sight {_figures(first)}{at}")
         print(f"  {' ' * len(path.stem)}  now        {_figures(now)}")
         for line in misses or ():
             print(line)

@@ -21,12 +21,12 @@ from core.merge.signals import evidence
 
 # Tuned on the labelled pages (tests/merge_eval.py): a full name rare on the page clears it, a common
 # one or a first name with close timing does not.
-SUGGEST_THRESHOLD = 0.65
+SUGGEST_THRESHOLD = 0.7
 DEFAULT_FLOOR = 0.05
 # A key shared by more pairs than this is too common to be worth comparing on by itself (a first
-# name half the page has, a default avatar): the pairs that matter share something rarer as well.
+# name half the page has, a default avatar): such pairs cannot reach the floor on names and timing,
+# and the pairs that matter share something rarer as well.
 BLOCK_PAIRS_CAP = 100
-FULL_NAME_PAIRS_CAP = 2500
 SHORTEST_SPELLED_TOKEN = 3
 
 
@@ -75,17 +75,17 @@ def find_candidates(people: Sequence[Person], *, floor: float = DEFAULT_FLOOR) -
 def _blocked_pairs(messenger: Sequence[Folded], instagram: Sequence[Folded]) -> set[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
     keyings = (
-        (_name_keys, _name_keys, FULL_NAME_PAIRS_CAP),
-        (_token_keys, _token_keys, BLOCK_PAIRS_CAP),
-        (_identifier_keys, _identifier_keys, BLOCK_PAIRS_CAP),
-        (_spelled_keys, _handle_keys, FULL_NAME_PAIRS_CAP),
+        (_name_keys, _name_keys),
+        (_token_keys, _token_keys),
+        (_identifier_keys, _identifier_keys),
+        (_spelled_keys, _handle_keys),
     )
-    for keys_m, keys_i, cap in keyings:
+    for keys_m, keys_i in keyings:
         index_m = _index(messenger, keys_m)
         index_i = _index(instagram, keys_i)
         for key, ms in index_m.items():
             is_ = index_i.get(key)
-            if is_ and len(ms) * len(is_) <= cap:
+            if is_ and len(ms) * len(is_) <= BLOCK_PAIRS_CAP:
                 pairs.update((m, i) for m in ms for i in is_)
     pairs.update(_handle_token_pairs(messenger, instagram))
     return pairs
@@ -137,12 +137,16 @@ def _handle_token_pairs(messenger: Sequence[Folded], instagram: Sequence[Folded]
             if len(t) >= SHORTEST_SPELLED_TOKEN:
                 by_token[t].append(n)
     longest = max(map(len, by_token), default=0)
-    pairs: set[tuple[int, int]] = set()
+    spelling: dict[str, set[int]] = defaultdict(set)
     for i, f in enumerate(instagram):
         handle = f.handle
         for start in range(len(handle)):
             for end in range(start + SHORTEST_SPELLED_TOKEN, min(len(handle), start + longest) + 1):
-                ms = by_token.get(handle[start:end])
-                if ms and len(ms) <= BLOCK_PAIRS_CAP:
-                    pairs.update((m, i) for m in ms)
+                if handle[start:end] in by_token:
+                    spelling[handle[start:end]].add(i)
+    pairs: set[tuple[int, int]] = set()
+    for token, is_ in spelling.items():
+        ms = by_token[token]
+        if len(ms) * len(is_) <= BLOCK_PAIRS_CAP:
+            pairs.update((m, i) for m in ms for i in is_)
     return pairs

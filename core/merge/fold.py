@@ -11,7 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# One common romanisation per letter: enough for "Иван Петров" to meet "Ivan Petrov". Names that
+# One common romanisation per letter (and Greek's ου, "ou"): enough for "Иван Петров" to meet
+# "Ivan Petrov" and "Παπαδόπουλος" "Papadopoulos". Names that
 # romanise several ways (Yevgeny / Evgeniy) may still meet through the one-letter tolerance below.
 _CYRILLIC = dict(
     zip(
@@ -45,13 +46,15 @@ _NICKNAME_GROUPS = (
     "joseph joe joey",
     "john jack johnny",
     "michael mike mikey",
-    "alexander alexandra alex sasha sandra sandy",
+    "alexander alexandra alejandro alex sasha sandra sandy",
+    "rebecca becky becca bex",
     "dmitry dmitri dima",
     "wojciech wojtek",
     "nikolai kolya",
-    "jose pepe",
+    "jose pepe jojo",
+    "gerardo gerald gerard gerry",
     "francisco paco pancho",
-    "guadalupe lupe",
+    "guadalupe lupe lupita",
     "ignacio nacho",
     "susan sue suzy",
     "jennifer jen jenny",
@@ -64,15 +67,17 @@ for _group in _NICKNAME_GROUPS:
         NICKNAMES[_name] = NICKNAMES.get(_name, frozenset()) | _names
 
 
+# "Sami Nasser" and "Sami Nasser Jr" are a father and his son: these words are kept apart from the name.
+GENERATIONS = frozenset("jr junior sr senior ii iii iv".split())
+
+
 @lru_cache(maxsize=65536)
 def fold_word(text: str) -> str:
     """Lower-cased, accents and decoration dropped, Cyrillic and Greek romanised; letters and digits only."""
-    out = []
-    for ch in unicodedata.normalize("NFKD", text.casefold()):
-        if unicodedata.category(ch).startswith("M"):  # the accents NFKD split off
-            continue
-        out.append(_ROMAN.get(ch, ch))
-    return "".join(ch for ch in "".join(out) if ch.isalnum())
+    # The accents NFKD splits off are marks (category M).
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if unicodedata.category(ch)[0] != "M")
+    roman = "".join(_ROMAN.get(ch, ch) for ch in bare.replace("ου", "ou"))
+    return "".join(ch for ch in roman if ch.isalnum())
 
 
 _SEPARATORS = re.compile(r"[\s\-_.&,/|+()]+")
@@ -110,7 +115,8 @@ def compatible(a: str, b: str) -> bool:
         return long.startswith(short)
     if len(short) >= 3 and long.startswith(short):
         return True
-    if len(short) >= 4 and long.endswith(short):  # "Seun" for "Oluwaseun", "Tina" for "Christina"
+    # "Seun" for "Oluwaseun", "Tina" for "Christina"; not "Anna" for "Hanna", nor "Ella" for "Stella".
+    if len(short) >= 4 and len(long) - len(short) >= 3 and long.endswith(short):
         return True
     if b in NICKNAMES.get(a, ()):
         return True

@@ -2,19 +2,20 @@
 
 Each Messenger name token is credited once, by the best of what the Instagram side shows of it: the
 same token in the display name or spelled in the username (its bits on the page), a nickname or a
-short form (half of them), an initial (a couple). A username that spells the name the display name
+short form (half of them), an initial (3 bits). A username that spells the name the display name
 already gave adds a reason but no bits: a person's handle echoing their own name says nothing more
 about the Messenger contact.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from core.merge.fold import compatible
 from core.merge.page import Folded, Page
 
-INITIAL_BITS = 2.0  # "g.hopper": an initial narrows a name to about a quarter
+INITIAL_BITS = 3.0  # "g.hopper": first letters are far from even, an initial narrows a name to an eighth
 NICKNAME_SHARE = 0.5  # "Bill" for "William" is worth half the bits of the name
 # Names that disagree: relatives or namesakes sharing one name, or wholly different names (less so
 # when one side is a single word, which on Instagram is often a nickname or a brand).
@@ -24,7 +25,7 @@ SHORTEST_SPELLED = 3
 
 @dataclass(frozen=True)
 class NameMatch:
-    bits: list[tuple[float, str]]
+    evidence: list[tuple[float, str]]  # (bits, reason), in order
     family: bool  # a name in common but given names that differ: a household, a shop's staff
 
 
@@ -32,26 +33,37 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
     if not m.name:
         return NameMatch([], False)
     display, nicknames, left_i = _display(m, i, page)
-    handle = _handle(m, i, page)
+    handle, spelled = _handle(m, i, page)
     found: list[tuple[float, str]] = []
     if display:
-        shown_m, shown_i = _shown(m), _shown(i)
+        shown_m, shown_i = m.shown, i.shown
         if m.name == i.name:
             what = f"same name: {shown_m}"
         else:
             what = f"names agree: {shown_m} / {shown_i}"
         notes = ", ".join(f"{short} for {long}" for short, long in nicknames)
-        found.append((sum(display.values()), what + (f" ({notes})" if notes else "")))
+        found.append((math.fsum(display.values()), what + (f" ({notes})" if notes else "")))
     if handle:
-        extra = sum(max(0.0, bits - display.get(t, 0.0)) for t, bits in handle.items())
+        extra = math.fsum(max(0.0, bits - display.get(t, 0.0)) for t, bits in handle.items())
         which = "matches the name" if set(handle) == m.name else "has part of the name"
         found.append((extra, f"Instagram @{i.person.username} {which}"))
     credited = set(display) | set(handle)
-    left_m = m.name - credited
-    in_handle = _other_names_in_handle(m, i, page)
+    _cap_by_namesakes(m, i, page, found)
+    # An initial or a nickname in the handle agrees with many names: it does not settle a display
+    # name that says otherwise ("Mohammed Müller" @muller_m for Marco Müller).
+    settled = set(display) | spelled
+    if credited and m.generation != i.generation:
+        shown = " / ".join(sorted(m.generation | i.generation))
+        return NameMatch([*found, (FAMILY_BITS, f"but {shown}: a parent and child?")], True)
+    left_m = m.name - settled
+    in_handle = _other_names_in_handle(m, i, page) - i.name
+    # A name in a script the folding does not romanise (Arabic, Hebrew, Devanagari...) is not a
+    # different name from a Latin one: the two cannot be compared.
+    if any(t.isascii() for t in m.name) != any(t.isascii() for t in i.name | in_handle):
+        left_i, in_handle = set(), set()
     if not (left_m and (left_i or in_handle)):
         return NameMatch(found, False)
-    different = f"different names: {_shown(m)} / {_shown(i)}"
+    different = f"different names: {m.shown} / {i.shown}"
     # A single-word display name ("seun", "Kiki") is as often a nickname as another person.
     full_names = len(m.name) > 1 and (len(i.name) > 1 or bool(in_handle))
     if credited and full_names:
@@ -59,6 +71,20 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
     if full_names:
         return NameMatch([*found, (DIFFERENT_NAMES_BITS, different)], False)
     return NameMatch([*found, (DIFFERENT_SINGLE_NAME_BITS, different)], False)
+
+
+def _cap_by_namesakes(m: Folded, i: Folded, page: Page, found: list[tuple[float, str]]) -> None:
+    """Others on the page with the same name (two Instagram "Tran Van Hung", a shop's accounts all
+    called "Viajes Cóndor") prove it common, whatever its words' counts say: it is worth no more
+    than a word that many people share."""
+    shared = m.name & i.name
+    others = page.namesakes(shared, m, i) if len(shared) > 1 else 0
+    if not others:
+        return
+    cap = page.info_of_count(others + 2)
+    total = math.fsum(bits for bits, _ in found)
+    if total > cap:
+        found[0] = (found[0][0] - (total - cap), f"{found[0][1]}, which {others} other people here share")
 
 
 def _display(m: Folded, i: Folded, page: Page) -> tuple[dict[str, float], list[tuple[str, str]], set[str]]:
@@ -81,22 +107,33 @@ def _compatible_bits(a: str, b: str, page: Page) -> float:
     return NICKNAME_SHARE * min(page.info(a), page.info(b))
 
 
-def _handle(m: Folded, i: Folded, page: Page) -> dict[str, float]:
-    """Bits per Messenger token the username credits: grace.hopper, gracehopper92, g.hopper, tamsin.ach."""
+def _handle(m: Folded, i: Folded, page: Page) -> tuple[dict[str, float], set[str]]:
+    """Bits per Messenger token the username credits (grace.hopper, gracehopper92, g.hopper,
+    tamsin.ach), and the tokens it spells out in full."""
     parts = i.handle_parts
-    if not parts:
-        return {}
-    credited = {t: page.info(t) for t in m.name if any(_spells(p, t) for p in parts)}
-    for t in m.name - set(credited):
-        if t[0] in parts or any(p in (t[0] + s, s + t[0]) for p in parts for s in credited):
+    spelled = {t for t in m.name if any(_spells(p, t, m, page) for p in parts)}
+    credited = {t: page.info(t) for t in spelled}
+    for t in sorted(m.name - spelled):
+        if t[0] in parts or any(p in (t[0] + s, s + t[0]) for p in parts for s in spelled):
             credited[t] = INITIAL_BITS
         elif any(len(p) >= SHORTEST_SPELLED and compatible(t, p) for p in parts):
             credited[t] = NICKNAME_SHARE * page.info(t)
-    return credited
+    return credited, spelled
 
 
-def _spells(part: str, token: str) -> bool:
-    return part == token or (len(token) >= SHORTEST_SPELLED and token in part)
+def _spells(part: str, token: str, m: Folded, page: Page) -> bool:
+    """ "gracehopper" spells "grace"; "christine" does not spell "chris": it is a name of its own."""
+    if part == token:
+        return True
+    if len(token) < SHORTEST_SPELLED or token not in part:
+        return False
+    return page.names[part] == 0 or _made_of(part, m.name)
+
+
+def _made_of(part: str, tokens: frozenset[str]) -> bool:
+    for token in sorted(tokens, key=lambda t: (-len(t), t)):
+        part = part.replace(token, "", 1)
+    return len(part) <= 1  # an initial may be left: "ghopper"
 
 
 def _other_names_in_handle(m: Folded, i: Folded, page: Page) -> set[str]:
@@ -107,9 +144,5 @@ def _other_names_in_handle(m: Folded, i: Folded, page: Page) -> set[str]:
         for p in i.handle_parts
         if len(p) >= SHORTEST_SPELLED
         and page.names[p] > 0
-        and not any(_spells(p, t) or compatible(t, p) for t in m.name)
+        and not any(_spells(p, t, m, page) or compatible(t, p) for t in m.name)
     }
-
-
-def _shown(f: Folded) -> str:
-    return " ".join(p for p in (f.person.first_name, f.person.last_name) if p) or f"@{f.person.username}"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from core.merge.details import phone_key
-from core.merge.fold import name_tokens, username_letters, username_parts
+from core.merge.fold import GENERATIONS, name_tokens, username_letters, username_parts
 
 if TYPE_CHECKING:
     from core.merge.candidates import Person
@@ -25,10 +25,12 @@ class Folded:
 
     person: Person
     name: frozenset[str]  # the display name's tokens
+    generation: frozenset[str]  # "jr", "sr"... from the name or the handle
     handle: str  # the username's letters ("" on Messenger)
     handle_parts: tuple[str, ...]
     phones: frozenset[str]  # phone keys (the last nine digits)
     picture: str | None
+    shown: str  # the name as a reviewer reads it
 
 
 def picture_key(url: str | None) -> str | None:
@@ -41,13 +43,17 @@ def picture_key(url: str | None) -> str | None:
 
 
 def fold(person: Person) -> Folded:
+    tokens = name_tokens(person.first_name, person.last_name)
+    parts = username_parts(person.username)
     return Folded(
         person=person,
-        name=name_tokens(person.first_name, person.last_name),
+        name=tokens - GENERATIONS,
+        generation=(tokens | set(parts)) & GENERATIONS,
         handle=username_letters(person.username),
-        handle_parts=username_parts(person.username),
+        handle_parts=tuple(p for p in parts if p not in GENERATIONS),
         phones=frozenset(phone_key(p) for p in person.phones),
         picture=picture_key(person.profile_pic_url),
+        shown=" ".join(p for p in (person.first_name, person.last_name) if p) or f"@{person.username}",
     )
 
 
@@ -58,6 +64,9 @@ class Page:
         self.size = max(len(people), 1)
         self.tokens: Counter[str] = Counter()
         self.names: Counter[str] = Counter()  # display-name tokens only
+        self._holders: dict[str, set[tuple[str, int]]] = {}  # display-name token -> who has it
+        self._namesakes: dict[frozenset[str], set[tuple[str, int]]] = {}
+        self._info: dict[str, float] = {}
         self.phones: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
         self.pictures: Counter[str] = Counter()
@@ -66,6 +75,8 @@ class Page:
             # A shop's staff who put its name in their handles make that name common, as a surname would.
             self.tokens.update(f.name | {p for p in f.handle_parts if len(p) > 1})
             self.names.update(f.name)
+            for token in f.name:
+                self._holders.setdefault(token, set()).add(_key(f))
             self.phones.update(f.phones)
             self.emails.update(f.person.emails)
             if f.picture:
@@ -80,9 +91,26 @@ class Page:
     def info(self, token: str) -> float:
         """Bits a token carries: log2 of one over its share of the page's people. The pair being scored
         is among those counted; half a count less keeps a name only they have from looking common."""
-        return math.log2(self.size / max(self.tokens[token] - 0.5, 0.5))
+        bits = self._info.get(token)
+        if bits is None:
+            bits = self._info[token] = self.info_of_count(self.tokens[token])
+        return bits
+
+    def info_of_count(self, count: int) -> float:
+        return math.log2(self.size / max(count - 0.5, 0.5))
+
+    def namesakes(self, name: frozenset[str], *pair: Folded) -> int:
+        """How many people on the page, besides the pair, have all of `name` in their display name."""
+        if name not in self._namesakes:
+            holders = sorted((self._holders.get(t, set()) for t in name), key=len)
+            self._namesakes[name] = set.intersection(*holders) if holders else set()
+        return len(self._namesakes[name] - {_key(f) for f in pair})
 
     def starts_between(self, platform: str, start: datetime, end: datetime) -> int:
         """How many of `platform`'s conversations began in [start, end]."""
         times = self.starts[platform]
         return bisect.bisect_right(times, end.timestamp()) - bisect.bisect_left(times, start.timestamp())
+
+
+def _key(f: Folded) -> tuple[str, int]:
+    return f.person.platform, f.person.contact_id

@@ -2,7 +2,7 @@
 ratio), each with the reason a reviewer reads.
 
 A name is worth the bits of its tokens on this page (core.merge.names): a token a third of the page
-shares is worth 1.6 bits, one only this pair has log2(page size / 2). Against that, the prior says
+shares is worth 1.6 bits, one only this pair has about log2(page size). Against that, the prior says
 that any one pair out of a page's Messenger x Instagram contacts is unlikely to be one person, so a
 common name, or a first name alone, never clears the threshold by itself. A phone, an email or a
 picture picks out one person when nobody else on the page wrote it; shared by a household or a
@@ -24,12 +24,15 @@ PRIOR_BITS = -3.0
 # A unique identifier picks out one person among the other platform's contacts, and this much more.
 PHONE_BITS, EMAIL_BITS, PICTURE_BITS = 8.0, 9.0, 8.0
 ROLE_EMAIL_BITS = 1.0  # info@, hello@: a shop's mailbox, which its staff share
-HOUSEHOLD_PHONE_BITS = 2.0  # relatives give the home number: with a family's names, a phone says little
+# Relatives give the home number: with a family's names, a phone says little. (An email is kept: more
+# often a person's own, and a nickname the table lacks would otherwise lose it: "Ify" for "Ifeoma".)
+HOUSEHOLD_BITS = 2.0
 # Conversations that began close together, or one platform's beginning as the other's ended. Of the
 # real pairs, about this share begin within each gap, and at most these bits are given for it.
 # Capped below what a first name lacks to clear the threshold: a first name and close timing are
 # not enough on their own.
 TIMING = ((timedelta(minutes=15), 0.2, 2.0), (timedelta(hours=2), 0.1, 1.5), (timedelta(days=1), 0.05, 0.75))
+TIMING_LONGEST = TIMING[-1][0]
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Evidence:
     reasons: list[str] = field(default_factory=list)
 
     def add(self, bits: float, reason: str) -> None:
-        self.bits += bits
+        self.bits += bits  # in a fixed order (names, identifiers, timing): the same score every run
         self.reasons.append(reason)
 
 
@@ -46,7 +49,7 @@ def evidence(m: Folded, i: Folded, page: Page) -> Evidence:
     others = max(page.counts["messenger"], page.counts["instagram"], 1)
     found = Evidence(PRIOR_BITS - math.log2(others))
     names = compare(m, i, page)
-    for bits, reason in names.bits:
+    for bits, reason in names.evidence:
         found.add(bits, reason)
     _identifiers(m, i, page, others, names.family, found)
     _timing(m, i, page, found)
@@ -56,7 +59,7 @@ def evidence(m: Folded, i: Folded, page: Page) -> Evidence:
 def _identifiers(m: Folded, i: Folded, page: Page, others: int, family: bool, found: Evidence) -> None:
     for phone in sorted(m.phones & i.phones):
         if family:
-            found.add(HOUSEHOLD_PHONE_BITS, "same phone number, as a household's")
+            found.add(HOUSEHOLD_BITS, "same phone number, as a household's")
         else:
             found.add(*_identifier(PHONE_BITS, "same phone number", page.phones[phone], others))
     for email in sorted(m.person.emails & i.person.emails):
@@ -78,18 +81,19 @@ def _identifier(bits: float, reason: str, writers: int, others: int) -> tuple[fl
 
 def _timing(m: Folded, i: Folded, page: Page, found: Evidence) -> None:
     a, b = m.person, i.person
-    options: list[tuple[float, str]] = []
+    best: tuple[float, str] = (0.0, "")
     if a.first_message_at and b.first_message_at:
         gap = abs(a.first_message_at - b.first_message_at)
-        low, high = sorted((a.first_message_at, b.first_message_at))
-        options.append((_timing_bits(page, low - gap, high + gap, gap), f"first messages {_duration(gap)} apart"))
+        if gap <= TIMING_LONGEST:
+            low, high = sorted((a.first_message_at, b.first_message_at))
+            best = max(best, (_timing_bits(page, low - gap, high + gap, gap), f"first messages {_duration(gap)} apart"))
     for earlier, later, then, now in ((a, b, "Messenger", "Instagram"), (b, a, "Instagram", "Messenger")):
         if earlier.last_message_at and later.first_message_at:
             gap = later.first_message_at - earlier.last_message_at
-            if gap >= timedelta(0):
-                why = f"the {now} conversation began {_duration(gap)} after the {then} one's last message"
-                options.append((_timing_bits(page, earlier.last_message_at, later.first_message_at, gap), why))
-    best = max(options, default=(0.0, ""))
+            if timedelta(0) <= gap <= TIMING_LONGEST:
+                bits = _timing_bits(page, earlier.last_message_at, later.first_message_at, gap)
+                if bits > best[0]:
+                    best = (bits, f"the {now} conversation began {_duration(gap)} after the {then} one's last message")
     if best[0] > 0:
         found.add(*best)
 
