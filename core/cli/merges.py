@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from core import pages
-from core.cli_contacts import OpenPool
+from core.cli.common import OpenPool
 from core.merge import MergeRefused, merge, set_automerge_score, suggestions, unmerge
 from core.merge.review import find
 

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import IO
 
 from core import pages
-from core.cli_contacts import OpenPool
+from core.cli.common import OpenPool
 from core.leads import export_contacts, resolve_stage
 
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from core import leads, pages
-from core.db import Conn, Pool
+from core.cli.common import OpenPool
+from core.db import Conn
 from core.leads import Lead
 
 # What a line says of a contact, in order; a CSV's header row.
 COLUMNS = ("contact_id", "name", "page", "stage", "score", "status", "platform", "last_message", "stage_set_by")
 BATCH = 500  # contacts read at a time: a page's whole list is never held at once
-
-OpenPool = Callable[[], AbstractContextManager[Pool]]
 
 
 def contact_row(lead: Lead) -> list[str]:
@@ -52,10 +50,10 @@ def write_contacts(found: Iterable[Lead], as_csv: bool, out: TextIO = sys.stdout
     return count
 
 
-def add_parser(
+def add_contacts_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], open_pool: OpenPool
 ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    """`fbsync contacts list|find`; returns its subcommands, where `export` (core/cli_export.py) joins them."""
+    """`fbsync contacts list|find`; returns its subcommands, where `export` (core/cli/export.py) joins them."""
     contacts = commands.add_parser("contacts", help="contacts as leads: a page's, or found by name")
     contacts_commands = contacts.add_subparsers(dest="contacts_command", required=True)
 
