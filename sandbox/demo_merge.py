@@ -68,7 +68,9 @@ def merge_story(ws: Workspace, sim: GraphSimulator, page: SimPage, app_secret: s
                 " (SELECT count(*) FROM contact_activities a WHERE a.contact_id = c.id AND a.type = 'MERGED') AS merges"
                 " FROM contacts c LEFT JOIN pipeline_stages s ON s.id = c.stage_id"
                 " WHERE c.instagram_sid = %s AND c.messenger_psid IS NOT NULL"
-                " AND NOT EXISTS (SELECT 1 FROM pending_work w WHERE w.kind = 'refresh' AND w.subject_id = c.id)",
+                " AND NOT EXISTS (SELECT 1 FROM pending_work w WHERE w.kind = 'refresh' AND w.subject_id = c.id)"
+                " AND c.ai_context_updated_at > (SELECT max(m.merged_at) FROM contact_merges m"
+                "   WHERE m.contact_id = c.id)",
                 (GRACE_ON_INSTAGRAM,),
             ).fetchone()
 
