@@ -19,13 +19,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 
 from bot.slack_client import safe_call
+from bot.throttle import Throttle
 from bot.views.blocks import Message, escape
 from bot.views.format import slack_date
 
 logger = logging.getLogger(__name__)
 
-# Slack allows about one update per second per message; every two seconds keeps well clear of it.
-MIN_UPDATE_INTERVAL = 2.0
 # Slack trouble without a Retry-After (a 5xx, Slack unreachable) is tried again this much later.
 RETRY_AFTER = 30.0
 # Errors that no later attempt can get past: the app lost its token or scope, or uploads are off.
@@ -97,8 +96,7 @@ class ExportDM:
         self._user_id = user_id
         self._message = message
         self._log = log
-        self._clock = clock
-        self._last_update = float("-inf")
+        self._throttle = Throttle(clock)
 
     def open(self, first: Message) -> tuple[str, str]:
         """The DM channel and the progress message (posted now unless there is one): (channel, ts)."""
@@ -109,15 +107,14 @@ class ExportDM:
             self._message = (posted["channel"], posted["ts"])
         else:
             self.update(first, force=True)
-        self._last_update = self._clock()
+        self._throttle.mark()
         return self._message
 
     def update(self, message: Message, *, force: bool = False) -> None:
         """Rewrite the progress message, unless it was rewritten under 2 s ago (and not `force`)."""
-        now = self._clock()
-        if self._message is None or (not force and now - self._last_update < MIN_UPDATE_INTERVAL):
+        if self._message is None or (not force and not self._throttle.due):
             return
-        self._last_update = now
+        self._throttle.mark()
         channel, ts = self._message
         safe_call(self._client.chat_update, self._log, channel=channel, ts=ts, **message)
 

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import views
 from bot.slack_client import safe_call
+from bot.throttle import MIN_UPDATE_INTERVAL, Throttle
 from core.jobs import JobStatus, SyncJob
 from core.logfmt import ContextLogger
 from core.pages import Page
@@ -28,8 +29,6 @@ from core.sync import SilentReporter, SyncProgress
 
 logger = logging.getLogger(__name__)
 
-# Slack allows about one update per second per message; every two seconds keeps well clear of it.
-MIN_UPDATE_INTERVAL = 2.0
 # A failed final rewrite that Slack did not answer with a Retry-After is tried again this much later.
 FINAL_RETRY_AFTER = 10.0
 # Slack errors after which a rewrite can never land (the message or channel is gone, the app removed).
@@ -119,9 +118,8 @@ class SlackProgressReporter:
         self._thread_ts: str = job.slack_thread_ts
         self._stage_breakdown = stage_breakdown
         self._clock = clock
-        self._min_interval = min_interval
+        self._throttle = Throttle(clock, min_interval)
         self._progress_ts: str | None = None
-        self._last_update = float("-inf")
         self._pending: SyncProgress | None = None
         self._retry_final = retry_final
         # Web API method -> clock reading before which Slack asked us not to call it again.
@@ -137,12 +135,12 @@ class SlackProgressReporter:
         )
         if posted is not None:
             self._progress_ts = posted["ts"]
-            self._last_update = self._clock()
+            self._throttle.mark()
 
     def progress(self, progress: SyncProgress) -> None:
         """Latest state wins: skipped updates are not queued, the next allowed one shows the newest."""
         self._pending = progress
-        if self._clock() - self._last_update >= self._min_interval:
+        if self._throttle.due:
             self._flush()
 
     def platform_finished(self, progress: SyncProgress) -> None:
@@ -179,7 +177,7 @@ class SlackProgressReporter:
             is not None
         ):
             self._pending = None
-        self._last_update = self._clock()
+        self._throttle.mark()
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         """The call, or None when Slack refused it or asked us to wait (then calls are skipped until then)."""
@@ -255,9 +253,7 @@ class SlackAnalysisReporter:
         self._scheduled = scheduled
         # The last word must land: refused for now, it is handed on (job, seconds to wait).
         self._retry_final = retry_final
-        self._clock = clock
-        self._min_interval = min_interval
-        self._last_update = float("-inf")
+        self._throttle = Throttle(clock, min_interval)
         self.log = ContextLogger(logger, {"page_id": page.page_id})
 
     def update(self, job: SyncJob, *, final: bool = False) -> None:
@@ -267,9 +263,9 @@ class SlackAnalysisReporter:
             if final and self._scheduled and job.requested_by == SCHEDULED_BY and job.analysis_completed_at:
                 self._scheduled.summarize(job)
             return
-        if not final and self._clock() - self._last_update < self._min_interval:
+        if not final and not self._throttle.due:
             return
-        self._last_update = self._clock()
+        self._throttle.mark()
         wait = rewrite_parent(self._client, self._page, job, self._stage_breakdown(), self.log)
         if wait is not None and final and self._retry_final:
             self._retry_final(job, wait)
