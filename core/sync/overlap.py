@@ -1,0 +1,137 @@
+"""The inline sync's analysis (no job queue, `fbsync sync`), overlapped with its Graph pass.
+
+The backlog is drained on a thread of its own from the first committed chunk on, while the Graph
+pass fetches and stores the next pages: analysis fills the pass's waits (the pacing gaps, Meta's and
+PostgreSQL's answers), so a paced sync ends with its last page rather than one analysis later. When
+the backlog is empty the drainer waits for the next commit (or the end of the pass), not a fixed poll.
+
+It is the same drain the analysis job runs alongside a worker's sync (core/backlog.py), with the same
+guarantees: results apply in short transactions that skip rows a chunk holds, only to the messages
+they were made from, so a contact stored again meanwhile stays due and is taken up again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from types import TracebackType
+
+from core.backlog import AnalysisBacklog, AnalysisCancelled, DrainResult
+from core.db import Pool
+from core.jobs import SyncJob
+from core.qualify import Qualifier
+
+
+class _PassEnded(Exception):
+    """The Graph pass failed or was cancelled: the drainer stops after the batch in flight."""
+
+
+class OverlappedAnalysis:
+    """Drains `page_pk`'s backlog while a Graph pass stores it; `finish` waits for what is left.
+
+    `on_batch` (the sync's progress) is called only once the pass has ended, from the drainer's
+    thread: until then the pass reports, its job record carrying the analysis counts. Leaving the
+    `with` block without `finish` (the pass failed, was cancelled) stops the drainer after its batch
+    in flight; what it applied is kept and the rest stays due."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        qualifier: Qualifier,
+        page_pk: int,
+        on_batch: Callable[[SyncJob], None],
+        *,
+        rate_horizon: float,
+    ) -> None:
+        self._backlog = AnalysisBacklog(pool, qualifier, sleep=self._wait, rate_horizon=rate_horizon)
+        self._page_pk = page_pk
+        self._on_batch = on_batch
+        self._pass_ended = threading.Event()
+        self._abandoned = threading.Event()
+        self._stored = threading.Event()  # a chunk was committed since the drainer last looked
+        self._done: Future[DrainResult] = Future()
+        self._batch_size = qualifier.batch_size
+        self._lock = threading.Lock()
+        self._enough = threading.Condition(self._lock)
+        self._unread = 0  # conversations stored since the drainer's last batch
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> OverlappedAnalysis:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._thread is not None and not self._done.done():
+            with self._lock:
+                self._abandoned.set()
+                self._enough.notify_all()
+            self._stored.set()
+            self._thread.join()
+
+    def stored(self, conversations: int) -> None:
+        """A chunk was committed: start draining once a batch's worth is stored, or wake the drainer.
+        A drainer that failed fails the sync here, rather than after the whole pass."""
+        with self._lock:
+            self._unread += conversations
+            if self._unread >= self._batch_size:
+                self._enough.notify_all()
+        if self._thread is None:
+            if self._unread >= self._batch_size:
+                self._start()
+        elif self._done.done() and not isinstance(self._done.exception(), AnalysisCancelled):
+            self._done.result()  # a cancel, the pass notices in the job record of this very chunk
+        self._stored.set()
+
+    def finish(self) -> DrainResult:
+        """The pass has stored everything: drain what is left, and return once the backlog is empty
+        (or the analysis deferred). Raises what the drain raised (AnalysisCancelled on a cancel)."""
+        with self._lock:
+            self._pass_ended.set()
+            self._enough.notify_all()
+        self._stored.set()
+        if self._thread is None:
+            self._start()
+        assert self._thread is not None
+        self._thread.join()
+        return self._done.result()
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._drain, name="sync-analysis", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        try:
+            result = self._backlog.drain(
+                self._page_pk, on_batch=self._batch_done, sync_running=lambda: not self._pass_ended.is_set()
+            )
+        except BaseException as exc:
+            self._done.set_exception(exc)
+        else:
+            self._done.set_result(result)
+
+    def _batch_done(self, job: SyncJob) -> None:
+        """After each batch: during the pass, wait for a batch's worth of newly stored conversations,
+        so that batches are full (each reads the due list, which looks at every link of the page)."""
+        with self._lock:
+            self._enough.wait_for(
+                lambda: self._unread >= self._batch_size or self._pass_ended.is_set() or self._abandoned.is_set()
+            )
+            self._unread = 0
+        if self._abandoned.is_set():
+            raise _PassEnded
+        if self._pass_ended.is_set():
+            self._on_batch(job)
+
+    def _wait(self, seconds: float) -> None:
+        """The drainer's sleep: during the pass, until the next commit (or `seconds`); after it, the
+        whole of it (the rows of its batch are being written by someone else)."""
+        if self._abandoned.is_set():
+            raise _PassEnded
+        if self._pass_ended.is_set():
+            time.sleep(seconds)
+        else:
+            self._stored.wait(seconds)
+            self._stored.clear()
