@@ -56,6 +56,7 @@ class OverlappedAnalysis:
         self._lock = threading.Lock()
         self._enough = threading.Condition(self._lock)
         self._unread = 0  # conversations stored since the drainer's last batch
+        self._stored_count = 0  # conversations stored by the pass
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> OverlappedAnalysis:
@@ -76,7 +77,8 @@ class OverlappedAnalysis:
         A drainer that failed fails the sync here, rather than after the whole pass."""
         with self._lock:
             self._unread += conversations
-            if self._unread >= self._batch_size:
+            self._stored_count += conversations
+            if self._unread >= self._wanted():
                 self._enough.notify_all()
         if self._thread is None:
             if self._unread >= self._batch_size:
@@ -113,17 +115,23 @@ class OverlappedAnalysis:
             self._done.set_result(result)
 
     def _batch_done(self, job: SyncJob) -> None:
-        """After each batch: during the pass, wait for a batch's worth of newly stored conversations,
-        so that batches are full (each reads the due list, which looks at every link of the page)."""
+        """After a batch that emptied the backlog: during the pass, wait for a batch's worth of newly
+        stored conversations, and a tenth of those stored so far. Reading the due list looks at every
+        link of the page, so it is read a bounded number of times per tenfold growth, not per chunk;
+        what is left when the pass ends is then at most about a tenth of the page."""
         with self._lock:
-            self._enough.wait_for(
-                lambda: self._unread >= self._batch_size or self._pass_ended.is_set() or self._abandoned.is_set()
-            )
+            if job.analysis_backlog == 0:
+                self._enough.wait_for(
+                    lambda: self._unread >= self._wanted() or self._pass_ended.is_set() or self._abandoned.is_set()
+                )
             self._unread = 0
         if self._abandoned.is_set():
             raise _PassEnded
         if self._pass_ended.is_set():
             self._on_batch(job)
+
+    def _wanted(self) -> int:
+        return max(self._batch_size, self._stored_count // 10)
 
     def _wait(self, seconds: float) -> None:
         """The drainer's sleep: during the pass, until the next commit (or `seconds`); after it, the
