@@ -104,6 +104,8 @@ class _SyncRun:
         self.token = ""  # opened in execute(), where a failure ends the job cleanly
         self._prefetch: _Prefetch[_ReadPage] | None = None  # the platform's Graph pages being fetched
         self._analysis: OverlappedAnalysis | None = None  # inline (no job queue): the backlog drained alongside
+        # Inline, the analysis thread reports too: progress and the reporter are had by one thread at a time.
+        self._progress_lock = threading.RLock()
 
     def execute(self) -> SyncJob:
         self.log.info("sync started full=%s analyzer=%s", self.job.full_sync, self.engine.qualifier.analyzer.name)
@@ -145,7 +147,8 @@ class _SyncRun:
         return self.page.last_synced_at - INCREMENTAL_OVERLAP
 
     def _sync_platform(self, platform: Platform) -> None:
-        self.progress = replace(self.progress, platform=platform)
+        with self._progress_lock:
+            self.progress = replace(self.progress, platform=platform)
         try:
             with _Prefetch(self._read_pages(platform, self._watermark())) as read_pages:
                 self._prefetch = read_pages
@@ -250,16 +253,17 @@ class _SyncRun:
             new_errors=[failure.as_json() for failure in failures],
         )
         self.failed_subjects |= failed
-        self.progress = replace(
-            _with_analysis(self.progress, job),
-            synced=job.synced_contacts,
-            failed=job.failed_contacts,
-            conversations_seen=job.conversations_seen,
-            contacts_by_platform={
-                **self.progress.contacts_by_platform,
-                platform: self.progress.contacts_by_platform.get(platform, 0) + saved.new_contacts,
-            },
-        )
+        with self._progress_lock:
+            self.progress = replace(
+                _with_analysis(self.progress, job),
+                synced=job.synced_contacts,
+                failed=job.failed_contacts,
+                conversations_seen=job.conversations_seen,
+                contacts_by_platform={
+                    **self.progress.contacts_by_platform,
+                    platform: self.progress.contacts_by_platform.get(platform, 0) + saved.new_contacts,
+                },
+            )
         return job.cancel_requested
 
     def _request_analysis(self) -> None:
@@ -276,8 +280,9 @@ class _SyncRun:
         if self.engine.request_analysis is not None:
             return nullcontext()
 
-        def batch_done(job: SyncJob) -> None:  # once the pass is over, from the analysis thread
-            self.progress = _with_analysis(self.progress, job)
+        def batch_done(job: SyncJob) -> None:  # from the analysis thread
+            with self._progress_lock:
+                self.progress = _with_analysis(self.progress, job)
             with self.engine.pool.connection() as conn:
                 jobs.beat(conn, self.job.id)
             self._report("progress", self.progress)
@@ -339,7 +344,8 @@ class _SyncRun:
     def _report(self, event: str, *args: Any) -> None:
         """A reporter that fails (Slack down, say) never fails the sync."""
         try:
-            getattr(self.engine.reporter, event)(*args)
+            with self._progress_lock:
+                getattr(self.engine.reporter, event)(*args)
         except Exception:
             self.log.exception("sync reporter failed event=%s", event)
 

@@ -31,8 +31,7 @@ class _PassEnded(Exception):
 class OverlappedAnalysis:
     """Drains `page_pk`'s backlog while a Graph pass stores it; `finish` waits for what is left.
 
-    `on_batch` (the sync's progress) is called only once the pass has ended, from the drainer's
-    thread: until then the pass reports, its job record carrying the analysis counts. Leaving the
+    `on_batch` (the sync's progress) is called after each batch, from the drainer's thread. Leaving the
     `with` block without `finish` (the pass failed, was cancelled) stops the drainer after its batch
     in flight; what it applied is kept and the rest stays due."""
 
@@ -115,10 +114,13 @@ class OverlappedAnalysis:
             self._done.set_result(result)
 
     def _batch_done(self, job: SyncJob) -> None:
-        """After a batch that emptied the backlog: during the pass, wait for a batch's worth of newly
-        stored conversations, and a tenth of those stored so far. Reading the due list looks at every
-        link of the page, so it is read a bounded number of times per tenfold growth, not per chunk;
-        what is left when the pass ends is then at most about a tenth of the page."""
+        """Report the batch; then, after one that emptied the backlog during the pass, wait for a
+        batch's worth of newly stored conversations, and a tenth of those stored so far. Reading the
+        due list looks at every link of the page, so it is read a bounded number of times per
+        tenfold growth, not per chunk; what is left when the pass ends is at most about a tenth."""
+        if self._abandoned.is_set():
+            raise _PassEnded
+        self._on_batch(job)
         with self._lock:
             if job.analysis_backlog == 0:
                 self._enough.wait_for(
@@ -127,8 +129,6 @@ class OverlappedAnalysis:
             self._unread = 0
         if self._abandoned.is_set():
             raise _PassEnded
-        if self._pass_ended.is_set():
-            self._on_batch(job)
 
     def _wanted(self) -> int:
         return max(self._batch_size, self._stored_count // 10)
