@@ -40,6 +40,7 @@ eval: install  # the rules analyzer's accuracy on the labelled conversations, pe
 	$(BIN)/python tests/merge_eval.py
 
 bench: install
+	$(BIN)/python -m bench.sync_cli
 	$(BIN)/python -m bench.sync_engine
 	$(BIN)/python -m bench.analysis_quota
 	FBSYNC_LOG_LEVEL=WARNING $(BIN)/python -m bench.webhook_delivery

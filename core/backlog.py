@@ -82,16 +82,22 @@ def still_due(conn: Conn, page_pk: int, contact_ids: list[int]) -> set[int]:
 
 # What a batch reads: per contact, through the indexes, once the planner knows these tables' sizes.
 _READ_TABLES = ("contacts", "conversations", "conversation_contacts", "messages")
+# PostgreSQL's own assumption for a table never analysed: at least 10 blocks.
+MIN_ANALYZED_BLOCKS = 10
 
 
 def gather_statistics(conn: Conn) -> None:
     """Statistics for the tables a batch reads, where there are none yet. Right after a first sync
     (a new database, a restored one) autovacuum may not have come by: without statistics the planner
-    takes a table of thousands of messages for a few pages and scans it whole for every contact."""
+    takes a table of thousands of messages for a few pages and scans it whole for every contact.
+    A table still under MIN_ANALYZED_BLOCKS is left to autovacuum: statistics of a few rows have
+    PostgreSQL replan the foreign-key checks of a sync storing into it (in another session) as scans,
+    which that session keeps while the table grows a hundredfold."""
     rows = conn.execute(
         "SELECT c.relname FROM pg_class c WHERE c.relname = ANY(%s) AND c.relkind = 'r'"
-        " AND c.relnamespace = to_regnamespace(current_schema()) AND c.reltuples < 0",
-        (list(_READ_TABLES),),
+        " AND c.relnamespace = to_regnamespace(current_schema()) AND c.reltuples < 0"
+        " AND pg_relation_size(c.oid) >= %s * current_setting('block_size')::int",
+        (list(_READ_TABLES), MIN_ANALYZED_BLOCKS),
     ).fetchall()
     for row in rows:
         conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(row["relname"])))

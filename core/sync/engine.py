@@ -4,8 +4,8 @@ Streams Graph pages as they arrive and works in chunks of `chunk_size` conversat
 Each chunk is one statement that writes every table, in one transaction with the job's counts (the
 job row never claims more than is stored). Contacts whose conversations changed join the page's
 analysis backlog: with a job queue, an analysis job drains it at the AI quota's pace while the sync
-goes on at Graph speed (`request_analysis`); without one (the CLI), the sync drains it itself once
-the Graph pass is done.
+goes on at Graph speed (`request_analysis`); without one (the CLI), the sync drains it itself,
+overlapped with the Graph pass (core/sync/overlap.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -23,7 +24,7 @@ import psycopg
 import requests
 
 from core import home, jobs, pages
-from core.backlog import AnalysisBacklog, AnalysisCancelled, backlog_size
+from core.backlog import AnalysisCancelled, backlog_size
 from core.config import Settings
 from core.db import Conn, Pool
 from core.extract import ConversationRecord, ExtractionError, extract_conversation, parse_graph_time
@@ -34,6 +35,7 @@ from core.merge.review import owe_review
 from core.pages import Page
 from core.qualify import Qualifier
 from core.store import SavedBatch, save_conversations
+from core.sync.overlap import OverlappedAnalysis
 from core.sync.reporter import SilentReporter, SyncProgress, SyncReporter
 from core.tokens import TokenCipher, TokenUnreadable
 
@@ -102,6 +104,9 @@ class _SyncRun:
         self.failed_subjects: set[tuple[str, str]] = set()
         self.token = ""  # opened in execute(), where a failure ends the job cleanly
         self._prefetch: _Prefetch[_ReadPage] | None = None  # the platform's Graph pages being fetched
+        self._analysis: OverlappedAnalysis | None = None  # inline (no job queue): the backlog drained alongside
+        # Inline, the analysis thread reports too: progress and the reporter are had by one thread at a time.
+        self._progress_lock = threading.RLock()
 
     def execute(self) -> SyncJob:
         self.log.info("sync started full=%s analyzer=%s", self.job.full_sync, self.engine.qualifier.analyzer.name)
@@ -114,13 +119,15 @@ class _SyncRun:
             self.graph = GraphClient.for_page(
                 self.engine.settings, self.token, sleep=self._wait, log=self.log, session=self.engine.http
             )
-            for platform in self._platforms():
-                self._sync_platform(platform)
-                self._report("platform_finished", self.progress)
-            if self.engine.request_analysis is None:
-                self._drain_backlog()
-            else:
-                self._request_analysis()
+            with self._inline_analysis() as analysis:
+                self._analysis = analysis
+                for platform in self._platforms():
+                    self._sync_platform(platform)
+                    self._report("platform_finished", self.progress)
+                if analysis is None:
+                    self._request_analysis()
+                else:
+                    self._finish_analysis(analysis)
         except SyncCancelled:
             status, reason = JobStatus.CANCELLED, "cancelled on request"
         except TokenInvalidError as exc:
@@ -141,7 +148,8 @@ class _SyncRun:
         return self.page.last_synced_at - INCREMENTAL_OVERLAP
 
     def _sync_platform(self, platform: Platform) -> None:
-        self.progress = replace(self.progress, platform=platform)
+        with self._progress_lock:
+            self.progress = replace(self.progress, platform=platform)
         try:
             with _Prefetch(self._read_pages(platform, self._watermark())) as read_pages:
                 self._prefetch = read_pages
@@ -192,8 +200,11 @@ class _SyncRun:
                     cancel = self._record(conn, platform, saved, unreadable, rejected)
         for failure in unreadable + rejected:
             self.log.warning("contact failed platform=%s contact=%s error=%s", platform, failure.id, failure.error)
-        if saved.conversations and self.engine.request_analysis is not None:
-            self._request_analysis()
+        if saved.conversations:
+            if self._analysis is not None:
+                self._analysis.stored(len(saved.conversations))
+            else:
+                self._request_analysis()
         self._report("progress", self.progress)
         if cancel:
             raise SyncCancelled
@@ -243,16 +254,17 @@ class _SyncRun:
             new_errors=[failure.as_json() for failure in failures],
         )
         self.failed_subjects |= failed
-        self.progress = replace(
-            _with_analysis(self.progress, job),
-            synced=job.synced_contacts,
-            failed=job.failed_contacts,
-            conversations_seen=job.conversations_seen,
-            contacts_by_platform={
-                **self.progress.contacts_by_platform,
-                platform: self.progress.contacts_by_platform.get(platform, 0) + saved.new_contacts,
-            },
-        )
+        with self._progress_lock:
+            self.progress = replace(
+                _with_analysis(self.progress, job),
+                synced=job.synced_contacts,
+                failed=job.failed_contacts,
+                conversations_seen=job.conversations_seen,
+                contacts_by_platform={
+                    **self.progress.contacts_by_platform,
+                    platform: self.progress.contacts_by_platform.get(platform, 0) + saved.new_contacts,
+                },
+            )
         return job.cancel_requested
 
     def _request_analysis(self) -> None:
@@ -264,23 +276,29 @@ class _SyncRun:
         except Exception as exc:
             self.log.warning("analysis not queued: %s", type(exc).__name__)
 
-    def _drain_backlog(self) -> None:
-        """No job queue: analyse the page's backlog here, before the job ends."""
+    def _inline_analysis(self) -> AbstractContextManager[OverlappedAnalysis | None]:
+        """No job queue: the sync analyses its backlog itself, overlapped with the Graph pass."""
+        if self.engine.request_analysis is not None:
+            return nullcontext()
 
-        def batch_done(job: SyncJob) -> None:
-            self.progress = _with_analysis(self.progress, job)
+        def batch_done(job: SyncJob) -> None:  # from the analysis thread
+            with self._progress_lock:
+                self.progress = _with_analysis(self.progress, job)
             with self.engine.pool.connection() as conn:
                 jobs.beat(conn, self.job.id)
             self._report("progress", self.progress)
 
-        backlog = AnalysisBacklog(
+        return OverlappedAnalysis(
             self.engine.pool,
             self.engine.qualifier,
-            sleep=self._wait,
+            self.page.id,
+            batch_done,
             rate_horizon=self.engine.settings.gemini_window_seconds,
         )
+
+    def _finish_analysis(self, analysis: OverlappedAnalysis) -> None:
         try:
-            backlog.drain(self.page.id, on_batch=batch_done)
+            analysis.finish()
         except AnalysisCancelled:
             raise SyncCancelled from None
 
@@ -329,7 +347,8 @@ class _SyncRun:
     def _report(self, event: str, *args: Any) -> None:
         """A reporter that fails (Slack down, say) never fails the sync."""
         try:
-            getattr(self.engine.reporter, event)(*args)
+            with self._progress_lock:
+                getattr(self.engine.reporter, event)(*args)
         except Exception:
             self.log.exception("sync reporter failed event=%s", event)
 
