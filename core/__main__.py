@@ -2,4 +2,6 @@ import sys
 
 from core.cli import main
 
-sys.exit(main())
+# Guarded: a multiprocessing child started with "spawn" imports the parent's __main__ again.
+if __name__ == "__main__":
+    sys.exit(main())
