@@ -43,6 +43,7 @@ class Kind(StrEnum):
     ALERTS = "alerts"  # subject: a page id
     EXPORT = "export"  # subject: a lead export id
     HOME = "home"  # subject: an organization id (its App Home tabs, published again)
+    GEMINI_BATCH = "gemini_batch"  # subject: a gemini_batches id (polled until its answers are applied)
 
 
 # Each kind's advisory locks live in their own range: key = LOCK_BASE[kind] << 40 | subject_id.
@@ -55,6 +56,7 @@ _LOCK_SPACE = {
     Kind.ALERTS: 0xFB6,
     Kind.EXPORT: 0xFB8,
     Kind.HOME: 0xFB7,
+    Kind.GEMINI_BATCH: 0xFBB,
 }
 _SUBJECT_BITS = 40
 
