@@ -231,3 +231,11 @@ def test_while_a_full_sync_stores_the_online_analysis_holds_off(pool, gemini, fu
         conn.execute("UPDATE pending_work SET due_at = now() WHERE kind = 'analysis'")
     run_analysis_jobs()
     assert [len(b.requests) for b in gemini.batches.jobs] == [3] and gemini.count() == 0
+
+
+def test_a_batch_its_quota_refuses_goes_online_when_none_of_the_page_is_out(pool, gemini, full_sync, run_analysis_jobs):
+    gemini.batches.max_concurrent = 0  # the project's concurrent batches are all taken
+    run_analysis_jobs()
+
+    assert gemini.batches.jobs == [] and scalar(pool, "SELECT count(*) FROM gemini_batches") == 0
+    assert analysed(pool) == 30 and gemini.count() == 3
