@@ -83,14 +83,15 @@ class BatchService:
         *,
         failed_requests: Collection[int] = (),
         missing_requests: Collection[int] = (),
+        count: int | None = None,
     ) -> int:
-        """Finish every batch still pending or running, as `state`; a succeeded one answers each request
-        (by index) except those failed (an error status in its place) or missing (no entry at all).
-        Returns how many batches were finished."""
+        """Finish the batches still pending or running (the `count` oldest, or all), as `state`; a
+        succeeded one answers each request (by index) except those failed (an error status in its place)
+        or missing (no entry at all). Returns how many batches were finished."""
         if state not in ENDINGS:
             raise ValueError(f"state must be one of {', '.join(ENDINGS)}")
         with self._stub._lock:
-            due = [batch for batch in self._batches.values() if batch.state in RUNNING]
+            due = [batch for batch in self._batches.values() if batch.state in RUNNING][:count]
         for batch in due:
             output = None
             if state == "BATCH_STATE_SUCCEEDED":

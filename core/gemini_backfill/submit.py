@@ -12,6 +12,7 @@ A contact is batched at most once per sync: what a batch fails or loses goes to 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,10 +40,11 @@ logger = logging.getLogger(__name__)
 HOLD_SECONDS = 5.0
 # While the sync stores, a batch goes out once this many contacts wait for one.
 SUBMIT_DURING_SYNC = 1000
-# Contacts read (and their packs built) at once; and the prompt characters of one batch, whose inlined
-# requests Google wants under 20 MB in all.
+# Contacts read (and their packs built) at once; and the bytes of one batch's inlined requests, which
+# Google wants under 20 MB in all (the schema of a request is about 3 KB).
 READ_CONTACTS = 2000
-MAX_BATCH_CHARS = 15_000_000
+MAX_BATCH_BYTES = 15_000_000
+SCHEMA_BYTES = 4000
 # Google's target turnaround, which Slack quotes.
 EXPECTED_WITHIN = timedelta(hours=24)
 
@@ -101,11 +103,11 @@ def offload(pool: Pool, settings: Settings, page_pk: int, batches: Callable[[], 
         with pool.connection() as conn:
             snapshots = contact_snapshots(conn, page, ids[start : start + READ_CONTACTS])
         tasks = [snapshots[contact_id] for contact_id in ids[start : start + READ_CONTACTS] if contact_id in snapshots]
-        for chunk in _batches(tasks, settings):
-            done = _submit(pool, settings, api, job, target, chunk, log)
+        for group in _groups(_requests(tasks, settings, target)):
+            done = _submit(pool, settings, api, job, target, group, log)
             if done is None:
-                # The batch quota is full. With batches of the page still out, the rest waits for one of
-                # them to come back (its poll owes the analysis again); with none, it goes online.
+                # Refused (its quota is full, or Google failed). With batches of the page still out, the rest
+                # waits for one of them to come back (its poll owes the analysis again); with none, it goes online.
                 return Offload(settings.gemini_batch_poll if waiting_batches(pool, page_pk) else None, job)
             submitted.append(done)
     return Offload(HOLD_SECONDS if storing else None, job, tuple(submitted))
@@ -119,17 +121,44 @@ def waiting_batches(pool: Pool, page_pk: int) -> int:
     return int(row["n"]) if row else 0
 
 
-def _batches(tasks: list[ContactSnapshot], settings: Settings) -> list[list[ContactSnapshot]]:
-    """Contacts in groups whose prompts stay under MAX_BATCH_CHARS."""
-    groups: list[list[ContactSnapshot]] = [[]]
+@dataclass(frozen=True)
+class _Request:
+    """One inlined request: a pack's prompt, and each contact of it under its ref."""
+
+    prompt: Prompt
+    contacts: tuple[tuple[str, ContactSnapshot], ...]
+
+    @property
+    def size(self) -> int:
+        # As the SDK sends it: JSON with non-ASCII escaped (up to 12 bytes a character), plus the schema.
+        return len(json.dumps(self.prompt.system)) + len(json.dumps(self.prompt.user)) + SCHEMA_BYTES
+
+
+def _requests(tasks: list[ContactSnapshot], settings: Settings, target: AutoPipeline | None) -> list[_Request]:
+    """The contacts in packs, as the online analyzer packs them."""
+    stages = tuple(target.pipeline.stage_names) if target else None
+    definitions = target.pipeline.definitions if target else None
+    budget = settings.analysis_char_budget
+    transcripts = [task.transcript for task in tasks]
+    packs = plan_packs(transcripts, settings.gemini_pack_size, settings.gemini_pack_chars, budget)
+    requests = []
+    for pack in packs:
+        contacts = tuple((f"C{number}", tasks[i]) for number, i in enumerate(pack, start=1))
+        items = [(ref, task.transcript) for ref, task in contacts]
+        requests.append(_Request(pack_prompt(items, stages, budget, definitions), contacts))
+    return requests
+
+
+def _groups(requests: list[_Request]) -> list[list[_Request]]:
+    """Requests in batches whose inlined requests stay under MAX_BATCH_BYTES."""
+    groups: list[list[_Request]] = [[]]
     used = 0
-    for task in tasks:
-        size = min(settings.analysis_char_budget, sum(len(line.text) + 40 for line in task.transcript.lines))
-        if groups[-1] and used + size > MAX_BATCH_CHARS:
+    for request in requests:
+        if groups[-1] and used + request.size > MAX_BATCH_BYTES:
             groups.append([])
             used = 0
-        groups[-1].append(task)
-        used += size
+        groups[-1].append(request)
+        used += request.size
     return [group for group in groups if group]
 
 
@@ -139,46 +168,40 @@ def _submit(
     api: GeminiBatches,
     job: SyncJob,
     target: AutoPipeline | None,
-    tasks: Sequence[ContactSnapshot],
+    requests: Sequence[_Request],
     log: ContextLogger,
 ) -> Submitted | None:
-    """One batch: recorded, its poll owed, then created at Google. None when Google's batch quota
-    refused it (the record is gone again: its contacts are as they were)."""
+    """One batch: recorded, its poll owed, then created at Google. None when Google refused it (its
+    quota is full, or it failed): the record is gone again, its contacts are as they were."""
     from core.analysis.gemini_batch import BatchError
 
     stages = tuple(target.pipeline.stage_names) if target else None
-    definitions = target.pipeline.definitions if target else None
-    transcripts = [task.transcript for task in tasks]
-    budget = settings.analysis_char_budget
-    packs = plan_packs(transcripts, settings.gemini_pack_size, settings.gemini_pack_chars, budget)
-    prompts: list[Prompt] = []
-    rows: list[tuple[int, int, str, str, str, Jsonb]] = []
-    for index, pack in enumerate(packs):
-        refs = [f"C{number}" for number in range(1, len(pack) + 1)]
-        items = [(ref, tasks[i].transcript) for ref, i in zip(refs, pack, strict=True)]
-        prompts.append(pack_prompt(items, stages, settings.analysis_char_budget, definitions))
-        for ref, i in zip(refs, pack, strict=True):
-            task = tasks[i]
-            seen = [[conversation, at.isoformat()] for conversation, at in task.conversations]
-            rows.append((task.contact_id, index, ref, task.transcript.contact_name, task.version, Jsonb(seen)))
+    rows = [
+        (task.contact_id, index, ref, task.transcript.contact_name, task.version, _seen(task))
+        for index, request in enumerate(requests)
+        for ref, task in request.contacts
+    ]
     with pool.connection() as conn, conn.transaction():
-        batch_id = _record(conn, job, stages, len(prompts), rows)
+        batch_id = _record(conn, job, stages, len(requests), rows)
         poll_in = settings.gemini_batch_poll
         work.owe(conn, work.Kind.GEMINI_BATCH, batch_id, page_pk=job.facebook_page_id, delay_seconds=poll_in)
     try:
-        name, bucket = api.submit(display_name(batch_id), prompts, stages)
+        name, bucket = api.submit(display_name(batch_id), [request.prompt for request in requests], stages)
     except BatchError as exc:
-        if not exc.quota:
-            raise
         with pool.connection() as conn, conn.transaction():
             conn.execute("DELETE FROM gemini_batches WHERE id = %s", (batch_id,))
             work.forget(conn, work.Kind.GEMINI_BATCH, batch_id)
-        log.warning("gemini batch refused: its quota is full contacts=%d", len(tasks))
+        log.warning("gemini batch not created contacts=%d reason=%s", len(rows), exc)
         return None
     with pool.connection() as conn:
         conn.execute("UPDATE gemini_batches SET name = %s, key_bucket = %s WHERE id = %s", (name, bucket, batch_id))
-    log.info("gemini batch submitted batch=%s contacts=%d requests=%d", name, len(tasks), len(prompts))
-    return Submitted(batch_id, len(tasks))
+    log.info("gemini batch submitted batch=%s contacts=%d requests=%d", name, len(rows), len(requests))
+    return Submitted(batch_id, len(rows))
+
+
+def _seen(task: ContactSnapshot) -> Jsonb:
+    """The conversations as read, with their updated_time: what the answer brings up to date."""
+    return Jsonb([[conversation, at.isoformat()] for conversation, at in task.conversations])
 
 
 def _record(

@@ -239,3 +239,35 @@ def test_a_batch_its_quota_refuses_goes_online_when_none_of_the_page_is_out(pool
 
     assert gemini.batches.jobs == [] and scalar(pool, "SELECT count(*) FROM gemini_batches") == 0
     assert analysed(pool) == 30 and gemini.count() == 3
+
+
+def test_a_big_backfill_goes_in_several_batches_applied_as_each_comes_back(
+    pool, gemini, full_sync, slack, monkeypatch, run_analysis_jobs
+):
+    import core.gemini_backfill.submit
+
+    monkeypatch.setattr(core.gemini_backfill.submit, "MAX_BATCH_BYTES", 1)  # one packed request per batch
+    run_analysis_jobs()
+    assert [len(batch.requests) for batch in gemini.batches.jobs] == [1, 1, 1]
+    assert ":package: Gemini batch submitted: 30 contacts at half price, results expected within 24 hours" in (
+        thread_texts(slack)
+    )
+
+    gemini.batches.complete(count=1)
+    poll_now(pool)
+    run_analysis_jobs()
+    job = job_now(pool, full_sync.id)
+    assert (analysed(pool), job.analyzed_contacts, job.analysis_backlog, job.analysis_completed_at) == (
+        10,
+        10,
+        20,
+        None,
+    )
+    assert "10 of 30 analysed" in parent_text(slack)
+
+    gemini.batches.complete()
+    poll_now(pool)
+    run_analysis_jobs()
+    assert analysed(pool) == 30 and gemini.count() == 0
+    assert job_now(pool, full_sync.id).analysis_completed_at is not None
+    assert thread_texts(slack).count(":white_check_mark: Gemini batch done: 10 analysed") == 3
