@@ -36,12 +36,16 @@ POLL_SECONDS = 1.0
 SLICE_BATCHES = 10
 RECOUNT_SECONDS = 5.0
 
-_DUE = (
+_DUE_LINKS = (
     "SELECT cc.contact_id, max(v.updated_time) AS newest FROM conversation_contacts cc"
     " JOIN conversations v ON v.id = cc.conversation_id"
     " WHERE v.facebook_page_id = %(page)s AND (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time)"
-    " GROUP BY cc.contact_id"
 )
+# A contact waiting for a Gemini batch's answer (core/gemini_backfill) is due, but not the online drain's:
+# it counts in the backlog and is not taken.
+_WAITING = "EXISTS (SELECT 1 FROM gemini_batch_contacts w WHERE w.contact_id = cc.contact_id AND w.waiting)"
+_DUE = _DUE_LINKS + " GROUP BY cc.contact_id"
+_TAKEABLE = _DUE_LINKS + f" AND NOT {_WAITING} GROUP BY cc.contact_id"
 
 
 class AnalysisCancelled(Exception):
@@ -54,6 +58,22 @@ class ClaimLost(RuntimeError):
 
 def backlog_size(conn: Conn, page_pk: int) -> int:
     row = conn.execute(f"SELECT count(*) AS n FROM ({_DUE}) due", {"page": page_pk}).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def online_backlog_size(conn: Conn, page_pk: int) -> int:
+    """backlog_size without the contacts waiting for a Gemini batch: what the online drain has to do."""
+    row = conn.execute(f"SELECT count(*) AS n FROM ({_TAKEABLE}) due", {"page": page_pk}).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def batch_waiting(conn: Conn, page_pk: int) -> int:
+    """The page's contacts waiting for a Gemini batch's answer."""
+    row = conn.execute(
+        "SELECT count(*) AS n FROM gemini_batch_contacts c JOIN gemini_batches b ON b.id = c.batch_id"
+        " WHERE b.facebook_page_id = %s AND c.waiting",
+        (page_pk,),
+    ).fetchone()
     return int(row["n"]) if row else 0
 
 
@@ -74,7 +94,7 @@ def still_due(conn: Conn, page_pk: int, contact_ids: list[int]) -> set[int]:
     rows = conn.execute(
         "SELECT DISTINCT cc.contact_id FROM conversation_contacts cc JOIN conversations v ON v.id = cc.conversation_id"
         " WHERE cc.contact_id = ANY(%(ids)s) AND v.facebook_page_id = %(page)s"
-        " AND (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time)",
+        f" AND (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time) AND NOT {_WAITING}",
         {"page": page_pk, "ids": contact_ids},
     ).fetchall()
     return {row["contact_id"] for row in rows}
@@ -144,11 +164,11 @@ class _DueList:
         comes to zero (that is when the analysis is complete: it must be exact)."""
         self.left -= len(applied) - len(still_due(conn, self.page_pk, applied))
         if self.left <= 0:
-            self.left = backlog_size(conn, self.page_pk)
+            self.left = online_backlog_size(conn, self.page_pk)
 
     def read(self, conn: Conn, busy: Collection[int]) -> None:
         rows = conn.execute(
-            f"SELECT contact_id, count(*) OVER () AS due FROM ({_DUE}) due"
+            f"SELECT contact_id, count(*) OVER () AS due FROM ({_TAKEABLE}) due"
             " ORDER BY newest DESC, contact_id LIMIT %(limit)s",
             {"page": self.page_pk, "limit": self.slice_size + len(busy)},
         ).fetchall()
@@ -166,7 +186,7 @@ def pages_with_backlog(conn: Conn) -> list[int]:
         "SELECT DISTINCT v.facebook_page_id FROM conversation_contacts cc"
         " JOIN conversations v ON v.id = cc.conversation_id"
         " JOIN facebook_pages p ON p.id = v.facebook_page_id AND p.is_active"
-        " WHERE (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time)"
+        f" WHERE (cc.analyzed_at IS NULL OR cc.analyzed_at < v.updated_time) AND NOT {_WAITING}"
         " AND NOT COALESCE((SELECT j.cancel_requested FROM sync_jobs j WHERE j.facebook_page_id = p.id"
         "  ORDER BY j.id DESC LIMIT 1), false)"
     ).fetchall()
@@ -298,10 +318,11 @@ class _Run:
         with self.backlog.pool.connection() as conn, conn.transaction():
             outcome = qualifier.apply(conn, tasks, results, target)
             if batch is None:
-                self.due.left = backlog_size(conn, self.page_pk)
+                self.due.left = online_backlog_size(conn, self.page_pk)
             else:
                 self.due.settle(conn, [task.contact_id for task in tasks])
             backlog = self.due.left
+            recorded = backlog + batch_waiting(conn, self.page_pk)
             self.analyzed += outcome.analyzed
             elapsed = self.backlog.clock() - self.started
             rate = self.analyzed / elapsed * 60 if elapsed >= self.backlog.rate_horizon else None
@@ -315,7 +336,7 @@ class _Run:
                     failed=len(outcome.failures),
                     stage_changes=outcome.stage_changes,
                     new_errors=[failure.as_json() for failure in outcome.failures],
-                    backlog=backlog,
+                    backlog=recorded,
                     rate=rate,
                     deferred_reason=outcome.deferred_reason,
                 )

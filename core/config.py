@@ -55,6 +55,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "off", "false", "no"):
+        return False
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    raise ConfigError(f"{name} must be on or off (1/0), got {raw!r}")
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in (env.get(name) or "").split(",") if item.strip())
 
@@ -91,6 +100,11 @@ class Settings:
     # Contacts per generateContent request, and characters of transcripts per request.
     gemini_pack_size: int = 10
     gemini_pack_chars: int = 60000
+    # A full sync of at least gemini_batch_min contacts is analysed through Gemini's Batch API (half
+    # the price, results within 24 h) when gemini_batch is on; its batches are polled this often.
+    gemini_batch: bool = False
+    gemini_batch_min: int = 2000
+    gemini_batch_poll: float = 60.0
     analysis_workers: int = 4
     # How much of a conversation (newest end) goes into a prompt.
     analysis_char_budget: int = 12000
@@ -137,6 +151,9 @@ class Settings:
             gemini_max_wait=_float(env, "FBSYNC_GEMINI_MAX_WAIT", cls.gemini_max_wait),
             gemini_pack_size=_int(env, "FBSYNC_GEMINI_PACK_SIZE", cls.gemini_pack_size),
             gemini_pack_chars=_int(env, "FBSYNC_GEMINI_PACK_CHARS", cls.gemini_pack_chars),
+            gemini_batch=_flag(env, "FBSYNC_GEMINI_BATCH"),
+            gemini_batch_min=_int(env, "FBSYNC_GEMINI_BATCH_MIN", cls.gemini_batch_min),
+            gemini_batch_poll=_float(env, "FBSYNC_GEMINI_BATCH_POLL", cls.gemini_batch_poll),
             analysis_workers=_int(env, "FBSYNC_ANALYSIS_WORKERS", cls.analysis_workers),
             analysis_char_budget=_int(env, "FBSYNC_ANALYSIS_CHAR_BUDGET", cls.analysis_char_budget),
             encryption_keys=_list(env, "FBSYNC_ENCRYPTION_KEY"),

@@ -44,6 +44,7 @@ class Kind(StrEnum):
     EXPORT = "export"  # subject: a lead export id
     HOME = "home"  # subject: an organization id (its App Home tabs, published again)
     MERGES = "merges"  # subject: a page id (its merge candidates found, merged or posted for review)
+    GEMINI_BATCH = "gemini_batch"  # subject: a gemini_batches id (polled until its answers are applied)
 
 
 # Each kind's advisory locks live in their own range: key = LOCK_BASE[kind] << 40 | subject_id.
@@ -57,6 +58,7 @@ _LOCK_SPACE = {
     Kind.EXPORT: 0xFB8,
     Kind.HOME: 0xFB7,
     Kind.MERGES: 0xFB9,
+    Kind.GEMINI_BATCH: 0xFBB,
 }
 _SUBJECT_BITS = 40
 

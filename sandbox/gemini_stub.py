@@ -12,6 +12,9 @@ types, Literal/Enum as `{"type": "STRING", "enum": [...]}`, Optional as `nullabl
 `any_of`); `response_json_schema` arrives as `responseJsonSchema` in plain JSON Schema ($defs/$ref,
 anyOf with null). Default answers are built from either.
 
+The Batch API (`batchGenerateContent`, `batches/…` get, list, cancel, delete) is served too, under
+its own quota: sandbox/gemini_batches.py.
+
 Quota (429 RESOURCE_EXHAUSTED with RetryInfo), bad keys (400 API_KEY_INVALID), 500 INTERNAL and
 malformed / off-schema model output can be injected; every request is logged for assertions.
 
@@ -32,10 +35,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox.http_stub import HOST, HttpStub, RequestHeaders, Response, StubHandler, serve_until_stopped
+
+if TYPE_CHECKING:
+    from sandbox.gemini_batches import BatchService
 
 __all__ = ["FAILURE_KINDS", "PACK_FAILURE_KINDS", "WINDOW_KINDS", "GeminiStub", "Responder", "default_answer"]
 
@@ -529,6 +535,10 @@ class GeminiStub(HttpStub):
         self._failures: deque[str] = deque()
         self._responder: Responder | None = None
         self._response_seq = itertools.count(1)
+        # The Batch API, under its own quota; imported here as it builds on this module's helpers.
+        from sandbox.gemini_batches import BatchService
+
+        self._batches = BatchService(self)
 
     # -- lifecycle: start(), stop(), port, errors and the context manager come from HttpStub
 
@@ -575,6 +585,11 @@ class GeminiStub(HttpStub):
     # -- inspection
 
     @property
+    def batches(self) -> BatchService:
+        """The Batch API's state and scenario control (`complete()`), sandbox/gemini_batches.py."""
+        return self._batches
+
+    @property
     def requests(self) -> list[dict[str, Any]]:
         """Every request, oldest first: key, model (None off the generateContent route), path,
         status, prompt (system instruction and contents), system, contents, schema, at (time.monotonic())."""
@@ -606,9 +621,12 @@ class GeminiStub(HttpStub):
             "at": time.monotonic(),
         }
         try:
-            if route is None:
+            if route is None and self._batches.serves(method, parts.path):
+                response = self._batches.respond(method, parts.path, parts.query, key, body)
+            elif route is None:
                 raise _ApiError(404, "Requested entity was not found.", "NOT_FOUND")
-            response = self._generate(entry, body)
+            else:
+                response = self._generate(entry, body)
         except _ApiError as exc:
             response = _json_response(exc.code, {"error": exc.error})
         except Exception:  # noqa: BLE001 - a stub bug must not kill the connection or spam stderr
@@ -629,17 +647,22 @@ class GeminiStub(HttpStub):
             raise _key_invalid()
         if problem:
             raise _ApiError(400, problem, "INVALID_ARGUMENT")
+        with self._lock:
+            self._check_quota(key, model, entry["at"])
+        return _json_response(200, self._answer(model, request))
+
+    def _answer(self, model: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The GenerateContentResponse to a valid request (online or in a batch), failures injected."""
         conversations = _conversations_of(request)
         packed = conversations is not None and len(conversations) > 1
         with self._lock:
-            self._check_quota(key, model, entry["at"])
             # Spoiling a pack needs a pack: a conversation asked again alone is not taken for one.
             due = self._failures and (packed or self._failures[0] not in PACK_FAILURE_KINDS)
             failure = self._failures.popleft() if due else None
             responder = self._responder
         if failure == "server_error":
             raise _ApiError(500, _INTERNAL_MESSAGE, "INTERNAL")
-        prompt, schema = entry["prompt"], entry["schema"]
+        prompt, schema = _prompt_of(request), _schema_of(request)
         if responder is None and conversations is not None and schema is not None and _pack_of(schema):
             answer = _pack_answer(conversations, schema)
         else:
@@ -653,7 +676,7 @@ class GeminiStub(HttpStub):
         if failure == "malformed":
             # What a model cut off by its output budget sends: half a JSON document.
             text, finish = text[: len(text) // 2], "MAX_TOKENS"
-        return _json_response(200, self._candidate(model, prompt, text, finish))
+        return self._candidate(model, prompt, text, finish)
 
     def _check_quota(self, key: str, model: str, now: float) -> None:
         """Raises the 429 for an exhausted key or a full per-minute window; else takes a slot in it.

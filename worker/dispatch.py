@@ -68,6 +68,8 @@ ROUTES = {
     work.Kind.HOME: _Route(REFRESH_QUEUE, "worker.home.publish_home_tabs", SHORT_JOB_TIMEOUT),
     work.Kind.ALERTS: _Route(REFRESH_QUEUE, "worker.alerts.post_lead_alerts", SHORT_JOB_TIMEOUT),
     work.Kind.MERGES: _Route(REFRESH_QUEUE, "worker.merges.review_merges", SHORT_JOB_TIMEOUT),
+    # One look at Google, and applying a finished batch's answers (a few thousand contacts).
+    work.Kind.GEMINI_BATCH: _Route(ANALYSIS_QUEUE, "worker.gemini_batch.poll_gemini_batch", SHORT_JOB_TIMEOUT),
 }
 
 

@@ -16,7 +16,7 @@ from bot.progress import ScheduledSummaryReporter, SlackAnalysisReporter, SlackP
 from bot.slack_client import SlackClients
 from core import jobs, metrics, pages, work
 from core.analysis import build_analyzer
-from core.backlog import AnalysisBacklog, AnalysisCancelled, CancelWatchingSleep, backlog_size
+from core.backlog import AnalysisBacklog, AnalysisCancelled, CancelWatchingSleep, online_backlog_size
 from core.config import ConfigError, Settings
 from core.db import Pool
 from core.graph import GraphClient
@@ -28,6 +28,7 @@ from core.schedule import SCHEDULED_BY
 from core.stats import contacts_created_since, stage_breakdown
 from core.sync import SyncEngine, SyncReporter
 from core.tokens import TokenCipher
+from worker.gemini_batch import offload_analysis
 from worker.resources import held_work, job_resources
 from worker.scheduled import check_page_tokens
 
@@ -142,10 +143,15 @@ def run_analysis(page_pk: int, dispatch_id: int) -> str:
             log.info("analysis not owed to this job (done, or taken by another)")
             return "not owed"
         settings, pool, claim = held
+        hold = offload_analysis(settings, pool, page_pk)  # a large full sync's analysis: Gemini batches
+        if hold is not None:
+            with pool.connection() as conn:
+                work.release(conn, work.Kind.ANALYSIS, page_pk, hold)
+            return "held for gemini batches"
         sleep = CancelWatchingSleep(pool, page_pk, claim.alive)
         qualifier = Qualifier(build_analyzer(settings, sleep=sleep), workers=settings.analysis_workers)
         stack.callback(qualifier.close)
-        reporter = _analysis_reporter(settings, pool, page_pk)
+        reporter = analysis_reporter(settings, pool, page_pk)
 
         def on_batch(job: SyncJob) -> None:
             sleep.check()
@@ -173,7 +179,7 @@ def run_analysis(page_pk: int, dispatch_id: int) -> str:
             return "cancelled"
         with pool.connection() as conn:
             job = jobs.latest_job(conn, page_pk)
-            left = backlog_size(conn, page_pk)
+            left = online_backlog_size(conn, page_pk)
         if reporter and job:
             reporter.update(job, final=True)
         with pool.connection() as conn:
@@ -190,7 +196,7 @@ def run_analysis(page_pk: int, dispatch_id: int) -> str:
         return "complete"
 
 
-def _analysis_reporter(settings: Settings, pool: Pool, page_pk: int) -> SlackAnalysisReporter | None:
+def analysis_reporter(settings: Settings, pool: Pool, page_pk: int) -> SlackAnalysisReporter | None:
     with pool.connection() as conn:
         page = pages.get_page(conn, page_pk)
     # The reporter runs in the drain's thread: it must never sleep on Slack's rate limits.

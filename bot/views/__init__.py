@@ -46,7 +46,15 @@ from bot.views.pages import (
 )
 from bot.views.status import BAR_WIDTH, stats_message, status_message
 from bot.views.sync_job import MAX_ERROR_CHARS
-from bot.views.sync_thread import error_digest, platform_done, sync_finished, sync_progress, sync_started
+from bot.views.sync_thread import (
+    batch_finished,
+    batch_submitted,
+    error_digest,
+    platform_done,
+    sync_finished,
+    sync_progress,
+    sync_started,
+)
 
 __all__ = [
     "ACCEPT_AI_ACTION",
@@ -86,6 +94,8 @@ __all__ = [
     "pipeline_set",
     "pipelines_message",
     "platform_done",
+    "batch_finished",
+    "batch_submitted",
     "schedule_set",
     "scheduled_summary",
     "stage_change_notice",

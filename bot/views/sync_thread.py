@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from bot.views.blocks import (
@@ -97,6 +98,40 @@ def platform_done(progress: SyncProgress, now: datetime) -> Message:
     text = f":white_check_mark: {label} done: {plural(count, 'contact')}"
     elapsed = format_duration((now - progress.started_at).total_seconds())
     return message(f"{label} done: {plural(count, 'contact')}", [section(text), context(f"after {elapsed}")])
+
+
+def batch_submitted(contacts: int, within_seconds: float) -> Message:
+    """A large full sync's analysis went to Gemini's Batch API (half the price, answers within a day)."""
+    text = (
+        f":package: Gemini batch submitted: {plural(contacts, 'contact')} at half price,"
+        f" results expected within {_within(within_seconds)}"
+    )
+    return message(text.removeprefix(":package: "), [section(text)])
+
+
+# Why a batch gave nothing back, as Google's states say it.
+_BATCH_ENDINGS = {
+    "BATCH_STATE_FAILED": "failed",
+    "BATCH_STATE_EXPIRED": "expired",
+    "BATCH_STATE_CANCELLED": "was cancelled",
+}
+
+
+def batch_finished(state: str, applied: int, fell_back: int) -> Message:
+    """A batch came back: what it analysed, and what goes to the online analysis instead."""
+    online = f"{plural(fell_back, 'contact')} go to the online analysis"
+    if state == "BATCH_STATE_SUCCEEDED":
+        text = f":white_check_mark: Gemini batch done: {applied:,} analysed"
+        if fell_back:
+            text += f" · {online} (the batch did not answer them usably)"
+    else:
+        text = f":warning: Gemini batch {_BATCH_ENDINGS.get(state, 'was lost')}: {online}"
+    return message(text.split(" ", 1)[1], [section(text)])
+
+
+def _within(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{math.ceil(hours - 0.01)} hours" if hours >= 2 else eta(seconds)
 
 
 def error_digest(job: SyncJob, limit: int = 5) -> Message:

@@ -149,7 +149,7 @@ class GeminiAnalyzer:
             items = []  # the answer as a whole was unusable: every contact is asked again alone
         results: list[Analysis | AnalysisFailed | AnalysisUnavailable] = []
         for ref, transcript in zip(refs, transcripts, strict=True):
-            found: Analysis | AnalysisFailed | AnalysisUnavailable | None = _result_for(
+            found: Analysis | AnalysisFailed | AnalysisUnavailable | None = result_for(
                 items, ref, transcript.contact_name, stage_names
             )
             if found is None and len(transcripts) == 1:
@@ -190,7 +190,7 @@ class GeminiAnalyzer:
                 raise AnalysisUnavailable(f"Gemini unreachable ({type(exc).__name__})", 60.0) from None
             finally:
                 self._limiter.settle(key.bucket, slot)
-            return _items(response.text or "")
+            return pack_items(response.text or "")
 
     def _on_client_error(self, key: _Key, exc: genai_errors.ClientError) -> None:
         if exc.code == 429:
@@ -237,7 +237,7 @@ def _one(results: list[Analysis | AnalysisFailed | AnalysisUnavailable]) -> Anal
     return result
 
 
-def _items(text: str) -> list[Any]:
+def pack_items(text: str) -> list[Any]:
     """The answer's `results`, each still to be checked on its own."""
     try:
         answer = json.loads(text)
@@ -249,7 +249,7 @@ def _items(text: str) -> list[Any]:
     return results
 
 
-def _result_for(items: list[Any], ref: str, contact_name: str, stages: tuple[str, ...] | None) -> Analysis | None:
+def result_for(items: list[Any], ref: str, contact_name: str, stages: tuple[str, ...] | None) -> Analysis | None:
     """The one valid result for `ref`; None when it is missing, duplicated, names someone else or is
     off-schema."""
     mine = [item for item in items if isinstance(item, dict) and item.get("id") == ref]

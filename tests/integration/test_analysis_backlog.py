@@ -207,7 +207,7 @@ def test_the_analysis_job_runs_alongside_a_sync_and_what_it_owes_meanwhile_is_no
     import worker.jobs
 
     sync_now(pool, page)
-    counted = worker.jobs.backlog_size
+    counted = worker.jobs.online_backlog_size
     syncs_storing = [page.id]
 
     def sync_stores_more_meanwhile(conn, page_pk):
@@ -215,7 +215,7 @@ def test_the_analysis_job_runs_alongside_a_sync_and_what_it_owes_meanwhile_is_no
             owe_analysis(pool, syncs_storing.pop())
         return counted(conn, page_pk)
 
-    monkeypatch.setattr(worker.jobs, "backlog_size", sync_stores_more_meanwhile)
+    monkeypatch.setattr(worker.jobs, "online_backlog_size", sync_stores_more_meanwhile)
 
     assert run_analysis_jobs() == 2  # the first one's settle found the row owed again
     done = latest(pool, page)
