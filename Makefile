@@ -39,6 +39,7 @@ eval: install  # the rules analyzer's accuracy on the labelled conversations, pe
 	$(BIN)/python tests/rules_eval.py
 
 bench: install
+	command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(BIN)/python -m bench.sync_engine
 	$(BIN)/python -m bench.analysis_quota
 	FBSYNC_LOG_LEVEL=WARNING $(BIN)/python -m bench.webhook_delivery

@@ -116,6 +116,8 @@ class Dispatcher:
         self.clock = clock
         self._safety_nets_at: float | None = None
         self._redis_down = False
+        # The last drain stopped at its bound with deliveries still waiting: the next tick starts at once.
+        self.behind = False
 
     def tick(self) -> int:
         """One round of the loop; returns how many jobs it queued."""
@@ -128,6 +130,7 @@ class Dispatcher:
     def expand_webhooks(self) -> None:
         with self.pool.connection() as conn:
             expanded = expand_deliveries(conn, self.settings.refresh_debounce)
+        self.behind = expanded.more
         if not (expanded.deliveries or expanded.rejected):
             return
         metrics.webhook_duplicates(expanded.duplicates)
@@ -209,7 +212,8 @@ def run(settings: Settings, stop: threading.Event) -> None:
             except (psycopg.OperationalError, PoolTimeout) as exc:
                 logger.warning("database unavailable: dispatcher waits error=%s", type(exc).__name__)
                 stop.wait(5.0)
-            stop.wait(TICK_SECONDS)
+            if not dispatcher.behind:  # a backlog is drained back to back, with the due work queued between
+                stop.wait(TICK_SECONDS)
     finally:
         pool.close()
 
