@@ -34,7 +34,8 @@ from core.config import Settings
 from core.db import Pool
 from core.logfmt import ContextLogger
 from core.redis_keys import DISPATCH_EPOCH, redis_connection
-from core.webhook_store import expand_deliveries
+from core.webhook_store import InboxStatus, expand_deliveries, inbox_status
+from worker.metrics_port import serve_from_env
 from worker.queues import ANALYSIS_QUEUE, REFRESH_QUEUE, SYNC_QUEUE
 from worker.resources import job_settings
 
@@ -202,9 +203,10 @@ def run(settings: Settings, stop: threading.Event) -> None:
     """Tick until `stop`; a database outage is waited out (nothing is lost: it holds all the work)."""
     settings.require("database_url", "redis_url")
     assert settings.database_url
-    pool = db.open_pool(settings.database_url, max_size=2)
+    pool = db.open_pool(settings.database_url, max_size=3)
     try:
         dispatcher = Dispatcher(settings, pool, redis_connection(settings))
+        serve_from_env(forks=False, inbox=lambda: _inbox(pool))
         logger.info("dispatcher started")
         while not stop.is_set():
             try:
@@ -216,6 +218,14 @@ def run(settings: Settings, stop: threading.Event) -> None:
                 stop.wait(TICK_SECONDS)
     finally:
         pool.close()
+
+
+def _inbox(pool: Pool) -> InboxStatus | None:
+    try:
+        with pool.connection(timeout=2) as conn:
+            return inbox_status(conn)
+    except (psycopg.Error, PoolTimeout):
+        return None
 
 
 def main() -> None:
