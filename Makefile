@@ -40,6 +40,7 @@ eval: install  # the rules analyzer's accuracy on the labelled conversations, pe
 	$(BIN)/python tests/merge_eval.py
 
 bench: install
+	command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(BIN)/python -m bench.sync_cli
 	$(BIN)/python -m bench.sync_engine
 	$(BIN)/python -m bench.analysis_quota

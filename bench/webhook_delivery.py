@@ -31,6 +31,7 @@ from contextlib import ExitStack
 from multiprocessing import Pool
 from pathlib import Path
 
+from bench import wrk
 from core import db, pages
 from core.tokens import TokenCipher
 from sandbox import processes
@@ -39,6 +40,7 @@ from sandbox.services import embedded_postgres, embedded_redis, scratch_database
 PAGE_ID, APP_SECRET = "100000000000777", "bench-app-secret"
 CLIENT_PROCESSES, CONNECTIONS_PER_PROCESS = 2, 4
 THROUGHPUT_SECONDS, STEADY_RATE, STEADY_SECONDS = 5.0, 200, 10.0
+WRK_SECONDS, WRK_REQUESTS = 10.0, 40000
 # One message item, as Meta sends it (compact JSON, escaped "/").
 BODY = (
     '{"object":"page","entry":[{"id":"%s","time":%d,"messaging":[{"sender":{"id":"%s"},'
@@ -55,6 +57,12 @@ def request_bytes(port: int, tag: str, n: int) -> bytes:
         f"POST /webhooks/facebook HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
         f"X-Hub-Signature-256: sha256={signature}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode() + body
+
+
+def signed_body(n: int) -> tuple[str, str]:
+    """For wrk: the signature's hex digest and the body of the n-th distinct delivery."""
+    body = request_bytes(0, "wrk", n).split(b"\r\n\r\n", 1)[1]
+    return hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest(), body.decode()
 
 
 def send(port: int, payload: bytes) -> int:
@@ -198,6 +206,20 @@ def main() -> None:
             f" bare Flask {bare_rps:.0f} req/s, fbsync {fbsync_rps:.0f} req/s"
             f" = {fbsync_rps / bare_rps:.0%} of bare (goal >= 50%); non-200: {bare_bad} bare, {fbsync_bad} fbsync"
         )
+        if wrk.available():
+            script = wrk.write_script(workdir, WRK_REQUESTS, signed_body)
+            wrk_bare = wrk.run(bare_port, script, WRK_SECONDS)
+            wrk_ours = wrk.run(fbsync_port, script, WRK_SECONDS)
+            ratio = wrk_ours.requests_per_second / wrk_bare.requests_per_second
+            print(
+                f"  wrk, {wrk.CONNECTIONS} connections, {WRK_SECONDS:.0f} s: bare Flask"
+                f" {wrk_bare.requests_per_second:.0f} req/s, fbsync {wrk_ours.requests_per_second:.0f} req/s"
+                f" = {ratio:.0%} of bare (goal >= 50%: {'met' if ratio >= 0.5 else 'not met'});"
+                f" non-2xx: {wrk_bare.non_2xx} bare, {wrk_ours.non_2xx} fbsync; load {os.getloadavg()[0]:.1f}"
+            )
+            warm_ok += wrk_ours.requests - wrk_ours.non_2xx
+        else:
+            print("  wrk: not installed (make bench installs it: apt-get install -y wrk)")
         bare_lat, _, _ = steady(bare_port, "sbare")
         fbsync_lat, steady_ok, steady_bad = steady(fbsync_port, "steady")
         print(

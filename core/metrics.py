@@ -2,7 +2,8 @@
 
 With PROMETHEUS_MULTIPROC_DIR set (an empty directory shared by a machine's gunicorn workers, RQ
 workers and their work horses), every process writes its values to files there and `GET /metrics`
-adds them up; without it, values live in the process that counted them (fine for the CLI).
+adds them up; without it, values live in the process that counted them (fine for the CLI). A worker
+process type on a machine of its own serves the same on FBSYNC_METRICS_PORT (worker/metrics_port.py).
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from core.webhook_store import InboxStatus
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -99,17 +103,58 @@ class _QueueDepth(Collector):
         yield gauge
 
 
+class _Inbox(Collector):
+    """The webhook deliveries acknowledged and not yet expanded, read at scrape time."""
+
+    def __init__(self, status: Callable[[], InboxStatus | None]) -> None:
+        self._status = status
+
+    def collect(self) -> Iterator[Metric]:
+        status = self._status()
+        if status is None:  # the database cannot tell: left out, as /healthz says why
+            return
+        yield GaugeMetricFamily(
+            "fbsync_webhook_inbox_depth", "Webhook deliveries acknowledged, not yet expanded", value=status.depth
+        )
+        yield GaugeMetricFamily(
+            "fbsync_webhook_inbox_oldest_seconds",
+            "How long the oldest delivery not yet expanded has waited",
+            value=status.oldest_seconds,
+        )
+
+
 class _ThisProcess(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from REGISTRY.collect()
 
 
-def exposition(queue_depths: Callable[[], Mapping[str, int]]) -> tuple[bytes, str]:
-    """The /metrics body and its content type; `queue_depths` gives {} when it cannot tell."""
+def _registry(
+    queue_depths: Callable[[], Mapping[str, int]] | None, inbox: Callable[[], InboxStatus | None] | None
+) -> CollectorRegistry:
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROC_VARIABLE):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    registry.register(_QueueDepth(queue_depths))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    if queue_depths:
+        registry.register(_QueueDepth(queue_depths))
+    if inbox:
+        registry.register(_Inbox(inbox))
+    return registry
+
+
+def exposition(
+    queue_depths: Callable[[], Mapping[str, int]], inbox: Callable[[], InboxStatus | None]
+) -> tuple[bytes, str]:
+    """The /metrics body and its content type; `queue_depths` gives {} and `inbox` None when they cannot tell."""
+    return generate_latest(_registry(queue_depths, inbox)), CONTENT_TYPE_LATEST
+
+
+def serve(
+    port: int,
+    queue_depths: Callable[[], Mapping[str, int]] | None = None,
+    inbox: Callable[[], InboxStatus | None] | None = None,
+) -> None:
+    """The same metrics on `port` (every interface, in a thread of this process), for a process with no
+    web server: what this machine's processes counted, as `/metrics` serves it."""
+    start_http_server(port, registry=_registry(queue_depths, inbox))

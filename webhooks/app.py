@@ -25,6 +25,7 @@ from core.config import Settings
 from core.connect import FacebookLogin, StateSigner, link_maker
 from core.graph import GraphClient
 from core.redis_keys import redis_connection
+from core.webhook_store import InboxStatus, inbox_status
 from webhooks.connect import connect_blueprint
 from webhooks.facebook import facebook_blueprint
 from worker.queues import REFRESH_QUEUE, SYNC_QUEUE, refresh_queue, sync_queue
@@ -114,20 +115,30 @@ def create_app(settings: Settings | None = None) -> Flask:
         except redis.RedisError:
             return {}  # /healthz says so; the depths are left out
 
+    def inbox() -> InboxStatus | None:
+        try:
+            with pool.connection(timeout=2) as conn:
+                return inbox_status(conn)
+        except (psycopg.Error, PoolTimeout):
+            return None  # /healthz says so; the inbox is left out
+
     @app.get("/metrics")
     def metrics_endpoint() -> Response:
-        body, content_type = metrics.exposition(queue_depths)
+        body, content_type = metrics.exposition(queue_depths, inbox)
         return Response(body, content_type=content_type)
 
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, Any], int]:
         """PostgreSQL down: 503, take this process out of rotation. Redis down: "degraded" but 200, since
-        the process still stores Meta's webhooks and answers Slack (refreshes wait for Redis)."""
+        the process still stores Meta's webhooks and answers Slack (refreshes wait for Redis). The
+        webhook inbox (acknowledged, not yet expanded) is reported, not judged: a burst is a backlog
+        for a while, and the age of its oldest delivery says whether the drain keeps up."""
         report: dict[str, Any] = {}
         try:
             with pool.connection(timeout=2) as conn:
-                conn.execute("SELECT 1")
+                waiting = inbox_status(conn)
             report["database"] = "ok"
+            report["webhook_inbox"] = {"depth": waiting.depth, "oldest_seconds": round(waiting.oldest_seconds, 1)}
         except (psycopg.Error, PoolTimeout):
             report["database"] = "unavailable"
         try:

@@ -34,7 +34,8 @@ from core.config import Settings
 from core.db import Pool
 from core.logfmt import ContextLogger
 from core.redis_keys import DISPATCH_EPOCH, redis_connection
-from core.webhook_store import expand_deliveries
+from core.webhook_store import InboxStatus, expand_deliveries, inbox_status
+from worker.metrics_port import serve_from_env
 from worker.queues import ANALYSIS_QUEUE, REFRESH_QUEUE, SYNC_QUEUE
 from worker.resources import job_settings
 
@@ -119,6 +120,8 @@ class Dispatcher:
         self.clock = clock
         self._safety_nets_at: float | None = None
         self._redis_down = False
+        # The last drain stopped at its bound with deliveries still waiting: the next tick starts at once.
+        self.behind = False
 
     def tick(self) -> int:
         """One round of the loop; returns how many jobs it queued."""
@@ -131,6 +134,7 @@ class Dispatcher:
     def expand_webhooks(self) -> None:
         with self.pool.connection() as conn:
             expanded = expand_deliveries(conn, self.settings.refresh_debounce)
+        self.behind = expanded.more
         if not (expanded.deliveries or expanded.rejected):
             return
         metrics.webhook_duplicates(expanded.duplicates)
@@ -202,9 +206,10 @@ def run(settings: Settings, stop: threading.Event) -> None:
     """Tick until `stop`; a database outage is waited out (nothing is lost: it holds all the work)."""
     settings.require("database_url", "redis_url")
     assert settings.database_url
-    pool = db.open_pool(settings.database_url, max_size=2)
+    pool = db.open_pool(settings.database_url, max_size=3)
     try:
         dispatcher = Dispatcher(settings, pool, redis_connection(settings))
+        serve_from_env(forks=False, inbox=lambda: _inbox(pool))
         logger.info("dispatcher started")
         while not stop.is_set():
             try:
@@ -212,9 +217,18 @@ def run(settings: Settings, stop: threading.Event) -> None:
             except (psycopg.OperationalError, PoolTimeout) as exc:
                 logger.warning("database unavailable: dispatcher waits error=%s", type(exc).__name__)
                 stop.wait(5.0)
-            stop.wait(TICK_SECONDS)
+            if not dispatcher.behind:  # a backlog is drained back to back, with the due work queued between
+                stop.wait(TICK_SECONDS)
     finally:
         pool.close()
+
+
+def _inbox(pool: Pool) -> InboxStatus | None:
+    try:
+        with pool.connection(timeout=2) as conn:
+            return inbox_status(conn)
+    except (psycopg.Error, PoolTimeout):
+        return None
 
 
 def main() -> None:
