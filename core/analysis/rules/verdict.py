@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
 from core.analysis.rules.clauses import negated
 from core.analysis.rules.intents import detect
+from core.analysis.rules.stages import SIGNAL_STEPS, Signal, named_signals
 from core.analysis.rules.vocabulary import (
     CLAUSE_BREAK,
     CONDITION,
@@ -321,6 +322,29 @@ def _closed(messages: list[Message], thread: Thread, decisive: Message, intent: 
         before = [m for m in messages if m.position < decisive.position and m.outcome is Step.QUALIFIED]
         strength = MEANINGS[intent].weight + 0.5 * _buying_strength(before)
     return Verdict(step, strength, confidence, thread, decisive)
+
+
+_SAID_SIGNALS = {
+    Intent.PAYMENT: Signal.PAYMENT,
+    Intent.RECEIVED: Signal.ORDER,
+    Intent.REFUND: Signal.REFUND,
+    Intent.CANCEL: Signal.CANCEL,
+}
+
+
+def shown(verdict: Verdict) -> tuple[Signal, ...]:
+    """What the conversation shows that a stage definition may name ("paid the deposit", "booked"),
+    strongest first: only signals of the verdict's own step, so that no definition can move it."""
+    said = _SAID_SIGNALS.get(verdict.thread.intent) if verdict.thread.intent else None
+    found = {said} if said else set()
+    if verdict.step is Step.PROPOSAL:
+        found.add(Signal.QUOTE)
+    elif verdict.step is Step.LOST and not found:
+        found.add(Signal.REFUSAL)
+    for line in (verdict.thread.decisive, verdict.confirmation):
+        if line is not None:
+            found.update(named_signals(line.text))
+    return tuple(signal for signal in Signal if signal in found and SIGNAL_STEPS[signal] is verdict.step)
 
 
 def status(verdict: Verdict) -> LeadStatus:
