@@ -15,6 +15,7 @@ from core.analysis.rules.narrowing import narrowed_all
 from core.analysis.rules.vocabulary import (
     AMENITY,
     HYPOTHETICAL,
+    INTERROGATIVE,
     LOGISTICS_QUESTION,
     MEANINGS,
     NEGATABLE,
@@ -41,7 +42,7 @@ _CLAUSE_PATTERNS = {intent: p for intent, p in PATTERNS.items() if intent not in
 
 
 def is_question(text: str) -> bool:
-    return "?" in text or "؟" in text
+    return "?" in text or "؟" in text or bool(INTERROGATIVE.match(text))
 
 
 def is_ask(intent: Intent, question: bool) -> bool:

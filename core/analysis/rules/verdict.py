@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
-from core.analysis.rules.clauses import negated
+from core.analysis.rules.clauses import is_question, negated
 from core.analysis.rules.intents import detect
 from core.analysis.rules.stages import SIGNAL_STEPS, Signal, named_signals
 from core.analysis.rules.vocabulary import (
@@ -87,6 +87,16 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def _priced_answer(lines: Sequence[Line], position: int) -> bool:
+    """The business's reply to the contact message at `position` names a price."""
+    for line in lines[position + 1 :]:
+        if line.speaker == "contact":
+            return False
+        if _is_offer(line):
+            return True
+    return False
+
+
 def read(lines: Sequence[Line]) -> list[Message]:
     messages = []
     asked_to_pay = False
@@ -96,6 +106,9 @@ def read(lines: Sequence[Line]) -> list[Message]:
             asked_to_pay = bool(PAYMENT_REQUEST.search(normal))
             continue
         intents = detect(normal)
+        # A question the business answered with a price was about buying, whatever its words.
+        if not any(MEANINGS[i].outcome for i in intents) and is_question(normal) and _priced_answer(lines, position):
+            intents = (Intent.PRICING, *intents)
         if asked_to_pay and DONE.search(normal) and not set(intents) & set(NEGATIVE):
             intents = (Intent.PAYMENT, *(i for i in intents if i is not Intent.PAYMENT))
         asked_to_pay = False

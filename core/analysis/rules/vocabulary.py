@@ -182,7 +182,21 @@ _SLANG = [
         ("im", "i'm"),
         ("thx", "thanks"),
         ("ty", "thanks"),
+        ("tmrw", "tomorrow"),
+        ("tmr", "tomorrow"),
+        ("hok", "khong"),  # Vietnamese
+        ("khg", "khong"),
+        ("vc", "voce"),  # Portuguese
+        ("vcs", "voces"),
+        ("q", "que"),  # Spanish
     )
+]
+
+
+# Vietnamese "ko" (không) only beside a Vietnamese word: in Tagalog "ko" is "my" ("gusto ko").
+_SLANG += [
+    (re.compile(r"\b(con|co|duoc|roi|phai|biet|dep|ngon) ko\b"), r"\1 khong"),
+    (re.compile(r"\bko (co|can|mua|lay|dat|biet|duoc|phai|quan)\b"), r"khong \1"),
 ]
 
 
@@ -347,6 +361,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("annul", r"\bannul"),
         ("stornier", r"\bstornier"),
         ("absagen", r"\babsagen\b"),
+        ("kundig", r"\bkundig"),
         ("huy", r"\bhuy (don|lich|dat|hen|ban|giup)\b"),
         ("huy", r"\bhuy\b(?! dang ky)"),
         ("لغاء", r"(ا|إ)لغاء"),
@@ -1783,6 +1798,13 @@ HYPOTHETICAL = _rx(
     ("لو", r"\bلو\b"),
 )
 # Where a message turns: the refusal before it is scoped to what it named.
+# A question without its question mark, as chat writes it: "what would catering for 30 look like".
+INTERROGATIVE = re.compile(
+    r"^\W*((hi|hello|hey|hiya|yo|ok|okay|so|and|also|hola|bonjour|hallo|oi|ola)\W+)*(what|how|when|which|where"
+    r"|can|could|do|does|is|are|will|would|any|que|cuanto|cuanta|como|cuando|donde|tienen|hay|quel|quelle|combien"
+    r"|est-ce|was|wie|wann|gibt|habt|haben sie|o que|quanto|quando|tem|voces tem|magkano|ano|paano|may|bao nhieu"
+    r"|co|كم|هل|سعر|сколько|как|когда|есть|можно)\b"
+)
 CLAUSE_BREAK = re.compile(
     fold(
         r"(?<=[.!?;\n؟])\s*|,\s*mais\s|\s(?:but|however|although|pero|sino|cependant|aber|sondern|mas|porem|kaso"
