@@ -183,6 +183,7 @@ _SLANG = [
         ("thx", "thanks"),
         ("ty", "thanks"),
         ("tmrw", "tomorrow"),
+        ("thru", "through"),
         ("tmr", "tomorrow"),
         ("hok", "khong"),  # Vietnamese
         ("khg", "khong"),
@@ -265,13 +266,14 @@ PATTERNS: dict[Intent, Alternation] = {
         ("claim", r"\bclaim (now|your|it)\b"),
         ("free", r"\bfree (iphone|gift|prize|samsung)\b"),
         ("inherit", r"\binherit"),
+        ("trading|mentor", r"\b(made|earned|making) \$?\d[\d,]*\b.{0,60}\b(trading|mentor)\b"),
         ("your bank details", r"\b(send|share) your bank details\b"),
         ("barrister", r"\bbarrister\b"),
         ("million", r"\b\d+(\.\d+)? million\b"),
         ("offers|provides", r"\bour (company|agency|firm) (offers|provides)\b"),
         ("premium|qualified", r"\b(premium|qualified) leads\b"),
         ("we run", r"\bwe run (\w+ )?ads\b"),
-        ("i sell", r"\bi sell\b"),
+        ("i sell", r"(?<!before )(?<!when )(?<!if )(?<!after )\bi sell\b"),  # not "before I sell the house"
         ("best price", r"\bbest prices? in town\b"),
         ("for", r"\bdm (me )?for\b"),
         ("price list", r"\bprice list\b"),
@@ -451,7 +453,7 @@ PATTERNS: dict[Intent, Alternation] = {
             "elsewhere|somewhere else|from someone else",
             r"\b(bought|got|ordered) (it|one|them)? ?(elsewhere|somewhere else|from someone else)\b",
         ),
-        ("decided", r"\bdecided (not to|against)\b"),
+        ("decided", r"\bdecided (not to|against|to (hold off|wait|pass|postpone|leave it))\b"),
         ("no longer|don't|do not", r"\b(no longer|don't|do not) need (it|this|them|that|the)\b"),
         ("changed", r"\bchanged (my|our|his|her|their) minds?\b"),
         ("skip", r"\b(we'll|i'll|gonna|we will|i will) skip\b"),
@@ -1567,6 +1569,13 @@ PATTERNS: dict[Intent, Alternation] = {
         ("прайс", r"\bпрайс"),
     ),
     Intent.AVAILABILITY: _rx(
+        # Whether the business can do a job: "can you guys do ceramic coating", "do you fix zippers".
+        (
+            "can|could|do|does|would",
+            r"\b(can|could|do|does|would) you( guys| all)? (do|make|fix|repair|install|replace|clean|paint|deliver"
+            r"|cater|offer|sell|carry|ship|come|build|print|design|handle|service|bake|customi[sz]e|sew|tint|detail)\b"
+            r"(?! ?(it for|for)? ?[$€£]?\d)",  # "can you do $45?" haggles
+        ),
         ("stock", r"\bstock\b"),
         ("sold out", r"\bsold out\b"),
         ("availab", r"\bavailab(le|ility)\b"),
@@ -1813,7 +1822,7 @@ CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 PHRASE_BREAK = re.compile(r"[,:()]")
-NEGATION_WINDOW_WORDS = 3
+NEGATION_WINDOW_WORDS = 4
 
 # Counts, not sizes: "3 x", "40 units", "2 bags", "80 guests", but not the "1kg" of "1kg bag".
 # The first two declare no literals: digits of any script are no short list, and the units too long a one.
@@ -2057,8 +2066,9 @@ DONE = _rx(
 # "Confirmed" in the business's words, unless it is a condition ("once payment is confirmed") or a question.
 CONFIRMED_WORD = _rx(
     (
-        "confirme|confirmed|confirmad|bestatigt|xac nhan|подтвержден|kumpirmado",
-        r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|kumpirmado)\b",
+        "confirme|confirmed|confirmad|bestatigt|xac nhan|подтвержден|kumpirmado|marcad|agendad|reservad",
+        r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|kumpirmado|marcad[oa]s?"
+        r"|agendad[oa]s?|reservad[oa]s?)\b",
     ),
     ("تم تاكيد", r"تم تاكيد"),
     ("موكد", r"موكد"),
