@@ -24,6 +24,7 @@ from core.analysis.rules.vocabulary import (
     PATTERNS,
     PHRASE_BREAK,
     POLICY,
+    PROMISE,
     SCOPED_REFUSALS,
     THANKS_FOR_OFFER,
     Intent,
@@ -71,6 +72,8 @@ def _spoken(intent: Intent, matches: Sequence[re.Match[str]], clause: str, quest
     """What one intent's words in the clause say, and in which phrase: the intent unless every one is
     negated ("I haven't paid yet"), when a buying word, stated, is a no ("I don't want to order it")."""
     kept = [m for m in matches if intent not in NEGATABLE or not negated(clause, m.start())]
+    if MEANINGS[intent].outcome is Step.WON:  # "I'll pay friday when I get paid" has not paid
+        kept = [m for m in kept if not PROMISE.search(PHRASE_BREAK.split(clause[: m.start()])[-1])]
     if kept:
         return intent, _phrase_of(clause, kept[-1].start())
     if intent in BUYING and not question and any(negated(clause, m.start(), 2) for m in matches):

@@ -271,7 +271,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("barrister", r"\bbarrister\b"),
         ("million", r"\b\d+(\.\d+)? million\b"),
         ("offers|provides", r"\bour (company|agency|firm) (offers|provides)\b"),
-        ("premium|qualified", r"\b(premium|qualified) leads\b"),
+        ("premium|qualified|exclusive|free", r"\b(premium|qualified|exclusive|free) (\w+ )?leads\b"),
         ("we run", r"\bwe run (\w+ )?ads\b"),
         ("i sell", r"(?<!before )(?<!when )(?<!if )(?<!after )\bi sell\b"),  # not "before I sell the house"
         ("best price", r"\bbest prices? in town\b"),
@@ -680,6 +680,7 @@ PATTERNS: dict[Intent, Alternation] = {
     Intent.PRICE_OBJECTION: _rx(
         ("expensive|pricey|pricy|steep", r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b"),
         ("that's too much", r"\bthat's too much\b"),
+        ("salgado", r"\b(ta|esta|muito|meio) salgado\b"),
         ("rip", r"\brip[- ]?off\b"),
         ("daylight robbery", r"\bdaylight robbery\b"),
         ("can't afford", r"\bcan't afford\b"),
@@ -1058,6 +1059,11 @@ PATTERNS: dict[Intent, Alternation] = {
         ("предоплату|оплату|аванс", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b"),
     ),
     Intent.BOOKED: _rx(
+        (
+            "booked|reserved",
+            r"^\W*((ok|okay|done|yay|great|perfect|all|and)\W+)*((i|we)('ve| have)?\s)?(just |already |all )?"
+            r"(booked|reserved)\b(?! up)",
+        ),
         (
             "booked|reserved|scheduled",
             r"\b(booked|reserved|scheduled) (it |(a|my|the) (\w+ ){1,3})?(online|on your (site|website|app)"
@@ -1569,12 +1575,20 @@ PATTERNS: dict[Intent, Alternation] = {
         ("прайс", r"\bпрайс"),
     ),
     Intent.AVAILABILITY: _rx(
-        # Whether the business can do a job: "can you guys do ceramic coating", "do you fix zippers".
+        # Whether the business does a job: "do you fix zippers", "can you guys put in a 240v outlet".
         (
-            "can|could|do|does|would",
-            r"\b(can|could|do|does|would) you( guys| all)? (do|make|fix|repair|install|replace|clean|paint|deliver"
-            r"|cater|offer|sell|carry|ship|come|build|print|design|handle|service|bake|customi[sz]e|sew|tint|detail)\b"
-            r"(?! ?(it for|for)? ?[$€£]?\d)",  # "can you do $45?" haggles
+            "do|does",
+            r"\b(do|does) you( guys| all)? (do|make|fix|repair|install|replace|clean|paint|deliver|cater|offer|sell"
+            r"|carry|ship|build|print|design|handle|service|bake|customi[sz]e|sew|tint|detail|put in|groom|board|host"
+            r"|teach|rent|tow|mount|remove)\b",
+        ),
+        (
+            "can|could",
+            r"^\W*((hi|hello|hey|so|and|also|ok|okay)\W+)*(can|could) you( guys| all)? "
+            # not for information or contact, nor haggling ("can you do $45?")
+            r"(?!(tell|send|call|let|check|confirm|help|explain|remind|stop|please|give|text|email|message|reply"
+            r"|answer|see|hear|recommend|do (it )?for|do \$?\d|hold|wait|update|show|share|look|find|advise|be|open"
+            r"|close|not|also)\b)\w+",
         ),
         ("stock", r"\bstock\b"),
         ("sold out", r"\bsold out\b"),
@@ -2081,6 +2095,16 @@ CONDITION = _rx(
         r"\b(once|when|after|as soon as|if|until|before|cuando|una vez|si|quand|des que|une fois|apres|sobald|wenn"
         r"|nachdem"
         r"|quando|assim que|depois|pag|kapag|khi|sau khi|neu|когда|как только|после|если|عندما|بعد|اذا)\b",
+    )
+)
+
+# A payment, booking or receipt promised or made conditional ("I'll pay friday when I get paid") has not happened.
+PROMISE = _rx(
+    (
+        "will|'ll|gonna|going to|when i|once i|as soon as|tomorrow|later|next week|voy a|vamos a|je vais|werde"
+        "|vou|bukas|mamaya|буду|завтра|سوف|بكره|بكرة|manana|demain|morgen|amanha",
+        r"\b(will|'ll|gonna|going to|when i|once i|as soon as|tomorrow|later|next week|voy a|vamos a|je vais|werde"
+        r"|vou|bukas|mamaya|буду|завтра|سوف|بكره|بكرة|manana|demain|morgen|amanha)\b",
     )
 )
 
