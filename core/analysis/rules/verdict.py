@@ -16,6 +16,7 @@ from core.analysis.rules.clauses import is_question, negated
 from core.analysis.rules.intents import detect
 from core.analysis.rules.stages import SIGNAL_STEPS, Signal, named_signals
 from core.analysis.rules.vocabulary import (
+    BARE_AMOUNT,
     CLAUSE_BREAK,
     CONDITION,
     CONFIRMED_WORD,
@@ -212,7 +213,12 @@ def _prompts_offer(message: Message) -> bool:
 
 def _offer_made(lines: Sequence[Line], streak: Sequence[Message]) -> bool:
     prompt = next((m for m in streak if _prompts_offer(m)), None)
-    return prompt is not None and any(_is_offer(line) for line in page_lines_after(lines, prompt.position))
+    if prompt is None:
+        return False
+    after = page_lines_after(lines, prompt.position)
+    # Asked the price, an amount in the answer is one, its currency unsaid.
+    asked_price = bool({Intent.PRICING, Intent.QUOTE} & set(prompt.intents))
+    return any(_is_offer(line) or (asked_price and BARE_AMOUNT.search(normalise(line.text))) for line in after)
 
 
 def _confirmation(lines: Sequence[Line], streak: Sequence[Message]) -> Line | None:

@@ -185,6 +185,7 @@ _SLANG = [
         ("tmrw", "tomorrow"),
         ("thru", "through"),
         ("tmr", "tomorrow"),
+        ("hm po", "how much po"),  # Tagalog chat
         ("hok", "khong"),  # Vietnamese
         ("khg", "khong"),
         ("vc", "voce"),  # Portuguese
@@ -438,6 +439,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("перестаньте", r"\bперестаньте (писать|присылать)\b"),
     ),
     Intent.REFUSAL: _rx(
+        ("never", r"\bnever (using|coming|ordering|buying|going|booking|shopping|dealing)\b.{0,30}\bagain\b"),
         ("not interested", r"\bnot interested\b"),
         ("no longer interested", r"\bno longer interested\b"),
         ("thank", r"\bno,? thanks?\b"),
@@ -1204,6 +1206,11 @@ PATTERNS: dict[Intent, Alternation] = {
         ("для офиса", r"\bдля офиса\b"),
     ),
     Intent.PURCHASE: _rx(
+        # A need stated as the message's opening: "need movers june 1st", "we need a plumber asap".
+        (
+            "need",
+            r"^\W*((hi|hello|hey|yo)\W+)*((i|we) )?(still |really |urgently )?need (?!(to|help|info|some info)\b)\w+",
+        ),
         ("like to", r"\b(i|we)('d| would) like to (order|buy|get|purchase|place)\b"),
         ("take", r"\b(ill|imma|i'm gonna) take\b"),
         ("come|coming|i'll come", r"\b(come|coming|i'll come) (to )?(get|pick up|collect|grab) (it|them)\b"),
@@ -1473,6 +1480,11 @@ PATTERNS: dict[Intent, Alternation] = {
         ("на заказ", r"\bна заказ\b"),
     ),
     Intent.BOOKING: _rx(
+        # A party's size and when: "limo for 8 on may 18", "table for 4 tonight".
+        (
+            "for",
+            r"\bfor \d+ (people |persons |pax |ppl |guests |adults |kids )?(on|this|next|tomorrow|tonight|at)\b",
+        ),
         ("book", r"\bbook(ing)?\b"),
         ("appointment", r"\bappointment\b"),
         ("reserv", r"\breserv(e|ation)\b"),
@@ -1928,6 +1940,14 @@ OFFER = _rx(
     ("реквизит", r"\bреквизит"),
 )
 # The business confirming a payment, an order or a booking: the sale is made.
+# In the business's answer to a price question, an amount without its currency: "72,990 po cash", "35 each".
+BARE_AMOUNT = _rx(
+    ("", r"(?<![\d:])\d{1,3}([,.]\d{3})+(?![\d:])"),
+    (
+        "each|per|total|only|lang|pesos|euro|dollars|bucks|reais|soles|rubles|dirham",
+        r"\b\d+([.,]\d{2})? (each|per|total|only|lang|pesos|euros?|dollars|bucks|reais|soles|rubles|dirhams?)\b",
+    ),
+)
 PAGE_CONFIRMED = _rx(
     ("booked", r"(?<!fully )\bbooked\b(?! up)"),
     ("you're|you are", r"\b(you're|you are) (all )?(booked|set|confirmed)\b"),
@@ -2080,9 +2100,10 @@ DONE = _rx(
 # "Confirmed" in the business's words, unless it is a condition ("once payment is confirmed") or a question.
 CONFIRMED_WORD = _rx(
     (
-        "confirme|confirmed|confirmad|bestatigt|xac nhan|подтвержден|kumpirmado|marcad|agendad|reservad",
+        "confirme|confirmed|confirmad|bestatigt|xac nhan|подтвержден|kumpirmado|marcad|agendad|reservad|reserved"
+        "|angemeldet|eingetragen|reserviert|gebucht",
         r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|kumpirmado|marcad[oa]s?"
-        r"|agendad[oa]s?|reservad[oa]s?)\b",
+        r"|agendad[oa]s?|reservad[oa]s?|reserved|angemeldet|eingetragen|reserviert|gebucht)\b",
     ),
     ("تم تاكيد", r"تم تاكيد"),
     ("موكد", r"موكد"),
