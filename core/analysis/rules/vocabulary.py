@@ -496,7 +496,11 @@ PATTERNS: dict[Intent, Alternation] = {
         ("je n'en ai pas besoin", r"\bje n'en ai pas besoin\b"),
         ("brauche", r"\bbrauche (ich|es) nicht\b"),
         ("preciso|vou precisar", r"\bnao (preciso|vou precisar)\b"),
-        ("decided", r"\bdecided (on|to go with|for) (another|a different|someone|a cheaper)\b"),
+        (
+            "decided",
+            r"\bdecided (on|to go with|for) (another|a different|someone|a cheaper|an? (online|local|cheaper|different"
+            r"|other))\b",
+        ),
         ("dagegen entschieden", r"\b(uns )?dagegen entschieden\b"),
         ("entschieden", r"\buns fur (einen|eine|ein) ander(e|en|es|er) \w+ entschieden\b"),
         ("decidimos", r"\bdecidimos (ir con|por) otr"),
@@ -1033,7 +1037,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("nagpadala na", r"\bnagpadala na\b"),
         ("nagsend na", r"\bnagsend na\b"),
         ("da chuyen|da thanh toan|da ck", r"\bda (chuyen khoan|chuyen tien|thanh toan|ck)\b"),
-        ("roi|xong", r"\b(chuyen khoan|ck|chuyen tien|thanh toan) (roi|xong)\b"),
+        ("roi|xong", r"\b(chuyen khoan|ck|chuyen tien|thanh toan)( \w+){0,4} (roi|xong)\b"),
         ("دفعت", r"دفعت"),
         ("حولت", r"حولت"),
         ("تحويل|دفع|سداد", r"تم (تحويل|دفع|سداد)"),
@@ -1336,8 +1340,9 @@ PATTERNS: dict[Intent, Alternation] = {
         ("order", r"\bpre-?order\b"),
         (
             "love|like",
-            r"\b(i|we)('d| would) (love|like) (to (get|have|try|book|order|buy|see|start|make|send|rent|hire|reserve"
-            r"|join|come)|a|an|some)\b",
+            # Any wish but to know, ask or leave: "we'd like to put an offer in", "would love to see it".
+            r"\b((i|we)('d| would)|would) (love|like) (to (?!(know|ask|say|thank|cancel|complain|return|speak|talk"
+            r"|share|let|tell|report|leave|check|confirm|unsubscribe|stop)\b)\w+|a|an|some)\b",
         ),
         ("want|wanna|would like|'d like", r"\b(want|wanna|would like|'d like) to (get|buy|order|book|try|have|gift)\b"),
         ("want", r"\b(we'd|i'd|we would|i would) want\b"),
@@ -1390,8 +1395,8 @@ PATTERNS: dict[Intent, Alternation] = {
         ("quiero", r"\bquiero\b"),
         ("quisiera|me gustaria", r"\b(quisiera|me gustaria)\b"),
         (
-            "je voudrais|j'aimerais|je souhaite|nous voudrions",
-            r"\b(je voudrais|j'aimerais|je souhaite|nous voudrions)\b",
+            "voudrais|j'aimerais|je souhaite|nous voudrions",
+            r"\b(je voudrais|j'en voudrais|j'aimerais|je souhaite|nous voudrions)\b",
         ),
         (
             "mochte|mochten|wurde gern|wurden gern|hatte gern|hatten gern",
@@ -1883,6 +1888,7 @@ OFFER = _rx(
         r"|pen)\s?\d",
     ),
     ("d|vnd|nghin|ngan|trieu", r"\d\s?(d|vnd|nghin|ngan|trieu)\b(?!\w)"),
+    ("ريال|درهم|دينار|جنيه|ليره|الف", r"\d\s?(ريال|درهم|دينار|جنيه|ليره|الف)"),
     ("k", r"\d+k\b(?!\s*(miles|mi|km|kms|followers|views|likes|steps|words|subs))"),
     (
         "usd|eur|euro|dollar|peso|php|reais|brl|руб|ريال|درهم|جنيه|دينار|sar|aed|egp",
@@ -2033,6 +2039,13 @@ PAGE_CONFIRMED = _rx(
     ("confirmed na", r"\bconfirmed na (po )?(ang |yung )?(order|booking|appointment)\b"),
     ("received", r"\breceived (na )?po\b"),
     ("da nhan", r"\bda nhan (duoc )?(tien|thanh toan|chuyen khoan)\b"),
+    ("da nhan duoc", r"\bda nhan duoc\b"),
+    (
+        "accepted",
+        r"\b(accepted (your|the) (offer|order|booking|application)|(offer|order|booking|application) (was |has"
+        r" been |is )?accepted)\b",
+    ),
+    ("valide", r"\b(commande|reservation|inscription|rdv|rendez-vous) (est )?validee?s?\b"),
     ("nhan duoc", r"\bnhan duoc (coc|tien|thanh toan)\b"),
     ("don hang", r"\bdon hang (da duoc )?xac nhan\b"),
     ("xac nhan dat", r"\bxac nhan dat\b"),
