@@ -946,7 +946,7 @@ PATTERNS: dict[Intent, Alternation] = {
         (
             "sent",
             r"\bsent (you )?(the |my |an |a )?(payment|money|transfer|deposit|funds|advance|downpayment|down payment"
-            r"|dp)\b",
+            r"|dp|retainer|balance)\b",
         ),
         (
             "sent",
@@ -1065,6 +1065,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("предоплату|оплату|аванс", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b"),
     ),
     Intent.BOOKED: _rx(
+        ("hice|hicimos", r"\b(hice|hicimos) (la |una |el )?(reserva|cita|compra|pedido)\b"),
         (
             "booked|reserved",
             r"^\W*((ok|okay|done|yay|great|perfect|all|and)\W+)*((i|we)('ve| have)?\s)?(just |already |all )?"
@@ -1592,6 +1593,13 @@ PATTERNS: dict[Intent, Alternation] = {
         ("прайс", r"\bпрайс"),
     ),
     Intent.AVAILABILITY: _rx(
+        # "Do you have" asked in Portuguese, Spanish, French or German: "tem quarto pra casal no carnaval?"
+        ("tem|tiene|avez-vous|vous avez|habt ihr", r"\b(tem|tiene|tienen|avez-vous|vous avez|habt ihr)\b[^.!]*\?"),
+        (
+            "be",
+            r"\b(can|could) (it|this|that|they|these|mine) be (fixed|saved|repaired|done|made|altered|cleaned|restored"
+            r"|replaced)\b",
+        ),
         # Whether the business does a job: "do you fix zippers", "can you guys put in a 240v outlet".
         (
             "do|does",
@@ -1847,8 +1855,9 @@ INTERROGATIVE = re.compile(
 )
 CLAUSE_BREAK = re.compile(
     fold(
-        r"(?<=[.!?;\n؟])\s*|,\s*mais\s|\s(?:but|however|although|pero|sino|cependant|aber|sondern|mas|porem|kaso"
-        r"|kaya lang|nhung|ma|но|а|однако|لكن|بس)\s"
+        # Vietnamese "mà" only after a comma: folded, it is French "ma" (my).
+        r"(?<=[.!?;\n؟])\s*|,\s*(mais|ma)\s|\s(?:but|however|although|pero|sino|cependant|aber|sondern|mas|porem"
+        r"|kaso|kaya lang|nhung|но|а|однако|لكن|بس)\s"
     ),
     re.IGNORECASE,
 )
@@ -2252,10 +2261,10 @@ THANKS_BUT = _rx(
 # "In the end ..." with nothing asked for after it: they went another way.
 IN_THE_END = _rx(
     (
-        "al final|finalmente|in the end|eventually|am ende|letztendlich|no fim|no final|sa huli"
+        "al final|finalmente|in the end|eventually|ended up|am ende|letztendlich|no fim|no final|sa huli"
         "|cuoi cung|в итоге|в конце концов",
-        r"\b(al final|finalmente|in the end|eventually|am ende|letztendlich|no fim|no final|sa huli|cuoi cung|в итоге"
-        r"|в конце концов)\b",
+        r"\b(al final|finalmente|in the end|eventually|ended up|am ende|letztendlich|no fim|no final|sa huli|cuoi cung"
+        r"|в итоге|в конце концов)\b",
     )
 )
 
