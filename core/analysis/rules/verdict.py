@@ -29,6 +29,7 @@ from core.analysis.rules.vocabulary import (
     PATTERNS,
     PAYMENT_REQUEST,
     QUANTITY,
+    SEE_YOU,
     Intent,
     Step,
     normalise,
@@ -221,19 +222,22 @@ def _offer_made(lines: Sequence[Line], streak: Sequence[Message]) -> bool:
     return any(_is_offer(line) or (asked_price and BARE_AMOUNT.search(normalise(line.text))) for line in after)
 
 
-def _confirmation(lines: Sequence[Line], streak: Sequence[Message]) -> Line | None:
+def _confirmation(lines: Sequence[Line], streak: Sequence[Message], asked: bool = True) -> Line | None:
+    """The business's line confirming a sale after the streak; `asked`: the customer asked for one."""
     after = page_lines_after(lines, streak[0].position)
-    return next((line for line in after if _confirms(normalise(line.text))), None)
+    return next((line for line in after if _confirms(normalise(line.text), asked)), None)
 
 
-def _confirms(text: str) -> bool:
+def _confirms(text: str, asked: bool) -> bool:
     """The business confirmed a payment, order or booking: "payment received", "booking confirmed"."""
-    return any(_states_confirmed(clause) for clause in CLAUSE_BREAK.split(text) if clause)
+    return any(_states_confirmed(clause, asked) for clause in CLAUSE_BREAK.split(text) if clause)
 
 
-def _states_confirmed(clause: str) -> bool:
+def _states_confirmed(clause: str, asked: bool) -> bool:
     # As a fact: not a condition ("once payment is confirmed"), a question or a negation.
-    found = PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause)
+    found = (
+        PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause) or (SEE_YOU.search(clause) if asked else None)
+    )
     if found is None or "?" in clause or CONDITION.search(clause[: found.start()]):
         return False
     return not negated(clause, found.start())
@@ -281,7 +285,7 @@ def _decide(transcript: Transcript, messages: list[Message], thread: Thread) -> 
         return Verdict(Step.NEW, 0.0, 15 if transcript.lines else 10, thread)
     if thread.decisive is None or thread.intent is None:
         # An order or booking the business confirmed is a sale, however the customer worded it.
-        confirmation = _confirmation(transcript.lines, messages[:1])
+        confirmation = _confirmation(transcript.lines, messages[:1], asked=False)
         if confirmation is not None:
             return Verdict(
                 Step.WON, _CONFIRMED_WEIGHT + _nudges(messages), 65, thread, messages[-1], confirmation=confirmation

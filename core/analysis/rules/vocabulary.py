@@ -439,6 +439,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("перестаньте", r"\bперестаньте (писать|присылать)\b"),
     ),
     Intent.REFUSAL: _rx(
+        ("nao da", r"\bnao da (pra|para) (mim|nos|gente)\b"),
         ("never", r"\bnever (using|coming|ordering|buying|going|booking|shopping|dealing)\b.{0,30}\bagain\b"),
         ("not interested", r"\bnot interested\b"),
         ("no longer interested", r"\bno longer interested\b"),
@@ -1037,7 +1038,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("nagpadala na", r"\bnagpadala na\b"),
         ("nagsend na", r"\bnagsend na\b"),
         ("da chuyen|da thanh toan|da ck", r"\bda (chuyen khoan|chuyen tien|thanh toan|ck)\b"),
-        ("roi|xong", r"\b(chuyen khoan|ck|chuyen tien|thanh toan)( \w+){0,4} (roi|xong)\b"),
+        ("roi|xong", r"\b(chuyen khoan|ck|chuyen tien|thanh toan|coc)( \w+){0,4} (roi|xong)\b"),
         ("دفعت", r"دفعت"),
         ("حولت", r"حولت"),
         ("تحويل|دفع|سداد", r"تم (تحويل|دفع|سداد)"),
@@ -1593,6 +1594,8 @@ PATTERNS: dict[Intent, Alternation] = {
         ("прайс", r"\bпрайс"),
     ),
     Intent.AVAILABILITY: _rx(
+        # Vietnamese "can you make / deliver / fix ... ?": "làm bánh hình con mèo được không".
+        ("duoc khong", r"\b(lam|giao|sua|may|in|ship|nhan)\b.{0,40}\bduoc khong\b"),
         # "Do you have" asked in Portuguese, Spanish, French or German: "tem quarto pra casal no carnaval?"
         ("tem|tiene|avez-vous|vous avez|habt ihr", r"\b(tem|tiene|tienen|avez-vous|vous avez|habt ihr)\b[^.!]*\?"),
         (
@@ -1963,6 +1966,11 @@ BARE_AMOUNT = _rx(
         r"\b\d+([.,]\d{2})? (each|per|total|only|lang|pesos|euros?|dollars|bucks|reais|soles|rubles|dirhams?)\b",
     ),
 )
+# "See you Tuesday": a booking confirmed only when the customer asked for one; else a goodbye.
+SEE_YOU = _rx(
+    ("see you then", r"\bsee you then\b"),
+    ("see you", r"\bsee you (on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|there)\b"),
+)
 PAGE_CONFIRMED = _rx(
     ("booked", r"(?<!fully )\bbooked\b(?! up)"),
     ("you're|you are", r"\b(you're|you are) (all )?(booked|set|confirmed)\b"),
@@ -1982,7 +1990,6 @@ PAGE_CONFIRMED = _rx(
     ("received", r"\bwe('ve| have) received (it|your|the payment)\b"),
     ("ships|shipping", r"\b(ships|shipping) (today|tomorrow)\b"),
     ("shipped|dispatched", r"\b(has been|was) (shipped|dispatched)\b"),
-    ("see you then", r"\bsee you then\b"),
     ("we've|we have", r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b"),
     ("is yours", r"\bis yours\b"),
     ("reserved for you", r"\breserved for you\b"),
@@ -2000,7 +2007,6 @@ PAGE_CONFIRMED = _rx(
     ("done|sorted|consider it done", r"^\W*(done|sorted|consider it done)\b(?!.*([$€£₱₽]\s?\d|https?://))"),
     ("welcome aboard", r"\bwelcome aboard\b"),
     ("enrolled|registered", r"\b(is|are|you're|you are|officially) (now )?(officially )?(enrolled|registered)\b"),
-    ("see you", r"\bsee you (on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|there)\b"),
     (
         "reserved|saved|held|set aside|put aside",
         r"\b(reserved|saved|held|set aside|put aside) (under|in|for) (your name|you)\b",
@@ -2055,7 +2061,7 @@ PAGE_CONFIRMED = _rx(
         r" been |is )?accepted)\b",
     ),
     ("valide", r"\b(commande|reservation|inscription|rdv|rendez-vous) (est )?validee?s?\b"),
-    ("nhan duoc", r"\bnhan duoc (coc|tien|thanh toan)\b"),
+    ("nhan", r"\bnhan (duoc )?(coc|tien|thanh toan)\b"),
     ("don hang", r"\bdon hang (da duoc )?xac nhan\b"),
     ("xac nhan dat", r"\bxac nhan dat\b"),
     ("تم استلام", r"تم استلام (الدفع|المبلغ|التحويل)"),
@@ -2261,10 +2267,10 @@ THANKS_BUT = _rx(
 # "In the end ..." with nothing asked for after it: they went another way.
 IN_THE_END = _rx(
     (
-        "al final|finalmente|in the end|eventually|ended up|am ende|letztendlich|no fim|no final|sa huli"
-        "|cuoi cung|в итоге|в конце концов",
-        r"\b(al final|finalmente|in the end|eventually|ended up|am ende|letztendlich|no fim|no final|sa huli|cuoi cung"
-        r"|в итоге|в конце концов)\b",
+        "al final|finalmente|finalement|au final|in the end|eventually|ended up|am ende|letztendlich|no fim|no final"
+        "|sa huli|cuoi cung|в итоге|в конце концов",
+        r"\b(al final|finalmente|finalement|au final|in the end|eventually|ended up|am ende|letztendlich|no fim"
+        r"|no final|sa huli|cuoi cung|в итоге|в конце концов)\b",
     )
 )
 
