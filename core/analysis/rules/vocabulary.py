@@ -439,6 +439,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("перестаньте", r"\bперестаньте (писать|присылать)\b"),
     ),
     Intent.REFUSAL: _rx(
+        ("be", r"\b(won't|will not|wont) be (using|needing|hiring|booking|going with)\b"),
         ("nao da", r"\bnao da (pra|para) (mim|nos|gente)\b"),
         ("never", r"\bnever (using|coming|ordering|buying|going|booking|shopping|dealing)\b.{0,30}\bagain\b"),
         ("not interested", r"\bnot interested\b"),
@@ -1594,6 +1595,10 @@ PATTERNS: dict[Intent, Alternation] = {
         ("прайс", r"\bпрайс"),
     ),
     Intent.AVAILABILITY: _rx(
+        (
+            "voce|voces",
+            r"\bvoces? (fazem|faz|dao|da|vendem|entregam|consertam|atendem|trabalham com|aceitam)\b[^.!]*\?",
+        ),
         # Vietnamese "can you make / deliver / fix ... ?": "làm bánh hình con mèo được không".
         ("duoc khong", r"\b(lam|giao|sua|may|in|ship|nhan)\b.{0,40}\bduoc khong\b"),
         # "Do you have" asked in Portuguese, Spanish, French or German: "tem quarto pra casal no carnaval?"
@@ -1612,7 +1617,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ),
         (
             "can|could",
-            r"^\W*((hi|hello|hey|so|and|also|ok|okay)\W+)*(can|could) you( guys| all)? "
+            r"(^|,)\W*((hi|hello|hey|so|and|also|ok|okay)\W+)*(can|could) you( guys| all)? "
             # not for information or contact, nor haggling ("can you do $45?")
             r"(?!(tell|send|call|let|check|confirm|help|explain|remind|stop|please|give|text|email|message|reply"
             r"|answer|see|hear|recommend|do (it )?for|do \$?\d|hold|wait|update|show|share|look|find|advise|be|open"
@@ -1963,7 +1968,7 @@ BARE_AMOUNT = _rx(
     ("", r"(?<![\d:])\d{1,3}([,.]\d{3})+(?![\d:])"),
     (
         "each|per|total|only|lang|pesos|euro|dollars|bucks|reais|soles|rubles|dirham",
-        r"\b\d+([.,]\d{2})? (each|per|total|only|lang|pesos|euros?|dollars|bucks|reais|soles|rubles|dirhams?)\b",
+        r"\b\d+([.,]\d{2})? (po )?(each|per|total|only|lang|pesos|euros?|dollars|bucks|reais|soles|rubles|dirhams?)\b",
     ),
 )
 # "See you Tuesday": a booking confirmed only when the customer asked for one; else a goodbye.
