@@ -1620,7 +1620,7 @@ PATTERNS: dict[Intent, Alternation] = {
             r"(^|,)\W*((hi|hello|hey|so|and|also|ok|okay)\W+)*(can|could) you( guys| all)? "
             # not for information or contact, nor haggling ("can you do $45?")
             r"(?!(tell|send|call|let|check|confirm|help|explain|remind|stop|please|give|text|email|message|reply"
-            r"|answer|see|hear|recommend|do (it )?for|do \$?\d|hold|wait|update|show|share|look|find|advise|be|open"
+            r"|answer|see|hear|recommend|do (it )?for|do \$?\d+|hold|wait|update|show|share|look|find|advise|be|open"
             r"|close|not|also)\b)\w+",
         ),
         ("stock", r"\bstock\b"),
