@@ -285,6 +285,26 @@ CASES = [
     # Nothing from the contact
     ("empty", chat(), "New Lead", LeadStatus.NEW),
     ("only the page wrote", chat("p: Hi! Our new roast is out"), "New Lead", LeadStatus.NEW),
+    # Never a sale without a payment or a confirmation of what was asked for
+    (
+        "a goodbye is no booking",
+        chat("c: Are you closed on Presidents Day?", "p: Yes, closed Monday, see you Tuesday!"),
+        "Contacted",
+        LeadStatus.CONTACTED,
+    ),
+    (
+        "a payment promised",
+        chat(PRICE_ASKED, PRICE_SENT, "c: I'll pay you on friday when I get paid, is that ok"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    # A question the business answers with a price was about buying
+    (
+        "priced answer",
+        chat("c: what would catering for 30 look like", "p: 10 large pizzas and 2 salads, $240 with delivery"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
 ]
 CASE_IDS = [case[0] for case in CASES]
 

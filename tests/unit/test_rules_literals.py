@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rules_eval import HELD_OUT_SET, TUNING_SET, load
+from rules_eval import EVAL_SETS, load
 
 from core.analysis.rules import vocabulary
 from core.analysis.rules.narrowing import Alternation, Alternative
@@ -24,7 +24,7 @@ ENTRIES: dict[str, Alternation] = {f"PATTERNS[{intent.value}]": p for intent, p 
 
 def _eval_texts() -> list[str]:
     """Every labelled message, normalised, and its clauses (what the contact's intents are read in)."""
-    turns = [turn["text"] for path in (TUNING_SET, HELD_OUT_SET) for c in load(path) for turn in c["turns"]]
+    turns = [turn["text"] for path in EVAL_SETS for c in load(path) for turn in c["turns"]]
     texts = {vocabulary.normalise(text) for text in turns}
     clauses = {c for text in texts for c in vocabulary.CLAUSE_BREAK.split(text) if c and c.strip()}
     return sorted(texts | clauses)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
-from pathlib import Path
 
+from rules_eval import EVAL_DIR, load
 from test_rules_literals import ENTRIES
 
 from core.analysis.rules import vocabulary
 from core.analysis.rules.narrowing import Alternation, Alternative
 
-EVAL_DIR = Path(__file__).parent.parent / "fixtures" / "eval"
-
 
 def _texts() -> list[str]:
-    conversations = [c for path in sorted(EVAL_DIR.glob("*.json")) for c in json.loads(path.read_text())]
+    conversations = [c for path in sorted(EVAL_DIR.glob("*.json")) for c in load(path)]
     return [turn["text"] for conversation in conversations for turn in conversation["turns"]]
 
 

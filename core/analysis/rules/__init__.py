@@ -2,7 +2,7 @@
 
 `vocabulary` holds what it recognises (intents and their words in nine languages, run through
 `narrowing`), `clauses` and `intents` how a contact message reads (named rules, in order), `verdict`
-how it decides, `stages` how a step maps onto a pipeline's stage names, `wording` what it says.
+how it decides, `stages` how a step maps onto a pipeline's stage names and definitions, `wording` what it says.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from core.analysis.model import Analysis, Transcript, clamp_score
 from core.analysis.rules.stages import map_step_to_stage
-from core.analysis.rules.verdict import judge, score, status
+from core.analysis.rules.verdict import judge, score, shown, status
 from core.analysis.rules.vocabulary import Step
 from core.analysis.rules.wording import evidence, reasoning, summary
 
@@ -38,11 +38,11 @@ class RulesAnalyzer:
     def analyze(
         self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
     ) -> Analysis:
-        """`definitions` are not read: the rules carry the default stages' meaning, mapped by stage name."""
+        """The step the rules find, mapped by stage name, then by the signals `definitions` name."""
         verdict = judge(transcript, self.now)
         return Analysis(
             summary=summary(transcript, verdict),
-            recommended_stage=map_step_to_stage(verdict.step, stages),
+            recommended_stage=map_step_to_stage(verdict.step, stages, definitions, shown(verdict)),
             lead_score=score(verdict),
             lead_status=status(verdict),
             confidence=clamp_score(verdict.confidence),

@@ -15,6 +15,7 @@ from core.analysis.rules.narrowing import narrowed_all
 from core.analysis.rules.vocabulary import (
     AMENITY,
     HYPOTHETICAL,
+    INTERROGATIVE,
     LOGISTICS_QUESTION,
     MEANINGS,
     NEGATABLE,
@@ -23,6 +24,7 @@ from core.analysis.rules.vocabulary import (
     PATTERNS,
     PHRASE_BREAK,
     POLICY,
+    PROMISE,
     SCOPED_REFUSALS,
     THANKS_FOR_OFFER,
     Intent,
@@ -41,7 +43,7 @@ _CLAUSE_PATTERNS = {intent: p for intent, p in PATTERNS.items() if intent not in
 
 
 def is_question(text: str) -> bool:
-    return "?" in text or "؟" in text
+    return "?" in text or "؟" in text or bool(INTERROGATIVE.match(text))
 
 
 def is_ask(intent: Intent, question: bool) -> bool:
@@ -70,6 +72,8 @@ def _spoken(intent: Intent, matches: Sequence[re.Match[str]], clause: str, quest
     """What one intent's words in the clause say, and in which phrase: the intent unless every one is
     negated ("I haven't paid yet"), when a buying word, stated, is a no ("I don't want to order it")."""
     kept = [m for m in matches if intent not in NEGATABLE or not negated(clause, m.start())]
+    if MEANINGS[intent].outcome is Step.WON:  # "I'll pay friday when I get paid" has not paid
+        kept = [m for m in kept if not PROMISE.search(PHRASE_BREAK.split(clause[: m.start()])[-1])]
     if kept:
         return intent, _phrase_of(clause, kept[-1].start())
     if intent in BUYING and not question and any(negated(clause, m.start(), 2) for m in matches):

@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
-from core.analysis.rules.clauses import negated
+from core.analysis.rules.clauses import is_question, negated
 from core.analysis.rules.intents import detect
+from core.analysis.rules.stages import SIGNAL_STEPS, Signal, named_signals
 from core.analysis.rules.vocabulary import (
+    BARE_AMOUNT,
     CLAUSE_BREAK,
     CONDITION,
     CONFIRMED_WORD,
@@ -27,6 +29,7 @@ from core.analysis.rules.vocabulary import (
     PATTERNS,
     PAYMENT_REQUEST,
     QUANTITY,
+    SEE_YOU,
     Intent,
     Step,
     normalise,
@@ -86,6 +89,16 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def _priced_answer(lines: Sequence[Line], position: int) -> bool:
+    """The business's reply to the contact message at `position` names a price."""
+    for line in lines[position + 1 :]:
+        if line.speaker == "contact":
+            return False
+        if _is_offer(line):
+            return True
+    return False
+
+
 def read(lines: Sequence[Line]) -> list[Message]:
     messages = []
     asked_to_pay = False
@@ -95,6 +108,9 @@ def read(lines: Sequence[Line]) -> list[Message]:
             asked_to_pay = bool(PAYMENT_REQUEST.search(normal))
             continue
         intents = detect(normal)
+        # A question the business answered with a price was about buying, whatever its words.
+        if not any(MEANINGS[i].outcome for i in intents) and is_question(normal) and _priced_answer(lines, position):
+            intents = (Intent.PRICING, *intents)
         if asked_to_pay and DONE.search(normal) and not set(intents) & set(NEGATIVE):
             intents = (Intent.PAYMENT, *(i for i in intents if i is not Intent.PAYMENT))
         asked_to_pay = False
@@ -198,22 +214,30 @@ def _prompts_offer(message: Message) -> bool:
 
 def _offer_made(lines: Sequence[Line], streak: Sequence[Message]) -> bool:
     prompt = next((m for m in streak if _prompts_offer(m)), None)
-    return prompt is not None and any(_is_offer(line) for line in page_lines_after(lines, prompt.position))
+    if prompt is None:
+        return False
+    after = page_lines_after(lines, prompt.position)
+    # Asked the price, an amount in the answer is one, its currency unsaid.
+    asked_price = bool({Intent.PRICING, Intent.QUOTE} & set(prompt.intents))
+    return any(_is_offer(line) or (asked_price and BARE_AMOUNT.search(normalise(line.text))) for line in after)
 
 
-def _confirmation(lines: Sequence[Line], streak: Sequence[Message]) -> Line | None:
+def _confirmation(lines: Sequence[Line], streak: Sequence[Message], asked: bool = True) -> Line | None:
+    """The business's line confirming a sale after the streak; `asked`: the customer asked for one."""
     after = page_lines_after(lines, streak[0].position)
-    return next((line for line in after if _confirms(normalise(line.text))), None)
+    return next((line for line in after if _confirms(normalise(line.text), asked)), None)
 
 
-def _confirms(text: str) -> bool:
+def _confirms(text: str, asked: bool) -> bool:
     """The business confirmed a payment, order or booking: "payment received", "booking confirmed"."""
-    return any(_states_confirmed(clause) for clause in CLAUSE_BREAK.split(text) if clause)
+    return any(_states_confirmed(clause, asked) for clause in CLAUSE_BREAK.split(text) if clause)
 
 
-def _states_confirmed(clause: str) -> bool:
+def _states_confirmed(clause: str, asked: bool) -> bool:
     # As a fact: not a condition ("once payment is confirmed"), a question or a negation.
-    found = PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause)
+    found = (
+        PAGE_CONFIRMED.search(clause) or CONFIRMED_WORD.search(clause) or (SEE_YOU.search(clause) if asked else None)
+    )
     if found is None or "?" in clause or CONDITION.search(clause[: found.start()]):
         return False
     return not negated(clause, found.start())
@@ -261,7 +285,7 @@ def _decide(transcript: Transcript, messages: list[Message], thread: Thread) -> 
         return Verdict(Step.NEW, 0.0, 15 if transcript.lines else 10, thread)
     if thread.decisive is None or thread.intent is None:
         # An order or booking the business confirmed is a sale, however the customer worded it.
-        confirmation = _confirmation(transcript.lines, messages[:1])
+        confirmation = _confirmation(transcript.lines, messages[:1], asked=False)
         if confirmation is not None:
             return Verdict(
                 Step.WON, _CONFIRMED_WEIGHT + _nudges(messages), 65, thread, messages[-1], confirmation=confirmation
@@ -321,6 +345,29 @@ def _closed(messages: list[Message], thread: Thread, decisive: Message, intent: 
         before = [m for m in messages if m.position < decisive.position and m.outcome is Step.QUALIFIED]
         strength = MEANINGS[intent].weight + 0.5 * _buying_strength(before)
     return Verdict(step, strength, confidence, thread, decisive)
+
+
+_SAID_SIGNALS = {
+    Intent.PAYMENT: Signal.PAYMENT,
+    Intent.RECEIVED: Signal.ORDER,
+    Intent.REFUND: Signal.REFUND,
+    Intent.CANCEL: Signal.CANCEL,
+}
+
+
+def shown(verdict: Verdict) -> tuple[Signal, ...]:
+    """What the conversation shows that a stage definition may name ("paid the deposit", "booked"),
+    strongest first: only signals of the verdict's own step, so that no definition can move it."""
+    said = _SAID_SIGNALS.get(verdict.thread.intent) if verdict.thread.intent else None
+    found = {said} if said else set()
+    if verdict.step is Step.PROPOSAL:
+        found.add(Signal.QUOTE)
+    elif verdict.step is Step.LOST and not found:
+        found.add(Signal.REFUSAL)
+    for line in (verdict.thread.decisive, verdict.confirmation):
+        if line is not None:
+            found.update(named_signals(line.text))
+    return tuple(signal for signal in Signal if signal in found and SIGNAL_STEPS[signal] is verdict.step)
 
 
 def status(verdict: Verdict) -> LeadStatus:

@@ -182,7 +182,23 @@ _SLANG = [
         ("im", "i'm"),
         ("thx", "thanks"),
         ("ty", "thanks"),
+        ("tmrw", "tomorrow"),
+        ("thru", "through"),
+        ("tmr", "tomorrow"),
+        ("hm po", "how much po"),  # Tagalog chat
+        ("hok", "khong"),  # Vietnamese
+        ("khg", "khong"),
+        ("vc", "voce"),  # Portuguese
+        ("vcs", "voces"),
+        ("q", "que"),  # Spanish
     )
+]
+
+
+# Vietnamese "ko" (không) only beside a Vietnamese word: in Tagalog "ko" is "my" ("gusto ko").
+_SLANG += [
+    (re.compile(r"\b(con|co|duoc|roi|phai|biet|dep|ngon) ko\b"), r"\1 khong"),
+    (re.compile(r"\bko (co|can|mua|lay|dat|biet|duoc|phai|quan)\b"), r"khong \1"),
 ]
 
 
@@ -251,13 +267,14 @@ PATTERNS: dict[Intent, Alternation] = {
         ("claim", r"\bclaim (now|your|it)\b"),
         ("free", r"\bfree (iphone|gift|prize|samsung)\b"),
         ("inherit", r"\binherit"),
+        ("trading|mentor", r"\b(made|earned|making) \$?\d[\d,]*\b.{0,60}\b(trading|mentor)\b"),
         ("your bank details", r"\b(send|share) your bank details\b"),
         ("barrister", r"\bbarrister\b"),
         ("million", r"\b\d+(\.\d+)? million\b"),
         ("offers|provides", r"\bour (company|agency|firm) (offers|provides)\b"),
-        ("premium|qualified", r"\b(premium|qualified) leads\b"),
+        ("premium|qualified|exclusive|free", r"\b(premium|qualified|exclusive|free) (\w+ )?leads\b"),
         ("we run", r"\bwe run (\w+ )?ads\b"),
-        ("i sell", r"\bi sell\b"),
+        ("i sell", r"(?<!before )(?<!when )(?<!if )(?<!after )\bi sell\b"),  # not "before I sell the house"
         ("best price", r"\bbest prices? in town\b"),
         ("for", r"\bdm (me )?for\b"),
         ("price list", r"\bprice list\b"),
@@ -347,6 +364,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("annul", r"\bannul"),
         ("stornier", r"\bstornier"),
         ("absagen", r"\babsagen\b"),
+        ("kundig", r"\bkundig"),
         ("huy", r"\bhuy (don|lich|dat|hen|ban|giup)\b"),
         ("huy", r"\bhuy\b(?! dang ky)"),
         ("لغاء", r"(ا|إ)لغاء"),
@@ -421,6 +439,9 @@ PATTERNS: dict[Intent, Alternation] = {
         ("перестаньте", r"\bперестаньте (писать|присылать)\b"),
     ),
     Intent.REFUSAL: _rx(
+        ("be", r"\b(won't|will not|wont) be (using|needing|hiring|booking|going with)\b"),
+        ("nao da", r"\bnao da (pra|para) (mim|nos|gente)\b"),
+        ("never", r"\bnever (using|coming|ordering|buying|going|booking|shopping|dealing)\b.{0,30}\bagain\b"),
         ("not interested", r"\bnot interested\b"),
         ("no longer interested", r"\bno longer interested\b"),
         ("thank", r"\bno,? thanks?\b"),
@@ -436,7 +457,7 @@ PATTERNS: dict[Intent, Alternation] = {
             "elsewhere|somewhere else|from someone else",
             r"\b(bought|got|ordered) (it|one|them)? ?(elsewhere|somewhere else|from someone else)\b",
         ),
-        ("decided", r"\bdecided (not to|against)\b"),
+        ("decided", r"\bdecided (not to|against|to (hold off|wait|pass|postpone|leave it))\b"),
         ("no longer|don't|do not", r"\b(no longer|don't|do not) need (it|this|them|that|the)\b"),
         ("changed", r"\bchanged (my|our|his|her|their) minds?\b"),
         ("skip", r"\b(we'll|i'll|gonna|we will|i will) skip\b"),
@@ -477,7 +498,11 @@ PATTERNS: dict[Intent, Alternation] = {
         ("je n'en ai pas besoin", r"\bje n'en ai pas besoin\b"),
         ("brauche", r"\bbrauche (ich|es) nicht\b"),
         ("preciso|vou precisar", r"\bnao (preciso|vou precisar)\b"),
-        ("decided", r"\bdecided (on|to go with|for) (another|a different|someone|a cheaper)\b"),
+        (
+            "decided",
+            r"\bdecided (on|to go with|for) (another|a different|someone|a cheaper|an? (online|local|cheaper|different"
+            r"|other))\b",
+        ),
         ("dagegen entschieden", r"\b(uns )?dagegen entschieden\b"),
         ("entschieden", r"\buns fur (einen|eine|ein) ander(e|en|es|er) \w+ entschieden\b"),
         ("decidimos", r"\bdecidimos (ir con|por) otr"),
@@ -663,6 +688,7 @@ PATTERNS: dict[Intent, Alternation] = {
     Intent.PRICE_OBJECTION: _rx(
         ("expensive|pricey|pricy|steep", r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b"),
         ("that's too much", r"\bthat's too much\b"),
+        ("salgado", r"\b(ta|esta|muito|meio) salgado\b"),
         ("rip", r"\brip[- ]?off\b"),
         ("daylight robbery", r"\bdaylight robbery\b"),
         ("can't afford", r"\bcan't afford\b"),
@@ -922,7 +948,7 @@ PATTERNS: dict[Intent, Alternation] = {
         (
             "sent",
             r"\bsent (you )?(the |my |an |a )?(payment|money|transfer|deposit|funds|advance|downpayment|down payment"
-            r"|dp)\b",
+            r"|dp|retainer|balance)\b",
         ),
         (
             "sent",
@@ -1013,7 +1039,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("nagpadala na", r"\bnagpadala na\b"),
         ("nagsend na", r"\bnagsend na\b"),
         ("da chuyen|da thanh toan|da ck", r"\bda (chuyen khoan|chuyen tien|thanh toan|ck)\b"),
-        ("roi|xong", r"\b(chuyen khoan|ck|chuyen tien|thanh toan) (roi|xong)\b"),
+        ("roi|xong", r"\b(chuyen khoan|ck|chuyen tien|thanh toan|coc)( \w+){0,4} (roi|xong)\b"),
         ("دفعت", r"دفعت"),
         ("حولت", r"حولت"),
         ("تحويل|دفع|سداد", r"تم (تحويل|دفع|سداد)"),
@@ -1041,6 +1067,12 @@ PATTERNS: dict[Intent, Alternation] = {
         ("предоплату|оплату|аванс", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b"),
     ),
     Intent.BOOKED: _rx(
+        ("hice|hicimos", r"\b(hice|hicimos) (la |una |el )?(reserva|cita|compra|pedido)\b"),
+        (
+            "booked|reserved",
+            r"^\W*((ok|okay|done|yay|great|perfect|all|and)\W+)*((i|we)('ve| have)?\s)?(just |already |all )?"
+            r"(booked|reserved)\b(?! up)",
+        ),
         (
             "booked|reserved|scheduled",
             r"\b(booked|reserved|scheduled) (it |(a|my|the) (\w+ ){1,3})?(online|on your (site|website|app)"
@@ -1181,6 +1213,11 @@ PATTERNS: dict[Intent, Alternation] = {
         ("для офиса", r"\bдля офиса\b"),
     ),
     Intent.PURCHASE: _rx(
+        # A need stated as the message's opening: "need movers june 1st", "we need a plumber asap".
+        (
+            "need",
+            r"^\W*((hi|hello|hey|yo)\W+)*((i|we) )?(still |really |urgently )?need (?!(to|help|info|some info)\b)\w+",
+        ),
         ("like to", r"\b(i|we)('d| would) like to (order|buy|get|purchase|place)\b"),
         ("take", r"\b(ill|imma|i'm gonna) take\b"),
         ("come|coming|i'll come", r"\b(come|coming|i'll come) (to )?(get|pick up|collect|grab) (it|them)\b"),
@@ -1306,8 +1343,9 @@ PATTERNS: dict[Intent, Alternation] = {
         ("order", r"\bpre-?order\b"),
         (
             "love|like",
-            r"\b(i|we)('d| would) (love|like) (to (get|have|try|book|order|buy|see|start|make|send|rent|hire|reserve"
-            r"|join|come)|a|an|some)\b",
+            # Any wish but to know, ask or leave: "we'd like to put an offer in", "would love to see it".
+            r"\b((i|we)('d| would)|would) (love|like) (to (?!(know|ask|say|thank|cancel|complain|return|speak|talk"
+            r"|share|let|tell|report|leave|check|confirm|unsubscribe|stop)\b)\w+|a|an|some)\b",
         ),
         ("want|wanna|would like|'d like", r"\b(want|wanna|would like|'d like) to (get|buy|order|book|try|have|gift)\b"),
         ("want", r"\b(we'd|i'd|we would|i would) want\b"),
@@ -1360,8 +1398,8 @@ PATTERNS: dict[Intent, Alternation] = {
         ("quiero", r"\bquiero\b"),
         ("quisiera|me gustaria", r"\b(quisiera|me gustaria)\b"),
         (
-            "je voudrais|j'aimerais|je souhaite|nous voudrions",
-            r"\b(je voudrais|j'aimerais|je souhaite|nous voudrions)\b",
+            "voudrais|j'aimerais|je souhaite|nous voudrions",
+            r"\b(je voudrais|j'en voudrais|j'aimerais|je souhaite|nous voudrions)\b",
         ),
         (
             "mochte|mochten|wurde gern|wurden gern|hatte gern|hatten gern",
@@ -1450,6 +1488,11 @@ PATTERNS: dict[Intent, Alternation] = {
         ("на заказ", r"\bна заказ\b"),
     ),
     Intent.BOOKING: _rx(
+        # A party's size and when: "limo for 8 on may 18", "table for 4 tonight".
+        (
+            "for",
+            r"\bfor \d+ (people |persons |pax |ppl |guests |adults |kids )?(on|this|next|tomorrow|tonight|at)\b",
+        ),
         ("book", r"\bbook(ing)?\b"),
         ("appointment", r"\bappointment\b"),
         ("reserv", r"\breserv(e|ation)\b"),
@@ -1552,6 +1595,34 @@ PATTERNS: dict[Intent, Alternation] = {
         ("прайс", r"\bпрайс"),
     ),
     Intent.AVAILABILITY: _rx(
+        (
+            "voce|voces",
+            r"\bvoces? (fazem|faz|dao|da|vendem|entregam|consertam|atendem|trabalham com|aceitam)\b[^.!]*\?",
+        ),
+        # Vietnamese "can you make / deliver / fix ... ?": "làm bánh hình con mèo được không".
+        ("duoc khong", r"\b(lam|giao|sua|may|in|ship|nhan)\b.{0,40}\bduoc khong\b"),
+        # "Do you have" asked in Portuguese, Spanish, French or German: "tem quarto pra casal no carnaval?"
+        ("tem|tiene|avez-vous|vous avez|habt ihr", r"\b(tem|tiene|tienen|avez-vous|vous avez|habt ihr)\b[^.!]*\?"),
+        (
+            "be",
+            r"\b(can|could) (it|this|that|they|these|mine) be (fixed|saved|repaired|done|made|altered|cleaned|restored"
+            r"|replaced)\b",
+        ),
+        # Whether the business does a job: "do you fix zippers", "can you guys put in a 240v outlet".
+        (
+            "do|does",
+            r"\b(do|does) you( guys| all)? (do|make|fix|repair|install|replace|clean|paint|deliver|cater|offer|sell"
+            r"|carry|ship|build|print|design|handle|service|bake|customi[sz]e|sew|tint|detail|put in|groom|board|host"
+            r"|teach|rent|tow|mount|remove)\b",
+        ),
+        (
+            "can|could",
+            r"(^|,)\W*((hi|hello|hey|so|and|also|ok|okay)\W+)*(can|could) you( guys| all)? "
+            # not for information or contact, nor haggling ("can you do $45?")
+            r"(?!(tell|send|call|let|check|confirm|help|explain|remind|stop|please|give|text|email|message|reply"
+            r"|answer|see|hear|recommend|do (it )?for|do \$?\d+|hold|wait|update|show|share|look|find|advise|be|open"
+            r"|close|not|also)\b)\w+",
+        ),
         ("stock", r"\bstock\b"),
         ("sold out", r"\bsold out\b"),
         ("availab", r"\bavailab(le|ility)\b"),
@@ -1783,15 +1854,23 @@ HYPOTHETICAL = _rx(
     ("لو", r"\bلو\b"),
 )
 # Where a message turns: the refusal before it is scoped to what it named.
+# A question without its question mark, as chat writes it: "what would catering for 30 look like".
+INTERROGATIVE = re.compile(
+    r"^\W*((hi|hello|hey|hiya|yo|ok|okay|so|and|also|hola|bonjour|hallo|oi|ola)\W+)*(what|how|when|which|where"
+    r"|can|could|do|does|is|are|will|would|any|que|cuanto|cuanta|como|cuando|donde|tienen|hay|quel|quelle|combien"
+    r"|est-ce|was|wie|wann|gibt|habt|haben sie|o que|quanto|quando|tem|voces tem|magkano|ano|paano|may|bao nhieu"
+    r"|co|كم|هل|سعر|сколько|как|когда|есть|можно)\b"
+)
 CLAUSE_BREAK = re.compile(
     fold(
-        r"(?<=[.!?;\n؟])\s*|,\s*mais\s|\s(?:but|however|although|pero|sino|cependant|aber|sondern|mas|porem|kaso"
-        r"|kaya lang|nhung|ma|но|а|однако|لكن|بس)\s"
+        # Vietnamese "mà" only after a comma: folded, it is French "ma" (my).
+        r"(?<=[.!?;\n؟])\s*|,\s*(mais|ma)\s|\s(?:but|however|although|pero|sino|cependant|aber|sondern|mas|porem"
+        r"|kaso|kaya lang|nhung|но|а|однако|لكن|بس)\s"
     ),
     re.IGNORECASE,
 )
 PHRASE_BREAK = re.compile(r"[,:()]")
-NEGATION_WINDOW_WORDS = 3
+NEGATION_WINDOW_WORDS = 4
 
 # Counts, not sizes: "3 x", "40 units", "2 bags", "80 guests", but not the "1kg" of "1kg bag".
 # The first two declare no literals: digits of any script are no short list, and the units too long a one.
@@ -1826,6 +1905,7 @@ OFFER = _rx(
         r"|pen)\s?\d",
     ),
     ("d|vnd|nghin|ngan|trieu", r"\d\s?(d|vnd|nghin|ngan|trieu)\b(?!\w)"),
+    ("ريال|درهم|دينار|جنيه|ليره|الف", r"\d\s?(ريال|درهم|دينار|جنيه|ليره|الف)"),
     ("k", r"\d+k\b(?!\s*(miles|mi|km|kms|followers|views|likes|steps|words|subs))"),
     (
         "usd|eur|euro|dollar|peso|php|reais|brl|руб|ريال|درهم|جنيه|دينار|sar|aed|egp",
@@ -1883,6 +1963,19 @@ OFFER = _rx(
     ("реквизит", r"\bреквизит"),
 )
 # The business confirming a payment, an order or a booking: the sale is made.
+# In the business's answer to a price question, an amount without its currency: "72,990 po cash", "35 each".
+BARE_AMOUNT = _rx(
+    ("", r"(?<![\d:])\d{1,3}([,.]\d{3})+(?![\d:])"),
+    (
+        "each|per|total|only|lang|pesos|euro|dollars|bucks|reais|soles|rubles|dirham",
+        r"\b\d+([.,]\d{2})? (po )?(each|per|total|only|lang|pesos|euros?|dollars|bucks|reais|soles|rubles|dirhams?)\b",
+    ),
+)
+# "See you Tuesday": a booking confirmed only when the customer asked for one; else a goodbye.
+SEE_YOU = _rx(
+    ("see you then", r"\bsee you then\b"),
+    ("see you", r"\bsee you (on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|there)\b"),
+)
 PAGE_CONFIRMED = _rx(
     ("booked", r"(?<!fully )\bbooked\b(?! up)"),
     ("you're|you are", r"\b(you're|you are) (all )?(booked|set|confirmed)\b"),
@@ -1902,7 +1995,6 @@ PAGE_CONFIRMED = _rx(
     ("received", r"\bwe('ve| have) received (it|your|the payment)\b"),
     ("ships|shipping", r"\b(ships|shipping) (today|tomorrow)\b"),
     ("shipped|dispatched", r"\b(has been|was) (shipped|dispatched)\b"),
-    ("see you then", r"\bsee you then\b"),
     ("we've|we have", r"\b(we've|we have) (put|got|pencilled|penciled|booked) you (in|down)\b"),
     ("is yours", r"\bis yours\b"),
     ("reserved for you", r"\breserved for you\b"),
@@ -1920,7 +2012,6 @@ PAGE_CONFIRMED = _rx(
     ("done|sorted|consider it done", r"^\W*(done|sorted|consider it done)\b(?!.*([$€£₱₽]\s?\d|https?://))"),
     ("welcome aboard", r"\bwelcome aboard\b"),
     ("enrolled|registered", r"\b(is|are|you're|you are|officially) (now )?(officially )?(enrolled|registered)\b"),
-    ("see you", r"\bsee you (on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|there)\b"),
     (
         "reserved|saved|held|set aside|put aside",
         r"\b(reserved|saved|held|set aside|put aside) (under|in|for) (your name|you)\b",
@@ -1968,7 +2059,14 @@ PAGE_CONFIRMED = _rx(
     ("confirmed na", r"\bconfirmed na (po )?(ang |yung )?(order|booking|appointment)\b"),
     ("received", r"\breceived (na )?po\b"),
     ("da nhan", r"\bda nhan (duoc )?(tien|thanh toan|chuyen khoan)\b"),
-    ("nhan duoc", r"\bnhan duoc (coc|tien|thanh toan)\b"),
+    ("da nhan duoc", r"\bda nhan duoc\b"),
+    (
+        "accepted",
+        r"\b(accepted (your|the) (offer|order|booking|application)|(offer|order|booking|application) (was |has"
+        r" been |is )?accepted)\b",
+    ),
+    ("valide", r"\b(commande|reservation|inscription|rdv|rendez-vous) (est )?validee?s?\b"),
+    ("nhan", r"\bnhan (duoc )?(coc|tien|thanh toan)\b"),
     ("don hang", r"\bdon hang (da duoc )?xac nhan\b"),
     ("xac nhan dat", r"\bxac nhan dat\b"),
     ("تم استلام", r"تم استلام (الدفع|المبلغ|التحويل)"),
@@ -2035,8 +2133,10 @@ DONE = _rx(
 # "Confirmed" in the business's words, unless it is a condition ("once payment is confirmed") or a question.
 CONFIRMED_WORD = _rx(
     (
-        "confirme|confirmed|confirmad|bestatigt|xac nhan|подтвержден|kumpirmado",
-        r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|kumpirmado)\b",
+        "confirme|confirmed|confirmad|bestatigt|xac nhan|подтвержден|kumpirmado|marcad|agendad|reservad|reserved"
+        "|angemeldet|eingetragen|reserviert|gebucht",
+        r"\b(confirmed|confirmad[oa]s?|confirmee?s?|bestatigt|xac nhan|подтвержден\w*|kumpirmado|marcad[oa]s?"
+        r"|agendad[oa]s?|reservad[oa]s?|reserved|angemeldet|eingetragen|reserviert|gebucht)\b",
     ),
     ("تم تاكيد", r"تم تاكيد"),
     ("موكد", r"موكد"),
@@ -2049,6 +2149,16 @@ CONDITION = _rx(
         r"\b(once|when|after|as soon as|if|until|before|cuando|una vez|si|quand|des que|une fois|apres|sobald|wenn"
         r"|nachdem"
         r"|quando|assim que|depois|pag|kapag|khi|sau khi|neu|когда|как только|после|если|عندما|بعد|اذا)\b",
+    )
+)
+
+# A payment, booking or receipt promised or made conditional ("I'll pay friday when I get paid") has not happened.
+PROMISE = _rx(
+    (
+        "will|'ll|gonna|going to|when i|once i|as soon as|tomorrow|later|next week|voy a|vamos a|je vais|werde"
+        "|vou|bukas|mamaya|буду|завтра|سوف|بكره|بكرة|manana|demain|morgen|amanha",
+        r"\b(will|'ll|gonna|going to|when i|once i|as soon as|tomorrow|later|next week|voy a|vamos a|je vais|werde"
+        r"|vou|bukas|mamaya|буду|завтра|سوف|بكره|بكرة|manana|demain|morgen|amanha)\b",
     )
 )
 
@@ -2162,10 +2272,10 @@ THANKS_BUT = _rx(
 # "In the end ..." with nothing asked for after it: they went another way.
 IN_THE_END = _rx(
     (
-        "al final|finalmente|in the end|eventually|am ende|letztendlich|no fim|no final|sa huli"
-        "|cuoi cung|в итоге|в конце концов",
-        r"\b(al final|finalmente|in the end|eventually|am ende|letztendlich|no fim|no final|sa huli|cuoi cung|в итоге"
-        r"|в конце концов)\b",
+        "al final|finalmente|finalement|au final|in the end|eventually|ended up|am ende|letztendlich|no fim|no final"
+        "|sa huli|cuoi cung|в итоге|в конце концов",
+        r"\b(al final|finalmente|finalement|au final|in the end|eventually|ended up|am ende|letztendlich|no fim"
+        r"|no final|sa huli|cuoi cung|в итоге|в конце концов)\b",
     )
 )
 
