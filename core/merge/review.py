@@ -72,11 +72,6 @@ def owe_review(conn: Conn, page_pk: int) -> None:
     work.owe(conn, work.Kind.MERGES, page_pk, page_pk=page_pk, delay_seconds=REVIEW_AFTER_SECONDS)
 
 
-def people_of(conn: Conn, page_pk: int) -> list[Person]:
-    """The page's contacts on one platform only (a merged contact is one person already)."""
-    return list(_page_people(conn, page_pk))
-
-
 def find(conn: Conn, page_pk: int) -> list[Candidate]:
     """The page's pairs at or above the suggestion threshold, best first, kept as suggestions; a pair
     a person rejected (or merged) keeps its outcome and is not returned."""
@@ -99,7 +94,8 @@ def find(conn: Conn, page_pk: int) -> list[Candidate]:
 
 
 def _page_people(conn: Conn, page_pk: int) -> dict[Person, str]:
-    """Each person of the page, with their platform id."""
+    """Each person of the page on one platform only (a merged contact is one person already), with
+    their platform id."""
     people: dict[Person, str] = {}
     for row in conn.execute(_PEOPLE, (page_pk,)).fetchall():
         phones, emails = contact_details(row["texts"] or ())
