@@ -21,7 +21,9 @@ import hashlib
 import hmac
 import os
 import platform
+import re
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -30,6 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from multiprocessing import Pool
 from pathlib import Path
+
+import requests
 
 from bench import wrk
 from core import db, pages
@@ -59,9 +63,9 @@ def request_bytes(port: int, tag: str, n: int) -> bytes:
     ).encode() + body
 
 
-def signed_body(n: int) -> tuple[str, str]:
+def signed_body(n: int, tag: str = "wrk") -> tuple[str, str]:
     """For wrk: the signature's hex digest and the body of the n-th distinct delivery."""
-    body = request_bytes(0, "wrk", n).split(b"\r\n\r\n", 1)[1]
+    body = request_bytes(0, tag, n).split(b"\r\n\r\n", 1)[1]
     return hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest(), body.decode()
 
 
@@ -188,12 +192,9 @@ def main() -> None:
         env["FBSYNC_REFRESH_DEBOUNCE"] = "3600"
         bare_port = serve(stack, "bench.bare_app:app", env, workdir / "bare.log")
         fbsync_port = serve(stack, "webhooks.app:create_app()", env, workdir / "web.log")
-        for name, command in (
-            ("worker", processes.rq_worker(redis_url, "refresh")),
-            ("dispatcher", processes.dispatcher()),
-        ):
-            output = stack.enter_context((workdir / f"{name}.log").open("w"))
-            stack.callback(processes.stop, processes.start(command, env, output))
+        output = stack.enter_context((workdir / "worker.log").open("w"))
+        stack.callback(processes.stop, processes.start(processes.rq_worker(redis_url, "refresh"), env, output))
+        dispatcher = start_dispatcher(stack, env, workdir)
 
         settings = " ".join(processes.GUNICORN_SETTINGS)
         print(f"webhook ack bench on {machine()}; gunicorn {settings}, both apps; logs in {workdir}")
@@ -246,6 +247,46 @@ def main() -> None:
             " after the last 200;"
             f" {stored['events']} events, {stored['messages']} messages; acknowledged but not expanded: {missing}"
         )
+        if wrk.available():
+            processes.stop(dispatcher)
+            drain_after_burst(stack, env, workdir, pool, fbsync_port)
+
+
+def start_dispatcher(stack: ExitStack, env: dict[str, str], workdir: Path) -> subprocess.Popen:
+    output = stack.enter_context((workdir / "dispatcher.log").open("a"))
+    dispatcher = processes.start(processes.dispatcher(), env, output)
+    stack.callback(processes.stop, dispatcher)
+    return dispatcher
+
+
+def drain_after_burst(stack: ExitStack, env: dict[str, str], workdir: Path, pool: db.Pool, port: int) -> None:
+    """The drain's own rate: a wrk burst of distinct deliveries acknowledged with the dispatcher
+    stopped (so nothing is expanded meanwhile), what /healthz and /metrics say of the inbox it left,
+    then the dispatcher started and timed, its start-up included, until the inbox is empty."""
+    folder = workdir / "burst"
+    folder.mkdir()
+    script = wrk.write_script(folder, WRK_REQUESTS, lambda n: signed_body(n, "burst"))
+    burst = wrk.run(port, script, WRK_SECONDS)
+    waiting = durably_stored(pool)["waiting"]
+    health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json().get("webhook_inbox", {})
+    exposition = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    shown = dict(re.findall(r"^(fbsync_webhook_inbox_\w+) ([\d.e+]+)$", exposition, re.MULTILINE))
+    began = time.monotonic()
+    start_dispatcher(stack, env, workdir)
+    while durably_stored(pool)["waiting"] and time.monotonic() - began < 300:
+        time.sleep(0.05)
+    took = time.monotonic() - began
+    left = durably_stored(pool)["waiting"]
+    rate = (waiting - left) / took
+    print(
+        f"  drain after a {WRK_SECONDS:.0f} s wrk burst of distinct deliveries ({burst.requests_per_second:.0f} req/s"
+        f" acknowledged, dispatcher stopped): {waiting} waited (/healthz depth {health.get('depth')}, oldest"
+        f" {health.get('oldest_seconds')} s; /metrics {shown.get('fbsync_webhook_inbox_depth')} and"
+        f" {shown.get('fbsync_webhook_inbox_oldest_seconds')} s); the dispatcher, started then, left {left} after"
+        f" {took:.1f} s, its start-up included: {rate:.0f} deliveries/s ="
+        f" {rate / burst.requests_per_second:.1f}x the acknowledgement rate"
+        f" (goal >= 1x: {'met' if rate >= burst.requests_per_second and not left else 'not met'})"
+    )
 
 
 def durably_stored(pool: db.Pool) -> dict[str, int]:
