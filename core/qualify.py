@@ -8,6 +8,7 @@ still the ones analysed; a result overtaken by newer messages is dropped and the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,13 +19,14 @@ import psycopg
 from core import metrics
 from core.analysis.batch import OfflineAnalyzer, PackAnalyzer, plan_packs
 from core.analysis.model import Analysis, AnalysisFailed, AnalysisUnavailable, Analyzer
+from core.analysis.processes import AnalysisProcesses, ProcessesLost, Result, analyze_one
 from core.db import Conn
 from core.jobs import ContactFailure
 from core.pipeline import AutoPipeline, StageMove
 from core.pipeline.assign import apply_analyses, lock_contacts
 from core.transcripts import ContactSnapshot, scope_versions
 
-Result = Analysis | AnalysisFailed | AnalysisUnavailable
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,18 @@ class QualifyOutcome:
 
 
 class Qualifier:
-    def __init__(self, analyzer: Analyzer, *, workers: int = 4) -> None:
+    def __init__(self, analyzer: Analyzer, *, workers: int = 4, processes: AnalysisProcesses | None = None) -> None:
+        """`processes`: where an offline analyzer's large batches run, off this process's lock (the
+        inline sync, whose Graph pass runs meanwhile); None, here."""
         self.analyzer = analyzer
         self.workers = workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analysis")
+        self._processes = processes if isinstance(analyzer, OfflineAnalyzer) else None
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        if self._processes is not None:
+            self._processes.close()
 
     @property
     def batch_size(self) -> int:
@@ -90,16 +97,17 @@ class Qualifier:
             return [results[i] for i in range(len(tasks))]
 
         def run(task: ContactSnapshot) -> Result:
-            try:
-                if stages:
-                    return analyzer.analyze(task.transcript, stages, definitions)
-                return analyzer.summarize(task.transcript)
-            except (AnalysisFailed, AnalysisUnavailable) as exc:
-                return exc
+            return analyze_one(analyzer, task.transcript, stages, definitions)
 
-        if isinstance(analyzer, OfflineAnalyzer):
-            return [run(task) for task in tasks]  # CPU only: threads would share one interpreter lock
-        return list(self._executor.map(run, tasks))
+        if not isinstance(analyzer, OfflineAnalyzer):
+            return list(self._executor.map(run, tasks))
+        if self._processes is not None and self._processes.worth_it(len(tasks)):
+            try:
+                return self._processes.analyze(analyzer, [task.transcript for task in tasks], stages, definitions)
+            except ProcessesLost as exc:
+                logger.warning("analysis processes lost, analysing in this process from now on: %s", exc)
+                self._processes = None
+        return [run(task) for task in tasks]  # CPU only: threads would share one interpreter lock
 
     def apply(
         self,

@@ -9,6 +9,7 @@ import redis
 
 from core import jobs, pages
 from core.analysis import build_analyzer
+from core.analysis.processes import AnalysisProcesses
 from core.cli.common import CliError, open_database, settings_from_env
 from core.jobs import JobStatus, SyncJob
 from core.qualify import Qualifier
@@ -70,7 +71,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     # A configured Redis must answer before a job exists: the Gemini request budget is kept there.
     if settings.redis_url:
         _redis(settings.redis_url)
-    qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers)
+    # Inline, the analysis runs beside the Graph pass: the offline analyzer's large batches in processes
+    # of their own, so that the two do not take turns on one interpreter lock.
+    qualifier = Qualifier(build_analyzer(settings), workers=settings.analysis_workers, processes=AnalysisProcesses())
     try:
         with open_database(settings) as pool:
             with pool.connection() as conn:

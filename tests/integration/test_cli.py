@@ -256,3 +256,26 @@ def test_a_malformed_database_url_is_named_without_its_password(run, malformed):
     assert result.returncode == 2
     assert result.stderr.startswith("fbsync: error: DATABASE_URL is not a valid PostgreSQL URL")
     assert result.stderr.count("\n") == 1 and "hunter2-db-pw" not in result.stdout + result.stderr
+
+
+def test_a_large_sync_analyses_every_contact_in_processes_of_its_own(run, pool, sim):
+    """300 contacts: one batch large enough for the analysis processes, spawned from the `fbsync` script."""
+    big = SimPage(
+        page_id="300000000000003", name="Big Bakery", token="bakery-token-1a2b3c4d5e6f", messenger_count=300, seed=5
+    )
+    sim.add_page(big)
+    assert run("pages", "add", big.page_id, big.name, stdin=big.token + "\n").returncode == 0
+
+    synced = run("sync", big.page_id, "--full")
+
+    assert synced.returncode == 0, synced.stderr
+    assert "COMPLETED - 300 contacts synced, 0 failed" in synced.stdout
+    assert "analysis: 300 analysed" in synced.stdout
+    assert "analysis processes lost" not in synced.stderr
+    with pool.connection() as conn:
+        placed = conn.execute(
+            "SELECT count(*) AS n FROM contacts c JOIN facebook_pages p ON p.id = c.facebook_page_id"
+            " WHERE p.page_id = %s AND c.ai_context IS NOT NULL",
+            (big.page_id,),
+        ).fetchone()
+    assert placed["n"] == 300
