@@ -58,8 +58,10 @@ def test_a_batch_analysed_in_processes_is_what_this_process_makes_of_it(processe
 def test_a_dead_child_is_said_and_the_qualifier_analyses_every_contact_itself(processes) -> None:
     analyzer = RulesAnalyzer()
     processes.analyze(analyzer, TRANSCRIPTS[:2], None, None)  # the children are up
-    for child in multiprocessing.active_children():
-        os.kill(child.pid, signal.SIGKILL)
+    children = [child.pid for child in multiprocessing.active_children() if child.pid is not None]
+    assert children
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
     with pytest.raises(ProcessesLost):
         processes.analyze(analyzer, TRANSCRIPTS, None, None)
 
