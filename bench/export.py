@@ -32,8 +32,8 @@ from typing import IO, Any
 import psycopg
 from psycopg.rows import dict_row
 
+from bench.report import machine
 from bench.sync_engine import peak_rss_kb
-from bench.webhook_delivery import machine
 from core import db, pages, pipeline
 from core.leads import export_contacts
 from core.tokens import TokenCipher

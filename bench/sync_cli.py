@@ -22,29 +22,13 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from bench.report import machine, verdict
 from bench.sync_engine import PACED_RATE, UNPACED_RATE, Bench, _bench
 from sandbox.graph_sim import SimPage
 
 GOAL_RATE = 5000.0  # contacts/s, pacing lifted
 GOAL_PACED = 1.02  # wall / call floor at 2 calls/s
-
-
-def machine() -> str:
-    """Cores, CPU model and load: what the figures below were measured on."""
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-        model = next(line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = "unknown CPU"
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    python = sys.version.split()[0]
-    return f"machine: {os.cpu_count()} cores, {model}; load average {load} (1, 5, 15 min); Python {python}"
-
-
-def _verdict(met: bool) -> str:
-    return "met" if met else "NOT MET"
 
 
 def run_cli(bench: Bench, page: SimPage, rate: float) -> tuple[float, int, str]:
@@ -91,7 +75,7 @@ def unpaced(bench: Bench, number: int, size: int) -> None:
         f"`fbsync sync --full` of {size:,} conversations, pacing lifted, rules analysis included:"
         f" {rate:,.0f} contacts/s ({synced:,} in {took:.1f}s); {took / bare['seconds']:.1f}x a bare loop"
         f" fetching the same pages ({bare['seconds']:.1f}s). Goal >= {GOAL_RATE:,.0f} contacts/s"
-        f" ({size:,} in {size / GOAL_RATE:.0f}s or less): {_verdict(rate >= GOAL_RATE)}",
+        f" ({size:,} in {size / GOAL_RATE:.0f}s or less): {verdict(rate >= GOAL_RATE)}",
         flush=True,
     )
 
@@ -107,7 +91,7 @@ def paced(bench: Bench, number: int, size: int) -> None:
     print(
         f"`fbsync sync --full` of {size:,} conversations at {PACED_RATE:g} calls/s, rules analysis included:"
         f" {synced:,} contacts, {calls} calls in {took:.1f}s, call floor {floor:.1f}s: {ratio:.3f}x the floor."
-        f" Goal <= {GOAL_PACED:.2f}x (the analysis in the pacing gaps): {_verdict(ratio <= GOAL_PACED)}",
+        f" Goal <= {GOAL_PACED:.2f}x (the analysis in the pacing gaps): {verdict(ratio <= GOAL_PACED)}",
         flush=True,
     )
 
@@ -119,7 +103,7 @@ def main() -> None:
     )
     parser.add_argument("--paced", type=int, default=10000, help="conversations synced at 2 calls/s; 0 to skip")
     args = parser.parse_args()
-    print(machine(), flush=True)
+    print(f"machine: {machine()}", flush=True)
     with _bench() as bench:
         number = 1
         for size in (int(size) for size in args.sizes.split(",") if size):

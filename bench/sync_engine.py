@@ -35,6 +35,7 @@ from typing import Any
 
 import requests
 
+from bench.report import machine, verdict
 from core import db, jobs, pages
 from core.analysis import build_analyzer
 from core.backlog import AnalysisBacklog
@@ -49,6 +50,9 @@ from sandbox.services import embedded_postgres, scratch_database
 
 PACED_RATE = 2.0
 UNPACED_RATE = 1000.0
+# The README's goals for the engine: contacts/s and wall over the bare fetch loop unpaced; wall over
+# the call floor at 2 calls/s beside another page; peak RSS of the largest size over the smallest.
+GOAL_RATE, GOAL_OVER_FETCH, GOAL_PACED, GOAL_RSS_RATIO = 3000.0, 5.0, 1.05, 1.2
 
 
 def _settings(database_url: str, graph_url: str, key: str, calls_per_second: float) -> Settings:
@@ -231,6 +235,7 @@ def main() -> None:
         print(json.dumps(_measure(json.loads(args.measure))))
         return
 
+    print(f"machine: {machine()}", flush=True)
     with _bench() as bench:
         unpaced = bench.add_page(1, args.conversations)
         bench.warm(unpaced)
@@ -239,7 +244,10 @@ def main() -> None:
         print(
             f"engine, pacing lifted: {run['status']}, {run['synced']} contacts in {run['seconds']:.2f}s"
             f" = {run['synced'] / run['seconds']:,.0f} contacts/s; bare fetch of the same {bare['fetched']}"
-            f" conversations {bare['seconds']:.2f}s; engine / fetch = {run['seconds'] / bare['seconds']:.2f}x"
+            f" conversations {bare['seconds']:.2f}s; engine / fetch = {run['seconds'] / bare['seconds']:.2f}x."
+            f" Goals >= {GOAL_RATE:,.0f} contacts/s: {verdict(run['synced'] / run['seconds'] >= GOAL_RATE)};"
+            f" <= {GOAL_OVER_FETCH:g}x the fetch: {verdict(run['seconds'] / bare['seconds'] <= GOAL_OVER_FETCH)}",
+            flush=True,
         )
         began = time.perf_counter()
         analysed = bench.analyse(unpaced)
@@ -256,7 +264,10 @@ def main() -> None:
             f"engine at {PACED_RATE:g} calls/s, second page syncing alongside: {run['status']},"
             f" {run['synced']} contacts, {run['calls']} calls in {run['seconds']:.2f}s, floor {floor:.1f}s,"
             f" wall / floor = {run['seconds'] / floor:.3f}x;"
-            f" calls over {PACED_RATE:g}/s in any second: {run['over_rate']}"
+            f" calls over {PACED_RATE:g}/s in any second: {run['over_rate']}."
+            f" Goal <= {GOAL_PACED:g}x and none over:"
+            f" {verdict(run['seconds'] / floor <= GOAL_PACED and run['over_rate'] == 0)}",
+            flush=True,
         )
 
         sizes = [int(size) for size in args.rss_sizes.split(",") if size]
@@ -270,7 +281,11 @@ def main() -> None:
                 f" {run['seconds']:.0f}s): {peaks[size] / 1024:.0f} MB"
             )
         if len(peaks) > 1:
-            print(f"peak RSS ratio {max(sizes):,} / {min(sizes):,}: {peaks[max(sizes)] / peaks[min(sizes)]:.2f}x")
+            ratio = peaks[max(sizes)] / peaks[min(sizes)]
+            print(
+                f"peak RSS ratio {max(sizes):,} / {min(sizes):,}: {ratio:.2f}x."
+                f" Goal <= {GOAL_RSS_RATIO:g}x: {verdict(ratio <= GOAL_RSS_RATIO)}"
+            )
 
 
 if __name__ == "__main__":

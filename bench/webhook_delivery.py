@@ -20,11 +20,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import platform
 import re
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,6 +34,7 @@ from pathlib import Path
 import requests
 
 from bench import wrk
+from bench.report import machine, verdict
 from core import db, pages
 from core.tokens import TokenCipher
 from sandbox import processes
@@ -144,18 +143,6 @@ def serve(stack: ExitStack, app: str, env: dict[str, str], log: Path) -> int:
     return port
 
 
-def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}"
-
-
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="fbsync-bench-"))
     with ExitStack() as stack:
@@ -205,7 +192,8 @@ def main() -> None:
         print(
             f"  closed loop, {CLIENT_PROCESSES * CONNECTIONS_PER_PROCESS} connections, {THROUGHPUT_SECONDS:.0f} s:"
             f" bare Flask {bare_rps:.0f} req/s, fbsync {fbsync_rps:.0f} req/s"
-            f" = {fbsync_rps / bare_rps:.0%} of bare (goal >= 50%); non-200: {bare_bad} bare, {fbsync_bad} fbsync"
+            f" = {fbsync_rps / bare_rps:.0%} of bare (goal >= 50%: {verdict(fbsync_rps >= bare_rps / 2)});"
+            f" non-200: {bare_bad} bare, {fbsync_bad} fbsync"
         )
         if wrk.available():
             script = wrk.write_script(workdir, WRK_REQUESTS, signed_body)
@@ -215,7 +203,7 @@ def main() -> None:
             print(
                 f"  wrk, {wrk.CONNECTIONS} connections, {WRK_SECONDS:.0f} s: bare Flask"
                 f" {wrk_bare.requests_per_second:.0f} req/s, fbsync {wrk_ours.requests_per_second:.0f} req/s"
-                f" = {ratio:.0%} of bare (goal >= 50%: {'met' if ratio >= 0.5 else 'not met'});"
+                f" = {ratio:.0%} of bare (goal >= 50%: {verdict(ratio >= 0.5)});"
                 f" non-2xx: {wrk_bare.non_2xx} bare, {wrk_ours.non_2xx} fbsync; load {os.getloadavg()[0]:.1f}"
             )
             warm_ok += wrk_ours.requests - wrk_ours.non_2xx
@@ -226,7 +214,8 @@ def main() -> None:
         print(
             f"  open loop at {STEADY_RATE} req/s for {STEADY_SECONDS:.0f} s:"
             f" fbsync p50 {percentile(fbsync_lat, 0.5):.1f} ms,"
-            f" p99 {percentile(fbsync_lat, 0.99):.1f} ms (goal < 50 ms), max {max(fbsync_lat) * 1000:.0f} ms;"
+            f" p99 {percentile(fbsync_lat, 0.99):.1f} ms (goal < 50 ms: {verdict(percentile(fbsync_lat, 0.99) < 50)}),"
+            f" max {max(fbsync_lat) * 1000:.0f} ms;"
             f" bare p50 {percentile(bare_lat, 0.5):.1f} ms, p99 {percentile(bare_lat, 0.99):.1f} ms;"
             f" non-200: {steady_bad}"
         )
@@ -285,7 +274,7 @@ def drain_after_burst(stack: ExitStack, env: dict[str, str], workdir: Path, pool
         f" {shown.get('fbsync_webhook_inbox_oldest_seconds')} s); the dispatcher, started then, left {left} after"
         f" {took:.1f} s, its start-up included: {rate:.0f} deliveries/s ="
         f" {rate / burst.requests_per_second:.1f}x the acknowledgement rate"
-        f" (goal >= 1x: {'met' if rate >= burst.requests_per_second and not left else 'not met'})"
+        f" (goal >= 1x: {verdict(rate >= burst.requests_per_second and not left)})"
     )
 
 
