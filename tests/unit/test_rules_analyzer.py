@@ -56,6 +56,33 @@ CASES = [
     ("quote, unanswered", chat("c: Could you send a quote for 40 units?"), "New Lead", LeadStatus.NEW),
     # Buying signals the business answered without an offer
     ("pricing", chat(PRICE_ASKED, "p: Let me check"), "Qualified Lead", LeadStatus.QUALIFIED),
+    # A quote promised, or what the business needs first to give one, is no quote yet; with an amount it is
+    (
+        "quote to come",
+        chat("c: How much for 60 chairs on the 14th?", "p: Let me check the date and I'll send you a quote shortly"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "cotización to come",
+        chat("c: ¿alquilan mesas? como 60 personas", "p: Déjeme checar y en un ratito le paso la cotización"),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "quote to come, with its amount",
+        chat("c: How much for 60 chairs?", "p: About $180, I'll send you the full quote tonight"),
+        "Proposal Sent",
+        LeadStatus.PROPOSAL_SENT,
+    ),
+    (
+        "order ticked",
+        chat(
+            "c: can u add 2 boxes of lemons to tomorrow's drop pls", "p: Added ✅ that's an extra £34.50 on the invoice"
+        ),
+        "Won",
+        LeadStatus.WON,
+    ),
     ("stock", chat("c: Is the Kenya AA in stock?", "p: Checking"), "Qualified Lead", LeadStatus.QUALIFIED),
     (
         "shipping fee is no proposal",

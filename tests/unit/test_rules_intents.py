@@ -11,6 +11,7 @@ from core.analysis.rules.intents import (
     Reading,
     a_bare_greeting_is_a_greeting,
     a_no_outranks_interest,
+    a_refund_from_an_insurer_is_no_refund,
     an_answered_question_is_no_nevermind,
     detect,
     haggling_is_no_refusal,
@@ -61,6 +62,14 @@ RULE_CASES = [
     (haggling_is_no_refusal, "Too expensive, any discount?", {OBJECTION}, {HESITATION}),
     (haggling_is_no_refusal, "Cheaper elsewhere. Can you match it?", {Intent.ELSEWHERE}, None),  # not itself asked
     (haggling_is_no_refusal, "Too expensive", {OBJECTION}, None),
+    (haggling_is_no_refusal, "A bit over what we budgeted, would you do £1,300?", {OBJECTION}, {HESITATION}),
+    (
+        a_refund_from_an_insurer_is_no_refund,
+        "preciso da nota fiscal pra pedir o reembolso no meu plano",
+        {Intent.REFUND},
+        set(),
+    ),
+    (a_refund_from_an_insurer_is_no_refund, "I want a refund, the cake was stale", {Intent.REFUND}, None),
     (hesitating_over_the_price_is_no_refusal, "Too expensive, let me think", {OBJECTION, HESITATION}, {HESITATION}),
     (hesitating_over_the_price_is_no_refusal, "Too expensive", {OBJECTION}, None),
     (a_no_outranks_interest, "I ordered 2 and want a refund", {PURCHASE, Intent.REFUND}, {Intent.REFUND}),
@@ -89,6 +98,11 @@ def test_every_message_rule_is_tested() -> None:
         ("Thanks, but we'll pass", (REFUSAL, NEVERMIND, THANKS)),
         ("Paid, but the box came damaged and I want a refund", (Intent.REFUND, Intent.COMPLAINT)),
         ("Congratulations! Earn $500/day, click here", (Intent.SPAM,)),
+        ("are u guys open on bank hol monday or nah", ()),  # a question's tail, no refusal
+        ("totally fair, let me talk to Jamie and I'll get back to you", (HESITATION,)),  # no purchase
+        ("it's more than we can stretch to right now", (OBJECTION,)),
+        ("Trang của bạn đã bị báo cáo vi phạm bản quyền và sẽ bị vô hiệu hóa", (Intent.SPAM, Intent.COMPLAINT)),
+        ("Su página será desactivada en 24 horas, verifique aquí", (Intent.SPAM,)),
     ],
 )
 def test_detect_gives_the_intents_in_priority_order(text: str, intents: tuple[Intent, ...]) -> None:

@@ -18,6 +18,7 @@ from core.analysis.rules.vocabulary import (
     OBJECTIONS,
     PATTERNS,
     PITCH,
+    REFUND_ELSEWHERE,
     RESOLVED,
     SCOPED_REFUSALS,
     THANKS_BUT,
@@ -94,6 +95,11 @@ def haggling_is_no_refusal(message: Reading, found: Intents) -> Intents:
     return found
 
 
+def a_refund_from_an_insurer_is_no_refund(message: Reading, found: Intents) -> Intents:
+    """ "I need the receipt to claim the refund from my insurance": the business's sale stands."""
+    return found - {Intent.REFUND} if Intent.REFUND in found and REFUND_ELSEWHERE.search(message.text) else found
+
+
 def hesitating_over_the_price_is_no_refusal(message: Reading, found: Intents) -> Intents:
     """ "Too expensive, let me think": hesitation, not a refusal."""
     return found - {Intent.PRICE_OBJECTION} if Intent.HESITATION in found else found
@@ -112,6 +118,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     thanks_but_is_a_polite_no,
     an_answered_question_is_no_nevermind,
     haggling_is_no_refusal,
+    a_refund_from_an_insurer_is_no_refund,
     hesitating_over_the_price_is_no_refusal,
     a_no_outranks_interest,
 )

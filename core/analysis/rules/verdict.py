@@ -25,9 +25,11 @@ from core.analysis.rules.vocabulary import (
     MEANINGS,
     NEGATIVE,
     OFFER,
+    OFFER_TO_COME,
     PAGE_CONFIRMED,
     PATTERNS,
     PAYMENT_REQUEST,
+    PRICED,
     QUANTITY,
     SEE_YOU,
     Intent,
@@ -202,7 +204,9 @@ def page_lines_after(lines: Sequence[Line], position: int) -> list[Line]:
 def _is_offer(line: Line) -> bool:
     # A refund the business issues quotes an amount too, but it is the opposite of an offer.
     text = normalise(line.text)
-    return bool(OFFER.search(text)) and not PATTERNS[Intent.REFUND].search(text)
+    if not OFFER.search(text) or PATTERNS[Intent.REFUND].search(text):
+        return False
+    return bool(PRICED.search(text)) or not OFFER_TO_COME.search(text)
 
 
 def _prompts_offer(message: Message) -> bool:

@@ -245,6 +245,20 @@ PATTERNS: dict[Intent, Alternation] = {
             r"|deleted|banned)\b",
         ),
         ("copyright", r"\bcopyright (violation|infringement)\b"),
+        # The same threat to the page, in the other languages: "will be disabled", "copyright violation".
+        (
+            "sera|wird|va etre|vai ser",
+            r"\b(tu|su|sua|votre|ihre|ihr) (pagina|cuenta|conta|page|compte|seite|konto) (sera|vai ser|wird|va etre)"
+            r" (desactivad|eliminad|suspendid|desativad|removid|bloquead|desactive|supprime|suspendu|deaktiviert"
+            r"|gesperrt|geloscht)",
+        ),
+        ("vo hieu hoa|khoa vinh vien", r"\b(trang|tai khoan)\b.{0,60}\b(vo hieu hoa|khoa vinh vien)\b"),
+        (
+            "vi pham ban quyen|derechos de autor|droits d'auteur|direitos autorais|urheberrecht",
+            r"\b(vi pham ban quyen"
+            r"|(infraccion|violacion) de (los )?derechos de autor|violation (des|de) droits d'auteur"
+            r"|violacao de direitos autorais|urheberrechtsverletzung)\b",
+        ),
         ("appeal", r"\bappeal (here|now)\b"),
         ("verify your", r"\bverify your (page|account)\b"),
         ("design services", r"\bweb ?design services\b"),
@@ -561,10 +575,6 @@ PATTERNS: dict[Intent, Alternation] = {
         ),
         ("around", r"\b(look|shop) around\b"),
         (
-            "over|above|beyond|more than",
-            r"\b(over|above|beyond|more than) (my|our|what (i|we)) (budget(ed)?|wanted|want|can|planned)\b",
-        ),
-        (
             "somewhere else|elsewhere|another|someone",
             r"\b(already )?(bought|got|ordered|found) (one|it|them)? ?(somewhere else|elsewhere|from (another"
             r"|someone))\b",
@@ -594,7 +604,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("nous passer d", r"\bnous passer d"),
         ("verzichten", r"\bverzichten\b"),
         ("ficar sem", r"\bficar sem\b"),
-        ("nope|nah", r"\b(nope|nah)\b"),
+        ("nope|nah", r"(?<!\bor )\b(nope|nah)\b"),  # "open on monday or nah": a question's tail, no refusal
         ("no way", r"\bno way\b"),
         ("are you", r"\bare you (kidding|joking|serious)\b"),
         ("kidding|joking", r"\byou('re| are) (kidding|joking)\b"),
@@ -686,6 +696,10 @@ PATTERNS: dict[Intent, Alternation] = {
         ("не нужн", r"\b(уже )?не нужн(о|а) уже\b"),
     ),
     Intent.PRICE_OBJECTION: _rx(
+        (
+            "over|above|beyond|more than",
+            r"\b(over|above|beyond|more than) (my|our|(what )?(i|we)) (budget(ed)?|wanted|want|can|planned)\b",
+        ),
         ("expensive|pricey|pricy|steep", r"\b(way |far |much |so |really )?too (expensive|pricey|pricy|steep)\b"),
         ("that's too much", r"\bthat's too much\b"),
         ("salgado", r"\b(ta|esta|muito|meio) salgado\b"),
@@ -1439,7 +1453,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("مهتم", r"مهتم"),
         ("more|some", r"\b(more|some) (photos|pictures|pics|details|info)\b"),
         ("catalog|catalogue|menu", r"\b(catalog|catalogue|menu)\b"),
-        ("i'll get", r"\bi'll get\b"),
+        ("i'll get", r"\bi'll get\b(?! back\b)"),
         ("quiero", r"\bquiero (comprar|pedir|ordenar|encargar|el|la|uno|una|\d+)\b"),
         ("me llevo", r"\bme llevo\b"),
         ("comprar", r"\bcomprar\b"),
@@ -1892,8 +1906,8 @@ QUANTITY = _rx(
 
 # --- The business's words -------------------------------------------------------------------------
 
-# A price, quote, invoice or payment link: a proposal when it answers a buying question.
-OFFER = _rx(
+# An amount with its currency, or a link: a price given, whatever the words around it.
+_PRICED = (
     ("$|€|£|₱|₽|¥|₩", r"[$€£₱₽¥₩]\s?\d"),
     ("€|£|₱|₽|$", r"\d\s?[€£₱₽$]"),
     ("r$", r"\br\$\s?\d"),
@@ -1911,6 +1925,14 @@ OFFER = _rx(
         "usd|eur|euro|dollar|peso|php|reais|brl|руб|ريال|درهم|جنيه|دينار|sar|aed|egp",
         r"\d[\d.,]*\s?(usd|eur|euros?|dollars?|pesos?|php|reais|brl|руб\w*|ريال|درهم|جنيه|دينار|sar|aed|egp)",
     ),
+    ("http", r"https?://"),
+    ("% off", r"\d+\s?% off\b"),
+    ("macht", r"\bmacht (das )?\d"),
+)
+PRICED = _rx(*_PRICED)
+# A price, quote, invoice or payment link: a proposal when it answers a buying question.
+OFFER = _rx(
+    *_PRICED,
     ("price is", r"\bprice is\b"),
     ("cost", r"\bcosts?\b"),
     ("quot", r"\bquot(e|ation)\b"),
@@ -1918,10 +1940,8 @@ OFFER = _rx(
     ("invoice", r"\binvoice\b"),
     ("payment link", r"\bpayment link\b"),
     ("here's the link", r"\bhere's the link\b"),
-    ("http", r"https?://"),
     ("total", r"\btotal\b"),
     ("come", r"\bcomes? to\b"),
-    ("% off", r"\d+\s?% off\b"),
     ("proposal", r"\bproposal\b"),
     ("precio", r"\bprecio\b"),
     ("cuesta", r"\bcuesta\b"),
@@ -1938,7 +1958,6 @@ OFFER = _rx(
     ("preis", r"\bpreis\b"),
     ("angebot", r"\bangebot\b"),
     ("rechnung", r"\brechnung\b"),
-    ("macht", r"\bmacht (das )?\d"),
     ("custa", r"\bcusta\b"),
     ("valor", r"\bvalor\b"),
     ("orcamento", r"\borcamento\b"),
@@ -1961,6 +1980,37 @@ OFFER = _rx(
     ("итого", r"\bитого\b"),
     ("обойд", r"\bобойд"),
     ("реквизит", r"\bреквизит"),
+)
+# The business naming a quote or price still to come, or what it needs first ("I'll send you a quote",
+# "le paso la cotización", "send a photo so I can give you a price"): no proposal yet, unless the
+# same line gives an amount or a link (PRICED).
+OFFER_TO_COME = _rx(
+    (
+        "quote|estimate|price|pricing|invoice|proposal",
+        r"\b(i'll|i will|we'll|we will|let me|to give you|so (that )?(i|we) can|once (i|we)|as soon as)\b.{0,40}"
+        r"\b(quote|estimate|price|pricing|invoice|proposal)\b",
+    ),
+    (
+        "cotizacion|presupuesto|precio|factura",
+        r"\b((le|te) (paso|envio|mando|enviare)|para (darle|darte|pasarle|pasarte|cotizar)|dejeme|dejame)\b.{0,50}"
+        r"\b(cotizacion|presupuesto|precio|factura)\b",
+    ),
+    (
+        "orcamento|valor|preco",
+        r"\b(vou (te |lhe )?(mandar|enviar|passar|fazer)|te (mando|passo)|para (te |lhe )?(passar|mandar|enviar|fazer))"
+        r"\b.{0,40}\b(orcamento|valor|preco)\b",
+    ),
+    (
+        "devis|prix|facture|offre",
+        r"\b(je vous (envoie|enverrai|ferai|prepare)|je (vais|peux) vous (envoyer|faire|preparer)"
+        r"|pour vous (faire|donner|envoyer))\b.{0,40}\b(devis|prix|facture|offre)\b",
+    ),
+    (
+        "angebot|preis|rechnung",
+        r"\b(schicke ich|sende ich|ich (schicke|sende|werde)|um (ihnen|dir))\b.{0,40}\b(angebot|preis|rechnung)\b",
+    ),
+    ("bao gia", r"\b(de (em|minh|shop|ben em)|se) bao gia\b"),
+    ("цен|стоимост|счет|расчет", r"\b(пришлю|отправлю|скину|рассчитаю)\b.{0,40}\b(цен|стоимост|счет|расчет)"),
 )
 # The business confirming a payment, an order or a booking: the sale is made.
 # In the business's answer to a price question, an amount without its currency: "72,990 po cash", "35 each".
@@ -2002,6 +2052,7 @@ PAGE_CONFIRMED = _rx(
     ("encomenda confirmad", r"\bencomenda confirmad"),
     ("with your name on it", r"\bwith your name on it\b"),
     ("locked in", r"\blocked in\b"),
+    ("added|done|sorted", r"\b(added|done|sorted)\s?[✅✔☑]"),  # a tick on the order asked for
     ("recebemos", r"^\W*recebemos\b"),
     (
         "scheduled|booked",
@@ -2249,13 +2300,23 @@ AMENITY = _rx(
 # Haggling words: an objection with one of these is a counter-offer, not a refusal.
 NEGOTIATE = _rx(
     (
-        "discount|lower|best price|can you do|could you do|meet me|deal",
-        r"\b(discount|lower|best price|can you do|could you do|meet me|deal)\b",
+        "discount|lower|best price|can you do|could you do|would you do|would you take|would you accept|meet me|deal",
+        r"\b(discount|lower|best price|(can|could|would) you do|would you (take|accept)|meet me|deal)\b",
     ),
     ("descuento|rebaja|remise|rabatt|desconto|tawad", r"\b(descuento|rebaja|remise|rabatt|desconto|tawad)\b"),
     ("giam gia|bot", r"\b(giam gia|bot)\b"),
     ("скидк", r"\bскидк"),
     ("خصم", r"خصم"),
+)
+
+# A refund or reimbursement claimed from an insurer, a health plan or an employer, for which the
+# business is asked only a receipt: no refund of the business's sale.
+REFUND_ELSEWHERE = _rx(
+    (
+        "insurance|insurer|health plan|employer|seguro|plano|convenio|mutuelle|versicherung|krankenkasse|страхов|تامين",
+        r"\b(insurance|insurer|health plan|employer|seguro|plano|convenio|mutuelle|versicherung|krankenkasse"
+        r"|страхов\w*|تامين)\b",
+    ),
 )
 
 # "Thanks, but ..." without anything asked for after it: a polite no.
