@@ -73,10 +73,29 @@ def pack_schema(stages: tuple[str, ...] | None) -> type[pydantic.BaseModel]:
 
 
 @dataclass(frozen=True)
-class _Key:
+class GeminiKey:
     label: str  # what logs may name: "key#2"
-    bucket: str  # what Redis may name: a hash, never the key
+    bucket: str  # what Redis and the database may name: a hash, never the key
     client: genai.Client
+
+
+def gemini_keys(api_keys: Sequence[str], *, base_url: str | None, timeout_seconds: float) -> list[GeminiKey]:
+    """A client per key (project), each failing fast: the limiter and the job decide about retries."""
+    if not api_keys:
+        raise ValueError("Gemini needs at least one API key")
+    options = types.HttpOptions(
+        base_url=base_url,
+        timeout=int(timeout_seconds * 1000),
+        retry_options=types.HttpRetryOptions(attempts=1),
+    )
+    return [
+        GeminiKey(
+            label=f"key#{number}",
+            bucket=hashlib.sha256(key.encode()).hexdigest()[:16],
+            client=genai.Client(api_key=key, http_options=options),
+        )
+        for number, key in enumerate(api_keys, start=1)
+    ]
 
 
 class GeminiAnalyzer:
@@ -96,21 +115,7 @@ class GeminiAnalyzer:
         max_wait_seconds: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not api_keys:
-            raise ValueError("the Gemini analyzer needs at least one API key")
-        options = types.HttpOptions(
-            base_url=base_url,
-            timeout=int(timeout_seconds * 1000),
-            retry_options=types.HttpRetryOptions(attempts=1),
-        )
-        self._keys = [
-            _Key(
-                label=f"key#{number}",
-                bucket=hashlib.sha256(key.encode()).hexdigest()[:16],
-                client=genai.Client(api_key=key, http_options=options),
-            )
-            for number, key in enumerate(api_keys, start=1)
-        ]
+        self._keys = gemini_keys(api_keys, base_url=base_url, timeout_seconds=timeout_seconds)
         self._limiter = limiter
         self._model = model
         self.char_budget = char_budget
@@ -192,7 +197,7 @@ class GeminiAnalyzer:
                 self._limiter.settle(key.bucket, slot)
             return pack_items(response.text or "")
 
-    def _on_client_error(self, key: _Key, exc: genai_errors.ClientError) -> None:
+    def _on_client_error(self, key: GeminiKey, exc: genai_errors.ClientError) -> None:
         if exc.code == 429:
             daily = _is_daily_quota(exc.details)
             delay = _retry_delay(exc.details) or (DAILY_REST_SECONDS if daily else DEFAULT_REST_SECONDS)
@@ -206,7 +211,7 @@ class GeminiAnalyzer:
             return
         raise AnalysisFailed(f"Gemini refused the request ({exc.code} {exc.status})") from None
 
-    def _acquire_key(self) -> tuple[_Key, str]:
+    def _acquire_key(self) -> tuple[GeminiKey, str]:
         """The next key in turn with budget, and its slot. When every key is busy or resting, waits for
         the first to come back; when every key rests longer than max_wait, defers (says why)."""
         while True:

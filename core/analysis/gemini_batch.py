@@ -11,7 +11,6 @@ Not to be confused with core/analysis/batch.py, which packs several contacts int
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from core.analysis.gemini import pack_items, pack_schema
+from core.analysis.gemini import gemini_keys, pack_items, pack_schema
 from core.analysis.model import AnalysisFailed
 from core.analysis.prompt import Prompt
 from core.config import Settings
@@ -49,29 +48,13 @@ class BatchStatus:
     answers: tuple[list[Any] | AnalysisFailed, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Key:
-    bucket: str  # what the database may name: a hash, never the key
-    client: genai.Client
-
-
 class GeminiBatches:
     """Batches are resources of the key (project) that created it: each is polled with that key."""
 
     def __init__(
         self, api_keys: Sequence[str], *, model: str, base_url: str | None = None, timeout_seconds: float = 60.0
     ) -> None:
-        if not api_keys:
-            raise ValueError("Gemini batches need at least one API key")
-        options = types.HttpOptions(
-            base_url=base_url,
-            timeout=int(timeout_seconds * 1000),
-            retry_options=types.HttpRetryOptions(attempts=1),
-        )
-        self._keys = [
-            _Key(hashlib.sha256(key.encode()).hexdigest()[:16], genai.Client(api_key=key, http_options=options))
-            for key in api_keys
-        ]
+        self._keys = gemini_keys(api_keys, base_url=base_url, timeout_seconds=timeout_seconds)
         self._model = model
 
     @classmethod
