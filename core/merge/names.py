@@ -34,19 +34,7 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
         return NameMatch([], False)
     display, nicknames, left_i = _display(m, i, page)
     handle, spelled = _handle(m, i, page)
-    found: list[tuple[float, str]] = []
-    if display:
-        shown_m, shown_i = m.shown, i.shown
-        if m.name == i.name:
-            what = f"same name: {shown_m}"
-        else:
-            what = f"names agree: {shown_m} / {shown_i}"
-        notes = ", ".join(f"{short} for {long}" for short, long in nicknames)
-        found.append((math.fsum(display.values()), what + (f" ({notes})" if notes else "")))
-    if handle:
-        extra = math.fsum(max(0.0, bits - display.get(t, 0.0)) for t, bits in handle.items())
-        which = "matches the name" if set(handle) == m.name else "has part of the name"
-        found.append((extra, f"Instagram @{i.person.username} {which}"))
+    found = _agreement(m, i, display, nicknames, handle)
     credited = set(display) | set(handle)
     _cap_by_namesakes(m, i, page, found)
     # An initial or a nickname in the handle agrees with many names: it does not settle a display
@@ -55,7 +43,39 @@ def compare(m: Folded, i: Folded, page: Page) -> NameMatch:
     if credited and m.generation != i.generation:
         shown = " / ".join(sorted(m.generation | i.generation))
         return NameMatch([*found, (FAMILY_BITS, f"but {shown}: a parent and child?")], True)
-    left_m = m.name - settled
+    return _disagreement(m, i, page, found, bool(credited), m.name - settled, left_i)
+
+
+def _agreement(
+    m: Folded,
+    i: Folded,
+    display: dict[str, float],
+    nicknames: list[tuple[str, str]],
+    handle: dict[str, float],
+) -> list[tuple[float, str]]:
+    """The evidence for: the display name's bits, then what the username adds to them."""
+    found: list[tuple[float, str]] = []
+    if display:
+        what = f"same name: {m.shown}" if m.name == i.name else f"names agree: {m.shown} / {i.shown}"
+        notes = ", ".join(f"{short} for {long}" for short, long in nicknames)
+        found.append((math.fsum(display.values()), what + (f" ({notes})" if notes else "")))
+    if handle:
+        extra = math.fsum(max(0.0, bits - display.get(t, 0.0)) for t, bits in handle.items())
+        which = "matches the name" if set(handle) == m.name else "has part of the name"
+        found.append((extra, f"Instagram @{i.person.username} {which}"))
+    return found
+
+
+def _disagreement(
+    m: Folded,
+    i: Folded,
+    page: Page,
+    found: list[tuple[float, str]],
+    credited: bool,
+    left_m: frozenset[str] | set[str],
+    left_i: set[str],
+) -> NameMatch:
+    """The evidence against: names on each side that the other does not account for."""
     in_handle = _other_names_in_handle(m, i, page) - i.name
     # A name in a script the folding does not romanise (Arabic, Hebrew, Devanagari...) is not a
     # different name from a Latin one: the two cannot be compared.
