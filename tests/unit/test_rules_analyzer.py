@@ -75,6 +75,37 @@ CASES = [
         "Proposal Sent",
         LeadStatus.PROPOSAL_SENT,
     ),
+    # An away message answers nothing: the business has not replied yet
+    (
+        "auto-reply only",
+        chat(
+            "c: do you do custom birthday cakes? for about 30 people on the 14th",
+            "p: Hi there! Thanks for messaging us. We're in the kitchen right now and will get back to you as soon as"
+            " we can.",
+        ),
+        "New Lead",
+        LeadStatus.NEW,
+    ),
+    (
+        "auto-reply, then an answer",
+        chat(
+            "c: do you do custom birthday cakes?",
+            "p: Thanks for your message, we'll reply shortly!",
+            "p: Hi! Yes we do, what theme would you like?",
+        ),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "payment proof attached",
+        chat(
+            "c: tem a saia no M verde?",
+            "p: Tem sim! Sai por R$ 89,90 + frete. Pix CNPJ: 41.228.903/0001-55",
+            "c: [comprovante Pix] Prontinho!",
+        ),
+        "Won",
+        LeadStatus.WON,
+    ),
     (
         "order ticked",
         chat(

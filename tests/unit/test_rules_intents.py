@@ -18,6 +18,7 @@ from core.analysis.rules.intents import (
     hesitating_over_the_price_is_no_refusal,
     refusals_yield_to_a_later_ask,
     spam_words_or_pitches_are_spam,
+    still_choosing_is_no_refusal,
     thanks_but_is_a_polite_no,
 )
 from core.analysis.rules.vocabulary import Intent, normalise
@@ -70,6 +71,13 @@ RULE_CASES = [
         set(),
     ),
     (a_refund_from_an_insurer_is_no_refund, "I want a refund, the cake was stale", {Intent.REFUND}, None),
+    (
+        still_choosing_is_no_refusal,
+        "we've narrowed it down to you and one other place",
+        {REFUSAL},
+        {HESITATION},
+    ),
+    (still_choosing_is_no_refusal, "we went with another place", {REFUSAL}, None),
     (hesitating_over_the_price_is_no_refusal, "Too expensive, let me think", {OBJECTION, HESITATION}, {HESITATION}),
     (hesitating_over_the_price_is_no_refusal, "Too expensive", {OBJECTION}, None),
     (a_no_outranks_interest, "I ordered 2 and want a refund", {PURCHASE, Intent.REFUND}, {Intent.REFUND}),

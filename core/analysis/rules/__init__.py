@@ -12,7 +12,7 @@ from datetime import datetime
 
 from core.analysis.model import Analysis, Transcript, clamp_score
 from core.analysis.rules.stages import map_step_to_stage
-from core.analysis.rules.verdict import judge, score, shown, status
+from core.analysis.rules.verdict import judge, score, shown, status, without_auto_replies
 from core.analysis.rules.vocabulary import Step
 from core.analysis.rules.wording import evidence, reasoning, summary
 
@@ -33,12 +33,14 @@ class RulesAnalyzer:
         self.now = now
 
     def summarize(self, transcript: Transcript) -> Analysis:
+        transcript = without_auto_replies(transcript)
         return Analysis(summary=summary(transcript, judge(transcript, self.now)))
 
     def analyze(
         self, transcript: Transcript, stages: Sequence[str], definitions: Mapping[str, str] | None = None
     ) -> Analysis:
         """The step the rules find, mapped by stage name, then by the signals `definitions` name."""
+        transcript = without_auto_replies(transcript)
         verdict = judge(transcript, self.now)
         return Analysis(
             summary=summary(transcript, verdict),

@@ -21,6 +21,7 @@ from core.analysis.rules.vocabulary import (
     REFUND_ELSEWHERE,
     RESOLVED,
     SCOPED_REFUSALS,
+    STILL_CHOOSING,
     THANKS_BUT,
     Intent,
 )
@@ -100,6 +101,12 @@ def a_refund_from_an_insurer_is_no_refund(message: Reading, found: Intents) -> I
     return found - {Intent.REFUND} if Intent.REFUND in found and REFUND_ELSEWHERE.search(message.text) else found
 
 
+def still_choosing_is_no_refusal(message: Reading, found: Intents) -> Intents:
+    """ "We've narrowed it down to you and one other place": the other place is no refusal of this one."""
+    gone = found & {Intent.REFUSAL, Intent.ELSEWHERE}
+    return (found - gone) | {Intent.HESITATION} if gone and STILL_CHOOSING.search(message.text) else found
+
+
 def hesitating_over_the_price_is_no_refusal(message: Reading, found: Intents) -> Intents:
     """ "Too expensive, let me think": hesitation, not a refusal."""
     return found - {Intent.PRICE_OBJECTION} if Intent.HESITATION in found else found
@@ -119,6 +126,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     an_answered_question_is_no_nevermind,
     haggling_is_no_refusal,
     a_refund_from_an_insurer_is_no_refund,
+    still_choosing_is_no_refusal,
     hesitating_over_the_price_is_no_refusal,
     a_no_outranks_interest,
 )

@@ -16,6 +16,7 @@ from core.analysis.rules.clauses import is_question, negated
 from core.analysis.rules.intents import detect
 from core.analysis.rules.stages import SIGNAL_STEPS, Signal, named_signals
 from core.analysis.rules.vocabulary import (
+    AUTO_REPLY,
     BARE_AMOUNT,
     CLAUSE_BREAK,
     CONDITION,
@@ -99,6 +100,15 @@ def _priced_answer(lines: Sequence[Line], position: int) -> bool:
         if _is_offer(line):
             return True
     return False
+
+
+def without_auto_replies(transcript: Transcript) -> Transcript:
+    """The transcript without the business's automatic acknowledgements ("thanks for your message,
+    we'll get back to you soon"): they answer nothing the customer asked."""
+    kept = tuple(
+        line for line in transcript.lines if line.speaker != "page" or not AUTO_REPLY.search(normalise(line.text))
+    )
+    return transcript if len(kept) == len(transcript.lines) else replace(transcript, lines=kept)
 
 
 def read(lines: Sequence[Line]) -> list[Message]:

@@ -1078,6 +1078,13 @@ PATTERNS: dict[Intent, Alternation] = {
             r" (attached|sent|anbei|adjunto|ci-joint|segue|eto|во вложении|отправил\w*)",
         ),
         ("предоплату|оплату|аванс|депозит", r"\b(предоплату|оплату|аванс|депозит) (внес|отправил|сделал)"),
+        # The proof itself, attached: "[comprovante Pix]", "[receipt]", "[payment screenshot]".
+        (
+            "receipt|proof|comprobante|comprovante|beleg|quittung|resibo|bien lai|чек|квитанц|payment screenshot"
+            "|transfer screenshot",
+            r"\[(receipt|proof of payment|comprobante|comprovante|beleg|quittung|resibo|bien lai|чек|квитанц\w*"
+            r"|(payment|transfer) screenshot)[^\]]*\]",
+        ),
         ("предоплату|оплату|аванс", r"\bвнес(ла|ли)? (предоплату|оплату|аванс)\b"),
     ),
     Intent.BOOKED: _rx(
@@ -1609,6 +1616,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("прайс", r"\bпрайс"),
     ),
     Intent.AVAILABILITY: _rx(
+        ("kip", r"\b(lam|giao|ship|co|dat) kip\b[^.!?]{0,30}\bkhong\b"),  # "can it be made in time for Saturday?"
         (
             "voce|voces",
             r"\bvoces? (fazem|faz|dao|da|vendem|entregam|consertam|atendem|trabalham com|aceitam)\b[^.!]*\?",
@@ -1971,7 +1979,7 @@ OFFER = _rx(
     ("tong", r"\btong\b"),
     ("السعر", r"السعر"),
     ("عرض سعر", r"عرض سعر"),
-    ("المجموع", r"المجموع"),
+    ("المجموع", r"المجموع(?![\u0600-\u06ff])"),  # "the total", not "the groups" (المجموعات)
     ("رابط الدفع", r"رابط الدفع"),
     ("стоит", r"\bстоит\b"),
     ("стоимость", r"\bстоимость\b"),
@@ -1987,7 +1995,7 @@ OFFER = _rx(
 OFFER_TO_COME = _rx(
     (
         "quote|estimate|price|pricing|invoice|proposal",
-        r"\b(i'll|i will|we'll|we will|let me|to give you|so (that )?(i|we) can|once (i|we)|as soon as)\b.{0,40}"
+        r"\b(i'll|i will|we'll|we will|let me|to give you|so (that )?(i|we) can|once (i|we)|as soon as)\b[^.!?]{0,90}"
         r"\b(quote|estimate|price|pricing|invoice|proposal)\b",
     ),
     (
@@ -2174,10 +2182,10 @@ PAYMENT_REQUEST = _rx(
 DONE = _rx(
     (
         "done|sent|all done|transferred|listo|hecho|ya esta|c'est fait|fait|erledigt|gemacht|feito"
-        "|pronto|ok na|sent na|done na|ist raus|raus|xong|xong roi|da xong|готово|сделано|отправил"
+        "|pronto|prontinho|ok na|sent na|done na|ist raus|raus|xong|xong roi|da xong|готово|сделано|отправил"
         "|تم|خلاص",
         r"^\W*(ok(ay)?,? )?(done|sent|all done|transferred|listo|hecho|ya esta|c'est fait|fait|erledigt|gemacht|feito"
-        r"|pronto"
+        r"|pronto|prontinho"
         r"|ok na|sent na|done na|ist raus|raus|xong|xong roi|da xong|готово|сделано|отправил[аи]?|تم|خلاص)\b(?!\s*\?)",
     )
 )
@@ -2317,6 +2325,42 @@ REFUND_ELSEWHERE = _rx(
         r"\b(insurance|insurer|health plan|employer|seguro|plano|convenio|mutuelle|versicherung|krankenkasse"
         r"|страхов\w*|تامين)\b",
     ),
+)
+
+# Still choosing, with this business among the choices ("narrowed it down to you and one other
+# place"): the other one named is no refusal yet.
+STILL_CHOOSING = _rx(
+    ("narrowed", r"\bnarrowed (it |things )?down to\b"),
+    ("deciding between|choosing between", r"\b(deciding|choosing) between\b"),
+    ("between you and", r"\bbetween you and\b"),
+    ("shortlist", r"\b(you're|you are|your \w+ is) on (our|my) shortlist\b"),
+    (
+        "entre ustedes y|entre voces e|entre vous et|zwischen euch und|zwischen ihnen und",
+        r"\b(entre ustedes y|entre voces e|entre vous et|zwischen (euch|ihnen) und)\b",
+    ),
+)
+
+# An automatic acknowledgement (an away message, "we'll get back to you soon"): the business has
+# not answered yet, whatever it says around it.
+AUTO_REPLY = _rx(
+    (
+        "get back to you|reply|respond|answer",
+        r"\b(we'll|we will|we'd|we shall|someone will|a member of our team will)\b[^.!?]{0,30}\b(get back to you"
+        r"|reply|respond|answer)\b[^.!?]{0,20}\b(as soon as (we can|possible)|shortly|soon|asap)\b",
+    ),
+    (
+        "get back to you|reply|respond",
+        r"^\W*(hi|hello|hey)?\W*(there)?\W*(thanks|thank you) for (messaging|your message|contacting|reaching out)\b"
+        r".{0,80}\b(get back to you|reply|respond)\b",
+    ),
+    ("استلمنا رسالتك|وصلتنا رسالتك", r"(استلمنا|وصلتنا) رسالتك"),
+    ("responderemos|te responderemos|le responderemos|responderemos", r"\b(te |le )?responderemos\b"),
+    ("responderemos|retornaremos", r"\b(responderemos|retornaremos) (o mais rapido|em breve|assim que)"),
+    ("nous vous repondrons|nous reviendrons", r"\bnous (vous repondrons|reviendrons vers vous)\b"),
+    ("melden uns|antworten", r"\bwir (melden uns|antworten) (so schnell wie moglich|in kurze|bald)"),
+    ("ответим", r"\bответим (вам )?(в ближайшее время|как можно скорее|скоро)\b"),
+    ("se phan hoi|se tra loi", r"\bse (phan hoi|tra loi) (ban |chi |anh )?(som|ngay)"),
+    ("babalikan|sasagutin", r"\b(babalikan|sasagutin) (ka|namin)\b"),
 )
 
 # "Thanks, but ..." without anything asked for after it: a polite no.
