@@ -107,6 +107,39 @@ CASES = [
         LeadStatus.WON,
     ),
     (
+        "a lost bottle to pick up",
+        chat(
+            "c: I think I left my water bottle in the changing room, has anyone handed it in?",
+            "p: Yes, a blue one was handed in, it's behind reception 😊",
+            "c: lifesaver!! I'll grab it tomorrow at my 7am class",
+            "p: Perfect, it'll be there. See you tomorrow!",
+        ),
+        "Contacted",
+        LeadStatus.CONTACTED,
+    ),
+    (
+        "samples sent out",
+        chat(
+            "c: Vocês atendem atacado? Uns 25 kg por mês",
+            "p: Atendemos sim! Para espresso temos um blend do Cerrado.",
+            "c: Vocês mandam amostra?",
+            "p: Mandamos sim! Qual o endereço?",
+            "c: Rua Comendador Araújo, 412",
+            "p: Anotado! As amostras saem amanhã.",
+        ),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
+        "a price that depends",
+        chat(
+            "c: quería saber el precio de un implante",
+            "p: El precio depende de si hace falta injerto, primero una valoración",
+        ),
+        "Qualified Lead",
+        LeadStatus.QUALIFIED,
+    ),
+    (
         "order ticked",
         chat(
             "c: can u add 2 boxes of lemons to tomorrow's drop pls", "p: Added ✅ that's an extra £34.50 on the invoice"

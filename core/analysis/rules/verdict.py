@@ -32,6 +32,7 @@ from core.analysis.rules.vocabulary import (
     PAYMENT_REQUEST,
     PRICED,
     QUANTITY,
+    SAMPLES,
     SEE_YOU,
     Intent,
     Step,
@@ -238,6 +239,9 @@ def _offer_made(lines: Sequence[Line], streak: Sequence[Message]) -> bool:
 
 def _confirmation(lines: Sequence[Line], streak: Sequence[Message], asked: bool = True) -> Line | None:
     """The business's line confirming a sale after the streak; `asked`: the customer asked for one."""
+    # Samples asked for last: what the business confirms then is their dispatch, no order.
+    if SAMPLES.search(normalise(streak[-1].text)):
+        return None
     after = page_lines_after(lines, streak[0].position)
     return next((line for line in after if _confirms(normalise(line.text), asked)), None)
 

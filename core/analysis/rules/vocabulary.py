@@ -567,6 +567,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("achei", r"\bachei (outro|outra|alguem)\b"),
         ("nakahanap na", r"\bnakahanap na\b"),
         ("da tim", r"\bda tim (duoc )?(ben|cho|nguoi) khac\b"),
+        ("chot|chon", r"\b(chot|chon) (ben|cho|nguoi|shop) (kia|khac)\b"),
         ("нашли", r"\bнашли (друг|дешевле)"),
         ("لقيت", r"لقيت"),
         (
@@ -1526,7 +1527,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("drop", r"\bdrop (it|them|\w+) off\b"),
         ("at", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?$"),
         ("at", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?\b(?!\s?(kg|g|%|units|each|per|dollars|usd|eur))"),
-        ("am|pm", r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b"),
+        ("am|pm", r"(?<!\bmy )\b\d{1,2}(:\d\d)?\s?(am|pm)\b"),  # not the customer's own "my 7am class"
         (
             "a las|as|para las|um|vers|pour|luc|в|sa",
             r"\b(a las|para las|um|as|vers|pour|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
@@ -1730,6 +1731,7 @@ PATTERNS: dict[Intent, Alternation] = {
             r"\b(is|are) (it|they|the( \w+){1,3}|your( \w+){1,2}) (suitable|good|ok|okay|gentle|safe) (for|enough)\b",
         ),
         ("disponib", r"\bdisponib"),
+        ("libre|libres", r"\b(encore |toujours |est-ce que .{0,40})libres?\b[^.!]*\?"),
         ("tienen", r"\btienen\b"),
         ("stock|existencia", r"\bhay (stock|existencia)"),
         ("talla", r"\btalla\b"),
@@ -2018,6 +2020,11 @@ OFFER_TO_COME = _rx(
         r"\b(schicke ich|sende ich|ich (schicke|sende|werde)|um (ihnen|dir))\b.{0,40}\b(angebot|preis|rechnung)\b",
     ),
     ("bao gia", r"\b(de (em|minh|shop|ben em)|se) bao gia\b"),
+    (
+        "depends|depend|depende|hangt|зависит",
+        r"\b(price|pricing|cost|precio|preco|valor|prix|preis|цена|стоимость)\b[^.!?]{0,25}\b(depends|depende|depend"
+        r"|hangt|зависит)\b",
+    ),
     ("цен|стоимост|счет|расчет", r"\b(пришлю|отправлю|скину|рассчитаю)\b.{0,40}\b(цен|стоимост|счет|расчет)"),
 )
 # The business confirming a payment, an order or a booking: the sale is made.
@@ -2027,6 +2034,13 @@ BARE_AMOUNT = _rx(
     (
         "each|per|total|only|lang|pesos|euro|dollars|bucks|reais|soles|rubles|dirham",
         r"\b\d+([.,]\d{2})? (po )?(each|per|total|only|lang|pesos|euros?|dollars|bucks|reais|soles|rubles|dirhams?)\b",
+    ),
+)
+# Samples asked for: interest in the product, not an order of it.
+SAMPLES = _rx(
+    (
+        "sample|samples|amostra|amostras|muestra|muestras|echantillon|probe|proben|пробник|mau thu|عينه|عينات",
+        r"\b(samples?|amostras?|muestras?|echantillons?|proben?|пробник\w*|mau thu)\b|عينه|عينات",
     ),
 )
 # "See you Tuesday": a booking confirmed only when the customer asked for one; else a goodbye.
@@ -2360,7 +2374,6 @@ AUTO_REPLY = _rx(
     ("melden uns|antworten", r"\bwir (melden uns|antworten) (so schnell wie moglich|in kurze|bald)"),
     ("ответим", r"\bответим (вам )?(в ближайшее время|как можно скорее|скоро)\b"),
     ("se phan hoi|se tra loi", r"\bse (phan hoi|tra loi) (ban |chi |anh )?(som|ngay)"),
-    ("babalikan|sasagutin", r"\b(babalikan|sasagutin) (ka|namin)\b"),
 )
 
 # "Thanks, but ..." without anything asked for after it: a polite no.
