@@ -118,7 +118,8 @@ def test_an_unknown_stage_is_said_and_nothing_is_owed(slash, pool, page):
 
 
 def test_a_rate_limited_upload_is_tried_again_in_the_same_message(slash, slack, pool, page, run_jobs):
-    slack.rate_limit("files.completeUploadExternal", retry_after=1)
+    # A Retry-After longer than the test: a slow machine's dispatcher must not find the retry due already.
+    slack.rate_limit("files.completeUploadExternal", retry_after=300)
     slash("export fig")
     run_jobs()
 
