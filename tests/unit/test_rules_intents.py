@@ -12,6 +12,7 @@ from core.analysis.rules.intents import (
     a_bare_greeting_is_a_greeting,
     a_no_outranks_interest,
     a_refund_from_an_insurer_is_no_refund,
+    a_time_told_of_the_past_is_no_booking,
     an_answered_question_is_no_nevermind,
     detect,
     haggling_is_no_refusal,
@@ -78,6 +79,14 @@ RULE_CASES = [
         {HESITATION},
     ),
     (still_choosing_is_no_refusal, "we went with another place", {REFUSAL}, None),
+    (
+        a_time_told_of_the_past_is_no_booking,
+        "Your launch night was still blasting music at 11:40pm",
+        {Intent.BOOKING},
+        set(),
+    ),
+    (a_time_told_of_the_past_is_no_booking, "I was hoping to book a table at 7pm", {Intent.BOOKING}, None),
+    (a_time_told_of_the_past_is_no_booking, "was 5pm still free?", {Intent.BOOKING}, None),  # asked
     (hesitating_over_the_price_is_no_refusal, "Too expensive, let me think", {OBJECTION, HESITATION}, {HESITATION}),
     (hesitating_over_the_price_is_no_refusal, "Too expensive", {OBJECTION}, None),
     (a_no_outranks_interest, "I ordered 2 and want a refund", {PURCHASE, Intent.REFUND}, {Intent.REFUND}),

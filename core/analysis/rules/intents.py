@@ -23,6 +23,8 @@ from core.analysis.rules.vocabulary import (
     SCOPED_REFUSALS,
     STILL_CHOOSING,
     THANKS_BUT,
+    TIME_OF_DAY,
+    TOLD_OF_PAST,
     Intent,
 )
 
@@ -107,6 +109,17 @@ def still_choosing_is_no_refusal(message: Reading, found: Intents) -> Intents:
     return (found - gone) | {Intent.HESITATION} if gone and STILL_CHOOSING.search(message.text) else found
 
 
+def a_time_told_of_the_past_is_no_booking(message: Reading, found: Intents) -> Intents:
+    """ "Your launch night was still blasting music at 11:40pm": a time in an account of what
+    happened, with nothing else of a booking, asks for none."""
+    if Intent.BOOKING not in found or any(c.question for c in message.clauses) or not TOLD_OF_PAST.search(message.text):
+        return found
+    rest = message.text
+    for match in reversed(list(TIME_OF_DAY.finditer(rest))):
+        rest = rest[: match.start()] + " " + rest[match.end() :]
+    return found if PATTERNS[Intent.BOOKING].search(rest) else found - {Intent.BOOKING}
+
+
 def hesitating_over_the_price_is_no_refusal(message: Reading, found: Intents) -> Intents:
     """ "Too expensive, let me think": hesitation, not a refusal."""
     return found - {Intent.PRICE_OBJECTION} if Intent.HESITATION in found else found
@@ -127,6 +140,7 @@ MESSAGE_RULES: tuple[MessageRule, ...] = (
     haggling_is_no_refusal,
     a_refund_from_an_insurer_is_no_refund,
     still_choosing_is_no_refusal,
+    a_time_told_of_the_past_is_no_booking,
     hesitating_over_the_price_is_no_refusal,
     a_no_outranks_interest,
 )

@@ -224,6 +224,25 @@ def _rx(*alternatives: tuple[str, str]) -> Alternation:
 
 # --- The contact's words --------------------------------------------------------------------------
 
+# A time of day: a booking's when ("at 7", "10am works"), unless it tells of the past (TOLD_OF_PAST).
+_TIME_OF_DAY = (
+    ("at", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?$"),
+    ("at", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?\b(?!\s?(kg|g|%|units|each|per|dollars|usd|eur))"),
+    ("am|pm", r"(?<!\bmy )\b\d{1,2}(:\d\d)?\s?(am|pm)\b"),  # not the customer's own "my 7am class"
+    (
+        "a las|as|para las|um|vers|pour|luc|в|sa",
+        r"\b(a las|para las|um|as|vers|pour|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
+    ),
+)
+TIME_OF_DAY = _rx(*_TIME_OF_DAY)
+# Telling of what happened ("the music was still blasting at 11:40pm"): its times book nothing.
+TOLD_OF_PAST = _rx(
+    (
+        "was|were|last night|yesterday|ayer|anoche|hier|gestern|вчера|hom qua|kagabi|kahapon|امبارح|امس",
+        r"\b(was|were|last night|yesterday|ayer|anoche|hier|gestern|вчера|hom qua|kagabi|kahapon)\b|امبارح|امس",
+    ),
+)
+
 PATTERNS: dict[Intent, Alternation] = {
     Intent.SPAM: _rx(
         ("earn|make", r"\b(earn|make) \$?\d[\d,]*\s*(usd|dollars?)?\s*(a|per|/)\s*(day|week|hour)"),
@@ -1525,13 +1544,7 @@ PATTERNS: dict[Intent, Alternation] = {
         ("private", r"\bprivate (session|class|lesson)\b"),
         ("bring|see", r"\b(bring|see) (\w+ )?(in|you)\b.*\b(at \d|\d\s?(am|pm))"),
         ("drop", r"\bdrop (it|them|\w+) off\b"),
-        ("at", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?$"),
-        ("at", r"\bat \d{1,2}(:\d\d)?\s?(am|pm)?\b(?!\s?(kg|g|%|units|each|per|dollars|usd|eur))"),
-        ("am|pm", r"(?<!\bmy )\b\d{1,2}(:\d\d)?\s?(am|pm)\b"),  # not the customer's own "my 7am class"
-        (
-            "a las|as|para las|um|vers|pour|luc|в|sa",
-            r"\b(a las|para las|um|as|vers|pour|lúc|luc|в|sa) \d{1,2}(:\d\d|h| uhr)?\b(?!\s?(kg|g|cm|%|units|x))",
-        ),
+        *_TIME_OF_DAY,
         ("cita", r"\bcita\b"),
         ("reserv", r"\breserv"),
         ("agend", r"\bagend"),
