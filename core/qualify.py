@@ -106,6 +106,7 @@ class Qualifier:
                 return self._processes.analyze(analyzer, [task.transcript for task in tasks], stages, definitions)
             except ProcessesLost as exc:
                 logger.warning("analysis processes lost, analysing in this process from now on: %s", exc)
+                self._processes.close()
                 self._processes = None
         return [run(task) for task in tasks]  # CPU only: threads would share one interpreter lock
 

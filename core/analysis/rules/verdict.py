@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from core.analysis.model import LeadStatus, Line, Transcript, clamp_score
 from core.analysis.rules.clauses import is_question, negated
@@ -106,10 +107,14 @@ def _priced_answer(lines: Sequence[Line], position: int) -> bool:
 def without_auto_replies(transcript: Transcript) -> Transcript:
     """The transcript without the business's automatic acknowledgements ("thanks for your message,
     we'll get back to you soon"): they answer nothing the customer asked."""
-    kept = tuple(
-        line for line in transcript.lines if line.speaker != "page" or not AUTO_REPLY.search(normalise(line.text))
-    )
+    kept = tuple(line for line in transcript.lines if line.speaker != "page" or not _is_auto_reply(line.text))
     return transcript if len(kept) == len(transcript.lines) else replace(transcript, lines=kept)
+
+
+# A business's lines recur (templates, and every re-analysis reads the same ones): each judged once.
+@lru_cache(maxsize=8192)
+def _is_auto_reply(text: str) -> bool:
+    return bool(AUTO_REPLY.search(normalise(text)))
 
 
 def read(lines: Sequence[Line]) -> list[Message]:
